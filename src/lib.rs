@@ -1,0 +1,11 @@
+//! shortfall: Monte Carlo simulation of supply disruptions for critical raw materials.
+//!
+//! Data flows one way: `scenario` (RON text, located errors) → `model` (validated, indexed) →
+//! `sim` (pure, seeded, parallel kernel) → `stats` (mergeable accumulators → `Summary`) →
+//! `report` (tables, files, charts). `cli` is glue.
+
+pub mod cli;
+pub mod cli_run;
+pub mod model;
+pub mod report;
+pub mod scenario;

@@ -1,0 +1,168 @@
+//! The CRMA single-supplier cap: rebalance a bloc's sourcing so that no single third country
+//! supplies more than the cap at a stage, and say what it would take where it cannot.
+//!
+//! Regulation (EU) 2024/1252 Art. 5(1)(b): by 2030 no single third country should supply more
+//! than 65% of the Union's annual consumption of any strategic raw material at any relevant
+//! stage of processing. The excess over the cap moves to other suppliers in proportion to the
+//! capacity they can spare (capacity minus what every bloc already takes from them), partners
+//! and the bloc's own members first; a third country taking the excess is itself held to the cap.
+//! What no one can take is the cap's capacity gap: new non-dominant capacity the cap needs.
+
+use serde::Serialize;
+
+use super::compile::committed_flows;
+use super::Model;
+use crate::scenario::diagnostic::{unknown_name_hint, Issue};
+use crate::scenario::raw::SupplierCap;
+use crate::scenario::LoadedScenario;
+
+/// A cap with its names resolved to indices.
+#[derive(Debug, Clone)]
+pub struct CapSpec {
+    pub level: f64,
+    pub blocs: Vec<usize>,
+    /// Per material: stage indices capped (empty = not capped).
+    pub stages: Vec<Vec<usize>>,
+}
+
+/// What the cap did to one bloc × material × stage where a supplier was over it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapOutcome {
+    pub bloc: String,
+    pub material: String,
+    pub stage: String,
+    pub dominant_supplier: String,
+    pub share_before: f64,
+    pub share_after: f64,
+    /// Tonnes a year moved to other suppliers.
+    pub moved_t_per_year: f64,
+    /// Tonnes a year of new non-dominant capacity still needed to meet the cap (0 when feasible).
+    pub capacity_gap_t_per_year: f64,
+    pub feasible: bool,
+}
+
+pub fn resolve(issues: &mut Vec<Issue>, src: &LoadedScenario, model: &Model, cap: &SupplierCap) -> Option<CapSpec> {
+    let before = issues.len();
+    if !(cap.level.is_finite() && cap.level > 0.0 && cap.level <= 1.0) {
+        issues.push(src.issue(&["supplier_cap", "level"], format!("found {}; expected a share in (0, 1], e.g. 0.65", cap.level)));
+    }
+    let bloc_names: Vec<&str> = model.blocs.iter().map(|b| b.name.as_str()).collect();
+    let material_names: Vec<&str> = model.materials.iter().map(|m| m.name.as_str()).collect();
+    let mut blocs = Vec::new();
+    for b in &cap.blocs {
+        match bloc_names.iter().position(|n| n == b) {
+            Some(i) => blocs.push(i),
+            None => issues.push(src.issue(&["supplier_cap", "blocs", b], unknown_name_hint(b, "bloc", bloc_names.iter().copied()))),
+        }
+    }
+    let mut mats: Vec<usize> = Vec::new();
+    for m in &cap.materials {
+        match material_names.iter().position(|n| n == m) {
+            Some(i) => mats.push(i),
+            None => issues.push(src.issue(&["supplier_cap", "materials", m], unknown_name_hint(m, "material", material_names.iter().copied()))),
+        }
+    }
+    if cap.materials.is_empty() {
+        mats = (0..model.materials.len()).filter(|&i| model.materials[i].strategic).collect();
+    }
+    let mut stages = vec![Vec::new(); model.materials.len()];
+    for &mi in &mats {
+        let mat = &model.materials[mi];
+        stages[mi] = if cap.stages.is_empty() {
+            (0..mat.stages.len()).collect()
+        } else {
+            mat.stages.iter().enumerate().filter(|(_, s)| cap.stages.contains(&s.name)).map(|(i, _)| i).collect()
+        };
+    }
+    for s in &cap.stages {
+        if !model.materials.iter().any(|m| m.stages.iter().any(|st| &st.name == s)) {
+            issues.push(src.issue(&["supplier_cap", "stages", s], format!("no material has a stage `{s}`")));
+        }
+    }
+    (issues.len() == before).then_some(CapSpec { level: cap.level, blocs, stages })
+}
+
+/// Rebalance sourcing in place; returns one outcome per capped link that was over the cap.
+pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
+    let mut outcomes = Vec::new();
+    for mi in 0..model.materials.len() {
+        for &si in &spec.stages[mi] {
+            let mut committed = committed_flows(model, mi, si);
+            for &b in &spec.blocs {
+                let Some(cell) = model.cells[b][mi].clone() else { continue };
+                let need = cell.demand_t_per_month * (1.0 - cell.recycling_start);
+                if need <= 0.0 {
+                    continue;
+                }
+                let stage = &model.materials[mi].stages[si];
+                let bloc_bit = 1u64 << b;
+                let is_third = |k: usize| stage.suppliers[k].member_of & bloc_bit == 0;
+                let mut row = cell.sourcing[si].clone();
+                let mut changed = false;
+                for i in 0..row.len() {
+                    let (dom, share) = row[i];
+                    if !is_third(dom) || share <= spec.level + 1e-12 {
+                        continue;
+                    }
+                    let mut excess = (share - spec.level) * need;
+                    let moved_start = excess;
+                    // Partners (and members) first, then everyone else.
+                    for tier_partners in [true, false] {
+                        let candidates: Vec<usize> = (0..stage.suppliers.len())
+                            .filter(|&k| k != dom)
+                            .filter(|&k| (stage.suppliers[k].priority_blocs & bloc_bit != 0) == tier_partners)
+                            .collect();
+                        let room = |k: usize, row: &[(usize, f64)], committed: &[f64]| -> f64 {
+                            let spare = (stage.suppliers[k].capacity_t_per_month - committed[k]).max(0.0);
+                            if is_third(k) {
+                                let current = row.iter().find(|(s, _)| *s == k).map_or(0.0, |(_, sh)| *sh);
+                                spare.min(((spec.level - current) * need).max(0.0))
+                            } else {
+                                spare
+                            }
+                        };
+                        let rooms: Vec<f64> = candidates.iter().map(|&k| room(k, &row, &committed)).collect();
+                        let total: f64 = rooms.iter().sum();
+                        if total <= 0.0 || excess <= 0.0 {
+                            continue;
+                        }
+                        let take = excess.min(total);
+                        for (&k, r) in candidates.iter().zip(&rooms) {
+                            let amount = take * r / total;
+                            if amount <= 0.0 {
+                                continue;
+                            }
+                            committed[k] += amount;
+                            match row.iter_mut().find(|(s, _)| *s == k) {
+                                Some((_, sh)) => *sh += amount / need,
+                                None => row.push((k, amount / need)),
+                            }
+                        }
+                        committed[dom] -= take;
+                        row[i].1 -= take / need;
+                        excess -= take;
+                        changed = true;
+                    }
+                    outcomes.push(CapOutcome {
+                        bloc: model.blocs[b].name.clone(),
+                        material: model.materials[mi].name.clone(),
+                        stage: stage.name.clone(),
+                        dominant_supplier: model.countries[stage.suppliers[dom].country].clone(),
+                        share_before: share,
+                        share_after: row[i].1,
+                        moved_t_per_year: (moved_start - excess) * 12.0,
+                        capacity_gap_t_per_year: excess.max(0.0) * 12.0,
+                        feasible: excess <= 1e-9 * need.max(1.0),
+                    });
+                }
+                if changed {
+                    row.sort_by_key(|(k, _)| *k);
+                    if let Some(c) = model.cells[b][mi].as_mut() {
+                        c.sourcing[si] = row;
+                    }
+                }
+            }
+        }
+    }
+    outcomes
+}

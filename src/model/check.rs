@@ -1,0 +1,242 @@
+//! The `check` view: what an analyst needs to see of a scenario before simulating it.
+//!
+//! Concentration per material and stage (largest supplier, share, Herfindahl–Hirschman index),
+//! each bloc's sourcing and import reliance, links over the single-supplier cap, and which
+//! disruptions touch which materials. Plain data (serde), rendered by `report::check_table`.
+
+use serde::Serialize;
+
+use super::compile::committed_flows;
+use super::{Effect, Model};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub scenario: String,
+    pub description: String,
+    pub horizon_start: String,
+    pub horizon_months: usize,
+    pub cap_level: f64,
+    pub materials: Vec<MaterialView>,
+    pub blocs: Vec<BlocView>,
+    pub disruptions: Vec<DisruptionView>,
+    pub tension_regimes: Vec<(String, f64)>,
+    pub cap_outcomes: Vec<super::cap::CapOutcome>,
+    pub warnings: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MaterialView {
+    pub material: String,
+    pub unit: String,
+    pub critical: bool,
+    pub strategic: bool,
+    pub stages: Vec<StageView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageView {
+    pub stage: String,
+    /// Capacity × utilisation summed over countries, t/yr (the production figure of the data).
+    pub world_production_t_per_year: f64,
+    pub world_capacity_t_per_year: f64,
+    pub largest_supplier: String,
+    pub largest_share: f64,
+    /// Herfindahl–Hirschman index of production shares, 0–10,000 (above 2,500: highly concentrated).
+    pub hhi: f64,
+    pub top_suppliers: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BlocView {
+    pub bloc: String,
+    pub materials: Vec<BlocMaterialView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BlocMaterialView {
+    pub material: String,
+    pub demand_t_per_year: f64,
+    pub recycling_share: f64,
+    /// Share of demand met neither by recycling nor by the bloc's members at the consumed stage.
+    pub import_reliance: f64,
+    pub stockpile_months: f64,
+    pub stages: Vec<BlocStageView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BlocStageView {
+    pub stage: String,
+    pub suppliers: Vec<(String, f64)>,
+    /// Third countries above the cap at this stage (country, share).
+    pub over_cap: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DisruptionView {
+    pub name: String,
+    pub kind: String,
+    pub materials: Vec<String>,
+    pub countries: Vec<String>,
+    /// Calm-year chance of at least one onset (central value of the frequency).
+    pub annual_probability: f64,
+    pub tension_sensitivity: f64,
+}
+
+pub const DEFAULT_CAP: f64 = 0.65;
+
+pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
+    let cap = cap_level.or(model.cap_level).unwrap_or(DEFAULT_CAP);
+    let mut warnings = Vec::new();
+    let materials = model
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(mi, mat)| MaterialView {
+            material: mat.name.clone(),
+            unit: mat.unit.clone(),
+            critical: mat.critical,
+            strategic: mat.strategic,
+            stages: mat
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(si, stage)| {
+                    let production: Vec<f64> =
+                        stage.suppliers.iter().map(|s| s.capacity_t_per_month * s.utilisation * 12.0).collect();
+                    let total: f64 = production.iter().sum();
+                    let capacity: f64 = stage.suppliers.iter().map(|s| s.capacity_t_per_month * 12.0).sum();
+                    let mut shares: Vec<(String, f64)> = stage
+                        .suppliers
+                        .iter()
+                        .zip(&production)
+                        .map(|(s, p)| (model.countries[s.country].clone(), if total > 0.0 { p / total } else { 0.0 }))
+                        .collect();
+                    shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    let hhi = shares.iter().map(|(_, s)| (s * 100.0).powi(2)).sum();
+                    let committed: f64 = committed_flows(model, mi, si).iter().sum::<f64>() * 12.0;
+                    if total > 0.0 && (committed - total).abs() > 0.05 * total {
+                        warnings.push(format!(
+                            "{} {}: the blocs take {:.0} t/yr in calm times but the countries produce {:.0} t/yr ({:+.0}%); \
+                             demand and production usually match within a few percent",
+                            mat.name,
+                            stage.name,
+                            committed,
+                            total,
+                            100.0 * (committed / total - 1.0)
+                        ));
+                    }
+                    StageView {
+                        stage: stage.name.clone(),
+                        world_production_t_per_year: total,
+                        world_capacity_t_per_year: capacity,
+                        largest_supplier: shares.first().map(|s| s.0.clone()).unwrap_or_default(),
+                        largest_share: shares.first().map_or(0.0, |s| s.1),
+                        hhi,
+                        top_suppliers: shares.into_iter().take(5).collect(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let blocs = model
+        .blocs
+        .iter()
+        .enumerate()
+        .map(|(b, bloc)| BlocView {
+            bloc: bloc.name.clone(),
+            materials: model.cells[b]
+                .iter()
+                .flatten()
+                .map(|cell| {
+                    let mat = &model.materials[cell.material];
+                    let bit = 1u64 << b;
+                    let stages: Vec<BlocStageView> = mat
+                        .stages
+                        .iter()
+                        .zip(&cell.sourcing)
+                        .map(|(stage, row)| {
+                            let mut suppliers: Vec<(String, f64, bool)> = row
+                                .iter()
+                                .map(|&(k, sh)| {
+                                    let s = &stage.suppliers[k];
+                                    (model.countries[s.country].clone(), sh, s.member_of & bit == 0)
+                                })
+                                .collect();
+                            suppliers.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                            BlocStageView {
+                                stage: stage.name.clone(),
+                                over_cap: suppliers.iter().filter(|(_, sh, third)| *third && *sh > cap + 1e-9).map(|(c, sh, _)| (c.clone(), *sh)).collect(),
+                                suppliers: suppliers.into_iter().map(|(c, sh, _)| (c, sh)).collect(),
+                            }
+                        })
+                        .collect();
+                    let last = mat.stages.len() - 1;
+                    let domestic: f64 = cell.sourcing[last]
+                        .iter()
+                        .filter(|&&(k, _)| mat.stages[last].suppliers[k].member_of & bit != 0)
+                        .map(|&(_, sh)| sh)
+                        .sum();
+                    BlocMaterialView {
+                        material: mat.name.clone(),
+                        demand_t_per_year: cell.demand_t_per_month * 12.0,
+                        recycling_share: cell.recycling_start,
+                        import_reliance: (1.0 - cell.recycling_start) * (1.0 - domestic),
+                        stockpile_months: cell.stockpile.map_or(0.0, |s| s.initial_months),
+                        stages,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let disruptions = model
+        .disruptions
+        .iter()
+        .map(|d| {
+            let central = dist_central(&d.monthly_rate);
+            let p = if d.rate_from_probability { central } else { 1.0 - (-central).exp() };
+            let mut countries: Vec<String> = d.countries.iter().map(|&c| model.countries[c].clone()).collect();
+            countries.dedup();
+            DisruptionView {
+                name: d.name.clone(),
+                kind: format!("{:?}{}", d.kind, if d.effect == Effect::Trade && d.hits.iter().any(|h| h.blocs != d.hits[0].blocs || h.blocs.count_ones() < model.blocs.len() as u32 - 1) { " (targeted)" } else { "" }),
+                materials: d.materials.iter().map(|&m| model.materials[m].name.clone()).collect(),
+                countries,
+                annual_probability: p,
+                tension_sensitivity: d.tension_sensitivity,
+            }
+        })
+        .collect();
+
+    CheckReport {
+        scenario: model.name.clone(),
+        description: model.description.clone(),
+        horizon_start: model.month_label(0),
+        horizon_months: model.months,
+        cap_level: cap,
+        materials,
+        blocs,
+        disruptions,
+        tension_regimes: model.tension.regimes.clone(),
+        cap_outcomes: model.cap_report.clone(),
+        warnings,
+        sources: model.sources.clone(),
+    }
+}
+
+/// Central value of a built distribution (for display only).
+fn dist_central(d: &super::Dist) -> f64 {
+    use rand_xoshiro::rand_core::SeedableRng;
+    match d {
+        super::Dist::Fixed(v) => *v,
+        super::Dist::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+        other => {
+            // A fixed-seed average is stable across runs and plenty for a display figure.
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x5eed);
+            let n = 4000;
+            (0..n).map(|_| other.sample_clamped(&mut rng, f64::MIN, f64::MAX)).sum::<f64>() / n as f64
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The validated model: the scenario compiled into dense, indexed, checked data.
+//!
+//! Everything the kernel needs is here, by index, with distributions ready to sample; names are
+//! kept only for reporting. Building a `Model` is the one place scenario input is checked
+//! (practice from ripgrep's `lowargs` → `hiargs`).
+
+pub mod cap;
+pub mod check;
+pub mod compile;
+pub mod dist;
+
+pub use compile::compile;
+pub use dist::Dist;
+
+/// Largest number of blocs: bloc sets are `u64` bit masks in the kernel's hot loop.
+pub const MAX_BLOCS: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub sources: Vec<String>,
+    /// First month as (year, month 1..=12).
+    pub start: (i32, u32),
+    pub months: usize,
+    pub materials: Vec<MaterialModel>,
+    pub countries: Vec<String>,
+    pub blocs: Vec<BlocModel>,
+    /// One per (bloc, material) with demand: `cells[bloc][material]`, `None` where no demand.
+    pub cells: Vec<Vec<Option<Cell>>>,
+    pub disruptions: Vec<DisruptionModel>,
+    pub tension: TensionModel,
+    pub price_floors: Vec<PriceFloorModel>,
+    /// What the supplier cap did to sourcing (empty when the scenario sets no cap).
+    pub cap_report: Vec<cap::CapOutcome>,
+    pub cap_level: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MaterialModel {
+    pub name: String,
+    pub unit: String,
+    pub critical: bool,
+    pub strategic: bool,
+    /// Upstream first; blocs consume the last stage.
+    pub stages: Vec<StageModel>,
+    pub price: PriceParams,
+}
+
+#[derive(Debug, Clone)]
+pub struct StageModel {
+    pub name: String,
+    pub suppliers: Vec<Supplier>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Supplier {
+    pub country: usize,
+    /// Nameplate capacity at the start, tonnes per month.
+    pub capacity_t_per_month: f64,
+    pub utilisation: f64,
+    pub ramp_up_months: f64,
+    pub unit_cost_usd_per_t: Option<f64>,
+    /// Blocs served first from this supplier's spare output (partners and its own bloc).
+    pub priority_blocs: u64,
+    /// Blocs this supplier's country belongs to: trade measures never aim at them.
+    pub member_of: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PriceParams {
+    pub base_usd_per_t: f64,
+    pub scarcity_sensitivity: f64,
+    pub demand_elasticity: f64,
+    pub max_substitution: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlocModel {
+    pub name: String,
+    pub members: Vec<usize>,
+    /// Blocs this bloc's stockpiles may lend to (stockpile-sharing partnerships), per material.
+    pub shares_stock_with: Vec<u64>,
+}
+
+/// One bloc's consumption of one material.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub bloc: usize,
+    pub material: usize,
+    pub demand_t_per_month: f64,
+    pub growth: Dist,
+    pub recycling_start: f64,
+    pub recycling_end: f64,
+    /// Per stage: (supplier index within the stage, share of the bloc's need). Shares sum to 1.
+    pub sourcing: Vec<Vec<(usize, f64)>>,
+    pub stockpile: Option<StockpileModel>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct StockpileModel {
+    pub initial_months: f64,
+    pub target_months: f64,
+    pub max_release_share: f64,
+    pub release_threshold_share: f64,
+    pub refill_months: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Cuts a share of exports to the target blocs.
+    Trade,
+    /// Cuts a share of capacity, for every customer.
+    Capacity,
+    /// Drops the price by a share; high-cost producers shut unless a floor covers them.
+    Flood,
+}
+
+#[derive(Debug, Clone)]
+pub struct DisruptionModel {
+    pub name: String,
+    pub kind: crate::scenario::raw::DisruptionKind,
+    pub effect: Effect,
+    /// Calm-regime onsets per month, drawn once per path from this distribution.
+    pub monthly_rate: Dist,
+    /// When true the distribution gives an annual probability p, turned into a rate −ln(1−p)/12.
+    pub rate_from_probability: bool,
+    pub duration_months: Dist,
+    pub severity: Dist,
+    pub tension_sensitivity: f64,
+    pub triggers: Vec<TriggerModel>,
+    pub hits: Vec<Hit>,
+    /// Materials touched (sorted, unique).
+    pub materials: Vec<usize>,
+    /// Country indices hit (for floods: the flooding country).
+    pub countries: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub material: usize,
+    pub stage: usize,
+    pub supplier: usize,
+    /// Blocs whose supply from this supplier is cut (all blocs for capacity effects).
+    pub blocs: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TriggerModel {
+    pub target: usize,
+    pub hazard_multiplier: f64,
+    pub months: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct TensionModel {
+    pub regimes: Vec<(String, f64)>,
+    pub initial: usize,
+    /// Row-stochastic monthly transition matrix, stored as cumulative rows for sampling.
+    pub cumulative: Vec<Vec<f64>>,
+}
+
+impl TensionModel {
+    pub fn none() -> TensionModel {
+        TensionModel { regimes: vec![("calm".into(), 1.0)], initial: 0, cumulative: vec![vec![1.0]] }
+    }
+    pub fn is_trivial(&self) -> bool {
+        self.regimes.len() == 1 && self.regimes[0].1 == 1.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PriceFloorModel {
+    pub name: String,
+    pub material: usize,
+    pub stage: usize,
+    pub floor_usd_per_t: f64,
+    /// Supplier indices (within `stage`) covered.
+    pub suppliers: Vec<usize>,
+    pub paid_by: usize,
+}
+
+impl Model {
+    pub fn consumed_stage(&self, material: usize) -> usize {
+        self.materials[material].stages.len() - 1
+    }
+
+    pub fn cells(&self) -> impl Iterator<Item = &Cell> {
+        self.cells.iter().flatten().flatten()
+    }
+
+    /// Label "YYYY-MM" of month `t` from the start.
+    pub fn month_label(&self, t: usize) -> String {
+        let (y, m) = self.start;
+        let idx = (m as usize - 1) + t;
+        format!("{:04}-{:02}", y + (idx / 12) as i32, idx % 12 + 1)
+    }
+}

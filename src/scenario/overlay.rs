@@ -1,0 +1,77 @@
+//! `extends`: how a scenario that builds on another overrides it.
+//!
+//! The rule is "the child wins, at the finest level that still makes sense on its own":
+//! named entries (materials, countries, blocs, stages, demand, stockpiles, capacities) merge by
+//! name; a bloc's supplier shares for one stage are replaced as a whole, because shares only make
+//! sense together (they must sum to 1); disruptions, partnerships and price floors replace an
+//! inherited entry of the same name or are appended. Optional sections replace when given.
+
+use super::raw::*;
+
+pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
+    base.version = child.version;
+    base.name = child.name.or(base.name);
+    base.description = child.description.or(base.description);
+    base.extends = None;
+    base.sources.extend(child.sources);
+    base.horizon = child.horizon.or(base.horizon);
+    for (name, m) in child.materials {
+        match base.materials.get_mut(&name) {
+            Some(b) => overlay_material(b, m),
+            None => {
+                base.materials.insert(name, m);
+            }
+        }
+    }
+    for (name, c) in child.countries {
+        let b = base.countries.entry(name).or_default();
+        for (material, stages) in c.capacity {
+            b.capacity.entry(material).or_default().extend(stages);
+        }
+    }
+    for (name, c) in child.blocs {
+        match base.blocs.get_mut(&name) {
+            Some(b) => overlay_bloc(b, c),
+            None => {
+                base.blocs.insert(name, c);
+            }
+        }
+    }
+    merge_named(&mut base.partnerships, child.partnerships, |p| &p.name);
+    base.tension = child.tension.or(base.tension);
+    merge_named(&mut base.disruptions, child.disruptions, |d| &d.name);
+    base.disruptions.retain(|d| !child.remove_disruptions.contains(&d.name));
+    base.remove_disruptions = child.remove_disruptions;
+    base.supplier_cap = child.supplier_cap.or(base.supplier_cap);
+    merge_named(&mut base.price_floors, child.price_floors, |p| &p.name);
+    base
+}
+
+fn overlay_material(base: &mut Material, child: Material) {
+    base.unit = child.unit.or(base.unit.take());
+    base.critical = child.critical.or(base.critical);
+    base.strategic = child.strategic.or(base.strategic);
+    base.stages.extend(child.stages);
+    base.price = child.price.or(base.price.take());
+}
+
+fn overlay_bloc(base: &mut Bloc, child: Bloc) {
+    if !child.members.is_empty() {
+        base.members = child.members;
+    }
+    base.demand.extend(child.demand);
+    for (material, stages) in child.sourcing {
+        base.sourcing.entry(material).or_default().extend(stages);
+    }
+    base.recycling.extend(child.recycling);
+    base.stockpiles.extend(child.stockpiles);
+}
+
+fn merge_named<T>(base: &mut Vec<T>, child: Vec<T>, name: impl Fn(&T) -> &String) {
+    for item in child {
+        match base.iter().position(|b| name(b) == name(&item)) {
+            Some(i) => base[i] = item,
+            None => base.push(item),
+        }
+    }
+}

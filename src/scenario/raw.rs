@@ -1,0 +1,365 @@
+//! The scenario file exactly as an analyst writes it: plain serde structs, no checks.
+//!
+//! Everything here is deliberately dumb: names are strings, numbers are whatever was written.
+//! `model::compile` turns this into a validated, indexed `Model`; the kernel never sees these types.
+//! Field names are the ones an analyst reads in the file, so they carry their unit where one applies.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::param::Param;
+
+/// Material name → value. Sorted maps keep every listing and output in a stable order.
+pub type ByName<T> = BTreeMap<String, T>;
+
+/// A whole scenario file (`version: 1`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+pub struct ScenarioFile {
+    /// Format version; only 1 exists.
+    pub version: u32,
+    /// Short name, used for the output folder (`output/<name>/`). Defaults to the file stem.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Another scenario file (path relative to this one, or `builtin:eu-2030`) that this one builds on.
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// Where the figures come from; copied into every run's manifest.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub horizon: Option<Horizon>,
+    #[serde(default)]
+    pub materials: ByName<Material>,
+    #[serde(default)]
+    pub countries: ByName<Country>,
+    #[serde(default)]
+    pub blocs: ByName<Bloc>,
+    #[serde(default)]
+    pub partnerships: Vec<Partnership>,
+    /// The common-cause mechanism: a shared geopolitical tension regime.
+    #[serde(default)]
+    pub tension: Option<Tension>,
+    #[serde(default)]
+    pub disruptions: Vec<Disruption>,
+    /// Names of inherited disruptions to drop (only meaningful with `extends`).
+    #[serde(default)]
+    pub remove_disruptions: Vec<String>,
+    /// The single-supplier cap (CRMA Art. 5(1)(b): 65%).
+    #[serde(default)]
+    pub supplier_cap: Option<SupplierCap>,
+    #[serde(default)]
+    pub price_floors: Vec<PriceFloor>,
+}
+
+/// Simulated period: monthly steps from `start`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Horizon {
+    /// First simulated month, `"YYYY-MM"`.
+    pub start: String,
+    /// Number of monthly steps (1..=600).
+    pub months: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    /// What a tonne means for this material (e.g. "t Li content"); shown in tables.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// On the CRMA list of critical raw materials (Annex II).
+    #[serde(default)]
+    pub critical: Option<bool>,
+    /// On the CRMA list of strategic raw materials (Annex I); the supplier cap applies to these.
+    #[serde(default)]
+    pub strategic: Option<bool>,
+    /// Stage name → stage. Each stage names the stage it draws its input from.
+    #[serde(default)]
+    pub stages: ByName<Stage>,
+    #[serde(default)]
+    pub price: Option<PriceModel>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// The upstream stage this one consumes (e.g. `processing` draws on `mining`). None for the first stage.
+    #[serde(default)]
+    pub draws_on: Option<String>,
+}
+
+/// How the price of a material reacts to scarcity, and how demand reacts to price.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceModel {
+    /// Calm-market price, USD per tonne.
+    pub base_usd_per_t: f64,
+    /// Price rise per unit of world supply gap: price = base × (1 + sensitivity × gap share).
+    #[serde(default = "default_scarcity_sensitivity")]
+    pub scarcity_sensitivity: f64,
+    /// Share of demand given up per unit of relative price rise (short-run substitution).
+    #[serde(default = "default_demand_elasticity")]
+    pub demand_elasticity: f64,
+    /// Upper bound on the share of demand that substitution can remove.
+    #[serde(default = "default_max_substitution")]
+    pub max_substitution: f64,
+}
+
+fn default_scarcity_sensitivity() -> f64 {
+    4.0
+}
+fn default_demand_elasticity() -> f64 {
+    0.05
+}
+fn default_max_substitution() -> f64 {
+    0.15
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    /// Material → stage → capacity.
+    #[serde(default)]
+    pub capacity: ByName<ByName<Capacity>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capacity {
+    /// Nameplate capacity, tonnes per year.
+    pub tonnes_per_year: f64,
+    /// Share of capacity producing in calm times; the rest is spare that can ramp up in a crisis.
+    #[serde(default = "default_utilisation")]
+    pub utilisation: f64,
+    /// Months for spare capacity to come fully online once a crisis starts.
+    #[serde(default = "default_ramp_up_months")]
+    pub ramp_up_months: f64,
+    /// All-in production cost, USD per tonne (used by price floors and market floods).
+    #[serde(default)]
+    pub unit_cost_usd_per_t: Option<f64>,
+}
+
+fn default_utilisation() -> f64 {
+    0.85
+}
+fn default_ramp_up_months() -> f64 {
+    6.0
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Bloc {
+    /// Countries inside the bloc: their supply counts as domestic and is never hit by trade
+    /// measures aimed at the bloc.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Material → annual demand.
+    #[serde(default)]
+    pub demand: ByName<Demand>,
+    /// Material → stage → supplier country → share of the bloc's need at that stage.
+    /// A stage left out follows the world production mix at that stage.
+    #[serde(default)]
+    pub sourcing: ByName<ByName<ByName<f64>>>,
+    /// Material → share of demand met by the bloc's own recycling (untouched by foreign measures).
+    #[serde(default)]
+    pub recycling: ByName<Recycling>,
+    /// Material → strategic stockpile.
+    #[serde(default)]
+    pub stockpiles: ByName<Stockpile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Demand in the first simulated year, tonnes per year.
+    pub tonnes_per_year: f64,
+    /// Annual growth rate (0.05 = 5% a year); may be a distribution, drawn once per path.
+    #[serde(default)]
+    pub growth_per_year: Option<Param>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recycling {
+    /// Share of demand met from recycling at the start of the horizon.
+    pub share_of_demand: f64,
+    /// Share reached by the end of the horizon (linear in between); defaults to `share_of_demand`.
+    #[serde(default)]
+    pub share_at_end: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stockpile {
+    /// Stock at the start, in months of the bloc's (first-year) demand.
+    pub initial_months: f64,
+    /// Level the stockpile is refilled to, in months of current demand; defaults to `initial_months`.
+    #[serde(default)]
+    pub target_months: Option<f64>,
+    /// Largest monthly release, as a share of the month's demand (1.0 = can cover a total cut).
+    #[serde(default = "default_max_release_share")]
+    pub max_release_share: f64,
+    /// Release only when the month's gap exceeds this share of demand (0 = release on any gap).
+    #[serde(default)]
+    pub release_threshold_share: f64,
+    /// Months to refill from empty to target once supply is normal again.
+    #[serde(default = "default_refill_months")]
+    pub refill_months: f64,
+}
+
+fn default_max_release_share() -> f64 {
+    1.0
+}
+fn default_refill_months() -> f64 {
+    24.0
+}
+
+/// Countries in a partnership serve the partner blocs first from their spare output in a crisis;
+/// with `stockpile_sharing`, partner blocs lend each other stock once their own need is met.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partnership {
+    pub name: String,
+    #[serde(default)]
+    pub blocs: Vec<String>,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Materials covered; empty means all.
+    #[serde(default)]
+    pub materials: Vec<String>,
+    #[serde(default)]
+    pub stockpile_sharing: bool,
+}
+
+/// A Markov chain of geopolitical regimes that scales the hazard of every disruption sensitive to it,
+/// so that export controls cluster in time as they did in 2023–2025.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tension {
+    /// Regime name → hazard multiplier (calm is usually 1).
+    pub regimes: ByName<f64>,
+    /// Regime at the start of every path.
+    pub initial: String,
+    /// From regime → to regime → monthly probability. The probability of staying is what is left.
+    pub monthly_transitions: ByName<ByName<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum DisruptionKind {
+    ExportBan,
+    ExportLicence,
+    ExportQuota,
+    Conflict,
+    Disaster,
+    Accident,
+    Nationalisation,
+    /// A dominant supplier floods the market: the price falls by `severity` and producers whose
+    /// unit cost exceeds the price shut unless a price floor covers them.
+    MarketFlood,
+}
+
+impl DisruptionKind {
+    pub const ALL: [&'static str; 8] = [
+        "ExportBan",
+        "ExportLicence",
+        "ExportQuota",
+        "Conflict",
+        "Disaster",
+        "Accident",
+        "Nationalisation",
+        "MarketFlood",
+    ];
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disruption {
+    /// Unique name; used by triggers, `remove_disruptions` and the tornado chart.
+    pub name: String,
+    pub kind: DisruptionKind,
+    /// Countries whose capacity or exports are hit.
+    pub countries: Vec<String>,
+    pub materials: Vec<String>,
+    /// Stages hit; empty means every stage of each material.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// For trade measures only: blocs the measure is aimed at; empty means every bloc the
+    /// country is not a member of.
+    #[serde(default)]
+    pub target_blocs: Vec<String>,
+    /// Chance of at least one onset in a calm year. Give this or `rate_per_year`.
+    #[serde(default)]
+    pub annual_probability: Option<Param>,
+    /// Expected onsets per calm year (a Poisson rate). Give this or `annual_probability`.
+    #[serde(default)]
+    pub rate_per_year: Option<Param>,
+    /// How long one episode lasts, months (drawn per episode).
+    pub duration_months: Param,
+    /// Share lost while active: of exports to the target blocs for trade measures, of capacity
+    /// otherwise, of the price for a market flood. Drawn per episode, in [0, 1].
+    pub severity: Param,
+    /// Exponent on the tension multiplier: 1 follows tension fully, 0 ignores it (e.g. disasters).
+    #[serde(default = "default_tension_sensitivity")]
+    pub tension_sensitivity: f64,
+    /// Other disruptions this one makes more likely when it starts.
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    /// Free text: the historical record this process was calibrated on.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn default_tension_sensitivity() -> f64 {
+    1.0
+}
+fn default_enabled() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// Name of the disruption whose hazard rises.
+    pub disruption: String,
+    pub hazard_multiplier: f64,
+    pub months: u32,
+}
+
+/// CRMA single-supplier cap: no single third country supplies more than `level` of a bloc's
+/// consumption at the stages named.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplierCap {
+    pub level: f64,
+    /// Blocs that apply it (e.g. `["EU"]`).
+    pub blocs: Vec<String>,
+    /// Stages; empty means all stages.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Materials; empty means every material marked `strategic`.
+    #[serde(default)]
+    pub materials: Vec<String>,
+}
+
+/// A guaranteed minimum price paid by a bloc's public purse to covered producers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceFloor {
+    pub name: String,
+    pub material: String,
+    /// Floor, USD per tonne.
+    pub floor_usd_per_t: f64,
+    /// Stage whose output the floor guarantees; defaults to the material's last stage.
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// Producer countries covered.
+    pub countries: Vec<String>,
+    /// Bloc whose public purse pays the difference.
+    pub paid_by: String,
+}
