@@ -50,12 +50,17 @@ pub struct CheckArgs {
 }
 
 pub fn parse_share(s: &str) -> Result<f64, String> {
-    let v: f64 = s.trim_end_matches('%').parse().map_err(|_| format!("`{s}` is not a number"))?;
+    let v: f64 = s
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
     let v = if s.ends_with('%') { v / 100.0 } else { v };
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        Err(format!("{s} is outside [0, 1]; give a share like 0.65 or 65%"))
+        Err(format!(
+            "{s} is outside [0, 1]; give a share like 0.65 or 65%"
+        ))
     }
 }
 
@@ -65,7 +70,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
@@ -104,7 +113,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     let (_, model) = load_model(args.scenario.as_deref())?;
     let view = check_report(&model, args.cap);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&view).context("serialising the check report")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&view).context("serialising the check report")?
+        );
     } else {
         print!("{}", report::check_table::render(&view));
     }

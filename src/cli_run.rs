@@ -1,14 +1,57 @@
-//! `shortfall run`: glue from arguments to kernel, accumulators and exporters.
+//! `shortfall run`: arguments → kernel → accumulators → summary → files and a table.
+//! Glue only: every decision about the model lives in `sim`, every number format in `report`.
 
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
+
+use crate::cli::{default_out_dir, load_model};
+use crate::model::Model;
+use crate::report::{self, atomic::write_atomic, manifest::Manifest};
+use crate::sim::{
+    self, path::CellMonth, timeline::PathParams, timeline::Timeline, RunConfig, Trace,
+};
+use crate::stats;
+
+/// Paths run when `--paths` is not given: enough for a P99 with a tight interval on a laptop.
+pub const DEFAULT_PATHS: u64 = 200_000;
+pub const DEFAULT_SEED: u64 = 20_260_101;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Scenario file (RON); nothing for the bundled EU baseline.
+    /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
+    /// Number of disruption paths to simulate (the minimum when --target-se is set).
+    #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
+    pub paths: u64,
+    /// Master seed: the same seed, scenario and --paths give the same results on any thread count.
+    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Does not change the results.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Keep sampling until the headline probability (EU short of >10% of a year's demand of some
+    /// material) has at most this standard error, or --max-paths is reached.
+    #[arg(long, value_name = "X")]
+    pub target_se: Option<f64>,
+    /// Path cap for --target-se.
+    #[arg(long, default_value_t = 10_000_000, value_name = "N")]
+    pub max_paths: u64,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print one path month by month (events, flows, stockpiles, shortfall) instead of running.
+    #[arg(long, value_name = "K")]
+    pub replay_path: Option<u64>,
 }
 
 /// A command-line value that is wrong in a way clap cannot see (exit code 2).
@@ -16,6 +59,238 @@ pub struct RunArgs {
 #[error("{0}")]
 pub struct BadArgument(pub String);
 
-pub fn run(_args: RunArgs) -> Result<ExitCode> {
-    anyhow::bail!("run is being written")
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let (loaded, model) = load_model(args.scenario.as_deref())?;
+    if args.paths == 0 {
+        return Err(BadArgument("--paths must be at least 1".into()).into());
+    }
+    if let Some(se) = args.target_se {
+        if !(se > 0.0 && se < 1.0) {
+            return Err(BadArgument(format!(
+                "--target-se {se}: expected a standard error in (0, 1), e.g. 0.002"
+            ))
+            .into());
+        }
+    }
+    if let Some(k) = args.replay_path {
+        print!("{}", replay(&model, args.seed, k));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(BadArgument("--threads must be at least 1".into()).into());
+    }
+    let cfg = RunConfig {
+        seed: args.seed,
+        paths: args.paths,
+        threads,
+        target_se: args.target_se,
+        max_paths: args.max_paths,
+    };
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        // A second Ctrl-C while we wind down falls through to the default (immediate exit):
+        // nothing has been written yet at that point.
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let clock = Instant::now();
+    let goal = if cfg.target_se.is_some() {
+        cfg.max_paths.max(cfg.paths)
+    } else {
+        cfg.paths
+    };
+    let bar = crate::progress::bar(goal, args.quiet);
+    let outcome = sim::run(&model, &cfg, &cancel, |done, _| bar.set_position(done))
+        .context("starting worker threads")?;
+    bar.finish_and_clear();
+    let elapsed = clock.elapsed().as_secs_f64();
+    if outcome.cancelled {
+        eprintln!(
+            "interrupted after {} paths; nothing was written",
+            outcome.paths
+        );
+        return Ok(ExitCode::from(130));
+    }
+
+    let summary = stats::finish(&outcome.plan.layout, &outcome.acc);
+    let name = model.name.clone();
+    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&name));
+    let files = [
+        "summary.json",
+        "summary.csv",
+        "timeseries.csv",
+        "manifest.json",
+    ];
+    let manifest = Manifest {
+        tool: "shortfall".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario: name.clone(),
+        scenario_files: loaded
+            .texts
+            .iter()
+            .map(|t| t.path.display().to_string())
+            .collect(),
+        scenario_sha256: loaded.hash.clone(),
+        seed: cfg.seed,
+        paths: outcome.paths,
+        threads,
+        target_se: cfg.target_se,
+        target_reached: outcome.target_reached,
+        headline_se: outcome.headline_se,
+        elapsed_seconds: elapsed,
+        started_at: report::manifest::iso8601(started_at),
+        data_sources: model.sources.clone(),
+        files: files.iter().map(|f| f.to_string()).collect(),
+        command: std::env::args().collect(),
+    };
+    let json = serde_json::to_string_pretty(&summary).context("serialising the summary")?;
+    write_atomic(&out_dir.join("summary.json"), json.as_bytes())?;
+    write_atomic(
+        &out_dir.join("summary.csv"),
+        report::tables::summary_csv(&name, &summary).as_bytes(),
+    )?;
+    write_atomic(
+        &out_dir.join("timeseries.csv"),
+        report::tables::timeseries_csv(&name, &summary).as_bytes(),
+    )?;
+    write_atomic(
+        &out_dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+
+    let headline_bloc = &model.blocs[sim::runner::headline_bloc(&model)].name;
+    print!(
+        "{}",
+        report::terminal::headline(&summary, &name, headline_bloc, elapsed)
+    );
+    if let Some(reached) = outcome.target_reached {
+        println!(
+            "\n--target-se {}: {} after {} paths (standard error {:.5})",
+            cfg.target_se.unwrap_or_default(),
+            if reached {
+                "reached"
+            } else {
+                "NOT reached (hit --max-paths)"
+            },
+            outcome.paths,
+            outcome.headline_se
+        );
+    }
+    println!("\nwrote {} ({})", out_dir.display(), files.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Collects a path's events and busy months as text.
+struct Replay<'a> {
+    model: &'a Model,
+    plan: &'a sim::Plan,
+    out: String,
+}
+
+impl Trace for Replay<'_> {
+    const ON: bool = true;
+
+    fn timeline(&mut self, timeline: &Timeline, _params: &PathParams) {
+        let m = self.model;
+        let _ = writeln!(self.out, "Events ({}):", timeline.episodes.len());
+        for e in &timeline.episodes {
+            let d = &m.disruptions[e.process as usize];
+            let regime = &m.tension.regimes[timeline.regime[e.start as usize] as usize].0;
+            let _ = writeln!(
+                self.out,
+                "  {} {:<34} {:?}, {:.1} months, severity {}, regime {regime}",
+                m.month_label(e.start as usize),
+                d.name,
+                d.kind,
+                e.end - e.start as f64,
+                report::format::pct(e.severity)
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "\nBusy months (calm months are not shown: everything is delivered). Tonnes per month.\n{:<8} {:<14} {:<8} {:>6} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+            "month", "material", "bloc", "price", "demand", "recycled", "primary", "substituted", "stock out", "shortfall", "stock"
+        );
+    }
+
+    fn month(&mut self, t: usize, material: usize, price_ratio: f64, cells: &[CellMonth]) {
+        let quiet = cells
+            .iter()
+            .all(|c| c.shortfall <= 0.0 && c.released <= 0.0 && c.substituted <= 0.0)
+            && price_ratio == 1.0;
+        if quiet {
+            return;
+        }
+        let f = report::format::tonnes;
+        for c in cells {
+            let (b, _) = self.plan.layout.cells[c.cell];
+            let _ = writeln!(
+                self.out,
+                "{:<8} {:<14} {:<8} {:>6.2} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+                self.model.month_label(t),
+                self.model.materials[material].name,
+                self.model.blocs[b].name,
+                price_ratio,
+                f(c.demand),
+                f(c.recycled),
+                f(c.primary),
+                f(c.substituted),
+                f(c.released + c.borrowed),
+                f(c.shortfall),
+                f(c.stock)
+            );
+        }
+    }
+}
+
+fn replay(model: &Model, seed: u64, path: u64) -> String {
+    let plan = sim::build_plan(model);
+    let mut trace = Replay {
+        model,
+        plan: &plan,
+        out: format!("Path {path} of scenario {} with seed {seed}\n", model.name),
+    };
+    let mut scratch = sim::PathScratch::default();
+    let mut record = stats::PathRecord::new(&plan.layout);
+    sim::simulate_path(
+        model,
+        &plan,
+        seed,
+        path,
+        &mut scratch,
+        &mut record,
+        &mut trace,
+    );
+    let mut out = trace.out;
+    let _ = writeln!(out, "\nPath totals (cells with a shortfall):");
+    for (ci, c) in record
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.any_short())
+    {
+        let (b, m) = plan.layout.cells[ci];
+        let _ = writeln!(
+            out,
+            "  {} {}: {} t short over the horizon ({} of demand), worst year {}, {} months short",
+            model.blocs[b].name,
+            model.materials[m].name,
+            report::format::tonnes(c.total_short_t),
+            report::format::pct(c.total_short_t / c.total_demand_t),
+            report::format::pct(c.worst_year_share),
+            c.months_short
+        );
+    }
+    out
 }

@@ -7,5 +7,8 @@
 pub mod cli;
 pub mod cli_run;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod scenario;
+pub mod sim;
+pub mod stats;

@@ -41,10 +41,18 @@ pub struct CapOutcome {
     pub feasible: bool,
 }
 
-pub fn resolve(issues: &mut Vec<Issue>, src: &LoadedScenario, model: &Model, cap: &SupplierCap) -> Option<CapSpec> {
+pub fn resolve(
+    issues: &mut Vec<Issue>,
+    src: &LoadedScenario,
+    model: &Model,
+    cap: &SupplierCap,
+) -> Option<CapSpec> {
     let before = issues.len();
     if !(cap.level.is_finite() && cap.level > 0.0 && cap.level <= 1.0) {
-        issues.push(src.issue(&["supplier_cap", "level"], format!("found {}; expected a share in (0, 1], e.g. 0.65", cap.level)));
+        issues.push(src.issue(
+            &["supplier_cap", "level"],
+            format!("found {}; expected a share in (0, 1], e.g. 0.65", cap.level),
+        ));
     }
     let bloc_names: Vec<&str> = model.blocs.iter().map(|b| b.name.as_str()).collect();
     let material_names: Vec<&str> = model.materials.iter().map(|m| m.name.as_str()).collect();
@@ -52,18 +60,26 @@ pub fn resolve(issues: &mut Vec<Issue>, src: &LoadedScenario, model: &Model, cap
     for b in &cap.blocs {
         match bloc_names.iter().position(|n| n == b) {
             Some(i) => blocs.push(i),
-            None => issues.push(src.issue(&["supplier_cap", "blocs", b], unknown_name_hint(b, "bloc", bloc_names.iter().copied()))),
+            None => issues.push(src.issue(
+                &["supplier_cap", "blocs", b],
+                unknown_name_hint(b, "bloc", bloc_names.iter().copied()),
+            )),
         }
     }
     let mut mats: Vec<usize> = Vec::new();
     for m in &cap.materials {
         match material_names.iter().position(|n| n == m) {
             Some(i) => mats.push(i),
-            None => issues.push(src.issue(&["supplier_cap", "materials", m], unknown_name_hint(m, "material", material_names.iter().copied()))),
+            None => issues.push(src.issue(
+                &["supplier_cap", "materials", m],
+                unknown_name_hint(m, "material", material_names.iter().copied()),
+            )),
         }
     }
     if cap.materials.is_empty() {
-        mats = (0..model.materials.len()).filter(|&i| model.materials[i].strategic).collect();
+        mats = (0..model.materials.len())
+            .filter(|&i| model.materials[i].strategic)
+            .collect();
     }
     let mut stages = vec![Vec::new(); model.materials.len()];
     for &mi in &mats {
@@ -71,15 +87,31 @@ pub fn resolve(issues: &mut Vec<Issue>, src: &LoadedScenario, model: &Model, cap
         stages[mi] = if cap.stages.is_empty() {
             (0..mat.stages.len()).collect()
         } else {
-            mat.stages.iter().enumerate().filter(|(_, s)| cap.stages.contains(&s.name)).map(|(i, _)| i).collect()
+            mat.stages
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| cap.stages.contains(&s.name))
+                .map(|(i, _)| i)
+                .collect()
         };
     }
     for s in &cap.stages {
-        if !model.materials.iter().any(|m| m.stages.iter().any(|st| &st.name == s)) {
-            issues.push(src.issue(&["supplier_cap", "stages", s], format!("no material has a stage `{s}`")));
+        if !model
+            .materials
+            .iter()
+            .any(|m| m.stages.iter().any(|st| &st.name == s))
+        {
+            issues.push(src.issue(
+                &["supplier_cap", "stages", s],
+                format!("no material has a stage `{s}`"),
+            ));
         }
     }
-    (issues.len() == before).then_some(CapSpec { level: cap.level, blocs, stages })
+    (issues.len() == before).then_some(CapSpec {
+        level: cap.level,
+        blocs,
+        stages,
+    })
 }
 
 /// Rebalance sourcing in place; returns one outcome per capped link that was over the cap.
@@ -89,7 +121,9 @@ pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
         for &si in &spec.stages[mi] {
             let mut committed = committed_flows(model, mi, si);
             for &b in &spec.blocs {
-                let Some(cell) = model.cells[b][mi].clone() else { continue };
+                let Some(cell) = model.cells[b][mi].clone() else {
+                    continue;
+                };
                 let need = cell.demand_t_per_month * (1.0 - cell.recycling_start);
                 if need <= 0.0 {
                     continue;
@@ -110,18 +144,25 @@ pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
                     for tier_partners in [true, false] {
                         let candidates: Vec<usize> = (0..stage.suppliers.len())
                             .filter(|&k| k != dom)
-                            .filter(|&k| (stage.suppliers[k].priority_blocs & bloc_bit != 0) == tier_partners)
+                            .filter(|&k| {
+                                (stage.suppliers[k].priority_blocs & bloc_bit != 0) == tier_partners
+                            })
                             .collect();
                         let room = |k: usize, row: &[(usize, f64)], committed: &[f64]| -> f64 {
-                            let spare = (stage.suppliers[k].capacity_t_per_month - committed[k]).max(0.0);
+                            let spare =
+                                (stage.suppliers[k].capacity_t_per_month - committed[k]).max(0.0);
                             if is_third(k) {
-                                let current = row.iter().find(|(s, _)| *s == k).map_or(0.0, |(_, sh)| *sh);
+                                let current =
+                                    row.iter().find(|(s, _)| *s == k).map_or(0.0, |(_, sh)| *sh);
                                 spare.min(((spec.level - current) * need).max(0.0))
                             } else {
                                 spare
                             }
                         };
-                        let rooms: Vec<f64> = candidates.iter().map(|&k| room(k, &row, &committed)).collect();
+                        let rooms: Vec<f64> = candidates
+                            .iter()
+                            .map(|&k| room(k, &row, &committed))
+                            .collect();
                         let total: f64 = rooms.iter().sum();
                         if total <= 0.0 || excess <= 0.0 {
                             continue;

@@ -161,14 +161,26 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                                 .iter()
                                 .map(|&(k, sh)| {
                                     let s = &stage.suppliers[k];
-                                    (model.countries[s.country].clone(), sh, s.member_of & bit == 0)
+                                    (
+                                        model.countries[s.country].clone(),
+                                        sh,
+                                        s.member_of & bit == 0,
+                                    )
                                 })
                                 .collect();
-                            suppliers.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                            suppliers
+                                .sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                             BlocStageView {
                                 stage: stage.name.clone(),
-                                over_cap: suppliers.iter().filter(|(_, sh, third)| *third && *sh > cap + 1e-9).map(|(c, sh, _)| (c.clone(), *sh)).collect(),
-                                suppliers: suppliers.into_iter().map(|(c, sh, _)| (c, sh)).collect(),
+                                over_cap: suppliers
+                                    .iter()
+                                    .filter(|(_, sh, third)| *third && *sh > cap + 1e-9)
+                                    .map(|(c, sh, _)| (c.clone(), *sh))
+                                    .collect(),
+                                suppliers: suppliers
+                                    .into_iter()
+                                    .map(|(c, sh, _)| (c, sh))
+                                    .collect(),
                             }
                         })
                         .collect();
@@ -196,13 +208,36 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
         .iter()
         .map(|d| {
             let central = dist_central(&d.monthly_rate);
-            let p = if d.rate_from_probability { central } else { 1.0 - (-central).exp() };
-            let mut countries: Vec<String> = d.countries.iter().map(|&c| model.countries[c].clone()).collect();
+            let p = if d.rate_from_probability {
+                central
+            } else {
+                1.0 - (-central).exp()
+            };
+            let mut countries: Vec<String> = d
+                .countries
+                .iter()
+                .map(|&c| model.countries[c].clone())
+                .collect();
             countries.dedup();
             DisruptionView {
                 name: d.name.clone(),
-                kind: format!("{:?}{}", d.kind, if d.effect == Effect::Trade && d.hits.iter().any(|h| h.blocs != d.hits[0].blocs || h.blocs.count_ones() < model.blocs.len() as u32 - 1) { " (targeted)" } else { "" }),
-                materials: d.materials.iter().map(|&m| model.materials[m].name.clone()).collect(),
+                kind: format!(
+                    "{:?}{}",
+                    d.kind,
+                    if d.effect == Effect::Trade
+                        && d.hits.iter().any(|h| h.blocs != d.hits[0].blocs
+                            || h.blocs.count_ones() < model.blocs.len() as u32 - 1)
+                    {
+                        " (targeted)"
+                    } else {
+                        ""
+                    }
+                ),
+                materials: d
+                    .materials
+                    .iter()
+                    .map(|&m| model.materials[m].name.clone())
+                    .collect(),
                 countries,
                 annual_probability: p,
                 tension_sensitivity: d.tension_sensitivity,
@@ -236,7 +271,10 @@ fn dist_central(d: &super::Dist) -> f64 {
             // A fixed-seed average is stable across runs and plenty for a display figure.
             let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x5eed);
             let n = 4000;
-            (0..n).map(|_| other.sample_clamped(&mut rng, f64::MIN, f64::MAX)).sum::<f64>() / n as f64
+            (0..n)
+                .map(|_| other.sample_clamped(&mut rng, f64::MIN, f64::MAX))
+                .sum::<f64>()
+                / n as f64
         }
     }
 }

@@ -57,7 +57,10 @@ fn index_of(names: &[String], name: &str) -> Option<usize> {
 
 /// Compile a loaded scenario into a validated model.
 pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
-    let mut cx = Ctx { src, issues: Vec::new() };
+    let mut cx = Ctx {
+        src,
+        issues: Vec::new(),
+    };
     let raw = &src.raw;
 
     // Horizon.
@@ -65,11 +68,17 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         None => ((2026, 1), 60),
         Some(h) => {
             let start = parse_month(&h.start).unwrap_or_else(|| {
-                cx.err(&["horizon", "start"], format!("found \"{}\"; expected a month \"YYYY-MM\"", h.start));
+                cx.err(
+                    &["horizon", "start"],
+                    format!("found \"{}\"; expected a month \"YYYY-MM\"", h.start),
+                );
                 (2026, 1)
             });
             if h.months == 0 || h.months > MAX_MONTHS {
-                cx.err(&["horizon", "months"], format!("found {}; expected 1 to {MAX_MONTHS} months", h.months));
+                cx.err(
+                    &["horizon", "months"],
+                    format!("found {}; expected 1 to {MAX_MONTHS} months", h.months),
+                );
             }
             (start, h.months.clamp(1, MAX_MONTHS) as usize)
         }
@@ -79,13 +88,25 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     let bloc_names: Vec<String> = raw.blocs.keys().cloned().collect();
     let material_names: Vec<String> = raw.materials.keys().cloned().collect();
     if material_names.is_empty() {
-        cx.err(&["materials"], "the scenario defines no material; add at least one under `materials`");
+        cx.err(
+            &["materials"],
+            "the scenario defines no material; add at least one under `materials`",
+        );
     }
     if bloc_names.is_empty() {
-        cx.err(&["blocs"], "the scenario defines no bloc; add at least one consumer under `blocs`");
+        cx.err(
+            &["blocs"],
+            "the scenario defines no bloc; add at least one consumer under `blocs`",
+        );
     }
     if bloc_names.len() > MAX_BLOCS {
-        cx.err(&["blocs"], format!("{} blocs; at most {MAX_BLOCS} are supported", bloc_names.len()));
+        cx.err(
+            &["blocs"],
+            format!(
+                "{} blocs; at most {MAX_BLOCS} are supported",
+                bloc_names.len()
+            ),
+        );
     }
 
     // Bloc membership, needed before suppliers are built.
@@ -107,7 +128,11 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
                 ),
             }
         }
-        blocs.push(BlocModel { name: bname.clone(), members, shares_stock_with: vec![0; material_names.len()] });
+        blocs.push(BlocModel {
+            name: bname.clone(),
+            members,
+            shares_stock_with: vec![0; material_names.len()],
+        });
     }
 
     // Materials and their stage chains.
@@ -115,13 +140,42 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     for (mname, m) in &raw.materials {
         let stages = order_stages(&mut cx, mname, m);
         let price = match &m.price {
-            None => PriceParams { base_usd_per_t: 1.0, scarcity_sensitivity: 4.0, demand_elasticity: 0.05, max_substitution: 0.15 },
+            None => PriceParams {
+                base_usd_per_t: 1.0,
+                scarcity_sensitivity: 4.0,
+                demand_elasticity: 0.05,
+                max_substitution: 0.15,
+            },
             Some(p) => {
                 let path = |f: &'static str| ["materials", mname.as_str(), "price", f];
-                cx.finite_in(&path("base_usd_per_t"), p.base_usd_per_t, f64::MIN_POSITIVE, f64::MAX, "a price > 0 (USD per tonne)");
-                cx.finite_in(&path("scarcity_sensitivity"), p.scarcity_sensitivity, 0.0, 1000.0, "a number in [0, 1000]");
-                cx.finite_in(&path("demand_elasticity"), p.demand_elasticity, 0.0, 10.0, "a number in [0, 10]");
-                cx.finite_in(&path("max_substitution"), p.max_substitution, 0.0, 0.99, "a share in [0, 0.99]");
+                cx.finite_in(
+                    &path("base_usd_per_t"),
+                    p.base_usd_per_t,
+                    f64::MIN_POSITIVE,
+                    f64::MAX,
+                    "a price > 0 (USD per tonne)",
+                );
+                cx.finite_in(
+                    &path("scarcity_sensitivity"),
+                    p.scarcity_sensitivity,
+                    0.0,
+                    1000.0,
+                    "a number in [0, 1000]",
+                );
+                cx.finite_in(
+                    &path("demand_elasticity"),
+                    p.demand_elasticity,
+                    0.0,
+                    10.0,
+                    "a number in [0, 10]",
+                );
+                cx.finite_in(
+                    &path("max_substitution"),
+                    p.max_substitution,
+                    0.0,
+                    0.99,
+                    "a share in [0, 0.99]",
+                );
                 PriceParams {
                     base_usd_per_t: p.base_usd_per_t,
                     scarcity_sensitivity: p.scarcity_sensitivity,
@@ -135,7 +189,13 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             unit: m.unit.clone().unwrap_or_else(|| "t".into()),
             critical: m.critical.unwrap_or(false) || m.strategic.unwrap_or(false),
             strategic: m.strategic.unwrap_or(false),
-            stages: stages.into_iter().map(|name| StageModel { name, suppliers: Vec::new() }).collect(),
+            stages: stages
+                .into_iter()
+                .map(|name| StageModel {
+                    name,
+                    suppliers: Vec::new(),
+                })
+                .collect(),
             price,
         });
     }
@@ -144,21 +204,68 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     for (c, (cname, country)) in raw.countries.iter().enumerate() {
         for (mname, by_stage) in &country.capacity {
             let Some(mi) = index_of(&material_names, mname) else {
-                cx.err(&["countries", cname, "capacity", mname], unknown_name_hint(mname, "material", material_names.iter().map(String::as_str)));
+                cx.err(
+                    &["countries", cname, "capacity", mname],
+                    unknown_name_hint(mname, "material", material_names.iter().map(String::as_str)),
+                );
                 continue;
             };
             for (sname, cap) in by_stage {
-                let stage_names: Vec<String> = materials[mi].stages.iter().map(|s| s.name.clone()).collect();
+                let stage_names: Vec<String> = materials[mi]
+                    .stages
+                    .iter()
+                    .map(|s| s.name.clone())
+                    .collect();
                 let Some(si) = index_of(&stage_names, sname) else {
-                    cx.err(&["countries", cname, "capacity", mname, sname], unknown_name_hint(sname, &format!("stage of {mname}"), stage_names.iter().map(String::as_str)));
+                    cx.err(
+                        &["countries", cname, "capacity", mname, sname],
+                        unknown_name_hint(
+                            sname,
+                            &format!("stage of {mname}"),
+                            stage_names.iter().map(String::as_str),
+                        ),
+                    );
                     continue;
                 };
-                let path = |f: &'static str| ["countries", cname.as_str(), "capacity", mname.as_str(), sname.as_str(), f];
-                cx.finite_in(&path("tonnes_per_year"), cap.tonnes_per_year, 0.0, 1e12, "a capacity >= 0 tonnes per year");
-                cx.finite_in(&path("utilisation"), cap.utilisation, 1e-9, 1.0, "a share in (0, 1]");
-                cx.finite_in(&path("ramp_up_months"), cap.ramp_up_months, 0.0, 240.0, "months in [0, 240]");
+                let path = |f: &'static str| {
+                    [
+                        "countries",
+                        cname.as_str(),
+                        "capacity",
+                        mname.as_str(),
+                        sname.as_str(),
+                        f,
+                    ]
+                };
+                cx.finite_in(
+                    &path("tonnes_per_year"),
+                    cap.tonnes_per_year,
+                    0.0,
+                    1e12,
+                    "a capacity >= 0 tonnes per year",
+                );
+                cx.finite_in(
+                    &path("utilisation"),
+                    cap.utilisation,
+                    1e-9,
+                    1.0,
+                    "a share in (0, 1]",
+                );
+                cx.finite_in(
+                    &path("ramp_up_months"),
+                    cap.ramp_up_months,
+                    0.0,
+                    240.0,
+                    "months in [0, 240]",
+                );
                 if let Some(cost) = cap.unit_cost_usd_per_t {
-                    cx.finite_in(&path("unit_cost_usd_per_t"), cost, 0.0, f64::MAX, "a cost >= 0 USD per tonne");
+                    cx.finite_in(
+                        &path("unit_cost_usd_per_t"),
+                        cost,
+                        0.0,
+                        f64::MAX,
+                        "a cost >= 0 USD per tonne",
+                    );
                 }
                 materials[mi].stages[si].suppliers.push(Supplier {
                     country: c,
@@ -179,21 +286,30 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         for b in &p.blocs {
             match index_of(&bloc_names, b) {
                 Some(bi) if bi < MAX_BLOCS => bloc_mask |= 1 << bi,
-                _ => cx.err(&["partnerships", &p.name, "blocs", b], unknown_name_hint(b, "bloc", bloc_names.iter().map(String::as_str))),
+                _ => cx.err(
+                    &["partnerships", &p.name, "blocs", b],
+                    unknown_name_hint(b, "bloc", bloc_names.iter().map(String::as_str)),
+                ),
             }
         }
         let mut countries = Vec::new();
         for c in &p.countries {
             match index_of(&country_names, c) {
                 Some(ci) => countries.push(ci),
-                None => cx.err(&["partnerships", &p.name, "countries", c], unknown_name_hint(c, "country", country_names.iter().map(String::as_str))),
+                None => cx.err(
+                    &["partnerships", &p.name, "countries", c],
+                    unknown_name_hint(c, "country", country_names.iter().map(String::as_str)),
+                ),
             }
         }
         let mut mats = Vec::new();
         for m in &p.materials {
             match index_of(&material_names, m) {
                 Some(mi) => mats.push(mi),
-                None => cx.err(&["partnerships", &p.name, "materials", m], unknown_name_hint(m, "material", material_names.iter().map(String::as_str))),
+                None => cx.err(
+                    &["partnerships", &p.name, "materials", m],
+                    unknown_name_hint(m, "material", material_names.iter().map(String::as_str)),
+                ),
             }
         }
         if mats.is_empty() {
@@ -220,11 +336,29 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     // Cells: demand, sourcing, recycling, stockpiles.
     let mut cells: Vec<Vec<Option<Cell>>> = vec![vec![None; materials.len()]; blocs.len()];
     for (b, (bname, bloc)) in raw.blocs.iter().enumerate() {
-        for mname in bloc.sourcing.keys().chain(bloc.recycling.keys()).chain(bloc.stockpiles.keys()) {
+        for mname in bloc
+            .sourcing
+            .keys()
+            .chain(bloc.recycling.keys())
+            .chain(bloc.stockpiles.keys())
+        {
             if !bloc.demand.contains_key(mname) {
-                let section = if bloc.sourcing.contains_key(mname) { "sourcing" } else if bloc.recycling.contains_key(mname) { "recycling" } else { "stockpiles" };
+                let section = if bloc.sourcing.contains_key(mname) {
+                    "sourcing"
+                } else if bloc.recycling.contains_key(mname) {
+                    "recycling"
+                } else {
+                    "stockpiles"
+                };
                 if index_of(&material_names, mname).is_none() {
-                    cx.err(&["blocs", bname, section, mname], unknown_name_hint(mname, "material", material_names.iter().map(String::as_str)));
+                    cx.err(
+                        &["blocs", bname, section, mname],
+                        unknown_name_hint(
+                            mname,
+                            "material",
+                            material_names.iter().map(String::as_str),
+                        ),
+                    );
                 } else {
                     cx.err(&["blocs", bname, section, mname], format!("`{bname}` has no demand for {mname}; add `demand: {{ \"{mname}\": (tonnes_per_year: ..) }}` or remove this entry"));
                 }
@@ -232,10 +366,22 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         }
         for (mname, demand) in &bloc.demand {
             let Some(mi) = index_of(&material_names, mname) else {
-                cx.err(&["blocs", bname, "demand", mname], unknown_name_hint(mname, "material", material_names.iter().map(String::as_str)));
+                cx.err(
+                    &["blocs", bname, "demand", mname],
+                    unknown_name_hint(mname, "material", material_names.iter().map(String::as_str)),
+                );
                 continue;
             };
-            if let Some(cell) = build_cell(&mut cx, b, bname, mi, &materials[mi], &country_names, bloc, demand) {
+            if let Some(cell) = build_cell(
+                &mut cx,
+                b,
+                bname,
+                mi,
+                &materials[mi],
+                &country_names,
+                bloc,
+                demand,
+            ) {
                 cells[b][mi] = Some(cell);
             }
         }
@@ -245,22 +391,42 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     let disruption_names: Vec<String> = raw.disruptions.iter().map(|d| d.name.clone()).collect();
     for (i, n) in disruption_names.iter().enumerate() {
         if disruption_names[..i].contains(n) {
-            cx.err(&["disruptions", n], format!("two disruptions are named `{n}`; names must be unique"));
+            cx.err(
+                &["disruptions", n],
+                format!("two disruptions are named `{n}`; names must be unique"),
+            );
         }
     }
     for n in &raw.remove_disruptions {
         if !disruption_names.contains(n) && src.texts.len() == 1 {
-            cx.err(&["remove_disruptions", n], unknown_name_hint(n, "disruption", disruption_names.iter().map(String::as_str)));
+            cx.err(
+                &["remove_disruptions", n],
+                unknown_name_hint(n, "disruption", disruption_names.iter().map(String::as_str)),
+            );
         }
     }
     let mut disruptions = Vec::new();
     for d in raw.disruptions.iter().filter(|d| d.enabled) {
-        if let Some(dm) = build_disruption(&mut cx, d, &materials, &material_names, &country_names, &bloc_names, &member_of, &disruption_names) {
+        if let Some(dm) = build_disruption(
+            &mut cx,
+            d,
+            &materials,
+            &material_names,
+            &country_names,
+            &bloc_names,
+            &member_of,
+            &disruption_names,
+        ) {
             disruptions.push(dm);
         }
     }
     // Trigger targets were validated by name against all disruptions; re-index to enabled ones.
-    let enabled: Vec<&str> = raw.disruptions.iter().filter(|d| d.enabled).map(|d| d.name.as_str()).collect();
+    let enabled: Vec<&str> = raw
+        .disruptions
+        .iter()
+        .filter(|d| d.enabled)
+        .map(|d| d.name.as_str())
+        .collect();
     for d in &mut disruptions {
         d.triggers.retain_mut(|t| {
             let name = &disruption_names[t.target];
@@ -283,7 +449,14 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     for f in &raw.price_floors {
         let base = ["price_floors", f.name.as_str()];
         let Some(mi) = index_of(&material_names, &f.material) else {
-            cx.err(&[base[0], base[1], "material"], unknown_name_hint(&f.material, "material", material_names.iter().map(String::as_str)));
+            cx.err(
+                &[base[0], base[1], "material"],
+                unknown_name_hint(
+                    &f.material,
+                    "material",
+                    material_names.iter().map(String::as_str),
+                ),
+            );
             continue;
         };
         let mat = &materials[mi];
@@ -292,28 +465,65 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             Some(s) => match mat.stages.iter().position(|st| &st.name == s) {
                 Some(si) => si,
                 None => {
-                    cx.err(&[base[0], base[1], "stage"], unknown_name_hint(s, &format!("stage of {}", f.material), mat.stages.iter().map(|s| s.name.as_str())));
+                    cx.err(
+                        &[base[0], base[1], "stage"],
+                        unknown_name_hint(
+                            s,
+                            &format!("stage of {}", f.material),
+                            mat.stages.iter().map(|s| s.name.as_str()),
+                        ),
+                    );
                     continue;
                 }
             },
         };
-        cx.finite_in(&[base[0], base[1], "floor_usd_per_t"], f.floor_usd_per_t, 0.0, f64::MAX, "a price >= 0 USD per tonne");
+        cx.finite_in(
+            &[base[0], base[1], "floor_usd_per_t"],
+            f.floor_usd_per_t,
+            0.0,
+            f64::MAX,
+            "a price >= 0 USD per tonne",
+        );
         let Some(paid_by) = index_of(&bloc_names, &f.paid_by) else {
-            cx.err(&[base[0], base[1], "paid_by"], unknown_name_hint(&f.paid_by, "bloc", bloc_names.iter().map(String::as_str)));
+            cx.err(
+                &[base[0], base[1], "paid_by"],
+                unknown_name_hint(&f.paid_by, "bloc", bloc_names.iter().map(String::as_str)),
+            );
             continue;
         };
         let mut suppliers = Vec::new();
         for c in &f.countries {
             let Some(ci) = index_of(&country_names, c) else {
-                cx.err(&[base[0], base[1], "countries", c], unknown_name_hint(c, "country", country_names.iter().map(String::as_str)));
+                cx.err(
+                    &[base[0], base[1], "countries", c],
+                    unknown_name_hint(c, "country", country_names.iter().map(String::as_str)),
+                );
                 continue;
             };
-            match mat.stages.get(stage).and_then(|st| st.suppliers.iter().position(|s| s.country == ci)) {
+            match mat
+                .stages
+                .get(stage)
+                .and_then(|st| st.suppliers.iter().position(|s| s.country == ci))
+            {
                 Some(si) => suppliers.push(si),
-                None => cx.err(&[base[0], base[1], "countries", c], format!("{c} has no {} capacity for {}; a floor can only cover producers", mat.stages.get(stage).map_or("", |s| s.name.as_str()), f.material)),
+                None => cx.err(
+                    &[base[0], base[1], "countries", c],
+                    format!(
+                        "{c} has no {} capacity for {}; a floor can only cover producers",
+                        mat.stages.get(stage).map_or("", |s| s.name.as_str()),
+                        f.material
+                    ),
+                ),
             }
         }
-        price_floors.push(PriceFloorModel { name: f.name.clone(), material: mi, stage, floor_usd_per_t: f.floor_usd_per_t, suppliers, paid_by });
+        price_floors.push(PriceFloorModel {
+            name: f.name.clone(),
+            material: mi,
+            stage,
+            floor_usd_per_t: f.floor_usd_per_t,
+            suppliers,
+            paid_by,
+        });
     }
 
     if !cx.issues.is_empty() {
@@ -364,7 +574,10 @@ fn parse_month(s: &str) -> Option<(i32, u32)> {
 fn order_stages(cx: &mut Ctx, mname: &str, m: &raw::Material) -> Vec<String> {
     let names: Vec<String> = m.stages.keys().cloned().collect();
     if names.is_empty() {
-        cx.err(&["materials", mname, "stages"], "no stages; give at least one, e.g. `stages: { \"mining\": () }`");
+        cx.err(
+            &["materials", mname, "stages"],
+            "no stages; give at least one, e.g. `stages: { \"mining\": () }`",
+        );
         return vec!["mining".into()];
     }
     let mut upstream: BTreeMap<&str, &str> = BTreeMap::new();
@@ -372,10 +585,22 @@ fn order_stages(cx: &mut Ctx, mname: &str, m: &raw::Material) -> Vec<String> {
     for (sname, stage) in &m.stages {
         if let Some(up) = &stage.draws_on {
             if !m.stages.contains_key(up) {
-                cx.err(&["materials", mname, "stages", sname, "draws_on"], unknown_name_hint(up, &format!("stage of {mname}"), names.iter().map(String::as_str)));
+                cx.err(
+                    &["materials", mname, "stages", sname, "draws_on"],
+                    unknown_name_hint(
+                        up,
+                        &format!("stage of {mname}"),
+                        names.iter().map(String::as_str),
+                    ),
+                );
                 ok = false;
             } else if up == sname {
-                cx.err(&["materials", mname, "stages", sname, "draws_on"], format!("stage `{sname}` draws on itself; stages must form a chain without cycles"));
+                cx.err(
+                    &["materials", mname, "stages", sname, "draws_on"],
+                    format!(
+                        "stage `{sname}` draws on itself; stages must form a chain without cycles"
+                    ),
+                );
                 ok = false;
             } else {
                 upstream.insert(sname, up);
@@ -392,14 +617,23 @@ fn order_stages(cx: &mut Ctx, mname: &str, m: &raw::Material) -> Vec<String> {
         while let Some(up) = upstream.get(cur) {
             if seen.contains(up) {
                 seen.push(up);
-                cx.err(&["materials", mname, "stages", start, "draws_on"], format!("stages form a cycle: {}; each stage must draw on one further upstream", seen.join(" → ")));
+                cx.err(
+                    &["materials", mname, "stages", start, "draws_on"],
+                    format!(
+                        "stages form a cycle: {}; each stage must draw on one further upstream",
+                        seen.join(" → ")
+                    ),
+                );
                 return names;
             }
             seen.push(up);
             cur = up;
         }
     }
-    let roots: Vec<&String> = names.iter().filter(|n| !upstream.contains_key(n.as_str())).collect();
+    let roots: Vec<&String> = names
+        .iter()
+        .filter(|n| !upstream.contains_key(n.as_str()))
+        .collect();
     let mut drawn_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (down, up) in &upstream {
         drawn_by.entry(up).or_default().push(down);
@@ -427,18 +661,40 @@ fn build_cell(
     demand: &raw::Demand,
 ) -> Option<Cell> {
     let mname = mat.name.as_str();
-    let ok = cx.finite_in(&["blocs", bname, "demand", mname, "tonnes_per_year"], demand.tonnes_per_year, 0.0, 1e12, "a demand >= 0 tonnes per year");
+    let ok = cx.finite_in(
+        &["blocs", bname, "demand", mname, "tonnes_per_year"],
+        demand.tonnes_per_year,
+        0.0,
+        1e12,
+        "a demand >= 0 tonnes per year",
+    );
     let growth = match &demand.growth_per_year {
         None => Dist::Fixed(0.0),
-        Some(p) => cx.dist(&["blocs", bname, "demand", mname, "growth_per_year"], p, dist::GROWTH),
+        Some(p) => cx.dist(
+            &["blocs", bname, "demand", mname, "growth_per_year"],
+            p,
+            dist::GROWTH,
+        ),
     };
     let (recycling_start, recycling_end) = match bloc.recycling.get(mname) {
         None => (0.0, 0.0),
         Some(r) => {
             let path = ["blocs", bname, "recycling", mname];
-            cx.finite_in(&[path[0], path[1], path[2], path[3], "share_of_demand"], r.share_of_demand, 0.0, 1.0, "a share in [0, 1]");
+            cx.finite_in(
+                &[path[0], path[1], path[2], path[3], "share_of_demand"],
+                r.share_of_demand,
+                0.0,
+                1.0,
+                "a share in [0, 1]",
+            );
             let end = r.share_at_end.unwrap_or(r.share_of_demand);
-            cx.finite_in(&[path[0], path[1], path[2], path[3], "share_at_end"], end, 0.0, 1.0, "a share in [0, 1]");
+            cx.finite_in(
+                &[path[0], path[1], path[2], path[3], "share_at_end"],
+                end,
+                0.0,
+                1.0,
+                "a share in [0, 1]",
+            );
             (r.share_of_demand, end)
         }
     };
@@ -447,7 +703,14 @@ fn build_cell(
     if let Some(given) = given {
         for sname in given.keys() {
             if !mat.stages.iter().any(|s| &s.name == sname) {
-                cx.err(&["blocs", bname, "sourcing", mname, sname], unknown_name_hint(sname, &format!("stage of {mname}"), mat.stages.iter().map(|s| s.name.as_str())));
+                cx.err(
+                    &["blocs", bname, "sourcing", mname, sname],
+                    unknown_name_hint(
+                        sname,
+                        &format!("stage of {mname}"),
+                        mat.stages.iter().map(|s| s.name.as_str()),
+                    ),
+                );
             }
         }
     }
@@ -466,7 +729,14 @@ fn build_cell(
                     }
                     sum += share;
                     let Some(ci) = index_of(country_names, cname) else {
-                        cx.err(&p, unknown_name_hint(cname, "country", country_names.iter().map(String::as_str)));
+                        cx.err(
+                            &p,
+                            unknown_name_hint(
+                                cname,
+                                "country",
+                                country_names.iter().map(String::as_str),
+                            ),
+                        );
                         continue;
                     };
                     match stage.suppliers.iter().position(|s| s.country == ci) {
@@ -486,7 +756,11 @@ fn build_cell(
             }
             None => {
                 // Market-average sourcing: the world production mix at this stage.
-                let total: f64 = stage.suppliers.iter().map(|s| s.capacity_t_per_month * s.utilisation).sum();
+                let total: f64 = stage
+                    .suppliers
+                    .iter()
+                    .map(|s| s.capacity_t_per_month * s.utilisation)
+                    .sum();
                 if total <= 0.0 && demand.tonnes_per_year > 0.0 {
                     cx.err(&path, format!("no country has {sname} capacity for {mname}, so `{bname}`'s demand cannot be sourced"));
                 }
@@ -503,12 +777,42 @@ fn build_cell(
     }
     let stockpile = bloc.stockpiles.get(mname).map(|s| {
         let p = |f: &'static str| ["blocs", bname, "stockpiles", mname, f];
-        cx.finite_in(&p("initial_months"), s.initial_months, 0.0, 240.0, "months of demand in [0, 240]");
+        cx.finite_in(
+            &p("initial_months"),
+            s.initial_months,
+            0.0,
+            240.0,
+            "months of demand in [0, 240]",
+        );
         let target = s.target_months.unwrap_or(s.initial_months);
-        cx.finite_in(&p("target_months"), target, 0.0, 240.0, "months of demand in [0, 240]");
-        cx.finite_in(&p("max_release_share"), s.max_release_share, 0.0, 1.0, "a share of monthly demand in [0, 1]");
-        cx.finite_in(&p("release_threshold_share"), s.release_threshold_share, 0.0, 1.0, "a share of monthly demand in [0, 1]");
-        cx.finite_in(&p("refill_months"), s.refill_months, 0.1, 600.0, "months in [0.1, 600]");
+        cx.finite_in(
+            &p("target_months"),
+            target,
+            0.0,
+            240.0,
+            "months of demand in [0, 240]",
+        );
+        cx.finite_in(
+            &p("max_release_share"),
+            s.max_release_share,
+            0.0,
+            1.0,
+            "a share of monthly demand in [0, 1]",
+        );
+        cx.finite_in(
+            &p("release_threshold_share"),
+            s.release_threshold_share,
+            0.0,
+            1.0,
+            "a share of monthly demand in [0, 1]",
+        );
+        cx.finite_in(
+            &p("refill_months"),
+            s.refill_months,
+            0.1,
+            600.0,
+            "months in [0.1, 600]",
+        );
         StockpileModel {
             initial_months: s.initial_months,
             target_months: target,
@@ -543,15 +847,34 @@ fn build_disruption(
     let name = d.name.as_str();
     let path = |f: &'static str| ["disruptions", name, f];
     let effect = match d.kind {
-        DisruptionKind::ExportBan | DisruptionKind::ExportLicence | DisruptionKind::ExportQuota => Effect::Trade,
+        DisruptionKind::ExportBan | DisruptionKind::ExportLicence | DisruptionKind::ExportQuota => {
+            Effect::Trade
+        }
         DisruptionKind::MarketFlood => Effect::Flood,
         _ => Effect::Capacity,
     };
     let (monthly_rate, from_p) = match (&d.annual_probability, &d.rate_per_year) {
-        (Some(p), None) => (cx.dist(&path("annual_probability"), p, dist::PROBABILITY), true),
-        (None, Some(r)) => (cx.dist(&path("rate_per_year"), r, Bounds { min: 0.0, max: 1000.0, what: "a rate in [0, 1000] onsets per year" }), false),
+        (Some(p), None) => (
+            cx.dist(&path("annual_probability"), p, dist::PROBABILITY),
+            true,
+        ),
+        (None, Some(r)) => (
+            cx.dist(
+                &path("rate_per_year"),
+                r,
+                Bounds {
+                    min: 0.0,
+                    max: 1000.0,
+                    what: "a rate in [0, 1000] onsets per year",
+                },
+            ),
+            false,
+        ),
         (Some(_), Some(_)) => {
-            cx.err(&path("rate_per_year"), "give either `annual_probability` or `rate_per_year`, not both");
+            cx.err(
+                &path("rate_per_year"),
+                "give either `annual_probability` or `rate_per_year`, not both",
+            );
             (Dist::Fixed(0.0), false)
         }
         (None, None) => {
@@ -559,9 +882,23 @@ fn build_disruption(
             (Dist::Fixed(0.0), false)
         }
     };
-    let duration = cx.dist(&path("duration_months"), &d.duration_months, Bounds { min: 0.0, max: 600.0, what: "a duration in [0, 600] months" });
+    let duration = cx.dist(
+        &path("duration_months"),
+        &d.duration_months,
+        Bounds {
+            min: 0.0,
+            max: 600.0,
+            what: "a duration in [0, 600] months",
+        },
+    );
     let severity = cx.dist(&path("severity"), &d.severity, dist::SHARE);
-    cx.finite_in(&path("tension_sensitivity"), d.tension_sensitivity, 0.0, 5.0, "an exponent in [0, 5]");
+    cx.finite_in(
+        &path("tension_sensitivity"),
+        d.tension_sensitivity,
+        0.0,
+        5.0,
+        "an exponent in [0, 5]",
+    );
     if effect != Effect::Trade && !d.target_blocs.is_empty() {
         cx.err(&path("target_blocs"), format!("{:?} is not a trade measure, so it cannot target blocs; only ExportBan, ExportLicence and ExportQuota take `target_blocs`", d.kind));
     }
@@ -569,10 +906,17 @@ fn build_disruption(
     for b in &d.target_blocs {
         match index_of(bloc_names, b) {
             Some(bi) if bi < MAX_BLOCS => targets |= 1 << bi,
-            _ => cx.err(&["disruptions", name, "target_blocs", b], unknown_name_hint(b, "bloc", bloc_names.iter().map(String::as_str))),
+            _ => cx.err(
+                &["disruptions", name, "target_blocs", b],
+                unknown_name_hint(b, "bloc", bloc_names.iter().map(String::as_str)),
+            ),
         }
     }
-    let all_blocs = if bloc_names.len() >= 64 { u64::MAX } else { (1u64 << bloc_names.len()) - 1 };
+    let all_blocs = if bloc_names.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bloc_names.len()) - 1
+    };
     if targets == 0 {
         targets = all_blocs;
     }
@@ -580,17 +924,26 @@ fn build_disruption(
     for c in &d.countries {
         match index_of(country_names, c) {
             Some(ci) => countries.push(ci),
-            None => cx.err(&["disruptions", name, "countries", c], unknown_name_hint(c, "country", country_names.iter().map(String::as_str))),
+            None => cx.err(
+                &["disruptions", name, "countries", c],
+                unknown_name_hint(c, "country", country_names.iter().map(String::as_str)),
+            ),
         }
     }
     if d.countries.is_empty() {
-        cx.err(&path("countries"), "no country; name the countries whose supply is hit");
+        cx.err(
+            &path("countries"),
+            "no country; name the countries whose supply is hit",
+        );
     }
     let mut mats = Vec::new();
     for m in &d.materials {
         match index_of(material_names, m) {
             Some(mi) => mats.push(mi),
-            None => cx.err(&["disruptions", name, "materials", m], unknown_name_hint(m, "material", material_names.iter().map(String::as_str))),
+            None => cx.err(
+                &["disruptions", name, "materials", m],
+                unknown_name_hint(m, "material", material_names.iter().map(String::as_str)),
+            ),
         }
     }
     if d.materials.is_empty() {
@@ -601,7 +954,14 @@ fn build_disruption(
         let mat = &materials[mi];
         for s in &d.stages {
             if !mat.stages.iter().any(|st| &st.name == s) {
-                cx.err(&["disruptions", name, "stages", s], unknown_name_hint(s, &format!("stage of {}", mat.name), mat.stages.iter().map(|s| s.name.as_str())));
+                cx.err(
+                    &["disruptions", name, "stages", s],
+                    unknown_name_hint(
+                        s,
+                        &format!("stage of {}", mat.name),
+                        mat.stages.iter().map(|s| s.name.as_str()),
+                    ),
+                );
             }
         }
         for (si, stage) in mat.stages.iter().enumerate() {
@@ -614,22 +974,47 @@ fn build_disruption(
                         Effect::Trade => targets & !member_of[sup.country],
                         _ => all_blocs,
                     };
-                    hits.push(Hit { material: mi, stage: si, supplier: ki, blocs });
+                    hits.push(Hit {
+                        material: mi,
+                        stage: si,
+                        supplier: ki,
+                        blocs,
+                    });
                 }
             }
         }
     }
     if hits.is_empty() && !mats.is_empty() && !countries.is_empty() && effect != Effect::Flood {
-        cx.err(&["disruptions", name], "hits nothing: none of its countries has capacity for its materials at its stages");
+        cx.err(
+            &["disruptions", name],
+            "hits nothing: none of its countries has capacity for its materials at its stages",
+        );
     }
     let mut triggers = Vec::new();
     for t in &d.triggers {
         let tp = ["disruptions", name, "triggers", t.disruption.as_str()];
         match all_names.iter().position(|n| n == &t.disruption) {
-            Some(k) => triggers.push(TriggerModel { target: k, hazard_multiplier: t.hazard_multiplier, months: t.months }),
-            None => cx.err(&tp, unknown_name_hint(&t.disruption, "disruption", all_names.iter().map(String::as_str))),
+            Some(k) => triggers.push(TriggerModel {
+                target: k,
+                hazard_multiplier: t.hazard_multiplier,
+                months: t.months,
+            }),
+            None => cx.err(
+                &tp,
+                unknown_name_hint(
+                    &t.disruption,
+                    "disruption",
+                    all_names.iter().map(String::as_str),
+                ),
+            ),
         }
-        cx.finite_in(&[tp[0], tp[1], tp[2], tp[3]], t.hazard_multiplier, 0.0, 1000.0, "a hazard multiplier in [0, 1000]");
+        cx.finite_in(
+            &[tp[0], tp[1], tp[2], tp[3]],
+            t.hazard_multiplier,
+            0.0,
+            1000.0,
+            "a hazard multiplier in [0, 1000]",
+        );
     }
     mats.sort_unstable();
     mats.dedup();
@@ -653,34 +1038,57 @@ fn build_tension(cx: &mut Ctx, t: &raw::Tension) -> TensionModel {
     let names: Vec<String> = t.regimes.keys().cloned().collect();
     let mut regimes = Vec::new();
     for (n, &m) in &t.regimes {
-        cx.finite_in(&["tension", "regimes", n], m, 0.0, 1000.0, "a hazard multiplier in [0, 1000]");
+        cx.finite_in(
+            &["tension", "regimes", n],
+            m,
+            0.0,
+            1000.0,
+            "a hazard multiplier in [0, 1000]",
+        );
         regimes.push((n.clone(), m));
     }
     if names.is_empty() {
-        cx.err(&["tension", "regimes"], "no regime; give e.g. `{ \"calm\": 1.0, \"crisis\": 5.0 }`");
+        cx.err(
+            &["tension", "regimes"],
+            "no regime; give e.g. `{ \"calm\": 1.0, \"crisis\": 5.0 }`",
+        );
         return TensionModel::none();
     }
     let initial = index_of(&names, &t.initial).unwrap_or_else(|| {
-        cx.err(&["tension", "initial"], unknown_name_hint(&t.initial, "regime", names.iter().map(String::as_str)));
+        cx.err(
+            &["tension", "initial"],
+            unknown_name_hint(&t.initial, "regime", names.iter().map(String::as_str)),
+        );
         0
     });
     let mut rows = vec![vec![0.0; names.len()]; names.len()];
     for (from, tos) in &t.monthly_transitions {
         let Some(fi) = index_of(&names, from) else {
-            cx.err(&["tension", "monthly_transitions", from], unknown_name_hint(from, "regime", names.iter().map(String::as_str)));
+            cx.err(
+                &["tension", "monthly_transitions", from],
+                unknown_name_hint(from, "regime", names.iter().map(String::as_str)),
+            );
             continue;
         };
         for (to, &p) in tos {
             let path = ["tension", "monthly_transitions", from.as_str(), to.as_str()];
             let Some(ti) = index_of(&names, to) else {
-                cx.err(&path, unknown_name_hint(to, "regime", names.iter().map(String::as_str)));
+                cx.err(
+                    &path,
+                    unknown_name_hint(to, "regime", names.iter().map(String::as_str)),
+                );
                 continue;
             };
             if cx.finite_in(&path, p, 0.0, 1.0, "a monthly probability in [0, 1]") {
                 rows[fi][ti] = p;
             }
         }
-        let leaving: f64 = rows[fi].iter().enumerate().filter(|(k, _)| *k != fi).map(|(_, p)| p).sum();
+        let leaving: f64 = rows[fi]
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != fi)
+            .map(|(_, p)| p)
+            .sum();
         if leaving > 1.0 + 1e-9 {
             cx.err(&["tension", "monthly_transitions", from], format!("monthly probabilities of leaving `{from}` sum to {leaving}; they must sum to at most 1"));
         }
@@ -689,18 +1097,31 @@ fn build_tension(cx: &mut Ctx, t: &raw::Tension) -> TensionModel {
         .iter()
         .enumerate()
         .map(|(fi, row)| {
-            let leaving: f64 = row.iter().enumerate().filter(|(k, _)| *k != fi).map(|(_, p)| p).sum();
+            let leaving: f64 = row
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != fi)
+                .map(|(_, p)| p)
+                .sum();
             let mut acc = 0.0;
             row.iter()
                 .enumerate()
                 .map(|(k, p)| {
-                    acc += if k == fi { (1.0 - leaving).max(0.0) } else { *p };
+                    acc += if k == fi {
+                        (1.0 - leaving).max(0.0)
+                    } else {
+                        *p
+                    };
                     acc
                 })
                 .collect()
         })
         .collect();
-    TensionModel { regimes, initial, cumulative }
+    TensionModel {
+        regimes,
+        initial,
+        cumulative,
+    }
 }
 
 /// Calm-time commitments (every bloc's need from a supplier) must fit in its capacity.

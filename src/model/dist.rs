@@ -31,10 +31,26 @@ pub struct Bounds {
     pub what: &'static str,
 }
 
-pub const PROBABILITY: Bounds = Bounds { min: 0.0, max: 1.0, what: "a probability in [0, 1]" };
-pub const SHARE: Bounds = Bounds { min: 0.0, max: 1.0, what: "a share in [0, 1]" };
-pub const NON_NEGATIVE: Bounds = Bounds { min: 0.0, max: f64::INFINITY, what: "a number >= 0" };
-pub const GROWTH: Bounds = Bounds { min: -0.99, max: 10.0, what: "an annual growth rate in [-0.99, 10]" };
+pub const PROBABILITY: Bounds = Bounds {
+    min: 0.0,
+    max: 1.0,
+    what: "a probability in [0, 1]",
+};
+pub const SHARE: Bounds = Bounds {
+    min: 0.0,
+    max: 1.0,
+    what: "a share in [0, 1]",
+};
+pub const NON_NEGATIVE: Bounds = Bounds {
+    min: 0.0,
+    max: f64::INFINITY,
+    what: "a number >= 0",
+};
+pub const GROWTH: Bounds = Bounds {
+    min: -0.99,
+    max: 10.0,
+    what: "an annual growth rate in [-0.99, 10]",
+};
 
 impl Dist {
     /// Build from a `Param`, refusing parameters the family does not accept or that can produce
@@ -51,7 +67,10 @@ impl Dist {
         let inside = |name: &str, v: f64| -> Result<(), String> {
             finite(name, v)?;
             if v < bounds.min || v > bounds.max {
-                Err(format!("`{name}` = {v} is outside the valid range: expected {}", bounds.what))
+                Err(format!(
+                    "`{name}` = {v} is outside the valid range: expected {}",
+                    bounds.what
+                ))
             } else {
                 Ok(())
             }
@@ -70,7 +89,9 @@ impl Dist {
                 if min == max {
                     Dist::Fixed(*min)
                 } else {
-                    Dist::Uniform(Uniform::new_inclusive(*min, *max).map_err(|e| format!("Uniform: {e}"))?)
+                    Dist::Uniform(
+                        Uniform::new_inclusive(*min, *max).map_err(|e| format!("Uniform: {e}"))?,
+                    )
                 }
             }
             Param::Triangular { min, mode, max } => {
@@ -78,12 +99,17 @@ impl Dist {
                 inside("mode", *mode)?;
                 inside("max", *max)?;
                 if !(min <= mode && mode <= max) {
-                    return Err(format!("Triangular needs min <= mode <= max, found {min}, {mode}, {max}"));
+                    return Err(format!(
+                        "Triangular needs min <= mode <= max, found {min}, {mode}, {max}"
+                    ));
                 }
                 if min == max {
                     Dist::Fixed(*min)
                 } else {
-                    Dist::Triangular(Triangular::new(*min, *max, *mode).map_err(|e| format!("Triangular: {e}"))?)
+                    Dist::Triangular(
+                        Triangular::new(*min, *max, *mode)
+                            .map_err(|e| format!("Triangular: {e}"))?,
+                    )
                 }
             }
             Param::Normal { mean, sd } => {
@@ -98,18 +124,27 @@ impl Dist {
                 inside("median", *median)?;
                 finite("sigma", *sigma)?;
                 if *median <= 0.0 || *sigma < 0.0 {
-                    return Err(format!("LogNormal needs median > 0 and sigma >= 0, found {median}, {sigma}"));
+                    return Err(format!(
+                        "LogNormal needs median > 0 and sigma >= 0, found {median}, {sigma}"
+                    ));
                 }
-                Dist::LogNormal(LogNormal::new(median.ln(), *sigma).map_err(|e| format!("LogNormal: {e}"))?)
+                Dist::LogNormal(
+                    LogNormal::new(median.ln(), *sigma).map_err(|e| format!("LogNormal: {e}"))?,
+                )
             }
             Param::Beta { alpha, beta } => {
                 finite("alpha", *alpha)?;
                 finite("beta", *beta)?;
                 if *alpha <= 0.0 || *beta <= 0.0 {
-                    return Err(format!("Beta needs alpha > 0 and beta > 0, found {alpha}, {beta}"));
+                    return Err(format!(
+                        "Beta needs alpha > 0 and beta > 0, found {alpha}, {beta}"
+                    ));
                 }
                 if bounds.min > 0.0 || bounds.max < 1.0 {
-                    return Err(format!("a Beta distribution takes values in [0, 1]; expected {}", bounds.what));
+                    return Err(format!(
+                        "a Beta distribution takes values in [0, 1]; expected {}",
+                        bounds.what
+                    ));
                 }
                 Dist::Beta(Beta::new(*alpha, *beta).map_err(|e| format!("Beta: {e}"))?)
             }
@@ -119,7 +154,10 @@ impl Dist {
                     return Err(format!("Exponential needs mean > 0, found {mean}"));
                 }
                 if bounds.min > 0.0 {
-                    return Err(format!("an Exponential distribution starts at 0; expected {}", bounds.what));
+                    return Err(format!(
+                        "an Exponential distribution starts at 0; expected {}",
+                        bounds.what
+                    ));
                 }
                 Dist::Exponential(Exp::new(1.0 / mean).map_err(|e| format!("Exponential: {e}"))?)
             }
@@ -171,11 +209,25 @@ mod tests {
         assert!(e.contains("min 0.5 > max 0.2"), "{e}");
         let e = Dist::build(&Param::Fixed(1.5), PROBABILITY).unwrap_err();
         assert!(e.contains("probability in [0, 1]"), "{e}");
-        let e = Dist::build(&Param::Normal { mean: 1.0, sd: -1.0 }, NON_NEGATIVE).unwrap_err();
+        let e = Dist::build(
+            &Param::Normal {
+                mean: 1.0,
+                sd: -1.0,
+            },
+            NON_NEGATIVE,
+        )
+        .unwrap_err();
         assert!(e.contains("sd must be >= 0"), "{e}");
         let e = Dist::build(&Param::Fixed(f64::NAN), NON_NEGATIVE).unwrap_err();
         assert!(e.contains("finite"), "{e}");
-        let e = Dist::build(&Param::Beta { alpha: 0.0, beta: 1.0 }, SHARE).unwrap_err();
+        let e = Dist::build(
+            &Param::Beta {
+                alpha: 0.0,
+                beta: 1.0,
+            },
+            SHARE,
+        )
+        .unwrap_err();
         assert!(e.contains("alpha > 0"), "{e}");
         assert!(Dist::build(&Param::Empirical { values: vec![] }, NON_NEGATIVE).is_err());
     }

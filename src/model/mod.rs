@@ -162,7 +162,11 @@ pub struct TensionModel {
 
 impl TensionModel {
     pub fn none() -> TensionModel {
-        TensionModel { regimes: vec![("calm".into(), 1.0)], initial: 0, cumulative: vec![vec![1.0]] }
+        TensionModel {
+            regimes: vec![("calm".into(), 1.0)],
+            initial: 0,
+            cumulative: vec![vec![1.0]],
+        }
     }
     pub fn is_trivial(&self) -> bool {
         self.regimes.len() == 1 && self.regimes[0].1 == 1.0

@@ -8,12 +8,20 @@ use crate::report::format::{pct, tonnes};
 pub fn render(r: &CheckReport) -> String {
     let mut out = String::new();
     let w = &mut out;
-    let _ = writeln!(w, "Scenario {}: {} months from {}", r.scenario, r.horizon_months, r.horizon_start);
+    let _ = writeln!(
+        w,
+        "Scenario {}: {} months from {}",
+        r.scenario, r.horizon_months, r.horizon_start
+    );
     if !r.description.is_empty() {
         let _ = writeln!(w, "  {}", r.description.trim());
     }
     let _ = writeln!(w, "\nSupply concentration (production = capacity × utilisation; HHI 0–10,000, > 2,500 = highly concentrated)");
-    let _ = writeln!(w, "  {:<16} {:<11} {:>14} {:<22} {:>7} {:>7}", "material", "stage", "world t/yr", "largest supplier", "share", "HHI");
+    let _ = writeln!(
+        w,
+        "  {:<16} {:<11} {:>14} {:<22} {:>7} {:>7}",
+        "material", "stage", "world t/yr", "largest supplier", "share", "HHI"
+    );
     for m in &r.materials {
         for s in &m.stages {
             let flag = if m.strategic { "*" } else { "" };
@@ -29,7 +37,10 @@ pub fn render(r: &CheckReport) -> String {
             );
         }
     }
-    let _ = writeln!(w, "  (* strategic raw material, Regulation (EU) 2024/1252 Annex I)");
+    let _ = writeln!(
+        w,
+        "  (* strategic raw material, Regulation (EU) 2024/1252 Annex I)"
+    );
 
     let _ = writeln!(w, "\nBlocs: demand, recycling, import reliance and sourcing (links above the {} cap marked !)", pct(r.cap_level));
     for b in &r.blocs {
@@ -42,7 +53,11 @@ pub fn render(r: &CheckReport) -> String {
                 tonnes(m.demand_t_per_year),
                 pct(m.recycling_share),
                 pct(m.import_reliance),
-                if m.stockpile_months > 0.0 { format!("  stockpile {:.1} months", m.stockpile_months) } else { String::new() }
+                if m.stockpile_months > 0.0 {
+                    format!("  stockpile {:.1} months", m.stockpile_months)
+                } else {
+                    String::new()
+                }
             );
             for s in &m.stages {
                 let top: Vec<String> = s
@@ -60,7 +75,11 @@ pub fn render(r: &CheckReport) -> String {
                     "      {:<11} {}{}",
                     s.stage,
                     top.join(", "),
-                    if more > 0 { format!(", +{more} more") } else { String::new() }
+                    if more > 0 {
+                        format!(", +{more} more")
+                    } else {
+                        String::new()
+                    }
                 );
             }
         }
@@ -79,7 +98,14 @@ pub fn render(r: &CheckReport) -> String {
                 pct(c.share_before),
                 pct(c.share_after),
                 tonnes(c.moved_t_per_year),
-                if c.feasible { String::new() } else { format!("; INFEASIBLE: {} t/yr of new capacity needed", tonnes(c.capacity_gap_t_per_year)) }
+                if c.feasible {
+                    String::new()
+                } else {
+                    format!(
+                        "; INFEASIBLE: {} t/yr of new capacity needed",
+                        tonnes(c.capacity_gap_t_per_year)
+                    )
+                }
             );
         }
     }
@@ -97,7 +123,11 @@ pub fn render(r: &CheckReport) -> String {
         );
     }
     if r.tension_regimes.len() > 1 {
-        let regimes: Vec<String> = r.tension_regimes.iter().map(|(n, m)| format!("{n} ×{m}")).collect();
+        let regimes: Vec<String> = r
+            .tension_regimes
+            .iter()
+            .map(|(n, m)| format!("{n} ×{m}"))
+            .collect();
         let _ = writeln!(w, "  common cause: tension regimes {}", regimes.join(", "));
     }
     for warning in &r.warnings {

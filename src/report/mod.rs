@@ -1,5 +1,9 @@
-//! Presentation: terminal tables, JSON/CSV files (written atomically), and the `check` view.
-//! Reads finished results only; never simulates.
+//! Presentation: terminal tables, JSON/CSV files (written atomically), the manifest and the
+//! `check` view. Reads finished results (`stats::Summary`) only; never simulates.
 
+pub mod atomic;
 pub mod check_table;
 pub mod format;
+pub mod manifest;
+pub mod tables;
+pub mod terminal;

@@ -60,7 +60,9 @@ impl fmt::Display for InvalidScenario {
 
 impl InvalidScenario {
     pub fn single(issue: Issue) -> Self {
-        InvalidScenario { issues: vec![issue] }
+        InvalidScenario {
+            issues: vec![issue],
+        }
     }
 }
 
@@ -68,14 +70,23 @@ impl InvalidScenario {
 pub fn did_you_mean<'a>(found: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
-        .map(|k| (strsim::jaro_winkler(&found.to_lowercase(), &k.to_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&found.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
 }
 
 /// The "what would be valid" tail for an unknown name.
-pub fn unknown_name_hint<'a>(found: &str, kind: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
+pub fn unknown_name_hint<'a>(
+    found: &str,
+    kind: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
     let mut msg = format!("unknown {kind} `{found}`");
     if let Some(guess) = did_you_mean(found, known.clone()) {
         msg.push_str(&format!("; did you mean `{guess}`?"));

@@ -39,7 +39,11 @@ impl LoadedScenario {
         // Prefer a file where the full path is written; fall back to the best partial match.
         for source in &self.texts {
             if let Some((line, column)) = super::locate::locate(&source.text, path) {
-                return Some(Location { file: source.path.clone(), line, column });
+                return Some(Location {
+                    file: source.path.clone(),
+                    line,
+                    column,
+                });
             }
         }
         let source = self.texts.first()?;
@@ -51,7 +55,11 @@ impl LoadedScenario {
     }
 
     pub fn issue(&self, path: &[&str], message: impl Into<String>) -> Issue {
-        Issue { location: self.locate(path), field: path.join("."), message: message.into() }
+        Issue {
+            location: self.locate(path),
+            field: path.join("."),
+            message: message.into(),
+        }
     }
 
     /// The scenario's name: given in the file, else the file stem.
@@ -62,7 +70,10 @@ impl LoadedScenario {
         self.texts
             .first()
             .and_then(|s| s.path.file_stem())
-            .map_or_else(|| "scenario".to_string(), |s| s.to_string_lossy().into_owned())
+            .map_or_else(
+                || "scenario".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            )
     }
 }
 
@@ -77,13 +88,20 @@ pub fn load(spec: &str) -> Result<LoadedScenario, InvalidScenario> {
         hasher.update(t.text.as_bytes());
         hasher.update([0]);
     }
-    let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hash = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(LoadedScenario { raw, texts, hash })
 }
 
 /// Parse a scenario from text (tests and tools that generate scenarios).
 pub fn load_str(path: &str, text: &str) -> Result<LoadedScenario, InvalidScenario> {
-    let source = SourceText { path: PathBuf::from(path), text: text.to_string() };
+    let source = SourceText {
+        path: PathBuf::from(path),
+        text: text.to_string(),
+    };
     let raw = parse(&source)?;
     if raw.extends.is_some() {
         return Err(InvalidScenario::single(Issue {
@@ -92,7 +110,11 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedScenario, InvalidScenari
             message: "a scenario given as text cannot extend another; load it from a file".into(),
         }));
     }
-    Ok(LoadedScenario { raw, texts: vec![source], hash: String::new() })
+    Ok(LoadedScenario {
+        raw,
+        texts: vec![source],
+        hash: String::new(),
+    })
 }
 
 const MAX_EXTENDS_DEPTH: usize = 8;
@@ -127,7 +149,8 @@ fn load_chain(
             let base = load_chain(&base_spec, dir.as_deref(), texts).map_err(|mut e| {
                 for issue in &mut e.issues {
                     if issue.location.is_none() && issue.field == "extends" {
-                        issue.message = format!("{} (extended from {})", issue.message, child_path.display());
+                        issue.message =
+                            format!("{} (extended from {})", issue.message, child_path.display());
                     }
                 }
                 e
@@ -140,7 +163,10 @@ fn load_chain(
 fn read_source(spec: &str, relative_to: Option<&Path>) -> Result<SourceText, InvalidScenario> {
     if let Some(name) = spec.strip_prefix("builtin:") {
         return match BUILTIN.iter().find(|(n, _)| *n == name) {
-            Some((n, text)) => Ok(SourceText { path: PathBuf::from(format!("builtin:{n}")), text: text.to_string() }),
+            Some((n, text)) => Ok(SourceText {
+                path: PathBuf::from(format!("builtin:{n}")),
+                text: text.to_string(),
+            }),
             None => Err(InvalidScenario::single(Issue {
                 location: None,
                 field: "extends".into(),
@@ -167,9 +193,16 @@ fn read_source(spec: &str, relative_to: Option<&Path>) -> Result<SourceText, Inv
 }
 
 fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
-    let located = |line: usize, column: usize| Some(Location { file: source.path.clone(), line, column });
+    let located = |line: usize, column: usize| {
+        Some(Location {
+            file: source.path.clone(),
+            line,
+            column,
+        })
+    };
     // IMPLICIT_SOME: analysts write `name: "x"`, not `name: Some("x")` (both are accepted).
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut de = match ron::Deserializer::from_str_with_options(&source.text, &options) {
         Ok(de) => de,
         Err(e) => {
@@ -220,7 +253,9 @@ fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
 /// RON's messages, with the valid alternatives spelled out where RON leaves them implicit.
 fn explain_ron_error(code: &ron::Error) -> String {
     match code {
-        ron::Error::NoSuchStructField { expected, found, .. } => {
+        ron::Error::NoSuchStructField {
+            expected, found, ..
+        } => {
             let mut msg = format!("unknown field `{found}`");
             if let Some(guess) = super::diagnostic::did_you_mean(found, expected.iter().copied()) {
                 msg.push_str(&format!("; did you mean `{guess}`?"));
@@ -228,7 +263,9 @@ fn explain_ron_error(code: &ron::Error) -> String {
             msg.push_str(&format!(" Valid fields: {}", expected.join(", ")));
             msg
         }
-        ron::Error::NoSuchEnumVariant { expected, found, .. } => {
+        ron::Error::NoSuchEnumVariant {
+            expected, found, ..
+        } => {
             let mut msg = format!("unknown variant `{found}`");
             if let Some(guess) = super::diagnostic::did_you_mean(found, expected.iter().copied()) {
                 msg.push_str(&format!("; did you mean `{guess}`?"));

@@ -20,7 +20,9 @@ pub fn locate(text: &str, path: &[&str]) -> Option<(usize, usize)> {
 
 /// Like `locate`, but falls back to the longest prefix of the path that can be found.
 pub fn locate_best(text: &str, path: &[&str]) -> Option<(usize, usize)> {
-    (1..=path.len()).rev().find_map(|n| locate(text, &path[..n]))
+    (1..=path.len())
+        .rev()
+        .find_map(|n| locate(text, &path[..n]))
 }
 
 /// Start of `name` used as a key or a quoted name, at or after `from`, outside comments, and
@@ -37,7 +39,9 @@ fn find_key(text: &str, name: &str, from: usize) -> Option<(usize, usize)> {
             continue;
         }
         if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            i = text[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+            i = text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |e| i + 2 + e + 2);
             continue;
         }
         if bytes[i] == b'"' {
@@ -89,7 +93,10 @@ mod tests {
     #[test]
     fn finds_nested_keys_in_order() {
         assert_eq!(locate(TEXT, &["blocs"]), Some((3, 5)));
-        assert_eq!(locate(TEXT, &["blocs", "EU", "sourcing", "gallium", "processing"]), Some((6, 39)));
+        assert_eq!(
+            locate(TEXT, &["blocs", "EU", "sourcing", "gallium", "processing"]),
+            Some((6, 39))
+        );
         // "gallium" first appears under US; the path through EU must skip it.
         assert_eq!(locate(TEXT, &["blocs", "EU", "gallium"]), Some((6, 26)));
     }
@@ -98,7 +105,13 @@ mod tests {
     fn missing_segments_fall_back_to_the_longest_prefix() {
         assert_eq!(locate(TEXT, &["blocs", "Japan"]), None);
         // A quoted segment must not flip string parity for the segments after it.
-        assert_eq!(locate(r#"( x: [ (name: "ban", a: "q", p: 1) ] )"#, &["x", "ban", "p"]), Some((1, 30)));
+        assert_eq!(
+            locate(
+                r#"( x: [ (name: "ban", a: "q", p: 1) ] )"#,
+                &["x", "ban", "p"]
+            ),
+            Some((1, 30))
+        );
         assert_eq!(locate_best(TEXT, &["blocs", "Japan"]), Some((3, 5)));
     }
 }

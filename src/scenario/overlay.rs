@@ -40,7 +40,8 @@ pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
     merge_named(&mut base.partnerships, child.partnerships, |p| &p.name);
     base.tension = child.tension.or(base.tension);
     merge_named(&mut base.disruptions, child.disruptions, |d| &d.name);
-    base.disruptions.retain(|d| !child.remove_disruptions.contains(&d.name));
+    base.disruptions
+        .retain(|d| !child.remove_disruptions.contains(&d.name));
     base.remove_disruptions = child.remove_disruptions;
     base.supplier_cap = child.supplier_cap.or(base.supplier_cap);
     merge_named(&mut base.price_floors, child.price_floors, |p| &p.name);

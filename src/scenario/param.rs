@@ -13,15 +13,35 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
     Fixed(f64),
-    Uniform { min: f64, max: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
-    Normal { mean: f64, sd: f64 },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// Log-normal given by its median and the sd of the log.
-    LogNormal { median: f64, sigma: f64 },
-    Beta { alpha: f64, beta: f64 },
-    Exponential { mean: f64 },
+    LogNormal {
+        median: f64,
+        sigma: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// Equally likely values (a resample of the historical record).
-    Empirical { values: Vec<f64> },
+    Empirical {
+        values: Vec<f64>,
+    },
 }
 
 /// The forms accepted, for error messages.
@@ -107,13 +127,90 @@ impl<'de> Visitor<'de> for ParamVisitor {
         }
         use Param::*;
         let p = match f {
-            Fields { min: Some(min), max: Some(max), mode: None, mean: None, sd: None, median: None, sigma: None, alpha: None, beta: None, values: None } => Uniform { min, max },
-            Fields { min: Some(min), max: Some(max), mode: Some(mode), mean: None, sd: None, median: None, sigma: None, alpha: None, beta: None, values: None } => Triangular { min, mode, max },
-            Fields { mean: Some(mean), sd: Some(sd), min: None, max: None, mode: None, median: None, sigma: None, alpha: None, beta: None, values: None } => Normal { mean, sd },
-            Fields { median: Some(median), sigma: Some(sigma), min: None, max: None, mode: None, mean: None, sd: None, alpha: None, beta: None, values: None } => LogNormal { median, sigma },
-            Fields { alpha: Some(alpha), beta: Some(beta), min: None, max: None, mode: None, mean: None, sd: None, median: None, sigma: None, values: None } => Beta { alpha, beta },
-            Fields { mean: Some(mean), sd: None, min: None, max: None, mode: None, median: None, sigma: None, alpha: None, beta: None, values: None } => Exponential { mean },
-            Fields { values: Some(values), min: None, max: None, mode: None, mean: None, sd: None, median: None, sigma: None, alpha: None, beta: None } => Empirical { values },
+            Fields {
+                min: Some(min),
+                max: Some(max),
+                mode: None,
+                mean: None,
+                sd: None,
+                median: None,
+                sigma: None,
+                alpha: None,
+                beta: None,
+                values: None,
+            } => Uniform { min, max },
+            Fields {
+                min: Some(min),
+                max: Some(max),
+                mode: Some(mode),
+                mean: None,
+                sd: None,
+                median: None,
+                sigma: None,
+                alpha: None,
+                beta: None,
+                values: None,
+            } => Triangular { min, mode, max },
+            Fields {
+                mean: Some(mean),
+                sd: Some(sd),
+                min: None,
+                max: None,
+                mode: None,
+                median: None,
+                sigma: None,
+                alpha: None,
+                beta: None,
+                values: None,
+            } => Normal { mean, sd },
+            Fields {
+                median: Some(median),
+                sigma: Some(sigma),
+                min: None,
+                max: None,
+                mode: None,
+                mean: None,
+                sd: None,
+                alpha: None,
+                beta: None,
+                values: None,
+            } => LogNormal { median, sigma },
+            Fields {
+                alpha: Some(alpha),
+                beta: Some(beta),
+                min: None,
+                max: None,
+                mode: None,
+                mean: None,
+                sd: None,
+                median: None,
+                sigma: None,
+                values: None,
+            } => Beta { alpha, beta },
+            Fields {
+                mean: Some(mean),
+                sd: None,
+                min: None,
+                max: None,
+                mode: None,
+                median: None,
+                sigma: None,
+                alpha: None,
+                beta: None,
+                values: None,
+            } => Exponential { mean },
+            Fields {
+                values: Some(values),
+                min: None,
+                max: None,
+                mode: None,
+                mean: None,
+                sd: None,
+                median: None,
+                sigma: None,
+                alpha: None,
+                beta: None,
+            } => Empirical { values },
             _ => {
                 return Err(de::Error::custom(format!(
                     "these fields do not make a distribution; expected {PARAM_FORMS}"
@@ -135,9 +232,7 @@ impl Param {
             Param::LogNormal { median, sigma } => median * (0.5 * sigma * sigma).exp(),
             Param::Beta { alpha, beta } => alpha / (alpha + beta),
             Param::Exponential { mean } => *mean,
-            Param::Empirical { values } => {
-                values.iter().sum::<f64>() / values.len().max(1) as f64
-            }
+            Param::Empirical { values } => values.iter().sum::<f64>() / values.len().max(1) as f64,
         }
     }
 
@@ -153,9 +248,11 @@ impl Param {
             }
             Param::Beta { .. } => (0.0, 1.0),
             Param::Exponential { mean } => (0.0, 3.0 * mean),
-            Param::Empirical { values } => values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(*v), hi.max(*v))
-            }),
+            Param::Empirical { values } => values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(*v), hi.max(*v))
+                }),
         }
     }
 }
@@ -177,21 +274,45 @@ mod tests {
 
     #[test]
     fn each_family_is_recognised_by_its_fields() {
-        assert_eq!(parse("Uniform(min: 1, max: 2)").unwrap(), Param::Uniform { min: 1.0, max: 2.0 });
+        assert_eq!(
+            parse("Uniform(min: 1, max: 2)").unwrap(),
+            Param::Uniform { min: 1.0, max: 2.0 }
+        );
         assert_eq!(
             parse("Triangular(min: 1, mode: 2, max: 4)").unwrap(),
-            Param::Triangular { min: 1.0, mode: 2.0, max: 4.0 }
+            Param::Triangular {
+                min: 1.0,
+                mode: 2.0,
+                max: 4.0
+            }
         );
-        assert_eq!(parse("Normal(mean: 1, sd: 0.5)").unwrap(), Param::Normal { mean: 1.0, sd: 0.5 });
+        assert_eq!(
+            parse("Normal(mean: 1, sd: 0.5)").unwrap(),
+            Param::Normal { mean: 1.0, sd: 0.5 }
+        );
         assert_eq!(
             parse("LogNormal(median: 6, sigma: 0.7)").unwrap(),
-            Param::LogNormal { median: 6.0, sigma: 0.7 }
+            Param::LogNormal {
+                median: 6.0,
+                sigma: 0.7
+            }
         );
-        assert_eq!(parse("Beta(alpha: 2, beta: 5)").unwrap(), Param::Beta { alpha: 2.0, beta: 5.0 });
-        assert_eq!(parse("Exponential(mean: 9)").unwrap(), Param::Exponential { mean: 9.0 });
+        assert_eq!(
+            parse("Beta(alpha: 2, beta: 5)").unwrap(),
+            Param::Beta {
+                alpha: 2.0,
+                beta: 5.0
+            }
+        );
+        assert_eq!(
+            parse("Exponential(mean: 9)").unwrap(),
+            Param::Exponential { mean: 9.0 }
+        );
         assert_eq!(
             parse("Empirical(values: [2, 4, 36])").unwrap(),
-            Param::Empirical { values: vec![2.0, 4.0, 36.0] }
+            Param::Empirical {
+                values: vec![2.0, 4.0, 36.0]
+            }
         );
     }
 

@@ -1,0 +1,12 @@
+//! The kernel: pure, seeded simulation of disruption paths, and the parallel runner that folds
+//! them into mergeable accumulators. Never reads files, prints, or draws a progress bar.
+
+pub mod path;
+pub mod plan;
+pub mod rng;
+pub mod runner;
+pub mod timeline;
+
+pub use path::{simulate_path, CellMonth, NoTrace, PathScratch, Trace};
+pub use plan::{build as build_plan, Plan};
+pub use runner::{run, RunConfig, RunOutcome};

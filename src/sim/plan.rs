@@ -1,0 +1,224 @@
+//! The model rearranged for the kernel's hot loop: per material, dense arrays over
+//! (stage, supplier, consuming cell), built once per run and shared read-only by all threads.
+
+use crate::model::{Effect, Model};
+use crate::stats::Layout;
+
+#[derive(Debug, Clone)]
+pub struct StagePlan {
+    pub suppliers: usize,
+    /// Capacity at the start, t/month.
+    pub capacity: Vec<f64>,
+    pub ramp_up_months: Vec<f64>,
+    /// Bit j set: local cell j is served first from this supplier's spare output.
+    pub priority_cells: Vec<u64>,
+    pub unit_cost: Vec<f64>,
+    /// Highest price floor covering the supplier at this stage (0 if none).
+    pub floor_price: Vec<f64>,
+    /// share[k * cells + j]: share of local cell j's need sourced from supplier k.
+    pub share: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LocalHit {
+    pub stage: u16,
+    pub supplier: u16,
+    /// Local cells hit (trade measures), or all local cells.
+    pub cells: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProcessHits {
+    pub process: u32,
+    pub effect: Effect,
+    pub hits: Vec<LocalHit>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MaterialPlan {
+    pub material: usize,
+    pub stages: Vec<StagePlan>,
+    /// Global cell indices (layout order) of the blocs consuming this material.
+    pub cells: Vec<usize>,
+    /// Bloc index of each local cell.
+    pub blocs: Vec<usize>,
+    pub base_price: f64,
+    pub scarcity_sensitivity: f64,
+    pub demand_elasticity: f64,
+    pub max_substitution: f64,
+    /// Processes that touch this material, with their hits in local indices.
+    pub processes: Vec<ProcessHits>,
+    /// For each local cell: local cells it may lend stockpile to.
+    pub lends_to: Vec<u64>,
+    /// Price floors on this material: (global floor index, stage, suppliers covered, floor price).
+    pub floors: Vec<(usize, usize, Vec<usize>, f64)>,
+    /// Whether any supplier has a unit cost (only then can a flood shut producers).
+    pub has_costs: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub layout: Layout,
+    pub materials: Vec<MaterialPlan>,
+    /// For each process: the materials (plan indices) it touches.
+    pub process_materials: Vec<Vec<usize>>,
+}
+
+pub fn layout(model: &Model) -> Layout {
+    let mut cells = Vec::new();
+    let mut has_stock = Vec::new();
+    for (b, row) in model.cells.iter().enumerate() {
+        for (m, cell) in row.iter().enumerate() {
+            if let Some(c) = cell {
+                cells.push((b, m));
+                has_stock.push(
+                    c.stockpile
+                        .is_some_and(|s| s.initial_months > 0.0 || s.target_months > 0.0),
+                );
+            }
+        }
+    }
+    Layout {
+        blocs: model.blocs.iter().map(|b| b.name.clone()).collect(),
+        materials: model.materials.iter().map(|m| m.name.clone()).collect(),
+        units: model.materials.iter().map(|m| m.unit.clone()).collect(),
+        cells,
+        cell_has_stockpile: has_stock,
+        base_price: model
+            .materials
+            .iter()
+            .map(|m| m.price.base_usd_per_t)
+            .collect(),
+        floors: model.price_floors.iter().map(|f| f.name.clone()).collect(),
+        months: model.months,
+        month_labels: (0..model.months).map(|t| model.month_label(t)).collect(),
+    }
+}
+
+pub fn build(model: &Model) -> Plan {
+    let layout = layout(model);
+    let mut materials = Vec::new();
+    for (mi, mat) in model.materials.iter().enumerate() {
+        let cells: Vec<usize> = layout
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(_, &(_, m))| m == mi)
+            .map(|(ci, _)| ci)
+            .collect();
+        let nj = cells.len();
+        let blocs_of: Vec<usize> = cells.iter().map(|&ci| layout.cells[ci].0).collect();
+        let to_local = |bloc_mask: u64| -> u64 {
+            blocs_of
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| bloc_mask & (1 << b) != 0)
+                .fold(0u64, |acc, (j, _)| acc | 1 << j)
+        };
+        let stages = mat
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(si, stage)| {
+                let nk = stage.suppliers.len();
+                let mut share = vec![0.0; nk * nj];
+                for (j, &ci) in cells.iter().enumerate() {
+                    let (b, m) = layout.cells[ci];
+                    let cell = model.cells[b][m].as_ref().unwrap();
+                    for &(k, s) in &cell.sourcing[si] {
+                        share[k * nj + j] = s;
+                    }
+                }
+                let mut floor_price = vec![0.0f64; nk];
+                for f in model
+                    .price_floors
+                    .iter()
+                    .filter(|f| f.material == mi && f.stage == si)
+                {
+                    for &k in &f.suppliers {
+                        floor_price[k] = floor_price[k].max(f.floor_usd_per_t);
+                    }
+                }
+                StagePlan {
+                    suppliers: nk,
+                    capacity: stage
+                        .suppliers
+                        .iter()
+                        .map(|s| s.capacity_t_per_month)
+                        .collect(),
+                    ramp_up_months: stage.suppliers.iter().map(|s| s.ramp_up_months).collect(),
+                    priority_cells: stage
+                        .suppliers
+                        .iter()
+                        .map(|s| to_local(s.priority_blocs))
+                        .collect(),
+                    unit_cost: stage
+                        .suppliers
+                        .iter()
+                        .map(|s| s.unit_cost_usd_per_t.unwrap_or(0.0))
+                        .collect(),
+                    floor_price,
+                    share,
+                }
+            })
+            .collect();
+        let processes = model
+            .disruptions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.materials.contains(&mi))
+            .map(|(p, d)| ProcessHits {
+                process: p as u32,
+                effect: d.effect,
+                hits: d
+                    .hits
+                    .iter()
+                    .filter(|h| h.material == mi)
+                    .map(|h| LocalHit {
+                        stage: h.stage as u16,
+                        supplier: h.supplier as u16,
+                        cells: to_local(h.blocs),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let lends_to: Vec<u64> = blocs_of
+            .iter()
+            .map(|&b| to_local(model.blocs[b].shares_stock_with[mi]))
+            .collect();
+        let floors = model
+            .price_floors
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.material == mi)
+            .map(|(fi, f)| (fi, f.stage, f.suppliers.clone(), f.floor_usd_per_t))
+            .collect();
+        materials.push(MaterialPlan {
+            material: mi,
+            stages,
+            cells,
+            blocs: blocs_of,
+            base_price: mat.price.base_usd_per_t,
+            scarcity_sensitivity: mat.price.scarcity_sensitivity,
+            demand_elasticity: mat.price.demand_elasticity,
+            max_substitution: mat.price.max_substitution,
+            processes,
+            lends_to,
+            floors,
+            has_costs: mat
+                .stages
+                .iter()
+                .any(|s| s.suppliers.iter().any(|x| x.unit_cost_usd_per_t.is_some())),
+        });
+    }
+    let process_materials = model
+        .disruptions
+        .iter()
+        .map(|d| d.materials.clone())
+        .collect();
+    Plan {
+        layout,
+        materials,
+        process_materials,
+    }
+}

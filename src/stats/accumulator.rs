@@ -1,0 +1,391 @@
+//! What one path reports (`PathRecord`) and the mergeable accumulator it folds into.
+//!
+//! The kernel fills a `PathRecord` per path; `RunAccumulator::add` folds it; accumulators of
+//! disjoint path ranges `merge` into the accumulator of their union. Memory does not grow with
+//! the number of paths: moments are sums, distributions are `LogHistogram`s, and paths with
+//! nothing to report (no shortfall anywhere) cost a counter increment.
+
+use serde::{Deserialize, Serialize};
+
+use super::histogram::LogHistogram;
+
+/// Bin growth for headline distributions: quantiles within ±0.5%.
+pub const GAMMA_HEADLINE: f64 = 1.01;
+/// Bin growth for monthly fan-chart series: quantiles within ±1%.
+pub const GAMMA_MONTHLY: f64 = 1.02;
+/// Shortfall thresholds, as shares of a year's demand, whose exceedance probabilities are counted.
+pub const THRESHOLDS: [f64; 3] = [0.05, 0.10, 0.25];
+
+/// Names of what is being accumulated: built from the model by the simulation layer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Layout {
+    pub blocs: Vec<String>,
+    pub materials: Vec<String>,
+    pub units: Vec<String>,
+    /// (bloc index, material index) per cell, in the kernel's cell order.
+    pub cells: Vec<(usize, usize)>,
+    pub cell_has_stockpile: Vec<bool>,
+    /// Base price per material, USD/t, for value-weighted bloc totals.
+    pub base_price: Vec<f64>,
+    pub floors: Vec<String>,
+    pub months: usize,
+    pub month_labels: Vec<String>,
+}
+
+/// One cell's (bloc × material) outcome on one path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellRecord {
+    pub total_short_t: f64,
+    /// Baseline demand over the horizon (before substitution), tonnes.
+    pub total_demand_t: f64,
+    pub worst_year_short_t: f64,
+    /// Shortfall of the worst simulated year as a share of that year's demand.
+    pub worst_year_share: f64,
+    pub peak_month_share: f64,
+    pub months_short: u32,
+    /// Longest run of consecutive months in shortfall: time to recovery.
+    pub longest_run_months: u32,
+    pub first_short_month: Option<u32>,
+    pub stock_depleted_month: Option<u32>,
+}
+
+impl CellRecord {
+    pub fn any_short(&self) -> bool {
+        self.months_short > 0
+    }
+}
+
+/// Which monthly series a sparse point belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// Shortfall as a share of the month's demand, per cell.
+    Shortfall,
+    /// Stockpile below target, as a share of target, per cell.
+    StockDrawdown,
+    /// Price above base (ratio − 1), per material.
+    PriceUp,
+    /// Price below base (1 − ratio), per material.
+    PriceDown,
+}
+
+/// A non-zero monthly value; zeros are not stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthlyPoint {
+    pub series: Series,
+    /// Cell index for cell series, material index for price series.
+    pub index: u32,
+    pub month: u32,
+    pub value: f64,
+}
+
+/// Everything one path reports. Reused across paths by the kernel (cleared, not reallocated).
+#[derive(Debug, Clone, Default)]
+pub struct PathRecord {
+    pub cells: Vec<CellRecord>,
+    pub monthly: Vec<MonthlyPoint>,
+    /// Highest price ratio − 1 per material.
+    pub peak_price_excess: Vec<f64>,
+    /// Fiscal cost per price floor over the horizon, USD.
+    pub floor_cost_usd: Vec<f64>,
+}
+
+impl PathRecord {
+    pub fn new(layout: &Layout) -> Self {
+        PathRecord {
+            cells: vec![CellRecord::default(); layout.cells.len()],
+            monthly: Vec::new(),
+            peak_price_excess: vec![0.0; layout.materials.len()],
+            floor_cost_usd: vec![0.0; layout.floors.len()],
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.cells
+            .iter_mut()
+            .for_each(|c| *c = CellRecord::default());
+        self.monthly.clear();
+        self.peak_price_excess.iter_mut().for_each(|v| *v = 0.0);
+        self.floor_cost_usd.iter_mut().for_each(|v| *v = 0.0);
+    }
+}
+
+/// Moments and distribution of one non-negative per-path quantity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalarAcc {
+    pub sum: f64,
+    pub sum_sq: f64,
+    pub hist: LogHistogram,
+}
+
+impl ScalarAcc {
+    pub fn new(gamma: f64) -> Self {
+        ScalarAcc {
+            sum: 0.0,
+            sum_sq: 0.0,
+            hist: LogHistogram::new(gamma),
+        }
+    }
+
+    #[inline]
+    pub fn add(&mut self, v: f64) {
+        if v > 0.0 {
+            self.sum += v;
+            self.sum_sq += v * v;
+            self.hist.record(v);
+        }
+    }
+
+    pub fn merge(&mut self, o: &ScalarAcc) {
+        self.sum += o.sum;
+        self.sum_sq += o.sum_sq;
+        self.hist.merge(&o.hist);
+    }
+}
+
+/// Per-cell accumulated metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellAcc {
+    pub total_short_t: ScalarAcc,
+    pub total_short_share: ScalarAcc,
+    pub worst_year_short_t: ScalarAcc,
+    pub worst_year_share: ScalarAcc,
+    pub peak_month_share: ScalarAcc,
+    pub months_short: ScalarAcc,
+    pub longest_run_months: ScalarAcc,
+    pub any_short: u64,
+    /// Paths whose worst-year shortfall exceeds each of `THRESHOLDS`.
+    pub over_threshold: [u64; 3],
+    pub stock_depleted: u64,
+    /// Month of first depletion, among depleting paths (month index + 1, so month 0 is recorded).
+    pub depletion_month: ScalarAcc,
+    pub first_short_month: ScalarAcc,
+}
+
+impl CellAcc {
+    fn new() -> Self {
+        let s = || ScalarAcc::new(GAMMA_HEADLINE);
+        CellAcc {
+            total_short_t: s(),
+            total_short_share: s(),
+            worst_year_short_t: s(),
+            worst_year_share: s(),
+            peak_month_share: s(),
+            months_short: s(),
+            longest_run_months: s(),
+            any_short: 0,
+            over_threshold: [0; 3],
+            stock_depleted: 0,
+            depletion_month: s(),
+            first_short_month: s(),
+        }
+    }
+
+    fn merge(&mut self, o: &CellAcc) {
+        self.total_short_t.merge(&o.total_short_t);
+        self.total_short_share.merge(&o.total_short_share);
+        self.worst_year_short_t.merge(&o.worst_year_short_t);
+        self.worst_year_share.merge(&o.worst_year_share);
+        self.peak_month_share.merge(&o.peak_month_share);
+        self.months_short.merge(&o.months_short);
+        self.longest_run_months.merge(&o.longest_run_months);
+        self.any_short += o.any_short;
+        for k in 0..3 {
+            self.over_threshold[k] += o.over_threshold[k];
+        }
+        self.stock_depleted += o.stock_depleted;
+        self.depletion_month.merge(&o.depletion_month);
+        self.first_short_month.merge(&o.first_short_month);
+    }
+}
+
+/// Per-bloc metrics across its materials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlocAcc {
+    /// Shortfall over the horizon valued at base prices, USD (adds tonnes of different materials).
+    pub short_value_usd: ScalarAcc,
+    /// Worst-year shortfall share of the bloc's worst-hit material.
+    pub worst_material_share: ScalarAcc,
+    pub any_short: u64,
+    pub any_over_threshold: [u64; 3],
+}
+
+/// A monthly series: distribution and sum of the non-zero values, per month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyAcc {
+    pub hist: Vec<LogHistogram>,
+    pub sum: Vec<f64>,
+}
+
+impl MonthlyAcc {
+    fn new(months: usize) -> Self {
+        MonthlyAcc {
+            hist: vec![LogHistogram::new(GAMMA_MONTHLY); months],
+            sum: vec![0.0; months],
+        }
+    }
+    fn merge(&mut self, o: &MonthlyAcc) {
+        for (a, b) in self.hist.iter_mut().zip(&o.hist) {
+            a.merge(b);
+        }
+        for (a, b) in self.sum.iter_mut().zip(&o.sum) {
+            *a += b;
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunAccumulator {
+    pub paths: u64,
+    pub cells: Vec<CellAcc>,
+    pub blocs: Vec<BlocAcc>,
+    pub peak_price_excess: Vec<ScalarAcc>,
+    pub floor_cost_usd: Vec<ScalarAcc>,
+    pub shortfall_monthly: Vec<MonthlyAcc>,
+    pub drawdown_monthly: Vec<MonthlyAcc>,
+    pub price_up_monthly: Vec<MonthlyAcc>,
+    pub price_down_monthly: Vec<MonthlyAcc>,
+}
+
+impl RunAccumulator {
+    pub fn new(layout: &Layout) -> Self {
+        let m = layout.months;
+        RunAccumulator {
+            paths: 0,
+            cells: (0..layout.cells.len()).map(|_| CellAcc::new()).collect(),
+            blocs: (0..layout.blocs.len())
+                .map(|_| BlocAcc {
+                    short_value_usd: ScalarAcc::new(GAMMA_HEADLINE),
+                    worst_material_share: ScalarAcc::new(GAMMA_HEADLINE),
+                    any_short: 0,
+                    any_over_threshold: [0; 3],
+                })
+                .collect(),
+            peak_price_excess: (0..layout.materials.len())
+                .map(|_| ScalarAcc::new(GAMMA_HEADLINE))
+                .collect(),
+            floor_cost_usd: (0..layout.floors.len())
+                .map(|_| ScalarAcc::new(GAMMA_HEADLINE))
+                .collect(),
+            shortfall_monthly: (0..layout.cells.len())
+                .map(|_| MonthlyAcc::new(m))
+                .collect(),
+            drawdown_monthly: (0..layout.cells.len())
+                .map(|_| MonthlyAcc::new(m))
+                .collect(),
+            price_up_monthly: (0..layout.materials.len())
+                .map(|_| MonthlyAcc::new(m))
+                .collect(),
+            price_down_monthly: (0..layout.materials.len())
+                .map(|_| MonthlyAcc::new(m))
+                .collect(),
+        }
+    }
+
+    /// Fold one path in.
+    pub fn add(&mut self, layout: &Layout, rec: &PathRecord) {
+        self.paths += 1;
+        let nb = layout.blocs.len();
+        // Per-bloc scratch on the stack for the common small case.
+        let mut bloc_value = [0.0f64; 16];
+        let mut bloc_worst = [0.0f64; 16];
+        let mut bloc_any = [false; 16];
+        for (ci, c) in rec.cells.iter().enumerate() {
+            let (b, m) = layout.cells[ci];
+            let acc = &mut self.cells[ci];
+            if c.stock_depleted_month.is_some() {
+                acc.stock_depleted += 1;
+                acc.depletion_month
+                    .add(c.stock_depleted_month.unwrap() as f64 + 1.0);
+            }
+            if !c.any_short() {
+                continue;
+            }
+            acc.any_short += 1;
+            acc.total_short_t.add(c.total_short_t);
+            if c.total_demand_t > 0.0 {
+                acc.total_short_share
+                    .add(c.total_short_t / c.total_demand_t);
+            }
+            acc.worst_year_short_t.add(c.worst_year_short_t);
+            acc.worst_year_share.add(c.worst_year_share);
+            acc.peak_month_share.add(c.peak_month_share);
+            acc.months_short.add(c.months_short as f64);
+            acc.longest_run_months.add(c.longest_run_months as f64);
+            if let Some(first) = c.first_short_month {
+                acc.first_short_month.add(first as f64 + 1.0);
+            }
+            for (k, t) in THRESHOLDS.iter().enumerate() {
+                if c.worst_year_share > *t {
+                    acc.over_threshold[k] += 1;
+                }
+            }
+            if b < 16 {
+                bloc_value[b] += c.total_short_t * layout.base_price[m];
+                bloc_worst[b] = bloc_worst[b].max(c.worst_year_share);
+                bloc_any[b] = true;
+            }
+        }
+        for b in 0..nb.min(16) {
+            if bloc_any[b] {
+                let acc = &mut self.blocs[b];
+                acc.any_short += 1;
+                acc.short_value_usd.add(bloc_value[b]);
+                acc.worst_material_share.add(bloc_worst[b]);
+                for (k, t) in THRESHOLDS.iter().enumerate() {
+                    if bloc_worst[b] > *t {
+                        acc.any_over_threshold[k] += 1;
+                    }
+                }
+            }
+        }
+        for (m, &v) in rec.peak_price_excess.iter().enumerate() {
+            self.peak_price_excess[m].add(v);
+        }
+        for (f, &v) in rec.floor_cost_usd.iter().enumerate() {
+            self.floor_cost_usd[f].add(v);
+        }
+        for p in &rec.monthly {
+            let series = match p.series {
+                Series::Shortfall => &mut self.shortfall_monthly,
+                Series::StockDrawdown => &mut self.drawdown_monthly,
+                Series::PriceUp => &mut self.price_up_monthly,
+                Series::PriceDown => &mut self.price_down_monthly,
+            };
+            let s = &mut series[p.index as usize];
+            s.hist[p.month as usize].record(p.value);
+            s.sum[p.month as usize] += p.value;
+        }
+    }
+
+    /// Combine with the accumulator of a disjoint set of paths.
+    pub fn merge(&mut self, o: &RunAccumulator) {
+        self.paths += o.paths;
+        for (a, b) in self.cells.iter_mut().zip(&o.cells) {
+            a.merge(b);
+        }
+        for (a, b) in self.blocs.iter_mut().zip(&o.blocs) {
+            a.short_value_usd.merge(&b.short_value_usd);
+            a.worst_material_share.merge(&b.worst_material_share);
+            a.any_short += b.any_short;
+            for k in 0..3 {
+                a.any_over_threshold[k] += b.any_over_threshold[k];
+            }
+        }
+        for (a, b) in self.peak_price_excess.iter_mut().zip(&o.peak_price_excess) {
+            a.merge(b);
+        }
+        for (a, b) in self.floor_cost_usd.iter_mut().zip(&o.floor_cost_usd) {
+            a.merge(b);
+        }
+        for (mine, theirs) in [
+            (&mut self.shortfall_monthly, &o.shortfall_monthly),
+            (&mut self.drawdown_monthly, &o.drawdown_monthly),
+            (&mut self.price_up_monthly, &o.price_up_monthly),
+            (&mut self.price_down_monthly, &o.price_down_monthly),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.merge(b);
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The finished result of a run: every reported figure with its Monte Carlo error.
+//! This is what `summary.json` holds (schema in `docs/output-format.md`); exporters read only this.
+
+use serde::{Deserialize, Serialize};
+
+use super::accumulator::{Layout, MonthlyAcc, RunAccumulator, THRESHOLDS};
+use super::estimate::{distribution, probability, DistributionEstimate, ProbabilityEstimate};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub paths: u64,
+    pub thresholds: Vec<f64>,
+    pub cells: Vec<CellSummary>,
+    pub blocs: Vec<BlocSummary>,
+    pub materials: Vec<MaterialSummary>,
+    pub floors: Vec<FloorSummary>,
+    pub month_labels: Vec<String>,
+    /// Monthly percentiles per cell and material, for fan charts.
+    pub timeseries: Vec<FanSeries>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CellSummary {
+    pub bloc: String,
+    pub material: String,
+    pub unit: String,
+    /// Mean annual demand over the horizon is not random in most scenarios; this is the first year's.
+    pub probability_any_shortfall: ProbabilityEstimate,
+    /// P(worst-year shortfall > threshold × that year's demand), one per `thresholds`.
+    pub probability_over_threshold: Vec<ProbabilityEstimate>,
+    pub total_shortfall_t: DistributionEstimate,
+    pub total_shortfall_share: DistributionEstimate,
+    pub worst_year_shortfall_t: DistributionEstimate,
+    pub worst_year_shortfall_share: DistributionEstimate,
+    pub peak_month_shortfall_share: DistributionEstimate,
+    pub months_in_shortfall: DistributionEstimate,
+    /// Longest run of consecutive months in shortfall.
+    pub months_to_recovery: DistributionEstimate,
+    pub has_stockpile: bool,
+    pub probability_stock_depleted: ProbabilityEstimate,
+    /// Median month (1-based from the start) of first depletion among paths that deplete.
+    pub median_depletion_month: Option<f64>,
+    /// Median month (1-based) of the first shortfall among paths with one.
+    pub median_first_shortfall_month: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BlocSummary {
+    pub bloc: String,
+    pub probability_any_shortfall: ProbabilityEstimate,
+    /// P(some material's worst-year shortfall > threshold), one per `thresholds`.
+    pub probability_any_material_over_threshold: Vec<ProbabilityEstimate>,
+    /// Shortfall over the horizon valued at base prices, USD.
+    pub shortfall_value_usd: DistributionEstimate,
+    pub worst_material_year_share: DistributionEstimate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MaterialSummary {
+    pub material: String,
+    /// Highest monthly price over the horizon as a multiple of the base price, minus 1.
+    pub peak_price_rise: DistributionEstimate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FloorSummary {
+    pub floor: String,
+    pub fiscal_cost_usd: DistributionEstimate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FanSeries {
+    /// `shortfall_share`, `stock_drawdown_share` or `price_ratio`.
+    pub series: String,
+    pub bloc: Option<String>,
+    pub material: String,
+    pub mean: Vec<f64>,
+    pub p05: Vec<f64>,
+    pub p25: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p75: Vec<f64>,
+    pub p95: Vec<f64>,
+}
+
+pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+fn fan(acc: &MonthlyAcc, n: u64) -> [Vec<f64>; 6] {
+    let months = acc.hist.len();
+    let mut out: [Vec<f64>; 6] = Default::default();
+    for t in 0..months {
+        out[0].push(acc.sum[t] / n.max(1) as f64);
+        for (k, q) in FAN_QUANTILES.iter().enumerate() {
+            out[k + 1].push(acc.hist[t].quantile(*q, n));
+        }
+    }
+    out
+}
+
+fn is_all_zero(acc: &MonthlyAcc) -> bool {
+    acc.hist.iter().all(|h| h.positives == 0)
+}
+
+pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
+    let n = acc.paths;
+    let cells = layout
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(ci, &(b, m))| {
+            let c = &acc.cells[ci];
+            let depletion = (c.stock_depleted > 0)
+                .then(|| c.depletion_month.hist.quantile(0.5, c.stock_depleted));
+            let first =
+                (c.any_short > 0).then(|| c.first_short_month.hist.quantile(0.5, c.any_short));
+            CellSummary {
+                bloc: layout.blocs[b].clone(),
+                material: layout.materials[m].clone(),
+                unit: layout.units[m].clone(),
+                probability_any_shortfall: probability(c.any_short, n),
+                probability_over_threshold: c
+                    .over_threshold
+                    .iter()
+                    .map(|&k| probability(k, n))
+                    .collect(),
+                total_shortfall_t: distribution(&c.total_short_t, n),
+                total_shortfall_share: distribution(&c.total_short_share, n),
+                worst_year_shortfall_t: distribution(&c.worst_year_short_t, n),
+                worst_year_shortfall_share: distribution(&c.worst_year_share, n),
+                peak_month_shortfall_share: distribution(&c.peak_month_share, n),
+                months_in_shortfall: distribution(&c.months_short, n),
+                months_to_recovery: distribution(&c.longest_run_months, n),
+                has_stockpile: layout.cell_has_stockpile[ci],
+                probability_stock_depleted: probability(c.stock_depleted, n),
+                median_depletion_month: depletion,
+                median_first_shortfall_month: first,
+            }
+        })
+        .collect();
+    let blocs = layout
+        .blocs
+        .iter()
+        .enumerate()
+        .map(|(b, name)| {
+            let a = &acc.blocs[b];
+            BlocSummary {
+                bloc: name.clone(),
+                probability_any_shortfall: probability(a.any_short, n),
+                probability_any_material_over_threshold: a
+                    .any_over_threshold
+                    .iter()
+                    .map(|&k| probability(k, n))
+                    .collect(),
+                shortfall_value_usd: distribution(&a.short_value_usd, n),
+                worst_material_year_share: distribution(&a.worst_material_share, n),
+            }
+        })
+        .collect();
+    let materials = layout
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(m, name)| MaterialSummary {
+            material: name.clone(),
+            peak_price_rise: distribution(&acc.peak_price_excess[m], n),
+        })
+        .collect();
+    let floors = layout
+        .floors
+        .iter()
+        .enumerate()
+        .map(|(f, name)| FloorSummary {
+            floor: name.clone(),
+            fiscal_cost_usd: distribution(&acc.floor_cost_usd[f], n),
+        })
+        .collect();
+
+    let mut timeseries = Vec::new();
+    for (ci, &(b, m)) in layout.cells.iter().enumerate() {
+        for (series, monthly) in [
+            ("shortfall_share", &acc.shortfall_monthly[ci]),
+            ("stock_drawdown_share", &acc.drawdown_monthly[ci]),
+        ] {
+            if series == "stock_drawdown_share" && !layout.cell_has_stockpile[ci] {
+                continue;
+            }
+            let [mean, p05, p25, p50, p75, p95] = fan(monthly, n);
+            timeseries.push(FanSeries {
+                series: series.into(),
+                bloc: Some(layout.blocs[b].clone()),
+                material: layout.materials[m].clone(),
+                mean,
+                p05,
+                p25,
+                p50,
+                p75,
+                p95,
+            });
+        }
+    }
+    for (m, name) in layout.materials.iter().enumerate() {
+        let up = &acc.price_up_monthly[m];
+        let down = &acc.price_down_monthly[m];
+        if is_all_zero(up) && is_all_zero(down) {
+            continue;
+        }
+        // Price ratio = 1 + up − down; its quantiles combine the two one-sided histograms.
+        let months = layout.months;
+        let mut out: [Vec<f64>; 6] = Default::default();
+        for t in 0..months {
+            out[0].push(1.0 + (up.sum[t] - down.sum[t]) / n.max(1) as f64);
+            let down_n = down.hist[t].positives;
+            let up_n = up.hist[t].positives;
+            for (k, q) in FAN_QUANTILES.iter().enumerate() {
+                let rank = ((q * n as f64).ceil() as u64).clamp(1, n.max(1)) - 1;
+                let v = if rank < down_n {
+                    // Falls: the most negative first, i.e. the largest "down" values first.
+                    1.0 - down.hist[t].value_at_rank(down_n - 1 - rank, down_n)
+                } else if rank < n - up_n {
+                    1.0
+                } else {
+                    1.0 + up.hist[t].value_at_rank(rank - (n - up_n), up_n)
+                };
+                out[k + 1].push(v);
+            }
+        }
+        let [mean, p05, p25, p50, p75, p95] = out;
+        timeseries.push(FanSeries {
+            series: "price_ratio".into(),
+            bloc: None,
+            material: name.clone(),
+            mean,
+            p05,
+            p25,
+            p50,
+            p75,
+            p95,
+        });
+    }
+
+    Summary {
+        paths: n,
+        thresholds: THRESHOLDS.to_vec(),
+        cells,
+        blocs,
+        materials,
+        floors,
+        month_labels: layout.month_labels.clone(),
+        timeseries,
+    }
+}
