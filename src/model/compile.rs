@@ -416,6 +416,7 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             &bloc_names,
             &member_of,
             &disruption_names,
+            (start, months),
         ) {
             disruptions.push(dm);
         }
@@ -843,6 +844,7 @@ fn build_disruption(
     bloc_names: &[String],
     member_of: &[u64],
     all_names: &[String],
+    horizon: ((i32, u32), usize),
 ) -> Option<DisruptionModel> {
     let name = d.name.as_str();
     let path = |f: &'static str| ["disruptions", name, f];
@@ -853,32 +855,57 @@ fn build_disruption(
         DisruptionKind::MarketFlood => Effect::Flood,
         _ => Effect::Capacity,
     };
-    let (monthly_rate, from_p) = match (&d.annual_probability, &d.rate_per_year) {
-        (Some(p), None) => (
+    let (start, months) = horizon;
+    let mut scheduled_start = None;
+    if let Some(month) = &d.scheduled_start {
+        match parse_month(month) {
+            Some((y, m)) => {
+                let offset = (y - start.0) * 12 + m as i32 - start.1 as i32;
+                if offset < 0 || offset as usize >= months {
+                    cx.err(
+                        &path("scheduled_start"),
+                        format!(
+                            "\"{month}\" is outside the horizon ({months} months from {:04}-{:02})",
+                            start.0, start.1
+                        ),
+                    );
+                } else {
+                    scheduled_start = Some(offset as u32);
+                }
+            }
+            None => cx.err(
+                &path("scheduled_start"),
+                format!("found \"{month}\"; expected a month \"YYYY-MM\""),
+            ),
+        }
+    }
+    let rate_bounds = Bounds {
+        min: 0.0,
+        max: 1000.0,
+        what: "a rate in [0, 1000] onsets per year",
+    };
+    let (monthly_rate, from_p) = match (&d.annual_probability, &d.rate_per_year, &d.scheduled_start)
+    {
+        (Some(p), None, None) => (
             cx.dist(&path("annual_probability"), p, dist::PROBABILITY),
             true,
         ),
-        (None, Some(r)) => (
-            cx.dist(
-                &path("rate_per_year"),
-                r,
-                Bounds {
-                    min: 0.0,
-                    max: 1000.0,
-                    what: "a rate in [0, 1000] onsets per year",
-                },
-            ),
-            false,
-        ),
-        (Some(_), Some(_)) => {
-            cx.err(
-                &path("rate_per_year"),
-                "give either `annual_probability` or `rate_per_year`, not both",
-            );
+        (None, Some(r), None) => (cx.dist(&path("rate_per_year"), r, rate_bounds), false),
+        (None, None, Some(_)) => (Dist::Fixed(0.0), false),
+        (None, None, None) => {
+            cx.err(&["disruptions", name], "no frequency; give `annual_probability` (chance of an onset in a calm year), `rate_per_year`, or `scheduled_start` for a scripted event");
             (Dist::Fixed(0.0), false)
         }
-        (None, None) => {
-            cx.err(&["disruptions", name], "no frequency; give `annual_probability` (chance of an onset in a calm year) or `rate_per_year`");
+        _ => {
+            let field = if d.rate_per_year.is_some() {
+                "rate_per_year"
+            } else {
+                "scheduled_start"
+            };
+            cx.err(
+                &path(field),
+                "give only one of `annual_probability`, `rate_per_year` and `scheduled_start`",
+            );
             (Dist::Fixed(0.0), false)
         }
     };
@@ -1024,6 +1051,7 @@ fn build_disruption(
         effect,
         monthly_rate,
         rate_from_probability: from_p,
+        scheduled_start,
         duration_months: duration,
         severity,
         tension_sensitivity: d.tension_sensitivity,

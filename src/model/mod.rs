@@ -125,6 +125,8 @@ pub struct DisruptionModel {
     pub monthly_rate: Dist,
     /// When true the distribution gives an annual probability p, turned into a rate −ln(1−p)/12.
     pub rate_from_probability: bool,
+    /// A scripted event: starts in this month on every path (the rate is then unused).
+    pub scheduled_start: Option<u32>,
     pub duration_months: Dist,
     pub severity: Dist,
     pub tension_sensitivity: f64,

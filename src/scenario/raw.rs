@@ -297,6 +297,10 @@ pub struct Disruption {
     /// Expected onsets per calm year (a Poisson rate). Give this or `annual_probability`.
     #[serde(default)]
     pub rate_per_year: Option<Param>,
+    /// A scripted event instead of a random process: starts once, in this month ("YYYY-MM"),
+    /// on every path. Give this instead of a frequency.
+    #[serde(default)]
+    pub scheduled_start: Option<String>,
     /// How long one episode lasts, months (drawn per episode).
     pub duration_months: Param,
     /// Share lost while active: of exports to the target blocs for trade measures, of capacity

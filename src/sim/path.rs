@@ -18,6 +18,11 @@ use super::timeline::{draw_params, draw_timeline, Episode, PathParams, Timeline,
 #[derive(Debug, Clone, Default)]
 pub struct CellMonth {
     pub cell: usize,
+    /// Largest excess of any supplier's shipments over its available capacity this month
+    /// (the same for every cell of the month; <= 0 when the allocation is physical).
+    pub max_excess_shipment: f64,
+    /// Stock lent to partner blocs under stockpile sharing.
+    pub lent: f64,
     pub demand: f64,
     pub recycled: f64,
     pub primary: f64,
@@ -71,6 +76,7 @@ struct MaterialScratch {
     demand: Vec<f64>,
     gap: Vec<f64>,
     released: Vec<f64>,
+    lent: Vec<f64>,
 }
 
 /// Relative size below which a gap is rounding dust, not a shortfall.
@@ -197,7 +203,13 @@ fn simulate_material<T: Trace>(
     resize2(&mut s.year_short, (0..nj).map(|_| years), 0.0);
     s.run.clear();
     s.run.resize(nj, 0);
-    for v in [&mut s.need, &mut s.demand, &mut s.gap, &mut s.released] {
+    for v in [
+        &mut s.need,
+        &mut s.demand,
+        &mut s.gap,
+        &mut s.released,
+        &mut s.lent,
+    ] {
         v.clear();
         v.resize(nj, 0.0);
     }
@@ -393,6 +405,16 @@ fn simulate_material<T: Trace>(
             }
         }
 
+        let mut max_excess = f64::NEG_INFINITY;
+        if T::ON {
+            for (si, st) in mp.stages.iter().enumerate() {
+                for k in 0..st.suppliers {
+                    let cap = st.capacity[k] * growth_index * s.cap_factor[si][k];
+                    max_excess = max_excess.max(s.shipped[si][k] - cap);
+                }
+            }
+        }
+
         // Phase 5: a bloc receives what its bottleneck stage delivers (fixed proportions).
         let mut gap_total = 0.0;
         for j in 0..nj {
@@ -421,6 +443,7 @@ fn simulate_material<T: Trace>(
             s.gap[j] -= subst;
             gap_before_stock[j] = s.gap[j];
             s.released[j] = 0.0;
+            s.lent[j] = 0.0;
             let c = cell_model(j);
             if let Some(sp) = c.stockpile {
                 let realised = s.demand[j] - subst;
@@ -447,12 +470,13 @@ fn simulate_material<T: Trace>(
                         continue;
                     };
                     let room = (sp.max_release_share * (s.demand[l] - substituted[l])
-                        - s.released[l])
+                        - s.released[l]
+                        - s.lent[l])
                         .max(0.0);
                     let lend = s.stock[l].min(room).min(s.gap[j]);
                     if lend > 0.0 {
                         s.stock[l] -= lend;
-                        s.released[l] += lend;
+                        s.lent[l] += lend;
                         s.gap[j] -= lend;
                         borrowed[j] += lend;
                     }
@@ -463,11 +487,14 @@ fn simulate_material<T: Trace>(
             let c = cell_model(j);
             if let Some(sp) = c.stockpile {
                 let target = sp.target_months * s.demand[j];
-                if gap_before_stock[j] <= 0.0 && s.released[j] <= 0.0 && s.stock[j] < target {
+                if gap_before_stock[j] <= 0.0
+                    && s.released[j] + s.lent[j] <= 0.0
+                    && s.stock[j] < target
+                {
                     s.stock[j] = (s.stock[j] + target / sp.refill_months).min(target);
                 }
                 s.stock_full[j] = s.stock[j] >= target * (1.0 - 1e-12);
-                if s.released[j] > 0.0 && s.stock[j] <= EPS * s.demand[j].max(EPS) {
+                if s.released[j] + s.lent[j] > 0.0 && s.stock[j] <= EPS * s.demand[j].max(EPS) {
                     let rec = &mut record.cells[mp.cells[j]];
                     rec.stock_depleted_month.get_or_insert(tu);
                 }
@@ -533,6 +560,8 @@ fn simulate_material<T: Trace>(
             for j in 0..nj {
                 s.cell_months.push(CellMonth {
                     cell: mp.cells[j],
+                    max_excess_shipment: max_excess,
+                    lent: s.lent[j],
                     demand: s.demand[j],
                     recycled: s.demand[j] - s.need[j],
                     primary: s.need[j] - (gap_before_stock[j] + substituted[j]),

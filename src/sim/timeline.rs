@@ -2,11 +2,16 @@
 //!
 //! Onsets are drawn by accumulating hazard against exponential waiting "times" (the
 //! time-change theorem: a point process with intensity λ(t) fires when its integrated intensity
-//! crosses successive sums of Exp(1) draws), so a month costs one addition per process and no
-//! random draw; only onsets draw. Monthly hazard of process p in month t is
-//! λ_p · m(regime_t)^(sensitivity_p) · Π active trigger multipliers, piecewise constant over the
-//! month. Several onsets in one month are possible, as in a Poisson process. Events do not
-//! depend on supply, so the whole timeline is drawn before any material is solved.
+//! crosses an Exp(1) threshold), so a month costs one addition per process and no random draw;
+//! only onsets draw. Monthly hazard of process p in month t is
+//! h = λ_p/12 · m(regime_t)^(sensitivity_p) · Π active trigger multipliers. A process starts at
+//! most one episode per month: the threshold is redrawn from the end of an onset month, which
+//! by memorylessness makes "onset in month t" a Bernoulli(1 − e^(−h_t)) event independent of the
+//! past. So a calm year has no onset with probability e^(−λ_p) = 1 − annual_probability, exactly,
+//! for a process not already active: while its own episode runs, a process is paused (a ban does
+//! not start again while it is in force). Scripted events (`scheduled_start`) start once, on
+//! every path, in their month.
+//! Events do not depend on supply, so the whole timeline is drawn before any material is solved.
 
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
@@ -90,7 +95,8 @@ pub struct TimelineScratch {
     next_onset: Vec<f64>,
     /// Per process: (multiplier, first month it no longer applies) of active triggers.
     boosts: Vec<Vec<(f64, u32)>>,
-    regime_mult: Vec<f64>,
+    /// First month in which each process may start again.
+    busy_until: Vec<u32>,
 }
 
 pub fn draw_timeline<R: Rng + ?Sized>(
@@ -124,39 +130,54 @@ pub fn draw_timeline<R: Rng + ?Sized>(
         let e: f64 = Exp1.sample(rng);
         scratch.next_onset.push(e);
     }
+    scratch.busy_until.clear();
+    scratch.busy_until.resize(n, 0);
     scratch.boosts.resize_with(n, Vec::new);
     scratch.boosts.iter_mut().for_each(Vec::clear);
 
     for t in 0..months as u32 {
         let regime = out.regime[t as usize] as usize;
         let regime_multiplier = tension.regimes[regime].1;
-        scratch.regime_mult.clear();
         let first_new = out.episodes.len();
         for (p, d) in model.disruptions.iter().enumerate() {
-            let mut h = params.monthly_rate[p];
-            if h <= 0.0 {
+            // A process does not restart while its own episode runs: a ban does not stack on
+            // itself. Its clock is paused, not reset, so calm-time frequencies are unchanged.
+            if t < scratch.busy_until[p] {
                 continue;
             }
-            if d.tension_sensitivity != 0.0 && regime_multiplier != 1.0 {
-                h *= regime_multiplier.powf(d.tension_sensitivity);
-            }
-            for &(mult, until) in &scratch.boosts[p] {
-                if t < until {
-                    h *= mult;
+            let onset = match d.scheduled_start {
+                Some(month) => t == month,
+                None => {
+                    let mut h = params.monthly_rate[p];
+                    if h <= 0.0 {
+                        continue;
+                    }
+                    if d.tension_sensitivity != 0.0 && regime_multiplier != 1.0 {
+                        h *= regime_multiplier.powf(d.tension_sensitivity);
+                    }
+                    for &(mult, until) in &scratch.boosts[p] {
+                        if t < until {
+                            h *= mult;
+                        }
+                    }
+                    scratch.cumulative[p] += h;
+                    scratch.cumulative[p] >= scratch.next_onset[p]
                 }
-            }
-            scratch.cumulative[p] += h;
-            while scratch.cumulative[p] >= scratch.next_onset[p] {
+            };
+            if onset {
                 let duration = d.duration_months.sample_clamped(rng, 0.0, 600.0);
                 let severity = d.severity.sample_clamped(rng, 0.0, 1.0);
-                out.episodes.push(Episode {
+                let episode = Episode {
                     process: p as u32,
                     start: t,
                     end: t as f64 + duration,
                     severity,
-                });
+                };
+                scratch.busy_until[p] = episode.end_month().max(t + 1);
+                out.episodes.push(episode);
+                // Restart the clock from the end of this month: at most one onset per month.
                 let e: f64 = Exp1.sample(rng);
-                scratch.next_onset[p] += e;
+                scratch.next_onset[p] = scratch.cumulative[p] + e;
             }
         }
         // Triggers fire from the month after the onset, so the order of processes within a month
