@@ -224,10 +224,7 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                 kind: format!(
                     "{:?}{}",
                     d.kind,
-                    if d.effect == Effect::Trade
-                        && d.hits.iter().any(|h| h.blocs != d.hits[0].blocs
-                            || h.blocs.count_ones() < model.blocs.len() as u32 - 1)
-                    {
+                    if is_targeted(model, d) {
                         " (targeted)"
                     } else {
                         ""
@@ -277,4 +274,20 @@ fn dist_central(d: &super::Dist) -> f64 {
                 / n as f64
         }
     }
+}
+
+/// A trade measure is targeted when it spares some bloc it could hit (one its country is not in).
+fn is_targeted(model: &Model, d: &super::DisruptionModel) -> bool {
+    if d.effect != Effect::Trade {
+        return false;
+    }
+    let all = if model.blocs.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << model.blocs.len()) - 1
+    };
+    d.hits.iter().any(|h| {
+        let supplier = &model.materials[h.material].stages[h.stage].suppliers[h.supplier];
+        h.blocs != all & !supplier.member_of
+    })
 }

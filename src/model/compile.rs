@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::dist::{self, Bounds, Dist};
 use super::*;
-use crate::scenario::diagnostic::{unknown_name_hint, InvalidScenario, Issue};
+use crate::scenario::diagnostic::{did_you_mean, unknown_name_hint, InvalidScenario, Issue};
 use crate::scenario::raw::{self, DisruptionKind};
 use crate::scenario::{LoadedScenario, Param};
 
@@ -397,16 +397,22 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             );
         }
     }
+    // After `extends`, only names that matched no inherited disruption are left here.
     for n in &raw.remove_disruptions {
-        if !disruption_names.contains(n) && src.texts.len() == 1 {
-            cx.err(
-                &["remove_disruptions", n],
-                unknown_name_hint(n, "disruption", disruption_names.iter().map(String::as_str)),
-            );
-        }
+        let message = if src.texts.len() == 1 {
+            format!("`remove_disruptions` drops inherited disruptions, but this file extends nothing; delete `{n}` from the list or add `extends`")
+        } else {
+            format!(
+                "no inherited disruption is named `{n}`{}",
+                did_you_mean(n, disruption_names.iter().map(String::as_str))
+                    .map_or(String::new(), |g| format!("; did you mean `{g}`?"))
+            )
+        };
+        cx.err(&["remove_disruptions", n], message);
     }
+    // Disabled disruptions are validated too, so switching one on never reveals old errors.
     let mut disruptions = Vec::new();
-    for d in raw.disruptions.iter().filter(|d| d.enabled) {
+    for d in raw.disruptions.iter() {
         if let Some(dm) = build_disruption(
             &mut cx,
             d,
@@ -418,7 +424,9 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             &disruption_names,
             (start, months),
         ) {
-            disruptions.push(dm);
+            if d.enabled {
+                disruptions.push(dm);
+            }
         }
     }
     // Trigger targets were validated by name against all disruptions; re-index to enabled ones.
@@ -640,7 +648,26 @@ fn order_stages(cx: &mut Ctx, mname: &str, m: &raw::Material) -> Vec<String> {
         drawn_by.entry(up).or_default().push(down);
     }
     if roots.len() != 1 || drawn_by.values().any(|v| v.len() > 1) {
-        cx.err(&["materials", mname, "stages"], format!("stages must form a single chain (e.g. mining → processing → magnets); found {} first stages and branching {:?}", roots.len(), drawn_by.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| *k).collect::<Vec<_>>()));
+        cx.err(&["materials", mname, "stages"], {
+            let branching: Vec<String> = drawn_by
+                .iter()
+                .filter(|(_, v)| v.len() > 1)
+                .map(|(k, v)| format!("`{k}` is drawn on by {}", v.join(" and ")))
+                .collect();
+            let firsts: Vec<&str> = roots.iter().map(|r| r.as_str()).collect();
+            format!(
+                "stages must form a single chain (e.g. mining → processing → magnets); {}",
+                if branching.is_empty() {
+                    format!(
+                        "found {} stages that draw on nothing ({})",
+                        firsts.len(),
+                        firsts.join(", ")
+                    )
+                } else {
+                    branching.join("; ")
+                }
+            )
+        });
         return names;
     }
     let mut order = vec![roots[0].clone()];
@@ -722,10 +749,12 @@ fn build_cell(
             Some(shares) => {
                 let mut row = Vec::new();
                 let mut sum = 0.0;
+                let mut all_valid = true;
                 for (cname, &share) in shares {
                     let mut p = path.to_vec();
                     p.push(cname);
-                    if !cx.finite_in(&p, share, 0.0, 1.0, "a share in [0, 1]") {
+                    if !cx.finite_in(&p, share, 0.0, 1.0, "a share in [0, 1] (0.65, not 65)") {
+                        all_valid = false;
                         continue;
                     }
                     sum += share;
@@ -745,7 +774,7 @@ fn build_cell(
                         None => cx.err(&p, format!("{cname} has no {sname} capacity for {mname}; add it under `countries.\"{cname}\".capacity` or source from a country that has")),
                     }
                 }
-                if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+                if all_valid && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
                     cx.err(&path, format!("supplier shares sum to {sum:.4}; they must sum to 1 (within {SHARE_SUM_TOLERANCE})"));
                 } else if sum > 0.0 {
                     // Normalise away rounding so that flows add up exactly.
@@ -1011,7 +1040,17 @@ fn build_disruption(
             }
         }
     }
-    if hits.is_empty() && !mats.is_empty() && !countries.is_empty() && effect != Effect::Flood {
+    let stage_errors = mats.iter().any(|&mi| {
+        d.stages
+            .iter()
+            .any(|s| !materials[mi].stages.iter().any(|st| &st.name == s))
+    });
+    if hits.is_empty()
+        && !mats.is_empty()
+        && !countries.is_empty()
+        && effect != Effect::Flood
+        && !stage_errors
+    {
         cx.err(
             &["disruptions", name],
             "hits nothing: none of its countries has capacity for its materials at its stages",

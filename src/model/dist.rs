@@ -77,7 +77,10 @@ impl Dist {
         };
         let dist = match param {
             Param::Fixed(v) => {
-                inside("value", *v)?;
+                finite("value", *v)?;
+                if *v < bounds.min || *v > bounds.max {
+                    return Err(format!("found {v}; expected {}", bounds.what));
+                }
                 Dist::Fixed(*v)
             }
             Param::Uniform { min, max } => {

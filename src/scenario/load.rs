@@ -121,42 +121,63 @@ const MAX_EXTENDS_DEPTH: usize = 8;
 
 fn load_chain(
     spec: &str,
-    relative_to: Option<&Path>,
+    parent: Option<&SourceText>,
     texts: &mut Vec<SourceText>,
 ) -> Result<ScenarioFile, InvalidScenario> {
-    let source = read_source(spec, relative_to)?;
-    if texts.iter().any(|t| t.path == source.path) {
-        return Err(InvalidScenario::single(Issue {
-            location: None,
-            field: "extends".into(),
-            message: format!("`{}` extends itself through a cycle", source.path.display()),
-        }));
+    // Problems with the `extends` link itself are reported at the `extends` field of the file
+    // that names it.
+    let at_extends = |message: String| -> InvalidScenario {
+        let (location, field) = match parent {
+            Some(p) => (
+                super::locate::locate(&p.text, &["extends"]).map(|(line, column)| Location {
+                    file: p.path.clone(),
+                    line,
+                    column,
+                }),
+                "extends".to_string(),
+            ),
+            None => (None, String::new()),
+        };
+        InvalidScenario::single(Issue {
+            location,
+            field,
+            message,
+        })
+    };
+    let relative_to = parent.and_then(|p| p.path.parent());
+    let source =
+        read_source(spec, relative_to).map_err(|e| at_extends(e.issues[0].message.clone()))?;
+    if texts.iter().any(|t| same_file(&t.path, &source.path)) {
+        let chain: Vec<String> = texts.iter().map(|t| t.path.display().to_string()).collect();
+        return Err(at_extends(format!(
+            "`{}` is already in the chain {} → {}: `extends` must not form a cycle",
+            spec,
+            chain.join(" → "),
+            source.path.display()
+        )));
     }
     if texts.len() >= MAX_EXTENDS_DEPTH {
-        return Err(InvalidScenario::single(Issue {
-            location: None,
-            field: "extends".into(),
-            message: format!("more than {MAX_EXTENDS_DEPTH} levels of `extends`"),
-        }));
+        return Err(at_extends(format!(
+            "more than {MAX_EXTENDS_DEPTH} levels of `extends`"
+        )));
     }
     let child = parse(&source)?;
-    let dir = source.path.parent().map(Path::to_path_buf);
-    let child_path = source.path.clone();
     texts.push(source);
     match child.extends.clone() {
         None => Ok(child),
         Some(base_spec) => {
-            let base = load_chain(&base_spec, dir.as_deref(), texts).map_err(|mut e| {
-                for issue in &mut e.issues {
-                    if issue.location.is_none() && issue.field == "extends" {
-                        issue.message =
-                            format!("{} (extended from {})", issue.message, child_path.display());
-                    }
-                }
-                e
-            })?;
+            let me = texts.last().cloned().expect("just pushed");
+            let base = load_chain(&base_spec, Some(&me), texts)?;
             Ok(overlay(base, child))
         }
+    }
+}
+
+/// Two paths name the same file (so `a.ron` and `../dir/a.ron` are one link in a cycle).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 
@@ -238,7 +259,13 @@ fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
             Ok(file)
         }
         Err(e) => {
+            // serde_path_to_error writes `?` for a segment it could not name (a syntax error
+            // inside a value): drop it rather than show it.
             let field = e.path().to_string();
+            let field = field
+                .trim_end_matches('?')
+                .trim_end_matches('.')
+                .to_string();
             let field = if field == "." { String::new() } else { field };
             let spanned = de.span_error(e.into_inner());
             Err(InvalidScenario::single(Issue {
@@ -272,6 +299,18 @@ fn explain_ron_error(code: &ron::Error) -> String {
             }
             msg.push_str(&format!(" Valid: {}", expected.join(", ")));
             msg
+        }
+        ron::Error::MissingStructField { field, outer } => format!(
+            "missing required field `{field}`{}; see docs/scenario-format.md for what it holds",
+            outer
+                .as_ref()
+                .map_or(String::new(), |o| format!(" in this {o}"))
+        ),
+        ron::Error::ExpectedFloat | ron::Error::ExpectedInteger => {
+            format!("{code}: write a plain number here, e.g. 1200 or 0.65")
+        }
+        ron::Error::ExpectedString => {
+            format!("{code}: write text in double quotes, e.g. \"China\"")
         }
         other => other.to_string(),
     }

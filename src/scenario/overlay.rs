@@ -39,10 +39,17 @@ pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
     }
     merge_named(&mut base.partnerships, child.partnerships, |p| &p.name);
     base.tension = child.tension.or(base.tension);
+    let base_names: Vec<String> = base.disruptions.iter().map(|d| d.name.clone()).collect();
     merge_named(&mut base.disruptions, child.disruptions, |d| &d.name);
     base.disruptions
         .retain(|d| !child.remove_disruptions.contains(&d.name));
-    base.remove_disruptions = child.remove_disruptions;
+    // Keep only names that matched nothing, so validation can refuse them.
+    let inherited: Vec<String> = base_names;
+    base.remove_disruptions = child
+        .remove_disruptions
+        .into_iter()
+        .filter(|n| !inherited.contains(n))
+        .collect();
     base.supplier_cap = child.supplier_cap.or(base.supplier_cap);
     merge_named(&mut base.price_floors, child.price_floors, |p| &p.name);
     base
