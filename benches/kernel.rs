@@ -1,1 +1,56 @@
-fn main(){}
+//! Kernel benchmarks on the bundled EU baseline.
+//!
+//! `cargo bench --bench kernel` measures:
+//! - `paths/eu-2030/one-chunk`: one chunk of 2,048 paths on one thread (the kernel alone);
+//! - `run/eu-2030/threads=N`: a whole parallel run of 32,768 paths at 1 and 2 threads, whose
+//!   ratio is the parallel speed-up (target: at least 1.8× on 2 cores).
+//!
+//! The end-to-end figure for 1,000,000 paths is measured on the binary (see README,
+//! "Performance"), not here, so that the bench stays short on a 2-core machine.
+
+use std::hint::black_box;
+use std::sync::atomic::AtomicBool;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+use shortfall::model::compile;
+use shortfall::scenario::load;
+use shortfall::sim::runner::{run_range, CHUNK};
+use shortfall::sim::{build_plan, run, RunConfig};
+
+fn kernel(c: &mut Criterion) {
+    let loaded = load("builtin:eu-2030").expect("bundled scenario loads");
+    let model = compile(&loaded).expect("bundled scenario is valid");
+    let plan = build_plan(&model);
+
+    let mut group = c.benchmark_group("paths/eu-2030");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(CHUNK));
+    group.bench_function("one-chunk", |b| {
+        b.iter(|| black_box(run_range(&model, &plan, 7, 0, CHUNK)))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("run/eu-2030");
+    group.sample_size(10);
+    let paths = 32_768;
+    group.throughput(Throughput::Elements(paths));
+    for threads in [1, 2] {
+        let cfg = RunConfig {
+            seed: 7,
+            paths,
+            threads,
+            target_se: None,
+            max_paths: 0,
+        };
+        group.bench_function(format!("threads={threads}"), |b| {
+            b.iter(|| {
+                black_box(run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).expect("pool"))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, kernel);
+criterion_main!(benches);

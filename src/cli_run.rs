@@ -36,7 +36,7 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Does not change the results.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
-    /// Output folder (default: output/<scenario name>).
+    /// Output folder (default: `output/<scenario name>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Keep sampling until the headline probability (EU short of >10% of a year's demand of some
@@ -61,8 +61,13 @@ pub struct BadArgument(pub String);
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let (loaded, model) = load_model(args.scenario.as_deref())?;
-    if args.paths == 0 {
-        return Err(BadArgument("--paths must be at least 1".into()).into());
+    // Histogram bins count in u32: a run stays below 2^32 paths.
+    const MAX_PATHS: u64 = u32::MAX as u64;
+    if args.paths == 0 || args.paths > MAX_PATHS || args.max_paths > MAX_PATHS {
+        return Err(BadArgument(format!(
+            "--paths and --max-paths must be between 1 and {MAX_PATHS}"
+        ))
+        .into());
     }
     if let Some(se) = args.target_se {
         if !(se > 0.0 && se < 1.0) {

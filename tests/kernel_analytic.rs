@@ -68,7 +68,7 @@ fn two_supplier_scenario(
                         price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) }},
     countries: {{
         "A": (capacity: {{ "x": {{ "processing": (tonnes_per_year: {a_cap}, utilisation: 1.0) }} }}),
-        "B": (capacity: {{ "x": {{ "processing": (tonnes_per_year: {b_capacity}, utilisation: 1.0, ramp_up_months: {b_ramp}) }} }}),
+        "B": (capacity: {{ "x": {{ "processing": (tonnes_per_year: {b_capacity}, utilisation: {b_util}, ramp_up_months: {b_ramp}) }} }}),
     }},
     blocs: {{
         "EU": (demand: {{ "x": (tonnes_per_year: 1200) }},
@@ -79,6 +79,12 @@ fn two_supplier_scenario(
 )"#,
         a_cap = 1200.0 * a_share,
         b_share = 1.0 - a_share,
+        // B produces exactly its contracts; the rest of its capacity is spare.
+        b_util = if b_capacity > 0.0 {
+            (1200.0 * (1.0 - a_share) / b_capacity).clamp(1e-9, 1.0)
+        } else {
+            1.0
+        },
     )
 }
 
@@ -155,8 +161,8 @@ fn a_certain_full_ban_of_one_supplier_loses_exactly_its_share() {
 #[test]
 fn rerouting_never_exceeds_spare_capacity_and_ramps_linearly() {
     // A (50%) is banned for good from month 0. B ships 600 t/yr and has 720 t/yr capacity, so
-    // 10 t/month spare, coming online linearly over 4 months: the shortfall is 50 t/month in
-    // month 0, then 50 − 10·min(1, k/4): 47.5, 45, 42.5, then 40 for ever.
+    // 10 t/month spare; its rerouted output can rise by 10/4 t a month: the shortfall is
+    // 50 − min(10, 2.5·(k+1)) t/month: 47.5, 45, 42.5, then 40 for ever.
     let m = model(&two_supplier_scenario(
         0.5,
         720.0,
@@ -170,7 +176,7 @@ fn rerouting_never_exceeds_spare_capacity_and_ramps_linearly() {
         .iter()
         .map(|(_, _, c)| c[0].shortfall)
         .collect();
-    let expected = [50.0, 47.5, 45.0, 42.5, 40.0, 40.0, 40.0];
+    let expected = [47.5, 45.0, 42.5, 40.0, 40.0, 40.0, 40.0];
     for (k, e) in expected.iter().enumerate() {
         assert!(
             (shortfalls[k] - e).abs() < 1e-9,
@@ -239,7 +245,7 @@ fn partners_are_served_first() {
     materials: { "x": (stages: { "processing": () }, price: (base_usd_per_t: 1, demand_elasticity: 0)) },
     countries: {
         "A": (capacity: { "x": { "processing": (tonnes_per_year: 1200, utilisation: 1.0) } }),
-        "C": (capacity: { "x": { "processing": (tonnes_per_year: 1440, utilisation: 1.0, ramp_up_months: 0) } }),
+        "C": (capacity: { "x": { "processing": (tonnes_per_year: 1440, utilisation: 0.8333333333333334, ramp_up_months: 0) } }),
     },
     blocs: {
         "EU": (demand: { "x": (tonnes_per_year: 1200) }, sourcing: { "x": { "processing": { "A": 0.5, "C": 0.5 } } }),
@@ -476,4 +482,66 @@ fn value_stability_for_a_fixed_seed() {
     assert_eq!(any_short, PINNED_ANY_SHORT, "paths with a shortfall");
 }
 
-const PINNED_ANY_SHORT: u64 = 5130;
+const PINNED_ANY_SHORT: u64 = 5008;
+
+#[test]
+fn adding_a_process_leaves_every_other_process_draws_unchanged() {
+    // Random streams are keyed by process name, so scenario variants are paired path by path.
+    let base = r#"(name: "a", kind: ExportBan, countries: ["A"], materials: ["x"], annual_probability: 0.4,
+                   duration_months: Uniform(min: 1, max: 9), severity: Uniform(min: 0.1, max: 1.0))"#;
+    let extra = r#"(name: "zz-new", kind: Accident, countries: ["A"], materials: ["x"], annual_probability: 0.5,
+                    duration_months: 2, severity: 0.2, tension_sensitivity: 0),"#;
+    let tension = r#"tension: (regimes: { "calm": 1.0, "crisis": 4.0 }, initial: "calm",
+        monthly_transitions: { "calm": { "crisis": 0.05 }, "crisis": { "calm": 0.1 } }),"#;
+    let one = onset_scenario(base, tension, 60);
+    let two = onset_scenario(&format!("{extra} {base}"), tension, 60);
+    let a_in = |m: &Model, path| {
+        let (trace, _) = replay(m, 9, path);
+        let a = m.disruptions.iter().position(|d| d.name == "a").unwrap() as u32;
+        trace
+            .episodes
+            .iter()
+            .filter(|e| e.0 == a)
+            .map(|e| (e.1, e.2))
+            .collect::<Vec<_>>()
+    };
+    let mut nonempty = 0;
+    for path in 0..500 {
+        let x = a_in(&one, path);
+        assert_eq!(x, a_in(&two, path), "path {path}");
+        nonempty += !x.is_empty() as u32;
+    }
+    assert!(
+        nonempty > 100,
+        "the comparison must cover paths with episodes"
+    );
+}
+
+#[test]
+fn a_unit_cost_above_the_base_price_does_not_shut_a_producer_without_a_flood() {
+    // Only a market flood shuts high-cost producers; calm prices never do.
+    let text = two_supplier_scenario(0.5, 600.0, 0.0, r#"(name: "blip", kind: Accident, countries: ["B"], materials: ["x"],
+            scheduled_start: "2026-07", duration_months: 1, severity: 0.0)"#, "")
+        .replace(r#"utilisation: 1.0) }} }}),"#, r#"utilisation: 1.0, unit_cost_usd_per_t: 5000) } }),"#)
+        .replace(r#""A": (capacity: { "x": { "processing": (tonnes_per_year: 600, utilisation: 1.0) } }),"#,
+                 r#""A": (capacity: { "x": { "processing": (tonnes_per_year: 600, utilisation: 1.0, unit_cost_usd_per_t: 5000) } }),"#);
+    assert!(text.contains("unit_cost_usd_per_t: 5000"), "{text}");
+    let (_, record) = replay(&model(&text), 1, 0);
+    assert_eq!(record.cells[0].months_short, 0);
+}
+
+#[test]
+fn a_price_floor_above_the_market_pays_the_difference_on_every_tonne_sold() {
+    // A sells 720 t/yr at a base price of 1,000 USD/t under a 1,500 USD/t floor for 24 months:
+    // 500 × 60 t × 24 = 720,000 USD, exactly, on every path.
+    let text = two_supplier_scenario(0.6, 480.0, 0.0, "", "")
+        .replace("disruptions: [  ],", r#"disruptions: [],
+    price_floors: [ (name: "floor", material: "x", floor_usd_per_t: 1500, countries: ["A"], paid_by: "EU") ],"#);
+    assert!(text.contains("price_floors"), "{text}");
+    let (_, record) = replay(&model(&text), 1, 0);
+    assert!(
+        (record.floor_cost_usd[0] - 720_000.0).abs() < 1e-6,
+        "{}",
+        record.floor_cost_usd[0]
+    );
+}

@@ -32,6 +32,8 @@ pub struct CapOutcome {
     pub material: String,
     pub stage: String,
     pub dominant_supplier: String,
+    /// The dominant supplier's share of the bloc's consumption (recycling included) before and
+    /// after rebalancing: the basis of the CRMA benchmark.
     pub share_before: f64,
     pub share_after: f64,
     /// Tonnes a year moved to other suppliers.
@@ -131,14 +133,17 @@ pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
                 let stage = &model.materials[mi].stages[si];
                 let bloc_bit = 1u64 << b;
                 let is_third = |k: usize| stage.suppliers[k].member_of & bloc_bit == 0;
+                // The cap is on shares of consumption; sourcing shares are of the need left after
+                // recycling, so the same cap allows a larger share of that need.
+                let level = (spec.level / (1.0 - cell.recycling_start).max(1e-12)).min(1.0);
                 let mut row = cell.sourcing[si].clone();
                 let mut changed = false;
                 for i in 0..row.len() {
                     let (dom, share) = row[i];
-                    if !is_third(dom) || share <= spec.level + 1e-12 {
+                    if !is_third(dom) || share <= level + 1e-12 {
                         continue;
                     }
-                    let mut excess = (share - spec.level) * need;
+                    let mut excess = (share - level) * need;
                     let moved_start = excess;
                     // Partners (and members) first, then everyone else.
                     for tier_partners in [true, false] {
@@ -149,12 +154,15 @@ pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
                             })
                             .collect();
                         let room = |k: usize, row: &[(usize, f64)], committed: &[f64]| -> f64 {
-                            let spare =
-                                (stage.suppliers[k].capacity_t_per_month - committed[k]).max(0.0);
+                            // Headroom above calm output (production, or contracts if larger).
+                            let sup = &stage.suppliers[k];
+                            let output =
+                                (sup.capacity_t_per_month * sup.utilisation).max(committed[k]);
+                            let spare = (sup.capacity_t_per_month - output).max(0.0);
                             if is_third(k) {
                                 let current =
                                     row.iter().find(|(s, _)| *s == k).map_or(0.0, |(_, sh)| *sh);
-                                spare.min(((spec.level - current) * need).max(0.0))
+                                spare.min(((level - current) * need).max(0.0))
                             } else {
                                 spare
                             }
@@ -189,8 +197,8 @@ pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
                         material: model.materials[mi].name.clone(),
                         stage: stage.name.clone(),
                         dominant_supplier: model.countries[stage.suppliers[dom].country].clone(),
-                        share_before: share,
-                        share_after: row[i].1,
+                        share_before: share * (1.0 - cell.recycling_start),
+                        share_after: row[i].1 * (1.0 - cell.recycling_start),
                         moved_t_per_year: (moved_start - excess) * 12.0,
                         capacity_gap_t_per_year: excess.max(0.0) * 12.0,
                         feasible: excess <= 1e-9 * need.max(1.0),

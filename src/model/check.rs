@@ -104,7 +104,18 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                 .map(|(si, stage)| {
                     let production: Vec<f64> =
                         stage.suppliers.iter().map(|s| s.capacity_t_per_month * s.utilisation * 12.0).collect();
-                    let total: f64 = production.iter().sum();
+                    let country_sum: f64 = production.iter().sum();
+                    // Shares of the published world total when the scenario gives one, as USGS
+                    // reports them; else of the sum over countries.
+                    let total = stage.published_world_production.unwrap_or(country_sum);
+                    if let Some(published) = stage.published_world_production {
+                        if (country_sum / published - 1.0).abs() > 0.02 {
+                            warnings.push(format!(
+                                "{} {}: countries produce {:.0} t/yr but the published world total is {:.0} t/yr ({:+.1}%); shares are of the published total",
+                                mat.name, stage.name, country_sum, published, 100.0 * (country_sum / published - 1.0)
+                            ));
+                        }
+                    }
                     let capacity: f64 = stage.suppliers.iter().map(|s| s.capacity_t_per_month * 12.0).sum();
                     let mut shares: Vec<(String, f64)> = stage
                         .suppliers
@@ -115,15 +126,15 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                     shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     let hhi = shares.iter().map(|(_, s)| (s * 100.0).powi(2)).sum();
                     let committed: f64 = committed_flows(model, mi, si).iter().sum::<f64>() * 12.0;
-                    if total > 0.0 && (committed - total).abs() > 0.05 * total {
+                    if country_sum > 0.0 && (committed - country_sum).abs() > 0.05 * country_sum {
                         warnings.push(format!(
                             "{} {}: the blocs take {:.0} t/yr in calm times but the countries produce {:.0} t/yr ({:+.0}%); \
                              demand and production usually match within a few percent",
                             mat.name,
                             stage.name,
                             committed,
-                            total,
-                            100.0 * (committed / total - 1.0)
+                            country_sum,
+                            100.0 * (committed / country_sum - 1.0)
                         ));
                     }
                     StageView {

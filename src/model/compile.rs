@@ -29,15 +29,11 @@ impl Ctx<'_> {
     }
 
     fn finite_in(&mut self, path: &[&str], v: f64, lo: f64, hi: f64, what: &str) -> bool {
-        if !v.is_finite() {
+        let ok = v.is_finite() && v >= lo && v <= hi;
+        if !ok {
             self.err(path, format!("found {v}; expected {what}"));
-            false
-        } else if v < lo || v > hi {
-            self.err(path, format!("found {v}; expected {what}"));
-            false
-        } else {
-            true
         }
+        ok
     }
 
     fn dist(&mut self, path: &[&str], p: &Param, bounds: Bounds) -> Dist {
@@ -139,6 +135,23 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     let mut materials: Vec<MaterialModel> = Vec::new();
     for (mname, m) in &raw.materials {
         let stages = order_stages(&mut cx, mname, m);
+        for (sname, st) in &m.stages {
+            if let Some(w) = st.world_production_t_per_year {
+                cx.finite_in(
+                    &[
+                        "materials",
+                        mname,
+                        "stages",
+                        sname,
+                        "world_production_t_per_year",
+                    ],
+                    w,
+                    f64::MIN_POSITIVE,
+                    1e12,
+                    "a world total > 0 tonnes per year",
+                );
+            }
+        }
         let price = match &m.price {
             None => PriceParams {
                 base_usd_per_t: 1.0,
@@ -192,6 +205,10 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             stages: stages
                 .into_iter()
                 .map(|name| StageModel {
+                    published_world_production: m
+                        .stages
+                        .get(&name)
+                        .and_then(|st| st.world_production_t_per_year),
                     name,
                     suppliers: Vec::new(),
                 })
@@ -453,6 +470,13 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         None => TensionModel::none(),
         Some(t) => build_tension(&mut cx, t),
     };
+    for d in &mut disruptions {
+        d.regime_multipliers = tension
+            .regimes
+            .iter()
+            .map(|(_, m)| m.powf(d.tension_sensitivity))
+            .collect();
+    }
 
     let mut price_floors = Vec::new();
     for f in &raw.price_floors {
@@ -535,6 +559,28 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         });
     }
 
+    // Costs and floors are compared with the market price, which needs a base price.
+    for (mname, m) in &raw.materials {
+        if m.price.is_some() {
+            continue;
+        }
+        for (cname, c) in &raw.countries {
+            for (sname, cap) in c.capacity.get(mname).into_iter().flatten() {
+                if cap.unit_cost_usd_per_t.is_some() {
+                    cx.err(
+                        &["countries", cname, "capacity", mname, sname, "unit_cost_usd_per_t"],
+                        format!("a unit cost needs a market price to compare with; add `price: (base_usd_per_t: ..)` to `materials.\"{mname}\"`"),
+                    );
+                }
+            }
+        }
+        for f in raw.price_floors.iter().filter(|f| &f.material == mname) {
+            cx.err(
+                &["price_floors", &f.name, "floor_usd_per_t"],
+                format!("a price floor needs a market price to compare with; add `price: (base_usd_per_t: ..)` to `materials.\"{mname}\"`"),
+            );
+        }
+    }
     if !cx.issues.is_empty() {
         return Err(InvalidScenario { issues: cx.issues });
     }
@@ -1081,6 +1127,12 @@ fn build_disruption(
             1000.0,
             "a hazard multiplier in [0, 1000]",
         );
+        if t.months > MAX_MONTHS {
+            cx.err(
+                &tp,
+                format!("`months` = {}; expected at most {MAX_MONTHS}", t.months),
+            );
+        }
     }
     mats.sort_unstable();
     mats.dedup();
@@ -1094,6 +1146,7 @@ fn build_disruption(
         duration_months: duration,
         severity,
         tension_sensitivity: d.tension_sensitivity,
+        regime_multipliers: Vec::new(),
         triggers,
         hits,
         materials: mats,

@@ -50,6 +50,8 @@ pub struct MaterialModel {
 #[derive(Debug, Clone)]
 pub struct StageModel {
     pub name: String,
+    /// Published world production, t/yr, that `check` reports shares against (if given).
+    pub published_world_production: Option<f64>,
     pub suppliers: Vec<Supplier>,
 }
 
@@ -130,6 +132,8 @@ pub struct DisruptionModel {
     pub duration_months: Dist,
     pub severity: Dist,
     pub tension_sensitivity: f64,
+    /// Hazard multiplier in each tension regime: multiplier^tension_sensitivity (precomputed).
+    pub regime_multipliers: Vec<f64>,
     pub triggers: Vec<TriggerModel>,
     pub hits: Vec<Hit>,
     /// Materials touched (sorted, unique).

@@ -9,7 +9,7 @@ pub struct Manifest {
     pub scenario: String,
     /// Files the scenario was read from, most derived first.
     pub scenario_files: Vec<String>,
-    /// SHA-256 over the scenario texts (and their paths), in order.
+    /// SHA-256 over the scenario texts, in order (the same files hash the same wherever they are).
     pub scenario_sha256: String,
     pub seed: u64,
     pub paths: u64,

@@ -29,7 +29,7 @@ pub struct LoadedScenario {
     pub raw: ScenarioFile,
     /// The file named on the command line first, then what it extends, in order.
     pub texts: Vec<SourceText>,
-    /// SHA-256 over every text, in order: identifies the exact input of a run.
+    /// SHA-256 over every text (not their paths), in order: identifies the exact input of a run.
     pub hash: String,
 }
 
@@ -82,9 +82,8 @@ pub fn load(spec: &str) -> Result<LoadedScenario, InvalidScenario> {
     let mut texts = Vec::new();
     let raw = load_chain(spec, None, &mut texts)?;
     let mut hasher = Sha256::new();
+    // The texts alone identify the input: the same files hash the same however they are named.
     for t in &texts {
-        hasher.update(t.path.to_string_lossy().as_bytes());
-        hasher.update([0]);
         hasher.update(t.text.as_bytes());
         hasher.update([0]);
     }

@@ -90,6 +90,11 @@ pub struct Stage {
     /// The upstream stage this one consumes (e.g. `processing` draws on `mining`). None for the first stage.
     #[serde(default)]
     pub draws_on: Option<String>,
+    /// The published world total for this stage, t/yr (e.g. USGS's rounded world production).
+    /// When given, `check` reports supplier shares of this figure, as the publication does;
+    /// otherwise shares are of the sum over countries. Not used by the simulation.
+    #[serde(default)]
+    pub world_production_t_per_year: Option<f64>,
 }
 
 /// How the price of a material reacts to scarcity, and how demand reacts to price.

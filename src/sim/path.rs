@@ -10,8 +10,7 @@
 use crate::model::{Effect, Model};
 use crate::stats::accumulator::{MonthlyPoint, PathRecord, Series};
 
-use super::plan::{MaterialPlan, Plan};
-use super::rng::path_rng;
+use super::plan::{MaterialPlan, Plan, StagePlan};
 use super::timeline::{draw_params, draw_timeline, Episode, PathParams, Timeline, TimelineScratch};
 
 /// What a replay sees of one solved month of one material.
@@ -77,10 +76,20 @@ struct MaterialScratch {
     gap: Vec<f64>,
     released: Vec<f64>,
     lent: Vec<f64>,
+    touched: Vec<(u16, u16)>,
+    is_touched: Vec<Vec<bool>>,
+    avail: Vec<f64>,
+    claim: Vec<f64>,
+    /// Output rerouted by each supplier this month and last month (for the ramp-up limit).
+    rerouted: Vec<Vec<f64>>,
+    rerouted_prev: Vec<Vec<f64>>,
 }
 
 /// Relative size below which a gap is rounding dust, not a shortfall.
 const EPS: f64 = 1e-9;
+/// A month counts as short (in months short, runs, first-shortfall and "any shortfall") when
+/// its shortfall exceeds this share of its demand; smaller gaps still add to the tonnes.
+pub const SHORT_MONTH_SHARE: f64 = 1e-4;
 
 pub fn simulate_path<T: Trace>(
     model: &Model,
@@ -92,12 +101,20 @@ pub fn simulate_path<T: Trace>(
     trace: &mut T,
 ) {
     record.clear();
-    let mut rng = path_rng(seed, path);
-    draw_params(model, &plan.layout.cells, &mut rng, &mut scratch.params);
+    draw_params(
+        model,
+        &plan.keys,
+        seed,
+        path,
+        &mut scratch.tl,
+        &mut scratch.params,
+    );
     draw_timeline(
         model,
+        &plan.keys,
+        seed,
+        path,
         &scratch.params,
-        &mut rng,
         &mut scratch.tl,
         &mut scratch.timeline,
     );
@@ -133,7 +150,8 @@ pub fn simulate_path<T: Trace>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+// Index loops over parallel per-cell arrays read more clearly than zipped iterators here.
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 fn simulate_material<T: Trace>(
     model: &Model,
     mp: &MaterialPlan,
@@ -201,6 +219,22 @@ fn simulate_material<T: Trace>(
         0u32,
     );
     resize2(&mut s.year_short, (0..nj).map(|_| years), 0.0);
+    resize2(
+        &mut s.is_touched,
+        mp.stages.iter().map(|st| st.suppliers),
+        false,
+    );
+    s.touched.clear();
+    resize2(
+        &mut s.rerouted,
+        mp.stages.iter().map(|st| st.suppliers),
+        0.0,
+    );
+    resize2(
+        &mut s.rerouted_prev,
+        mp.stages.iter().map(|st| st.suppliers),
+        0.0,
+    );
     s.run.clear();
     s.run.resize(nj, 0);
     for v in [
@@ -209,6 +243,8 @@ fn simulate_material<T: Trace>(
         &mut s.gap,
         &mut s.released,
         &mut s.lent,
+        &mut s.avail,
+        &mut s.claim,
     ] {
         v.clear();
         v.resize(nj, 0.0);
@@ -219,7 +255,6 @@ fn simulate_material<T: Trace>(
         .map(|j| s.d0[j] * (1.0 - cell_model(j).recycling_start))
         .sum();
     let mut next_episode = 0usize;
-    let mut crisis_age: Option<u32> = None;
     let mut any_shut_until = 0u32;
     let horizon_span = (months.max(2) - 1) as f64;
 
@@ -232,12 +267,13 @@ fn simulate_material<T: Trace>(
         }
         s.active.retain(|&(e, _)| all_episodes[e].end_month() > tu);
         let stocks_full = s.stock_full.iter().all(|&f| f);
-        let busy = !s.active.is_empty()
-            || crisis_age.is_some()
-            || !stocks_full
-            || any_shut_until > tu
-            || !mp.floors.is_empty();
+        let busy =
+            !s.active.is_empty() || !stocks_full || any_shut_until > tu || !mp.floors.is_empty();
         if !busy {
+            // Nothing is rerouted in a calm month: the ramp-up limit starts afresh.
+            for row in &mut s.rerouted_prev {
+                row.iter_mut().for_each(|x| *x = 0.0);
+            }
             match episodes.get(next_episode) {
                 Some(&(e, _)) => {
                     t = all_episodes[e].start as usize;
@@ -266,13 +302,8 @@ fn simulate_material<T: Trace>(
         }
         let growth_index = if need0 > 0.0 { need_total / need0 } else { 1.0 };
 
-        // Phase 1: apply active disruptions to capacity, exports and price.
-        for f in &mut s.cap_factor {
-            f.iter_mut().for_each(|x| *x = 1.0);
-        }
-        for f in &mut s.keep {
-            f.iter_mut().for_each(|x| *x = 1.0);
-        }
+        // Phase 1: apply active disruptions to capacity, exports and price. Only the suppliers
+        // they hit ("touched") are visited; every other supplier ships its contracts in full.
         let mut flood = 1.0;
         for &(e, local) in &s.active {
             let ep = &all_episodes[e];
@@ -281,146 +312,185 @@ fn simulate_material<T: Trace>(
                 continue;
             }
             let ph = &mp.processes[local];
-            match ph.effect {
-                Effect::Capacity => {
-                    for h in &ph.hits {
-                        s.cap_factor[h.stage as usize][h.supplier as usize] *= 1.0 - sev;
-                    }
-                }
-                Effect::Trade => {
-                    for h in &ph.hits {
-                        let row = &mut s.keep[h.stage as usize]
-                            [h.supplier as usize * nj..(h.supplier as usize + 1) * nj];
-                        for (j, x) in row.iter_mut().enumerate() {
-                            if h.cells & (1 << j) != 0 {
-                                *x *= 1.0 - sev;
-                            }
+            if ph.effect == Effect::Flood {
+                flood *= 1.0 - sev;
+                continue;
+            }
+            for h in &ph.hits {
+                let (si, k) = (h.stage as usize, h.supplier as usize);
+                touch(&mut s.touched, &mut s.is_touched, si, k);
+                if ph.effect == Effect::Capacity {
+                    s.cap_factor[si][k] *= 1.0 - sev;
+                } else {
+                    let row = &mut s.keep[si][k * nj..(k + 1) * nj];
+                    for (j, x) in row.iter_mut().enumerate() {
+                        if h.cells & (1 << j) != 0 {
+                            *x *= 1.0 - sev;
                         }
                     }
                 }
-                Effect::Flood => flood *= 1.0 - sev,
             }
         }
-        // Phase 2: producers whose cost exceeds what they are paid shut, and restart only after
-        // their ramp-up time once the price has recovered. During a flood the flooder serves
-        // their customers; afterwards their capacity is missing until they restart.
+        // Phase 2: during a market flood, producers whose cost exceeds what they are paid (the
+        // flooded price, or their price floor) shut, and restart only after their ramp-up time
+        // once the flood is over. During the flood the flooder serves their customers;
+        // afterwards their capacity is missing until they restart.
         if mp.has_costs {
             let market = mp.base_price * flood;
             for (si, st) in mp.stages.iter().enumerate() {
                 for k in 0..st.suppliers {
                     let cost = st.unit_cost[k];
-                    if cost > 0.0 && market.max(st.floor_price[k]) < cost {
+                    if flood < 1.0 && cost > 0.0 && market.max(st.floor_price[k]) < cost {
                         let until = tu + 1 + st.ramp_up_months[k].ceil() as u32;
                         s.shut_until[si][k] = s.shut_until[si][k].max(until);
                         any_shut_until = any_shut_until.max(until);
                     }
                     if s.shut_until[si][k] > tu && flood >= 1.0 {
+                        touch(&mut s.touched, &mut s.is_touched, si, k);
                         s.cap_factor[si][k] = 0.0;
                     }
                 }
             }
         }
 
-        // Phase 3: contracted flows, rationed by available capacity and cut by trade measures.
-        let mut any_loss = false;
-        for (si, st) in mp.stages.iter().enumerate() {
-            let lost = &mut s.lost[si];
-            lost.copy_from_slice(&s.need);
-            for k in 0..st.suppliers {
-                let shares = &st.share[k * nj..(k + 1) * nj];
-                let committed: f64 = shares.iter().zip(&s.need).map(|(a, n)| a * n).sum();
-                let cap = st.capacity[k] * growth_index * s.cap_factor[si][k];
-                let ration = if committed > cap {
-                    cap / committed
-                } else {
-                    1.0
-                };
-                let keep = &s.keep[si][k * nj..(k + 1) * nj];
-                let mut shipped = 0.0;
-                for j in 0..nj {
-                    let v = shares[j] * s.need[j] * ration * keep[j];
-                    lost[j] -= v;
-                    shipped += v;
-                }
-                s.shipped[si][k] = shipped;
-                s.spare[si][k] = (cap - shipped).max(0.0);
-            }
+        // Phase 3: contracted flows of touched suppliers. A supplier's calm output (the larger of
+        // its production and the blocs' contracts) is rationed pro rata when a disruption cuts
+        // its capacity below it; trade measures then cut the blocs they target. What it cannot
+        // ship to targeted blocs joins its spare. Untouched suppliers ship their contracts.
+        for lost in &mut s.lost {
+            lost.iter_mut().for_each(|l| *l = 0.0);
+        }
+        for &(si, k) in &s.touched {
+            let (si, k) = (si as usize, k as usize);
+            let st = &mp.stages[si];
+            let shares = &st.share[k * nj..(k + 1) * nj];
+            let committed: f64 = shares.iter().zip(&s.need).map(|(a, n)| a * n).sum();
+            let scale = supplier_scale(st, k, committed, growth_index);
+            let output = st.output0[k] * scale;
+            let cap = st.capacity0[k] * scale * s.cap_factor[si][k];
+            let ration = if output > cap { cap / output } else { 1.0 };
+            let keep = &s.keep[si][k * nj..(k + 1) * nj];
+            let mut shipped = 0.0;
             for j in 0..nj {
-                if lost[j] > EPS * s.need[j].max(EPS) {
+                let contract = shares[j] * s.need[j];
+                let v = contract * ration * keep[j];
+                s.lost[si][j] += contract - v;
+                shipped += v;
+            }
+            s.shipped[si][k] = shipped;
+            // Output to unmodelled uses keeps its (rationed) share; the rest is spare.
+            let other_uses = (output - committed).max(0.0) * ration;
+            s.spare[si][k] = (cap - other_uses - shipped).max(0.0);
+        }
+        let mut any_loss = false;
+        for si in 0..ns {
+            for j in 0..nj {
+                if s.lost[si][j] > EPS * s.need[j].max(EPS) {
                     any_loss = true;
                 } else {
-                    lost[j] = 0.0;
+                    s.lost[si][j] = 0.0;
                 }
             }
         }
-        crisis_age = if any_loss {
-            Some(crisis_age.map_or(0, |a| a + 1))
-        } else {
-            None
-        };
 
-        // Phase 4: rerouting of spare capacity, ramping up linearly from the crisis onset,
-        // partners (and the bloc's own members) first, pro rata to what each bloc lost.
-        if let Some(age) = crisis_age {
+        // Phase 4: rerouting, stage by stage from upstream. A bloc claims at a stage only what
+        // it can use: what reaches it from upstream, less what this stage still ships it.
+        // Spare goes to partners (and the bloc's own members) first, then to everyone, pro rata
+        // to claims. A supplier's rerouted output can rise by at most spare/ramp-up months per
+        // month (it can fall at once), so spare comes online gradually after each escalation.
+        for j in 0..nj {
+            s.avail[j] = s.need[j];
+        }
+        let mut gap_total = 0.0;
+        if any_loss {
             for (si, st) in mp.stages.iter().enumerate() {
-                let lost = &mut s.lost[si];
-                if lost.iter().all(|&l| l <= 0.0) {
-                    continue;
+                let mut any_claim = false;
+                for j in 0..nj {
+                    let received = s.need[j] - s.lost[si][j];
+                    s.claim[j] = (s.avail[j] - received).max(0.0);
+                    any_claim |= s.claim[j] > 0.0;
                 }
-                for tier_priority in [true, false] {
+                if any_claim {
+                    // Spare of untouched suppliers, from their calm contracts.
                     for k in 0..st.suppliers {
-                        let ramp = st.ramp_up_months[k];
-                        let online = if ramp <= 0.0 {
-                            1.0
-                        } else {
-                            (age as f64 / ramp).min(1.0)
-                        };
-                        let avail = s.spare[si][k] * online;
-                        if avail <= 0.0 {
-                            continue;
+                        if !s.is_touched[si][k] {
+                            let committed: f64 = st.share[k * nj..(k + 1) * nj]
+                                .iter()
+                                .zip(&s.need)
+                                .map(|(a, n)| a * n)
+                                .sum();
+                            let scale = supplier_scale(st, k, committed, growth_index);
+                            s.shipped[si][k] = committed;
+                            s.spare[si][k] = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
                         }
-                        let keep = &s.keep[si][k * nj..(k + 1) * nj];
-                        let mut total = 0.0;
-                        for j in 0..nj {
-                            let prio = st.priority_cells[k] & (1 << j) != 0;
-                            if lost[j] > 0.0 && keep[j] >= 1.0 && prio == tier_priority {
-                                total += lost[j];
+                    }
+                    for tier_priority in [true, false] {
+                        for k in 0..st.suppliers {
+                            let ramp = st.ramp_up_months[k];
+                            let limit = if ramp <= 0.0 {
+                                f64::INFINITY
+                            } else {
+                                s.rerouted_prev[si][k] + st.spare_rate0[k] * growth_index / ramp
+                            };
+                            let avail = s.spare[si][k].min(limit - s.rerouted[si][k]);
+                            if avail <= 0.0 {
+                                continue;
                             }
-                        }
-                        if total <= 0.0 {
-                            continue;
-                        }
-                        let give = avail.min(total);
-                        for j in 0..nj {
-                            let prio = st.priority_cells[k] & (1 << j) != 0;
-                            if lost[j] > 0.0 && keep[j] >= 1.0 && prio == tier_priority {
-                                lost[j] -= give * lost[j] / total;
+                            let keep = &s.keep[si][k * nj..(k + 1) * nj];
+                            let mut eligible = 0u64;
+                            let mut total = 0.0;
+                            for j in 0..nj {
+                                let prio = st.priority_cells[k] & (1 << j) != 0;
+                                if s.claim[j] > 0.0 && keep[j] >= 1.0 && prio == tier_priority {
+                                    eligible |= 1 << j;
+                                    total += s.claim[j];
+                                }
                             }
+                            if total <= 0.0 {
+                                continue;
+                            }
+                            let give = avail.min(total);
+                            for (j, c) in s.claim.iter_mut().enumerate() {
+                                if eligible & (1 << j) != 0 {
+                                    *c -= give * *c / total;
+                                }
+                            }
+                            s.spare[si][k] -= give;
+                            s.shipped[si][k] += give;
+                            s.rerouted[si][k] += give;
+                            touch(&mut s.touched, &mut s.is_touched, si, k);
                         }
-                        // Spare used by one tier is gone for the next.
-                        s.spare[si][k] -= give / online.max(f64::MIN_POSITIVE);
-                        s.shipped[si][k] += give;
                     }
                 }
-            }
-        }
-
-        let mut max_excess = f64::NEG_INFINITY;
-        if T::ON {
-            for (si, st) in mp.stages.iter().enumerate() {
-                for k in 0..st.suppliers {
-                    let cap = st.capacity[k] * growth_index * s.cap_factor[si][k];
-                    max_excess = max_excess.max(s.shipped[si][k] - cap);
+                for j in 0..nj {
+                    let received = s.need[j] - s.lost[si][j];
+                    s.avail[j] =
+                        s.avail[j].min(received + (s.avail[j] - received).max(0.0) - s.claim[j]);
                 }
             }
         }
-
         // Phase 5: a bloc receives what its bottleneck stage delivers (fixed proportions).
-        let mut gap_total = 0.0;
         for j in 0..nj {
-            let worst = (0..ns).map(|si| s.lost[si][j]).fold(0.0, f64::max);
-            s.gap[j] = worst.clamp(0.0, s.need[j]);
+            s.gap[j] = (s.need[j] - s.avail[j]).clamp(0.0, s.need[j]);
             gap_total += s.gap[j];
+        }
+
+        let mut max_excess = 0.0f64;
+        if T::ON {
+            for &(si, k) in &s.touched {
+                let (si, k) = (si as usize, k as usize);
+                let st = &mp.stages[si];
+                let committed: f64 = st.share[k * nj..(k + 1) * nj]
+                    .iter()
+                    .zip(&s.need)
+                    .map(|(a, n)| a * n)
+                    .sum();
+                let scale = supplier_scale(st, k, committed, growth_index);
+                let cap = st.capacity0[k] * scale * s.cap_factor[si][k];
+                let other_uses = (st.output0[k] * scale - committed).max(0.0)
+                    * (cap / (st.output0[k] * scale)).min(1.0);
+                max_excess = max_excess.max(s.shipped[si][k] + other_uses - cap);
+            }
         }
 
         // Phase 6: price from the world gap; demand gives way by substitution.
@@ -459,7 +529,11 @@ fn simulate_material<T: Trace>(
         }
         if mp.lends_to.iter().any(|&m| m != 0) {
             for j in 0..nj {
-                if s.gap[j] <= 0.0 {
+                // A borrower draws on partners under the same threshold as on its own stock.
+                let threshold = cell_model(j)
+                    .stockpile
+                    .map_or(0.0, |sp| sp.release_threshold_share);
+                if s.gap[j] <= threshold * (s.demand[j] - substituted[j]) || s.gap[j] <= 0.0 {
                     continue;
                 }
                 for l in 0..nj {
@@ -487,7 +561,8 @@ fn simulate_material<T: Trace>(
             let c = cell_model(j);
             if let Some(sp) = c.stockpile {
                 let target = sp.target_months * s.demand[j];
-                if gap_before_stock[j] <= 0.0
+                // Refill only from a fully supplied market (no gap even before substitution).
+                if gap_before_stock[j] + substituted[j] <= 0.0
                     && s.released[j] + s.lent[j] <= 0.0
                     && s.stock[j] < target
                 {
@@ -514,7 +589,7 @@ fn simulate_material<T: Trace>(
             let short = s.gap[j].max(0.0);
             let ci = mp.cells[j];
             let rec = &mut record.cells[ci];
-            if short > EPS * s.demand[j].max(EPS) {
+            if short > SHORT_MONTH_SHARE * s.demand[j] {
                 rec.total_short_t += short;
                 rec.months_short += 1;
                 s.run[j] += 1;
@@ -548,11 +623,34 @@ fn simulate_material<T: Trace>(
                 value,
             });
         }
-        for (fi, stage, sups, floor) in &mp.floors {
-            let paid = (floor - price_ratio * mp.base_price).max(0.0);
-            if paid > 0.0 {
-                let volume: f64 = sups.iter().map(|&k| s.shipped[*stage][k]).sum();
-                record.floor_cost_usd[*fi] += paid * volume;
+        // Price floors top up every sale of the producers they cover (the highest floor on a
+        // producer pays); a shut producer sells nothing and is paid nothing.
+        if !mp.floors.is_empty() {
+            let market = price_ratio * mp.base_price;
+            for (si, st) in mp.stages.iter().enumerate() {
+                for k in 0..st.suppliers {
+                    let Some(fi) = st.floor_owner[k] else {
+                        continue;
+                    };
+                    let paid = st.floor_price[k] - market;
+                    if paid <= 0.0 || s.shut_until[si][k] > tu {
+                        continue;
+                    }
+                    let committed: f64 = st.share[k * nj..(k + 1) * nj]
+                        .iter()
+                        .zip(&s.need)
+                        .map(|(a, n)| a * n)
+                        .sum();
+                    let scale = supplier_scale(st, k, committed, growth_index);
+                    let output = st.output0[k] * scale;
+                    let sold = if s.is_touched[si][k] {
+                        let cap = st.capacity0[k] * scale * s.cap_factor[si][k];
+                        s.shipped[si][k] + (output - committed).max(0.0) * (cap / output).min(1.0)
+                    } else {
+                        output
+                    };
+                    record.floor_cost_usd[fi] += paid * sold;
+                }
             }
         }
         if T::ON {
@@ -574,6 +672,22 @@ fn simulate_material<T: Trace>(
             }
             trace.month(t, mp.material, price_ratio, &s.cell_months);
         }
+        // This month's rerouting becomes next month's base for the ramp-up limit; a calm
+        // (skipped) month resets it, as does a month without rerouting.
+        std::mem::swap(&mut s.rerouted, &mut s.rerouted_prev);
+        for row in &mut s.rerouted {
+            row.iter_mut().for_each(|x| *x = 0.0);
+        }
+        // Untouch for next month: only the entries written are reset.
+        for &(si, k) in &s.touched {
+            let (si, k) = (si as usize, k as usize);
+            s.is_touched[si][k] = false;
+            s.cap_factor[si][k] = 1.0;
+            s.keep[si][k * nj..(k + 1) * nj]
+                .iter_mut()
+                .for_each(|x| *x = 1.0);
+        }
+        s.touched.clear();
         t += 1;
     }
 
@@ -597,6 +711,28 @@ fn simulate_material<T: Trace>(
                 rec.worst_year_share = rec.worst_year_share.max(short / year_demand);
             }
         }
+    }
+}
+
+/// Mark a supplier as hit this month (once).
+#[inline]
+fn touch(touched: &mut Vec<(u16, u16)>, is_touched: &mut [Vec<bool>], si: usize, k: usize) {
+    if !is_touched[si][k] {
+        is_touched[si][k] = true;
+        touched.push((si as u16, k as u16));
+    }
+}
+
+/// How much a supplier has grown since the start: its calm output and capacity grow with the
+/// calm demand on it (its contracts), so calm months never ration; a supplier with no contracts
+/// grows with the material's demand.
+#[inline]
+fn supplier_scale(st: &StagePlan, k: usize, committed: f64, growth_index: f64) -> f64 {
+    let c0 = st.committed0[k];
+    if c0 > 0.0 {
+        committed / c0
+    } else {
+        growth_index
     }
 }
 

@@ -7,14 +7,24 @@ use crate::stats::Layout;
 #[derive(Debug, Clone)]
 pub struct StagePlan {
     pub suppliers: usize,
-    /// Capacity at the start, t/month.
-    pub capacity: Vec<f64>,
+    /// Capacity at the start, t/month, raised to the calm contracts where rounding in the data
+    /// left it a little below them (validation allows 1%).
+    pub capacity0: Vec<f64>,
+    /// Calm contracts at the start (every bloc's share × need), t/month.
+    pub committed0: Vec<f64>,
+    /// Calm output at the start, t/month: production (capacity × utilisation), or the blocs'
+    /// contracts if larger. Output beyond the contracts goes to uses the scenario does not model.
+    pub output0: Vec<f64>,
+    /// Spare capacity at the start, t/month: capacity minus calm output.
+    pub spare_rate0: Vec<f64>,
     pub ramp_up_months: Vec<f64>,
     /// Bit j set: local cell j is served first from this supplier's spare output.
     pub priority_cells: Vec<u64>,
     pub unit_cost: Vec<f64>,
     /// Highest price floor covering the supplier at this stage (0 if none).
     pub floor_price: Vec<f64>,
+    /// The floor that pays the supplier's top-up (the highest; the first of equals).
+    pub floor_owner: Vec<Option<usize>>,
     /// share[k * cells + j]: share of local cell j's need sourced from supplier k.
     pub share: Vec<f64>,
 }
@@ -59,6 +69,8 @@ pub struct MaterialPlan {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub layout: Layout,
+    /// Names of the random streams (one per process, per demand cell, and the regime).
+    pub keys: super::timeline::StreamKeys,
     pub materials: Vec<MaterialPlan>,
     /// For each process: the materials (plan indices) it touches.
     pub process_materials: Vec<Vec<usize>>,
@@ -130,22 +142,46 @@ pub fn build(model: &Model) -> Plan {
                     }
                 }
                 let mut floor_price = vec![0.0f64; nk];
-                for f in model
+                let mut floor_owner = vec![None; nk];
+                for (fi, f) in model
                     .price_floors
                     .iter()
-                    .filter(|f| f.material == mi && f.stage == si)
+                    .enumerate()
+                    .filter(|(_, f)| f.material == mi && f.stage == si)
                 {
                     for &k in &f.suppliers {
-                        floor_price[k] = floor_price[k].max(f.floor_usd_per_t);
+                        if f.floor_usd_per_t > floor_price[k] {
+                            floor_price[k] = f.floor_usd_per_t;
+                            floor_owner[k] = Some(fi);
+                        }
                     }
                 }
+                let committed0 = crate::model::compile::committed_flows(model, mi, si);
                 StagePlan {
                     suppliers: nk,
-                    capacity: stage
+                    capacity0: stage
                         .suppliers
                         .iter()
-                        .map(|s| s.capacity_t_per_month)
+                        .zip(&committed0)
+                        .map(|(s, c)| s.capacity_t_per_month.max(*c))
                         .collect(),
+                    output0: stage
+                        .suppliers
+                        .iter()
+                        .zip(&committed0)
+                        .map(|(s, c)| (s.capacity_t_per_month * s.utilisation).max(*c))
+                        .collect(),
+                    spare_rate0: stage
+                        .suppliers
+                        .iter()
+                        .zip(&committed0)
+                        .map(|(s, c)| {
+                            (s.capacity_t_per_month.max(*c)
+                                - (s.capacity_t_per_month * s.utilisation).max(*c))
+                            .max(0.0)
+                        })
+                        .collect(),
+                    committed0,
                     ramp_up_months: stage.suppliers.iter().map(|s| s.ramp_up_months).collect(),
                     priority_cells: stage
                         .suppliers
@@ -158,6 +194,7 @@ pub fn build(model: &Model) -> Plan {
                         .map(|s| s.unit_cost_usd_per_t.unwrap_or(0.0))
                         .collect(),
                     floor_price,
+                    floor_owner,
                     share,
                 }
             })
@@ -216,8 +253,10 @@ pub fn build(model: &Model) -> Plan {
         .iter()
         .map(|d| d.materials.clone())
         .collect();
+    let keys = super::timeline::StreamKeys::new(model, &layout.cells);
     Plan {
         layout,
+        keys,
         materials,
         process_materials,
     }

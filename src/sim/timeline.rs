@@ -13,10 +13,12 @@
 //! every path, in their month.
 //! Events do not depend on supply, so the whole timeline is drawn before any material is solved.
 
-use rand::{Rng, RngExt};
+use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use crate::model::Model;
+
+use super::rng::{path_rng, splitmix64, PathRng};
 
 /// One disruption episode: process `process` active on `[start, end)` in months from the start.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,27 +66,101 @@ pub struct Timeline {
 /// infinite rate).
 const MAX_ANNUAL_PROBABILITY: f64 = 1.0 - 1e-12;
 
-pub fn draw_params<R: Rng + ?Sized>(
+/// Draw the per-path parameters: each process's rate from its own stream, each cell's demand
+/// growth from its own stream (see `StreamKeys`).
+pub fn draw_params(
     model: &Model,
-    cells: &[(usize, usize)],
-    rng: &mut R,
+    keys: &StreamKeys,
+    seed: u64,
+    path: u64,
+    scratch: &mut TimelineScratch,
     out: &mut PathParams,
 ) {
+    scratch.process_rngs.clear();
     out.monthly_rate.clear();
-    for d in &model.disruptions {
-        let v = d.monthly_rate.sample_clamped(rng, 0.0, f64::MAX);
+    for (d, &key) in model.disruptions.iter().zip(&keys.processes) {
+        let mut rng = stream_rng(seed, path, key);
+        let v = d.monthly_rate.sample_clamped(&mut rng, 0.0, f64::MAX);
         let per_year = if d.rate_from_probability {
             -(1.0 - v.min(MAX_ANNUAL_PROBABILITY)).ln()
         } else {
             v
         };
         out.monthly_rate.push(per_year / 12.0);
+        scratch.process_rngs.push(rng);
     }
     out.growth.clear();
-    for &(b, m) in cells {
+    for (&(b, m), &key) in keys.cell_index.iter().zip(&keys.cells) {
         let cell = model.cells[b][m].as_ref().expect("layout cells exist");
-        out.growth
-            .push(cell.growth.sample_clamped(rng, -0.99, 10.0));
+        let g = if cell.growth.is_fixed() {
+            cell.growth.sample_clamped(&mut NoRng, -0.99, 10.0)
+        } else {
+            cell.growth
+                .sample_clamped(&mut stream_rng(seed, path, key), -0.99, 10.0)
+        };
+        out.growth.push(g);
+    }
+}
+
+/// Random streams are named, not numbered: each process, each demand cell and the tension
+/// regime draw from a stream keyed by (seed, path, hash of its name). Adding, removing or
+/// reordering a process therefore leaves every other process's draws unchanged, so two scenarios
+/// compared on the same seed are paired path by path (common random numbers).
+#[derive(Debug, Clone)]
+pub struct StreamKeys {
+    pub tension: u64,
+    pub processes: Vec<u64>,
+    pub cells: Vec<u64>,
+    pub cell_index: Vec<(usize, usize)>,
+}
+
+impl StreamKeys {
+    pub fn new(model: &Model, cells: &[(usize, usize)]) -> StreamKeys {
+        StreamKeys {
+            tension: fnv1a(b"tension"),
+            processes: model
+                .disruptions
+                .iter()
+                .map(|d| fnv1a(format!("disruption:{}", d.name).as_bytes()))
+                .collect(),
+            cells: cells
+                .iter()
+                .map(|&(b, m)| {
+                    fnv1a(
+                        format!("demand:{}/{}", model.blocs[b].name, model.materials[m].name)
+                            .as_bytes(),
+                    )
+                })
+                .collect(),
+            cell_index: cells.to_vec(),
+        }
+    }
+}
+
+/// FNV-1a, 64-bit: a fixed, portable hash of a name.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn stream_rng(seed: u64, path: u64, key: u64) -> PathRng {
+    path_rng(seed ^ splitmix64(key), path)
+}
+
+/// A fixed distribution never draws; this stands in for a generator it will not use.
+struct NoRng;
+impl rand::TryRng for NoRng {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(0)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        dst.fill(0);
+        Ok(())
     }
 }
 
@@ -97,12 +173,15 @@ pub struct TimelineScratch {
     boosts: Vec<Vec<(f64, u32)>>,
     /// First month in which each process may start again.
     busy_until: Vec<u32>,
+    process_rngs: Vec<PathRng>,
 }
 
-pub fn draw_timeline<R: Rng + ?Sized>(
+pub fn draw_timeline(
     model: &Model,
+    keys: &StreamKeys,
+    seed: u64,
+    path: u64,
     params: &PathParams,
-    rng: &mut R,
     scratch: &mut TimelineScratch,
     out: &mut Timeline,
 ) {
@@ -113,6 +192,7 @@ pub fn draw_timeline<R: Rng + ?Sized>(
 
     // Regime path: a Markov chain, one uniform per month when there is more than one regime.
     let mut r = tension.initial;
+    let mut rng = stream_rng(seed, path, keys.tension);
     for _ in 0..months {
         out.regime.push(r as u8);
         if tension.regimes.len() > 1 {
@@ -126,7 +206,7 @@ pub fn draw_timeline<R: Rng + ?Sized>(
     scratch.cumulative.clear();
     scratch.cumulative.resize(n, 0.0);
     scratch.next_onset.clear();
-    for _ in 0..n {
+    for rng in scratch.process_rngs.iter_mut() {
         let e: f64 = Exp1.sample(rng);
         scratch.next_onset.push(e);
     }
@@ -137,7 +217,6 @@ pub fn draw_timeline<R: Rng + ?Sized>(
 
     for t in 0..months as u32 {
         let regime = out.regime[t as usize] as usize;
-        let regime_multiplier = tension.regimes[regime].1;
         let first_new = out.episodes.len();
         for (p, d) in model.disruptions.iter().enumerate() {
             // A process does not restart while its own episode runs: a ban does not stack on
@@ -152,9 +231,7 @@ pub fn draw_timeline<R: Rng + ?Sized>(
                     if h <= 0.0 {
                         continue;
                     }
-                    if d.tension_sensitivity != 0.0 && regime_multiplier != 1.0 {
-                        h *= regime_multiplier.powf(d.tension_sensitivity);
-                    }
+                    h *= d.regime_multipliers[regime];
                     for &(mult, until) in &scratch.boosts[p] {
                         if t < until {
                             h *= mult;
@@ -165,6 +242,7 @@ pub fn draw_timeline<R: Rng + ?Sized>(
                 }
             };
             if onset {
+                let rng = &mut scratch.process_rngs[p];
                 let duration = d.duration_months.sample_clamped(rng, 0.0, 600.0);
                 let severity = d.severity.sample_clamped(rng, 0.0, 1.0);
                 let episode = Episode {

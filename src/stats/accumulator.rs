@@ -9,10 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::histogram::LogHistogram;
 
-/// Bin growth for headline distributions: quantiles within ±0.5%.
-pub const GAMMA_HEADLINE: f64 = 1.01;
-/// Bin growth for monthly fan-chart series: quantiles within ±1%.
-pub const GAMMA_MONTHLY: f64 = 1.02;
+/// Histogram resolution for headline distributions: quantiles within ±0.39%.
+pub const SUB_BITS_HEADLINE: u32 = 7;
+/// Histogram resolution for monthly fan-chart series: quantiles within ±1.6%.
+pub const SUB_BITS_MONTHLY: u32 = 5;
+/// Monthly fan-chart values below this count as zero: it keeps the histograms' range, and so
+/// their memory, bounded (a millionth of a month's demand is no visible shortfall).
+pub const MONTHLY_FLOOR: f64 = 1e-6;
 /// Shortfall thresholds, as shares of a year's demand, whose exceedance probabilities are counted.
 pub const THRESHOLDS: [f64; 3] = [0.05, 0.10, 0.25];
 
@@ -118,11 +121,11 @@ pub struct ScalarAcc {
 }
 
 impl ScalarAcc {
-    pub fn new(gamma: f64) -> Self {
+    pub fn new(sub_bits: u32) -> Self {
         ScalarAcc {
             sum: 0.0,
             sum_sq: 0.0,
-            hist: LogHistogram::new(gamma),
+            hist: LogHistogram::new(sub_bits),
         }
     }
 
@@ -163,7 +166,7 @@ pub struct CellAcc {
 
 impl CellAcc {
     fn new() -> Self {
-        let s = || ScalarAcc::new(GAMMA_HEADLINE);
+        let s = || ScalarAcc::new(SUB_BITS_HEADLINE);
         CellAcc {
             total_short_t: s(),
             total_short_share: s(),
@@ -219,7 +222,7 @@ pub struct MonthlyAcc {
 impl MonthlyAcc {
     fn new(months: usize) -> Self {
         MonthlyAcc {
-            hist: vec![LogHistogram::new(GAMMA_MONTHLY); months],
+            hist: vec![LogHistogram::new(SUB_BITS_MONTHLY); months],
             sum: vec![0.0; months],
         }
     }
@@ -254,17 +257,17 @@ impl RunAccumulator {
             cells: (0..layout.cells.len()).map(|_| CellAcc::new()).collect(),
             blocs: (0..layout.blocs.len())
                 .map(|_| BlocAcc {
-                    short_value_usd: ScalarAcc::new(GAMMA_HEADLINE),
-                    worst_material_share: ScalarAcc::new(GAMMA_HEADLINE),
+                    short_value_usd: ScalarAcc::new(SUB_BITS_HEADLINE),
+                    worst_material_share: ScalarAcc::new(SUB_BITS_HEADLINE),
                     any_short: 0,
                     any_over_threshold: [0; 3],
                 })
                 .collect(),
             peak_price_excess: (0..layout.materials.len())
-                .map(|_| ScalarAcc::new(GAMMA_HEADLINE))
+                .map(|_| ScalarAcc::new(SUB_BITS_HEADLINE))
                 .collect(),
             floor_cost_usd: (0..layout.floors.len())
-                .map(|_| ScalarAcc::new(GAMMA_HEADLINE))
+                .map(|_| ScalarAcc::new(SUB_BITS_HEADLINE))
                 .collect(),
             shortfall_monthly: (0..layout.cells.len())
                 .map(|_| MonthlyAcc::new(m))
@@ -285,17 +288,16 @@ impl RunAccumulator {
     pub fn add(&mut self, layout: &Layout, rec: &PathRecord) {
         self.paths += 1;
         let nb = layout.blocs.len();
-        // Per-bloc scratch on the stack for the common small case.
-        let mut bloc_value = [0.0f64; 16];
-        let mut bloc_worst = [0.0f64; 16];
-        let mut bloc_any = [false; 16];
+        // Per-bloc scratch on the stack, sized to the model's limit of 64 blocs.
+        let mut bloc_value = [0.0f64; 64];
+        let mut bloc_worst = [0.0f64; 64];
+        let mut bloc_any = [false; 64];
         for (ci, c) in rec.cells.iter().enumerate() {
             let (b, m) = layout.cells[ci];
             let acc = &mut self.cells[ci];
-            if c.stock_depleted_month.is_some() {
+            if let Some(month) = c.stock_depleted_month {
                 acc.stock_depleted += 1;
-                acc.depletion_month
-                    .add(c.stock_depleted_month.unwrap() as f64 + 1.0);
+                acc.depletion_month.add(month as f64 + 1.0);
             }
             if !c.any_short() {
                 continue;
@@ -319,13 +321,13 @@ impl RunAccumulator {
                     acc.over_threshold[k] += 1;
                 }
             }
-            if b < 16 {
+            if b < 64 {
                 bloc_value[b] += c.total_short_t * layout.base_price[m];
                 bloc_worst[b] = bloc_worst[b].max(c.worst_year_share);
                 bloc_any[b] = true;
             }
         }
-        for b in 0..nb.min(16) {
+        for b in 0..nb.min(64) {
             if bloc_any[b] {
                 let acc = &mut self.blocs[b];
                 acc.any_short += 1;
@@ -344,7 +346,7 @@ impl RunAccumulator {
         for (f, &v) in rec.floor_cost_usd.iter().enumerate() {
             self.floor_cost_usd[f].add(v);
         }
-        for p in &rec.monthly {
+        for p in rec.monthly.iter().filter(|p| p.value >= MONTHLY_FLOOR) {
             let series = match p.series {
                 Series::Shortfall => &mut self.shortfall_monthly,
                 Series::StockDrawdown => &mut self.drawdown_monthly,

@@ -2,11 +2,13 @@
 //!
 //! Most disruption paths have no shortfall at all, so zeros are not stored: a histogram knows how
 //! many positive values it holds, and the caller supplies the total number of observations when it
-//! asks for a quantile. Positive values fall in bins whose edges grow geometrically by `gamma`, as in
-//! HdrHistogram and DDSketch (Masson, Rim & Lee, "DDSketch", VLDB 2019): a value is reported as the
-//! geometric midpoint of its bin, so every quantile carries a relative error of at most
-//! `(gamma - 1) / 2` (0.5% for gamma = 1.01), whatever the range. Counts are integers, so merging
-//! is exact, associative and commutative: shards run anywhere merge to the same histogram.
+//! asks for a quantile. Positive values fall in log-linear bins read straight off the bits of the
+//! f64, as in HdrHistogram (Tene): the exponent and the top `sub_bits` bits of the mantissa name
+//! the bin, so each power of two is cut into 2^sub_bits equal bins. A value is reported as the
+//! midpoint of its bin, so every quantile carries a relative error of at most 2^-(sub_bits+1)
+//! (0.39% for 7 bits), whatever the range, and binning costs a shift, not a logarithm. Bins are
+//! the same in every histogram with the same `sub_bits`, and counts are integers, so merging is
+//! exact, associative and commutative: shards run anywhere merge to the same histogram.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,20 +17,21 @@ pub const MIN_POSITIVE: f64 = 1e-9;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogHistogram {
-    /// Bin growth factor; bin `i` covers `[gamma^i, gamma^(i+1))`.
-    pub gamma: f64,
-    /// Index of `counts[0]`.
-    pub offset: i32,
-    pub counts: Vec<u64>,
+    /// Mantissa bits kept: 2^sub_bits bins per power of two.
+    pub sub_bits: u32,
+    /// Bin index of `counts[0]`.
+    pub offset: i64,
+    /// u32 halves the memory of the many monthly histograms; a run is capped below 2^32 paths.
+    pub counts: Vec<u32>,
     /// Number of positive values recorded (the sum of `counts`).
     pub positives: u64,
 }
 
 impl LogHistogram {
-    pub fn new(gamma: f64) -> Self {
-        debug_assert!(gamma > 1.0);
+    pub fn new(sub_bits: u32) -> Self {
+        debug_assert!((1..=20).contains(&sub_bits));
         LogHistogram {
-            gamma,
+            sub_bits,
             offset: 0,
             counts: Vec::new(),
             positives: 0,
@@ -36,8 +39,13 @@ impl LogHistogram {
     }
 
     #[inline]
-    fn index(&self, v: f64) -> i32 {
-        (v.ln() / self.gamma.ln()).floor() as i32
+    fn shift(&self) -> u32 {
+        52 - self.sub_bits
+    }
+
+    #[inline]
+    fn index(&self, v: f64) -> i64 {
+        (v.to_bits() >> self.shift()) as i64
     }
 
     /// Record one value; zero, negative and non-finite values are ignored (they count as zero).
@@ -51,6 +59,10 @@ impl LogHistogram {
             return;
         }
         let i = self.index(v);
+        self.add_to_bin(i, n);
+    }
+
+    fn add_to_bin(&mut self, i: i64, n: u64) {
         if self.counts.is_empty() {
             self.offset = i;
             self.counts.push(0);
@@ -58,31 +70,33 @@ impl LogHistogram {
             let grow = (self.offset - i) as usize;
             self.counts.splice(0..0, std::iter::repeat_n(0, grow));
             self.offset = i;
-        } else if i >= self.offset + self.counts.len() as i32 {
+        } else if i >= self.offset + self.counts.len() as i64 {
             self.counts.resize((i - self.offset + 1) as usize, 0);
         }
-        self.counts[(i - self.offset) as usize] += n;
+        self.counts[(i - self.offset) as usize] += n as u32;
         self.positives += n;
     }
 
     pub fn merge(&mut self, other: &LogHistogram) {
+        debug_assert_eq!(self.sub_bits, other.sub_bits);
         for (k, &c) in other.counts.iter().enumerate() {
             if c > 0 {
-                let mid = self.bin_value(other.offset + k as i32);
-                self.record_n(mid, c);
+                self.add_to_bin(other.offset + k as i64, c as u64);
             }
         }
     }
 
-    /// Representative value of bin `i`: the geometric midpoint, so relative error is symmetric.
+    /// Representative value of bin `i`: the midpoint of its range.
     #[inline]
-    pub fn bin_value(&self, i: i32) -> f64 {
-        self.gamma.powf(i as f64 + 0.5)
+    pub fn bin_value(&self, i: i64) -> f64 {
+        let lo = f64::from_bits((i as u64) << self.shift());
+        let hi = f64::from_bits(((i + 1) as u64) << self.shift());
+        0.5 * (lo + hi)
     }
 
     /// Largest relative error of a reported quantile.
     pub fn relative_error(&self) -> f64 {
-        (self.gamma.sqrt() - 1.0).max(1.0 - 1.0 / self.gamma.sqrt())
+        0.5f64.powi(self.sub_bits as i32 + 1)
     }
 
     /// Value of the observation with 0-based rank `rank` among `total` observations sorted
@@ -94,15 +108,16 @@ impl LogHistogram {
         }
         let mut left = rank - zeros;
         for (k, &c) in self.counts.iter().enumerate() {
+            let c = c as u64;
             if left < c {
-                return self.bin_value(self.offset + k as i32);
+                return self.bin_value(self.offset + k as i64);
             }
             left -= c;
         }
         self.counts
             .iter()
             .rposition(|&c| c > 0)
-            .map_or(0.0, |k| self.bin_value(self.offset + k as i32))
+            .map_or(0.0, |k| self.bin_value(self.offset + k as i64))
     }
 
     /// The q-quantile (lower empirical quantile: the value at rank ceil(q n) - 1).
@@ -126,6 +141,7 @@ impl LogHistogram {
             count += zeros - from_rank;
         }
         for (k, &c) in self.counts.iter().enumerate() {
+            let c = c as u64;
             if c == 0 {
                 continue;
             }
@@ -136,7 +152,7 @@ impl LogHistogram {
                 continue;
             }
             let take = hi - lo.max(from_rank);
-            let v = self.bin_value(self.offset + k as i32);
+            let v = self.bin_value(self.offset + k as i64);
             sum += v * take as f64;
             sum_sq += v * v * take as f64;
             count += take;
@@ -151,7 +167,7 @@ mod tests {
 
     #[test]
     fn quantiles_of_known_values_are_within_the_stated_relative_error() {
-        let mut h = LogHistogram::new(1.01);
+        let mut h = LogHistogram::new(7);
         // 1..=1000: the q-quantile is ceil(1000 q).
         for v in 1..=1000 {
             h.record(v as f64);
@@ -173,7 +189,7 @@ mod tests {
 
     #[test]
     fn zeros_are_implicit() {
-        let mut h = LogHistogram::new(1.01);
+        let mut h = LogHistogram::new(7);
         for _ in 0..10 {
             h.record(5.0);
         }
@@ -181,7 +197,7 @@ mod tests {
         assert_eq!(h.positives, 10);
         // 90 zeros + 10 fives.
         assert_eq!(h.quantile(0.9, 100), 0.0);
-        assert!((h.quantile(0.91, 100) / 5.0 - 1.0).abs() < 0.005);
+        assert!((h.quantile(0.91, 100) / 5.0 - 1.0).abs() <= h.relative_error());
     }
 
     #[test]
@@ -189,9 +205,9 @@ mod tests {
         let values: Vec<f64> = (1..500)
             .map(|i| (i as f64 * 0.37).sin().abs() * 1e3 + 1e-3)
             .collect();
-        let mut whole = LogHistogram::new(1.02);
-        let mut a = LogHistogram::new(1.02);
-        let mut b = LogHistogram::new(1.02);
+        let mut whole = LogHistogram::new(6);
+        let mut a = LogHistogram::new(6);
+        let mut b = LogHistogram::new(6);
         for (i, &v) in values.iter().enumerate() {
             whole.record(v);
             if i % 3 == 0 {
@@ -213,7 +229,7 @@ mod tests {
 
     #[test]
     fn tail_moments_count_the_tail() {
-        let mut h = LogHistogram::new(1.001);
+        let mut h = LogHistogram::new(12);
         for v in [1.0, 2.0, 3.0, 4.0] {
             h.record(v);
         }

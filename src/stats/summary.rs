@@ -24,7 +24,7 @@ pub struct CellSummary {
     pub bloc: String,
     pub material: String,
     pub unit: String,
-    /// Mean annual demand over the horizon is not random in most scenarios; this is the first year's.
+    /// P(some month's shortfall exceeds 0.01% of that month's demand).
     pub probability_any_shortfall: ProbabilityEstimate,
     /// P(worst-year shortfall > threshold × that year's demand), one per `thresholds`.
     pub probability_over_threshold: Vec<ProbabilityEstimate>,
@@ -82,6 +82,16 @@ pub struct FanSeries {
     pub p95: Vec<f64>,
 }
 
+/// Month counts are whole numbers; the histogram's bin midpoints (24.06 for 24) are rounded back.
+fn whole_months(mut d: DistributionEstimate) -> DistributionEstimate {
+    for q in &mut d.quantiles {
+        q.value = q.value.round();
+        q.ci95.low = q.ci95.low.round();
+        q.ci95.high = q.ci95.high.round();
+    }
+    d
+}
+
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 fn fan(acc: &MonthlyAcc, n: u64) -> [Vec<f64>; 6] {
@@ -108,10 +118,14 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
         .enumerate()
         .map(|(ci, &(b, m))| {
             let c = &acc.cells[ci];
-            let depletion = (c.stock_depleted > 0)
-                .then(|| c.depletion_month.hist.quantile(0.5, c.stock_depleted));
-            let first =
-                (c.any_short > 0).then(|| c.first_short_month.hist.quantile(0.5, c.any_short));
+            let depletion = (c.stock_depleted > 0).then(|| {
+                c.depletion_month
+                    .hist
+                    .quantile(0.5, c.stock_depleted)
+                    .round()
+            });
+            let first = (c.any_short > 0)
+                .then(|| c.first_short_month.hist.quantile(0.5, c.any_short).round());
             CellSummary {
                 bloc: layout.blocs[b].clone(),
                 material: layout.materials[m].clone(),
@@ -127,8 +141,8 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
                 worst_year_shortfall_t: distribution(&c.worst_year_short_t, n),
                 worst_year_shortfall_share: distribution(&c.worst_year_share, n),
                 peak_month_shortfall_share: distribution(&c.peak_month_share, n),
-                months_in_shortfall: distribution(&c.months_short, n),
-                months_to_recovery: distribution(&c.longest_run_months, n),
+                months_in_shortfall: whole_months(distribution(&c.months_short, n)),
+                months_to_recovery: whole_months(distribution(&c.longest_run_months, n)),
                 has_stockpile: layout.cell_has_stockpile[ci],
                 probability_stock_depleted: probability(c.stock_depleted, n),
                 median_depletion_month: depletion,
