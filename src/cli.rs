@@ -22,7 +22,8 @@ use crate::scenario::{self, InvalidScenario, DEFAULT_SCENARIO};
     after_help = "Examples:\n  shortfall check                      show the bundled EU baseline's supplier graph\n  \
                   shortfall run                        simulate it with default settings\n  \
                   shortfall run my.ron --paths 200000  simulate your own scenario\n  \
-                  shortfall run --replay-path 17       print one path month by month"
+                  shortfall run --replay-path 17       print one path month by month\n  \
+                  shortfall plot output/eu-2030        redraw a finished run's charts"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,8 +34,10 @@ pub struct Cli {
 pub enum Command {
     /// Validate a scenario and show its supplier graph: concentration, sourcing, cap breaches, disruptions.
     Check(CheckArgs),
-    /// Simulate a scenario and write summary files to the output folder.
+    /// Simulate a scenario and write summary files and charts to the output folder.
     Run(crate::cli_run::RunArgs),
+    /// Redraw the charts of a finished run from its saved results, without simulating again.
+    Plot(crate::cli_run::PlotArgs),
 }
 
 #[derive(Args, Debug)]
@@ -98,6 +101,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Run(args) => crate::cli_run::run(args),
+        Command::Plot(args) => crate::cli_run::plot(args),
     }
 }
 

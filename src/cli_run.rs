@@ -13,7 +13,7 @@ use clap::Args;
 
 use crate::cli::{default_out_dir, load_model};
 use crate::model::Model;
-use crate::report::{self, atomic::write_atomic, manifest::Manifest};
+use crate::report::{self, atomic::write_atomic, charts::ChartMeta, manifest::Manifest};
 use crate::sim::{
     self, path::CellMonth, timeline::PathParams, timeline::Timeline, RunConfig, Trace,
 };
@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// Print one path month by month (events, flows, stockpiles, shortfall) instead of running.
     #[arg(long, value_name = "K")]
     pub replay_path: Option<u64>,
+    /// Skip the PNG and SVG charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// A command-line value that is wrong in a way clap cannot see (exit code 2).
@@ -169,6 +172,22 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         &out_dir.join("timeseries.csv"),
         report::tables::timeseries_csv(&name, &summary).as_bytes(),
     )?;
+    let mut manifest = manifest;
+    if !args.no_charts {
+        let meta = ChartMeta {
+            scenario: name.clone(),
+            paths: outcome.paths,
+            seed: cfg.seed,
+        };
+        let charts =
+            report::charts::write_charts(&summary, &meta, &out_dir).context("drawing charts")?;
+        manifest.files.extend(
+            charts
+                .iter()
+                .filter_map(|p| p.strip_prefix(&out_dir).ok())
+                .map(|p| p.display().to_string()),
+        );
+    }
     write_atomic(
         &out_dir.join("manifest.json"),
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
@@ -192,7 +211,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             outcome.headline_se
         );
     }
-    println!("\nwrote {} ({})", out_dir.display(), files.join(", "));
+    println!(
+        "\nwrote {} ({}{})",
+        out_dir.display(),
+        files.join(", "),
+        if args.no_charts { "" } else { ", charts/" }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -298,4 +322,49 @@ fn replay(model: &Model, seed: u64, path: u64) -> String {
         );
     }
     out
+}
+
+/// `shortfall plot RUN_DIR`: redraw the charts of a finished run from its saved files.
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A run's output folder (holding summary.json and manifest.json).
+    pub run_dir: PathBuf,
+}
+
+pub fn plot(args: PlotArgs) -> Result<ExitCode> {
+    let read = |name: &str| -> Result<String> {
+        let path = args.run_dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| {
+            BadArgument(format!(
+                "cannot read {}: {e}; is this a run folder?",
+                path.display()
+            ))
+            .into()
+        })
+    };
+    let summary: stats::Summary = serde_json::from_str(&read("summary.json")?).map_err(|e| {
+        BadArgument(format!(
+            "{}: not a shortfall summary: {e}",
+            args.run_dir.join("summary.json").display()
+        ))
+    })?;
+    let manifest: Manifest = serde_json::from_str(&read("manifest.json")?).map_err(|e| {
+        BadArgument(format!(
+            "{}: not a shortfall manifest: {e}",
+            args.run_dir.join("manifest.json").display()
+        ))
+    })?;
+    let meta = ChartMeta {
+        scenario: manifest.scenario,
+        paths: manifest.paths,
+        seed: manifest.seed,
+    };
+    let charts =
+        report::charts::write_charts(&summary, &meta, &args.run_dir).context("drawing charts")?;
+    println!(
+        "redrew {} charts in {}",
+        charts.len(),
+        args.run_dir.join("charts").display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,7 +14,15 @@ const SCENARIO: &str = "tests/scenarios/good/tension-triggers.ron";
 fn run_into(dir: &Path, extra: &[&str]) -> std::process::Output {
     let out = shortfall()
         .args([
-            "run", SCENARIO, "--paths", "6000", "--seed", "11", "--quiet", "--out",
+            "run",
+            SCENARIO,
+            "--paths",
+            "6000",
+            "--seed",
+            "11",
+            "--quiet",
+            "--no-charts",
+            "--out",
         ])
         .arg(dir)
         .args(extra)
@@ -62,7 +70,15 @@ fn a_different_seed_gives_different_numbers() {
     run_into(&a, &[]);
     shortfall()
         .args([
-            "run", SCENARIO, "--paths", "6000", "--seed", "12", "--quiet", "--out",
+            "run",
+            SCENARIO,
+            "--paths",
+            "6000",
+            "--seed",
+            "12",
+            "--quiet",
+            "--no-charts",
+            "--out",
         ])
         .arg(&b)
         .assert()
@@ -177,6 +193,7 @@ fn target_se_stops_when_the_headline_is_precise_enough() {
             "--max-paths",
             "400000",
             "--quiet",
+            "--no-charts",
             "--out",
         ])
         .arg(tmp.path())
@@ -223,4 +240,54 @@ fn help_explains_the_commands() {
     ] {
         assert!(text.contains(flag), "{flag} missing from run --help");
     }
+}
+
+#[test]
+fn run_draws_charts_and_plot_redraws_them_from_saved_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path(), &[]);
+    assert!(
+        !tmp.path().join("charts").exists(),
+        "--no-charts must draw nothing"
+    );
+    shortfall()
+        .args(["run", SCENARIO, "--paths", "3000", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let charts = tmp.path().join("charts");
+    let count = |ext: &str| {
+        fs::read_dir(&charts)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == ext)
+            })
+            .count()
+    };
+    let (png, svg) = (count("png"), count("svg"));
+    assert!(png >= 4 && png == svg, "{png} PNG and {svg} SVG charts");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f.as_str().unwrap().starts_with("charts/")));
+    // plot redraws from summary.json alone.
+    fs::remove_dir_all(&charts).unwrap();
+    let out = shortfall().arg("plot").arg(tmp.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count("png"), png);
+    // plot on a folder that is not a run is a user error.
+    let out = shortfall().args(["plot", "tests"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is this a run folder?"));
 }

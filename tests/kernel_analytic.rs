@@ -545,3 +545,16 @@ fn a_price_floor_above_the_market_pays_the_difference_on_every_tonne_sold() {
         record.floor_cost_usd[0]
     );
 }
+
+#[test]
+fn calm_months_between_two_spells_break_the_run() {
+    // Two 3-month full outages of the sole supplier, eight months apart: 6 months short, but the
+    // longest run (months to recovery) is 3.
+    let outages = r#"(name: "first", kind: Conflict, countries: ["A"], materials: ["x"], scheduled_start: "2026-01", duration_months: 3, severity: 1.0),
+        (name: "second", kind: Conflict, countries: ["A"], materials: ["x"], scheduled_start: "2026-12", duration_months: 3, severity: 1.0)"#;
+    let text = two_supplier_scenario(1.0, 0.0, 0.0, outages, "").replace(r#", "B": 0"#, "");
+    let (_, record) = replay(&model(&text), 1, 0);
+    assert_eq!(record.cells[0].months_short, 6);
+    assert_eq!(record.cells[0].longest_run_months, 3);
+    assert_eq!(record.cells[0].first_short_month, Some(0));
+}

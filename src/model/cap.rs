@@ -4,7 +4,8 @@
 //! Regulation (EU) 2024/1252 Art. 5(1)(b): by 2030 no single third country should supply more
 //! than 65% of the Union's annual consumption of any strategic raw material at any relevant
 //! stage of processing. The excess over the cap moves to other suppliers in proportion to the
-//! capacity they can spare (capacity minus what every bloc already takes from them), partners
+//! capacity they can spare (capacity minus their calm output: production, or what every bloc
+//! already takes from them if that is more), partners
 //! and the bloc's own members first; a third country taking the excess is itself held to the cap.
 //! What no one can take is the cap's capacity gap: new non-dominant capacity the cap needs.
 

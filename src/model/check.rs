@@ -68,7 +68,7 @@ pub struct BlocMaterialView {
 pub struct BlocStageView {
     pub stage: String,
     pub suppliers: Vec<(String, f64)>,
-    /// Third countries above the cap at this stage (country, share).
+    /// Third countries above the cap at this stage (country, share of the bloc's consumption).
     pub over_cap: Vec<(String, f64)>,
 }
 
@@ -185,8 +185,12 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                                 stage: stage.name.clone(),
                                 over_cap: suppliers
                                     .iter()
+                                    // The cap is on shares of consumption (recycling included).
+                                    .map(|(c, sh, third)| {
+                                        (c, sh * (1.0 - cell.recycling_start), *third)
+                                    })
                                     .filter(|(_, sh, third)| *third && *sh > cap + 1e-9)
-                                    .map(|(c, sh, _)| (c.clone(), *sh))
+                                    .map(|(c, sh, _)| (c.clone(), sh))
                                     .collect(),
                                 suppliers: suppliers
                                     .into_iter()

@@ -2,6 +2,7 @@
 //! `check` view. Reads finished results (`stats::Summary`) only; never simulates.
 
 pub mod atomic;
+pub mod charts;
 pub mod check_table;
 pub mod format;
 pub mod manifest;

@@ -83,12 +83,15 @@ struct MaterialScratch {
     /// Output rerouted by each supplier this month and last month (for the ramp-up limit).
     rerouted: Vec<Vec<f64>>,
     rerouted_prev: Vec<Vec<f64>>,
+    /// Output each touched supplier could not ship to blocs its trade measures target.
+    freed: Vec<Vec<f64>>,
 }
 
 /// Relative size below which a gap is rounding dust, not a shortfall.
 const EPS: f64 = 1e-9;
-/// A month counts as short (in months short, runs, first-shortfall and "any shortfall") when
-/// its shortfall exceeds this share of its demand; smaller gaps still add to the tonnes.
+/// A month's gap counts as a shortfall (in tonnes, months short, runs, first shortfall and
+/// "any shortfall") when it exceeds this share of the month's demand; smaller gaps are
+/// rounding-sized and are not recorded.
 pub const SHORT_MONTH_SHARE: f64 = 1e-4;
 
 pub fn simulate_path<T: Trace>(
@@ -235,6 +238,7 @@ fn simulate_material<T: Trace>(
         mp.stages.iter().map(|st| st.suppliers),
         0.0,
     );
+    resize2(&mut s.freed, mp.stages.iter().map(|st| st.suppliers), 0.0);
     s.run.clear();
     s.run.resize(nj, 0);
     for v in [
@@ -270,7 +274,9 @@ fn simulate_material<T: Trace>(
         let busy =
             !s.active.is_empty() || !stocks_full || any_shut_until > tu || !mp.floors.is_empty();
         if !busy {
-            // Nothing is rerouted in a calm month: the ramp-up limit starts afresh.
+            // A calm month breaks every run of short months, and nothing is rerouted in it:
+            // the ramp-up limit starts afresh.
+            s.run.iter_mut().for_each(|r| *r = 0);
             for row in &mut s.rerouted_prev {
                 row.iter_mut().for_each(|x| *x = 0.0);
             }
@@ -378,6 +384,10 @@ fn simulate_material<T: Trace>(
                 shipped += v;
             }
             s.shipped[si][k] = shipped;
+            // Output freed by trade measures is already produced: it can be redirected at once.
+            s.freed[si][k] = (0..nj)
+                .map(|j| shares[j] * s.need[j] * ration * (1.0 - keep[j]))
+                .sum();
             // Output to unmodelled uses keeps its (rationed) share; the rest is spare.
             let other_uses = (output - committed).max(0.0) * ration;
             s.spare[si][k] = (cap - other_uses - shipped).max(0.0);
@@ -430,7 +440,9 @@ fn simulate_material<T: Trace>(
                             let limit = if ramp <= 0.0 {
                                 f64::INFINITY
                             } else {
-                                s.rerouted_prev[si][k] + st.spare_rate0[k] * growth_index / ramp
+                                s.rerouted_prev[si][k]
+                                    + st.spare_rate0[k] * growth_index / ramp
+                                    + s.freed[si][k]
                             };
                             let avail = s.spare[si][k].min(limit - s.rerouted[si][k]);
                             if avail <= 0.0 {
@@ -683,6 +695,7 @@ fn simulate_material<T: Trace>(
             let (si, k) = (si as usize, k as usize);
             s.is_touched[si][k] = false;
             s.cap_factor[si][k] = 1.0;
+            s.freed[si][k] = 0.0;
             s.keep[si][k * nj..(k + 1) * nj]
                 .iter_mut()
                 .for_each(|x| *x = 1.0);

@@ -127,8 +127,11 @@ impl StreamKeys {
                 .iter()
                 .map(|&(b, m)| {
                     fnv1a(
-                        format!("demand:{}/{}", model.blocs[b].name, model.materials[m].name)
-                            .as_bytes(),
+                        format!(
+                            "demand:{}\u{1f}{}",
+                            model.blocs[b].name, model.materials[m].name
+                        )
+                        .as_bytes(),
                     )
                 })
                 .collect(),

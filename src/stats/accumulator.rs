@@ -11,6 +11,9 @@ use super::histogram::LogHistogram;
 
 /// Histogram resolution for headline distributions: quantiles within ±0.39%.
 pub const SUB_BITS_HEADLINE: u32 = 7;
+/// Histogram resolution for month counts: bins narrower than one month up to 1,024 months, so
+/// counts are recovered exactly by rounding down.
+pub const SUB_BITS_MONTHS: u32 = 10;
 /// Histogram resolution for monthly fan-chart series: quantiles within ±1.6%.
 pub const SUB_BITS_MONTHLY: u32 = 5;
 /// Monthly fan-chart values below this count as zero: it keeps the histograms' range, and so
@@ -173,13 +176,13 @@ impl CellAcc {
             worst_year_short_t: s(),
             worst_year_share: s(),
             peak_month_share: s(),
-            months_short: s(),
-            longest_run_months: s(),
+            months_short: ScalarAcc::new(SUB_BITS_MONTHS),
+            longest_run_months: ScalarAcc::new(SUB_BITS_MONTHS),
             any_short: 0,
             over_threshold: [0; 3],
             stock_depleted: 0,
-            depletion_month: s(),
-            first_short_month: s(),
+            depletion_month: ScalarAcc::new(SUB_BITS_MONTHS),
+            first_short_month: ScalarAcc::new(SUB_BITS_MONTHS),
         }
     }
 

@@ -118,9 +118,16 @@ pub fn cvar(acc: &ScalarAcc, alpha: f64, n: u64) -> TailEstimate {
         };
     }
     let var = acc.hist.quantile(alpha, n);
-    // The worst ceil(n(1−α)) paths; the small offset keeps 1 − 0.95 (which is a hair above
-    // 0.05 in binary) from adding one path to the tail.
-    let tail_n = ((n as f64 * (1.0 - alpha) - 1e-9).ceil() as u64).max(1);
+    // The worst ceil(n(1−α)) paths; n(1−α) within rounding of a whole number is that number
+    // (1 − 0.95 is a hair above 0.05 in binary, which would add a path to the tail).
+    let x = n as f64 * (1.0 - alpha);
+    let whole = x.round();
+    let tail_n = (if (x - whole).abs() <= 1e-9 * x.max(1.0) {
+        whole
+    } else {
+        x.ceil()
+    } as u64)
+        .max(1);
     let (sum, sum_sq, count) = acc.hist.tail_moments(n - tail_n, n);
     let count = count.max(1) as f64;
     let value = sum / count;

@@ -82,12 +82,13 @@ pub struct FanSeries {
     pub p95: Vec<f64>,
 }
 
-/// Month counts are whole numbers; the histogram's bin midpoints (24.06 for 24) are rounded back.
+/// Month counts are whole numbers in bins narrower than a month; rounding a bin's midpoint down
+/// recovers the count exactly.
 fn whole_months(mut d: DistributionEstimate) -> DistributionEstimate {
     for q in &mut d.quantiles {
-        q.value = q.value.round();
-        q.ci95.low = q.ci95.low.round();
-        q.ci95.high = q.ci95.high.round();
+        q.value = q.value.floor();
+        q.ci95.low = q.ci95.low.floor();
+        q.ci95.high = q.ci95.high.floor();
     }
     d
 }
@@ -122,10 +123,10 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
                 c.depletion_month
                     .hist
                     .quantile(0.5, c.stock_depleted)
-                    .round()
+                    .floor()
             });
             let first = (c.any_short > 0)
-                .then(|| c.first_short_month.hist.quantile(0.5, c.any_short).round());
+                .then(|| c.first_short_month.hist.quantile(0.5, c.any_short).floor());
             CellSummary {
                 bloc: layout.blocs[b].clone(),
                 material: layout.materials[m].clone(),

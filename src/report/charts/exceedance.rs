@@ -1,0 +1,237 @@
+//! Per bloc: the exceedance curve P(worst-year shortfall share > x) on a log probability axis,
+//! one line per material. Tails matter more than means; this shows the whole right tail.
+//!
+//! The Summary stores no curve, only points on it, so the chart plots exactly those points and
+//! says so: direct estimates P(> 0) and P(> threshold) (filled), and the quantiles P50…P99.9,
+//! each read as P(X > v_q) ≈ 1 − q (hollow). Lines join them; nothing between is estimated.
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::theme::{self, size, GRID, INK, MUTED};
+use super::{Chart, ChartMeta};
+use crate::stats::summary::CellSummary;
+
+/// At most this many materials get a line; more would need colours beyond the palette.
+const MAX_LINES: usize = 8;
+
+#[derive(Clone, Copy)]
+struct Point {
+    x: f64,
+    p: f64,
+    direct: bool,
+}
+
+struct Curve<'a> {
+    material: &'a str,
+    points: Vec<Point>,
+    /// Ranking key: how far out the tail reaches.
+    reach: f64,
+}
+
+pub struct Exceedance<'a> {
+    bloc: &'a str,
+    curves: Vec<Curve<'a>>,
+    /// Materials with some shortfall that did not fit.
+    left_out: usize,
+    materials: usize,
+    thresholds: Vec<f64>,
+}
+
+impl<'a> Exceedance<'a> {
+    pub fn new(thresholds: &[f64], bloc: &'a str, cells: &[&'a CellSummary]) -> Self {
+        let thresholds = thresholds.to_vec();
+        let mut curves: Vec<Curve> = cells
+            .iter()
+            .map(|c| Curve {
+                material: &c.material,
+                points: points_of(c, &thresholds),
+                reach: c
+                    .worst_year_shortfall_share
+                    .quantile(0.99)
+                    .map_or(0.0, |q| q.value),
+            })
+            .filter(|c| c.points.iter().any(|p| p.p > 0.0))
+            .collect();
+        curves.sort_by(|a, b| {
+            b.reach
+                .total_cmp(&a.reach)
+                .then(prob_at_zero(b).total_cmp(&prob_at_zero(a)))
+                .then(a.material.cmp(b.material))
+        });
+        let left_out = curves.len().saturating_sub(MAX_LINES);
+        curves.truncate(MAX_LINES);
+        Exceedance {
+            bloc,
+            curves,
+            left_out,
+            materials: cells.len(),
+            thresholds,
+        }
+    }
+}
+
+fn prob_at_zero(c: &Curve) -> f64 {
+    c.points.first().map_or(0.0, |p| p.p)
+}
+
+/// The points of one curve, sorted by x (ties: higher probability first, so a vertical step
+/// draws top-down). Zero probabilities cannot sit on a log axis and are dropped; a quantile at
+/// zero only says P(X > 0) ≤ 1 − q, which the direct P(X > 0) already pins down.
+fn points_of(cell: &CellSummary, thresholds: &[f64]) -> Vec<Point> {
+    let mut pts = vec![Point {
+        x: 0.0,
+        p: cell.probability_any_shortfall.p,
+        direct: true,
+    }];
+    for (t, e) in thresholds.iter().zip(&cell.probability_over_threshold) {
+        pts.push(Point {
+            x: *t,
+            p: e.p,
+            direct: true,
+        });
+    }
+    for q in &cell.worst_year_shortfall_share.quantiles {
+        if q.value > 0.0 {
+            pts.push(Point {
+                x: q.value,
+                p: 1.0 - q.q,
+                direct: false,
+            });
+        }
+    }
+    pts.retain(|p| p.p > 0.0 && p.p.is_finite() && p.x.is_finite());
+    pts.sort_by(|a, b| a.x.total_cmp(&b.x).then(b.p.total_cmp(&a.p)));
+    pts
+}
+
+impl Chart for Exceedance<'_> {
+    fn stem(&self) -> String {
+        format!("exceedance-{}", theme::slug(self.bloc))
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        meta: &ChartMeta,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let thresholds: Vec<String> = self
+            .thresholds
+            .iter()
+            .map(|t| theme::pct_tick(*t, 1.0))
+            .collect();
+        let mut subtitle = vec![
+            format!(
+                "Filled points: direct estimates P(share > 0) and P(share > {}). Hollow points: quantiles P50–P99.9, plotted at 1 − q.",
+                thresholds.join(", ")
+            ),
+            "Lines only join the estimated points; the curve between them is not estimated.".to_string(),
+        ];
+        if self.left_out > 0 {
+            subtitle[1].push_str(&format!(
+                " Showing the {} of {} materials with the largest P99.",
+                self.curves.len(),
+                self.materials
+            ));
+        }
+        let title = format!(
+            "{}: how likely is a worst-year shortfall larger than x?",
+            self.bloc
+        );
+        let area = theme::frame(root, &title, &subtitle, meta)?;
+
+        if self.curves.is_empty() {
+            theme::note(
+                &area,
+                &[
+                    "No shortfall in any path".to_string(),
+                    format!("{} was never short of any material", self.bloc),
+                ],
+            )?;
+            return Ok(());
+        }
+
+        let all = || self.curves.iter().flat_map(|c| c.points.iter());
+        let x_max = theme::nice_ceiling(all().map(|p| p.x).fold(0.0, f64::max) * 1.04);
+        let p_min = all().map(|p| p.p).fold(1.0, f64::min);
+        // Whole decades, at least one below the smallest point so it does not sit on the axis.
+        let low_exp = (p_min.log10().floor() as i32).clamp(-6, -1);
+        let y_min = 10f64.powi(low_exp);
+        let decades: Vec<f64> = (low_exp..=0).map(|e| 10f64.powi(e)).collect();
+        let minor: Vec<f64> = (low_exp..0)
+            .flat_map(|e| [2.0, 5.0].map(|m| m * 10f64.powi(e)))
+            .collect();
+
+        let x_fmt = |v: &f64| theme::pct_tick(*v, x_max);
+        let y_fmt = |v: &f64| theme::pct_log_tick(*v);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(24)
+            .x_label_area_size(70)
+            .y_label_area_size(120)
+            .build_cartesian_2d(
+                0.0..x_max,
+                theme::ticked((y_min..1.0).log_scale(), decades).light(minor),
+            )?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .axis_style(MUTED)
+            .x_labels(10)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(theme::text(size::TICK, INK))
+            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
+            .x_desc("x = worst-year shortfall, % of that year's demand")
+            .y_desc("P(worst-year shortfall > x), log scale")
+            .draw()?;
+
+        for (i, curve) in self.curves.iter().enumerate() {
+            let colour = theme::colour(i);
+            chart
+                .draw_series(LineSeries::new(
+                    curve.points.iter().map(|p| (p.x, p.p)),
+                    colour.stroke_width(3),
+                ))?
+                .label(curve.material)
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (30, 0)], colour.stroke_width(3))
+                        + Circle::new((15, 0), 6, colour.filled())
+                });
+            chart.draw_series(curve.points.iter().map(|p| {
+                let fill = if p.direct { colour } else { WHITE };
+                EmptyElement::at((p.x, p.p))
+                    + Circle::new((0, 0), 7, fill.filled())
+                    + Circle::new((0, 0), 7, colour.stroke_width(2))
+            }))?;
+        }
+        // Two legend-only entries that explain the markers.
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("direct estimate")
+            .legend(|(x, y)| Circle::new((x + 15, y), 7, INK.filled()));
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("from a quantile")
+            .legend(|(x, y)| {
+                EmptyElement::at((x + 15, y))
+                    + Circle::new((0, 0), 7, WHITE.filled())
+                    + Circle::new((0, 0), 7, INK.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(16)
+            .legend_area_size(40)
+            .label_font(theme::text(size::LEGEND, INK))
+            .background_style(WHITE.mix(0.92))
+            .border_style(GRID)
+            .draw()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,198 @@
+//! Charts for slides (PNG, 1600×900) and print (SVG), drawn from a finished `Summary` only.
+//!
+//! One file per chart, each a small struct implementing [`Chart`] (the layout of criterion's
+//! `plot/plotters_backend`); this module picks what to draw and writes both formats atomically.
+//! Text is drawn with a bundled font (see `theme`), so output does not depend on the machine.
+
+mod distribution;
+mod exceedance;
+mod fan;
+mod probability_bars;
+mod quantile_ladder;
+mod theme;
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::report::atomic::write_atomic;
+use crate::stats::summary::{CellSummary, FanSeries, Summary};
+
+/// What the source line under every chart says about the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartMeta {
+    pub scenario: String,
+    pub paths: u64,
+    pub seed: u64,
+}
+
+/// The bloc charted in detail (fans, distributions). The brief's questions are about the EU.
+const HEADLINE_BLOC: &str = "EU";
+/// How many materials a small-multiple fan chart shows.
+const FAN_PANELS: usize = 4;
+
+/// One chart: a file name and a drawing routine that works on any plotters backend.
+trait Chart {
+    /// File name without extension, unique within the run.
+    fn stem(&self) -> String;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        meta: &ChartMeta,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Writes every chart as PNG and SVG into `out_dir/charts/` and returns the files written,
+/// headline bloc first.
+pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    theme::register_fonts()?;
+    let dir = out_dir.join("charts");
+    fs::create_dir_all(&dir).with_context(|| format!("creating folder {}", dir.display()))?;
+    let mut out = Writer {
+        dir,
+        meta,
+        written: Vec::new(),
+        stems: HashSet::new(),
+    };
+
+    let blocs = bloc_order(summary);
+    let headline = blocs.first().cloned();
+
+    for bloc in &blocs {
+        let cells = cells_of(summary, bloc);
+        out.emit(&probability_bars::ProbabilityBars::new(
+            summary, bloc, &cells,
+        ))?;
+    }
+    for bloc in &blocs {
+        let cells = cells_of(summary, bloc);
+        out.emit(&exceedance::Exceedance::new(
+            &summary.thresholds,
+            bloc,
+            &cells,
+        ))?;
+    }
+    if let Some(bloc) = &headline {
+        let cells = cells_of(summary, bloc);
+        let series = fans_of(summary, "shortfall_share", Some(bloc));
+        out.emit(&fan::Fan::shortfall(bloc, series, &summary.month_labels))?;
+        out.emit(&distribution::Distribution::new(bloc, &cells))?;
+        for cell in &cells {
+            out.emit(&quantile_ladder::QuantileLadder::new(cell))?;
+        }
+    }
+    // Stockpile drawdown only exists for blocs that hold stocks; chart each that does.
+    for bloc in &blocs {
+        let series = fans_of(summary, "stock_drawdown_share", Some(bloc));
+        if !series.is_empty() {
+            out.emit(&fan::Fan::drawdown(bloc, series, &summary.month_labels))?;
+        }
+    }
+    let prices = fans_of(summary, "price_ratio", None);
+    if !prices.is_empty() {
+        out.emit(&fan::Fan::price(prices, &summary.month_labels))?;
+    }
+    Ok(out.written)
+}
+
+/// Headline bloc first, the others in the order the scenario gave them.
+fn bloc_order(summary: &Summary) -> Vec<String> {
+    let mut blocs: Vec<String> = summary.blocs.iter().map(|b| b.bloc.clone()).collect();
+    for cell in &summary.cells {
+        if !blocs.contains(&cell.bloc) {
+            blocs.push(cell.bloc.clone());
+        }
+    }
+    if let Some(i) = blocs.iter().position(|b| b == HEADLINE_BLOC) {
+        let eu = blocs.remove(i);
+        blocs.insert(0, eu);
+    }
+    blocs
+}
+
+fn cells_of<'a>(summary: &'a Summary, bloc: &str) -> Vec<&'a CellSummary> {
+    summary.cells.iter().filter(|c| c.bloc == bloc).collect()
+}
+
+fn fans_of<'a>(summary: &'a Summary, series: &str, bloc: Option<&str>) -> Vec<&'a FanSeries> {
+    summary
+        .timeseries
+        .iter()
+        .filter(|s| s.series == series && s.bloc.as_deref() == bloc)
+        .collect()
+}
+
+struct Writer<'a> {
+    dir: PathBuf,
+    meta: &'a ChartMeta,
+    written: Vec<PathBuf>,
+    stems: HashSet<String>,
+}
+
+impl Writer<'_> {
+    fn emit<C: Chart>(&mut self, chart: &C) -> Result<()> {
+        // Two names that slug alike ("EU", "eu") must not overwrite each other.
+        let base = chart.stem();
+        let mut stem = base.clone();
+        let mut k = 2;
+        while !self.stems.insert(stem.clone()) {
+            stem = format!("{base}-{k}");
+            k += 1;
+        }
+
+        let png = self.dir.join(format!("{stem}.png"));
+        render_png(&png, |root| chart.draw(root, self.meta))
+            .with_context(|| format!("drawing {}", png.display()))?;
+        self.written.push(png);
+
+        let svg = self.dir.join(format!("{stem}.svg"));
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, (theme::WIDTH, theme::HEIGHT))
+                .into_drawing_area();
+            chart
+                .draw(&root, self.meta)
+                .with_context(|| format!("drawing {}", svg.display()))?;
+            root.present()?;
+        }
+        write_atomic(&svg, text.as_bytes())?;
+        self.written.push(svg);
+        Ok(())
+    }
+}
+
+/// plotters encodes PNG only to a path (choosing the format by extension), so render to a
+/// hidden `.png` beside the target, flush it, and rename it into place: a reader never sees a
+/// half-written chart.
+fn render_png(
+    path: &Path,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}.png", std::process::id()));
+    let result = (|| -> Result<()> {
+        {
+            let root = BitMapBackend::new(&tmp, (theme::WIDTH, theme::HEIGHT)).into_drawing_area();
+            draw(&root)?;
+            root.present()?;
+        }
+        fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("flushing {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,229 @@
+//! Per material of the headline bloc: the worst-year shortfall at P50, P90, P95, P99 and
+//! P99.9 as bars with their 95% confidence intervals, tonnes under each, and reference lines for
+//! the mean and CVaR95. Answers "how many tonnes are lost in a bad (P95) case?".
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::theme::{self, size, BLUE, GRID, INK, MUTED, ORANGE, VERMILLION};
+use super::{Chart, ChartMeta};
+use crate::report::format::{pct, tonnes};
+use crate::stats::summary::CellSummary;
+
+const LEVELS: [(f64, &str); 5] = [
+    (0.5, "P50 · median"),
+    (0.9, "P90 · 1 in 10"),
+    (0.95, "P95 · 1 in 20"),
+    (0.99, "P99 · 1 in 100"),
+    (0.999, "P99.9 · 1 in 1,000"),
+];
+
+pub struct QuantileLadder<'a> {
+    cell: &'a CellSummary,
+}
+
+impl<'a> QuantileLadder<'a> {
+    pub fn new(cell: &'a CellSummary) -> Self {
+        QuantileLadder { cell }
+    }
+}
+
+struct Bar {
+    label: &'static str,
+    share: f64,
+    low: f64,
+    high: f64,
+    tonnes: Option<f64>,
+}
+
+impl Chart for QuantileLadder<'_> {
+    fn stem(&self) -> String {
+        format!(
+            "distribution-{}-{}",
+            theme::slug(&self.cell.bloc),
+            theme::slug(&self.cell.material)
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        meta: &ChartMeta,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.cell;
+        let d = &c.worst_year_shortfall_share;
+        let bars: Vec<Bar> = LEVELS
+            .iter()
+            .filter_map(|&(q, label)| {
+                let e = d.quantile(q)?;
+                Some(Bar {
+                    label,
+                    share: e.value,
+                    low: e.ci95.low,
+                    high: e.ci95.high,
+                    tonnes: c.worst_year_shortfall_t.quantile(q).map(|t| t.value),
+                })
+            })
+            .collect();
+
+        let title = format!("{} · {}: how bad is the worst year?", c.bloc, c.material);
+        let subtitle = vec![
+            "Worst-year shortfall as a share of that year's demand: quantiles across paths with 95% confidence intervals,"
+                .to_string(),
+            format!(
+                "mean and CVaR95 (mean of the worst 5% of paths). Tonnes: the same quantile of the worst-year shortfall in {}.",
+                c.unit
+            ),
+        ];
+        let area = theme::frame(root, &title, &subtitle, meta)?;
+
+        let top = bars
+            .iter()
+            .map(|b| b.high.max(b.share))
+            .chain([d.mean, d.cvar95.value])
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        if bars.is_empty() || top == 0.0 {
+            theme::note(
+                &area,
+                &[
+                    "No shortfall in any path".to_string(),
+                    format!(
+                        "{} received its full demand of {} in every path",
+                        c.bloc, c.material
+                    ),
+                ],
+            )?;
+            return Ok(());
+        }
+
+        let n = bars.len();
+        // Headroom above the tallest bar for its two value labels.
+        let y_max = theme::nice_ceiling(top * 1.22).min(1.0).max(top * 1.1);
+        let x_fmt = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                bars[i as usize].label.to_string()
+            } else {
+                String::new()
+            }
+        };
+        let y_fmt = |v: &f64| theme::pct_tick(*v, y_max);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(24)
+            .x_label_area_size(70)
+            .y_label_area_size(120)
+            .build_cartesian_2d(
+                theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
+                0.0..y_max,
+            )?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(MUTED)
+            .y_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(theme::text(size::TICK, INK))
+            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
+            .x_desc("quantile of the worst-year shortfall across paths (how rarely it is exceeded)")
+            .y_desc("% of that year's demand")
+            .draw()?;
+
+        let half = 0.3;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let x = i as f64;
+                Rectangle::new([(x - half, 0.0), (x + half, b.share)], BLUE.filled())
+            }))?
+            .label("quantile")
+            .legend(|(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], BLUE.filled()));
+        let cap = 0.08;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let x = i as f64;
+                PathElement::new(
+                    vec![
+                        (x - cap, b.low),
+                        (x + cap, b.low),
+                        (x, b.low),
+                        (x, b.high),
+                        (x - cap, b.high),
+                        (x + cap, b.high),
+                    ],
+                    INK.stroke_width(2),
+                )
+            }))?
+            .label("95% confidence interval")
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![
+                        (x + 10, y - 10),
+                        (x + 20, y - 10),
+                        (x + 15, y - 10),
+                        (x + 15, y + 10),
+                        (x + 10, y + 10),
+                        (x + 20, y + 10),
+                    ],
+                    INK.stroke_width(2),
+                )
+            });
+
+        let x_end = n as f64 - 0.5;
+        for (value, label, colour) in [
+            (d.mean, format!("mean {}", pct(d.mean)), ORANGE),
+            (
+                d.cvar95.value,
+                format!("CVaR95 {}", pct(d.cvar95.value)),
+                VERMILLION,
+            ),
+        ] {
+            if !value.is_finite() {
+                continue;
+            }
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(-0.5, value), (x_end, value)],
+                    14,
+                    7,
+                    colour.stroke_width(3),
+                ))?
+                .label(label)
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (12, 0)], colour.stroke_width(3))
+                        + PathElement::new(vec![(18, 0), (30, 0)], colour.stroke_width(3))
+                });
+        }
+
+        let share_style =
+            theme::bold(size::VALUE + 2.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let tonne_style = theme::text(size::VALUE, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let tonnes_label = b
+                .tonnes
+                .map_or(String::new(), |t| format!("{} t", tonnes(t)));
+            EmptyElement::at((i as f64, b.high.max(b.share)))
+                + Text::new(pct(b.share), (0, -32), share_style.clone())
+                + Text::new(tonnes_label, (0, -8), tonne_style.clone())
+        }))?;
+
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .margin(16)
+            .legend_area_size(40)
+            .label_font(theme::text(size::LEGEND, INK))
+            .background_style(WHITE.mix(0.92))
+            .border_style(GRID)
+            .draw()?;
+        Ok(())
+    }
+}
