@@ -1,6 +1,6 @@
 //! Charts for slides (PNG, 1600×900) and print (SVG), drawn from a finished `Summary` only.
 //!
-//! One file per chart, each a small struct implementing [`Chart`] (the layout of criterion's
+//! One file per chart, each a small struct implementing `Chart` (the layout of criterion's
 //! `plot/plotters_backend`); this module picks what to draw and writes both formats atomically.
 //! Text is drawn with a bundled font (see `theme`), so output does not depend on the machine.
 
