@@ -19,8 +19,9 @@ use crate::sim::{
 };
 use crate::stats;
 
-/// Paths run when `--paths` is not given: enough for a P99 with a tight interval on a laptop.
-pub const DEFAULT_PATHS: u64 = 200_000;
+/// Paths run when `--paths` is not given: enough for a P99 with a tight interval, and a first
+/// run that takes seconds, not minutes.
+pub const DEFAULT_PATHS: u64 = 100_000;
 pub const DEFAULT_SEED: u64 = 20_260_101;
 
 #[derive(Args, Debug)]
@@ -248,7 +249,7 @@ impl Trace for Replay<'_> {
         }
         let _ = writeln!(
             self.out,
-            "\nBusy months (calm months are not shown: everything is delivered). Tonnes per month.\n{:<8} {:<14} {:<8} {:>6} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+            "\nBusy months (calm months are not shown: everything is delivered). Tonnes per month.\n{:<8} {:<14} {:<14} {:>6} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
             "month", "material", "bloc", "price", "demand", "recycled", "primary", "substituted", "stock out", "shortfall", "stock"
         );
     }
@@ -266,7 +267,7 @@ impl Trace for Replay<'_> {
             let (b, _) = self.plan.layout.cells[c.cell];
             let _ = writeln!(
                 self.out,
-                "{:<8} {:<14} {:<8} {:>6.2} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+                "{:<8} {:<14} {:<14} {:>6.2} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
                 self.model.month_label(t),
                 self.model.materials[material].name,
                 self.model.blocs[b].name,
