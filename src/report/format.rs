@@ -1,6 +1,12 @@
 //! Number formatting shared by tables and charts: percentages and tonnes with thousands separators.
 
-/// `0.1234` → `"12.3%"`.
+/// A share as a percentage with one decimal (two below 0.1%).
+///
+/// ```
+/// use shortfall::report::format::pct;
+/// assert_eq!(pct(0.711), "71.1%");
+/// assert_eq!(pct(0.0005), "0.05%");
+/// ```
 pub fn pct(share: f64) -> String {
     if !share.is_finite() {
         return "n/a".into();
@@ -14,6 +20,12 @@ pub fn pct(share: f64) -> String {
 }
 
 /// Tonnes with thousands separators; one decimal below 100 t so small materials stay readable.
+///
+/// ```
+/// use shortfall::report::format::tonnes;
+/// assert_eq!(tonnes(1_234_567.4), "1,234,567");
+/// assert_eq!(tonnes(8.86), "8.9");
+/// ```
 pub fn tonnes(t: f64) -> String {
     if !t.is_finite() {
         return "n/a".into();
