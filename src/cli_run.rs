@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::cli::{default_out_dir, load_model};
+use crate::model::check::{check_report, CheckReport};
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta, manifest::Manifest};
 use crate::sim::{
@@ -174,6 +175,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         report::tables::timeseries_csv(&name, &summary).as_bytes(),
     )?;
     let mut manifest = manifest;
+    let check = check_report(&model, None);
+    write_atomic(
+        &out_dir.join("check.json"),
+        serde_json::to_string_pretty(&check)?.as_bytes(),
+    )?;
+    manifest.files.push("check.json".into());
+    let headline_bloc = model.blocs[sim::runner::headline_bloc(&model)].name.clone();
     if !args.no_charts {
         let meta = ChartMeta {
             scenario: name.clone(),
@@ -188,16 +196,24 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                 .filter_map(|p| p.strip_prefix(&out_dir).ok())
                 .map(|p| p.display().to_string()),
         );
+        manifest.files.push("report.html".into());
+        write_report(
+            &out_dir,
+            &summary,
+            &check,
+            &manifest,
+            &headline_bloc,
+            &charts,
+        )?;
     }
     write_atomic(
         &out_dir.join("manifest.json"),
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
     )?;
 
-    let headline_bloc = &model.blocs[sim::runner::headline_bloc(&model)].name;
     print!(
         "{}",
-        report::terminal::headline(&summary, &name, headline_bloc, elapsed)
+        report::terminal::headline(&summary, &name, &headline_bloc, elapsed)
     );
     if let Some(reached) = outcome.target_reached {
         println!(
@@ -216,7 +232,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         "\nwrote {} ({}{})",
         out_dir.display(),
         files.join(", "),
-        if args.no_charts { "" } else { ", charts/" }
+        if args.no_charts {
+            ", check.json"
+        } else {
+            ", check.json, charts/, report.html"
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -356,7 +376,7 @@ pub fn plot(args: PlotArgs) -> Result<ExitCode> {
         ))
     })?;
     let meta = ChartMeta {
-        scenario: manifest.scenario,
+        scenario: manifest.scenario.clone(),
         paths: manifest.paths,
         seed: manifest.seed,
     };
@@ -367,5 +387,75 @@ pub fn plot(args: PlotArgs) -> Result<ExitCode> {
         charts.len(),
         args.run_dir.join("charts").display()
     );
+    let check: CheckReport = serde_json::from_str(&read("check.json")?).map_err(|e| {
+        BadArgument(format!(
+            "{}: not a shortfall check view: {e}",
+            args.run_dir.join("check.json").display()
+        ))
+    })?;
+    let headline_bloc = if summary.blocs.iter().any(|b| b.bloc == "EU") {
+        "EU".to_string()
+    } else {
+        summary
+            .blocs
+            .first()
+            .map_or(String::new(), |b| b.bloc.clone())
+    };
+    let report = write_report(
+        &args.run_dir,
+        &summary,
+        &check,
+        &manifest,
+        &headline_bloc,
+        &charts,
+    )?;
+    println!("rewrote {}", report.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Write `report.html` with the headline bloc's charts inlined.
+fn write_report(
+    out_dir: &std::path::Path,
+    summary: &stats::Summary,
+    check: &CheckReport,
+    manifest: &Manifest,
+    headline_bloc: &str,
+    charts: &[PathBuf],
+) -> Result<PathBuf> {
+    let slug: String = headline_bloc
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let wanted = |stem: &str| {
+        stem == format!("p-over-10pct-{slug}")
+            || stem == format!("exceedance-{slug}")
+            || stem == format!("distribution-{slug}")
+            || stem.starts_with("fan-")
+    };
+    let mut inline = Vec::new();
+    for path in charts
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+    {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if wanted(&stem) {
+            let svg = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            inline.push((stem, svg));
+        }
+    }
+    let html = report::html::render(&report::html::ReportInput {
+        summary,
+        check,
+        manifest,
+        headline_bloc,
+        charts: &inline,
+    });
+    let path = out_dir.join("report.html");
+    write_atomic(&path, html.as_bytes())?;
+    Ok(path)
 }

@@ -9,7 +9,7 @@
 //! and the bloc's own members first; a third country taking the excess is itself held to the cap.
 //! What no one can take is the cap's capacity gap: new non-dominant capacity the cap needs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compile::committed_flows;
 use super::Model;
@@ -27,7 +27,7 @@ pub struct CapSpec {
 }
 
 /// What the cap did to one bloc × material × stage where a supplier was over it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CapOutcome {
     pub bloc: String,
     pub material: String,

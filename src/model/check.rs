@@ -4,12 +4,12 @@
 //! each bloc's sourcing and import reliance, links over the single-supplier cap, and which
 //! disruptions touch which materials. Plain data (serde), rendered by `report::check_table`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compile::committed_flows;
 use super::{Effect, Model};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckReport {
     pub scenario: String,
     pub description: String,
@@ -25,7 +25,7 @@ pub struct CheckReport {
     pub sources: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MaterialView {
     pub material: String,
     pub unit: String,
@@ -34,7 +34,7 @@ pub struct MaterialView {
     pub stages: Vec<StageView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageView {
     pub stage: String,
     /// Capacity × utilisation summed over countries, t/yr (the production figure of the data).
@@ -47,13 +47,13 @@ pub struct StageView {
     pub top_suppliers: Vec<(String, f64)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlocView {
     pub bloc: String,
     pub materials: Vec<BlocMaterialView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlocMaterialView {
     pub material: String,
     pub demand_t_per_year: f64,
@@ -64,7 +64,7 @@ pub struct BlocMaterialView {
     pub stages: Vec<BlocStageView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlocStageView {
     pub stage: String,
     pub suppliers: Vec<(String, f64)>,
@@ -72,7 +72,7 @@ pub struct BlocStageView {
     pub over_cap: Vec<(String, f64)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DisruptionView {
     pub name: String,
     pub kind: String,

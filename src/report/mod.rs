@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod charts;
 pub mod check_table;
 pub mod format;
+pub mod html;
 pub mod manifest;
 pub mod tables;
 pub mod terminal;
