@@ -136,7 +136,8 @@ impl Chart for Distribution<'_> {
             .x_label_area_size(70)
             .y_label_area_size(200)
             .build_cartesian_2d(
-                0.0..x_max,
+                // A sliver left of zero so markers at 0% are not cut by the axis.
+                -x_max * 0.008..x_max,
                 theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
             )?;
         chart
@@ -209,9 +210,15 @@ impl Chart for Distribution<'_> {
             let (x, label) = if r.is_zero() {
                 (0.0, "no shortfall in any path".to_string())
             } else {
-                (r.top(), format!("P99 {}", pct(r.p99)))
+                let label = if r.p99 > 0.0 {
+                    format!("P99 {}", pct(r.p99))
+                } else {
+                    // Shortfall rarer than 1 path in 100: P99 alone would read as "none".
+                    format!("P99 0% · P99.9 {}", pct(r.p999))
+                };
+                (r.top(), label)
             };
-            EmptyElement::at((x, y_of(i))) + Text::new(label, (14, 0), value_style.clone())
+            EmptyElement::at((x, y_of(i))) + Text::new(label, (14, 3), value_style.clone())
         }))?;
 
         chart

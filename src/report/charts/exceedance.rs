@@ -158,12 +158,15 @@ impl Chart for Exceedance<'_> {
         let all = || self.curves.iter().flat_map(|c| c.points.iter());
         let x_max = theme::nice_ceiling(all().map(|p| p.x).fold(0.0, f64::max) * 1.04);
         let p_min = all().map(|p| p.p).fold(1.0, f64::min);
-        // Whole decades, at least one below the smallest point so it does not sit on the axis.
-        let low_exp = (p_min.log10().floor() as i32).clamp(-6, -1);
-        let y_min = 10f64.powi(low_exp);
+        // A little below the smallest point so its marker is not cut by the axis, and a little
+        // above 100% for the same reason; ticks only at whole decades inside.
+        let y_min = (p_min * 0.6).max(1e-7);
+        let y_max = 1.12;
+        let low_exp = y_min.log10().ceil() as i32;
         let decades: Vec<f64> = (low_exp..=0).map(|e| 10f64.powi(e)).collect();
-        let minor: Vec<f64> = (low_exp..0)
+        let minor: Vec<f64> = (low_exp - 1..0)
             .flat_map(|e| [2.0, 5.0].map(|m| m * 10f64.powi(e)))
+            .filter(|v| *v >= y_min)
             .collect();
 
         let x_fmt = |v: &f64| theme::pct_tick(*v, x_max);
@@ -174,7 +177,7 @@ impl Chart for Exceedance<'_> {
             .y_label_area_size(120)
             .build_cartesian_2d(
                 0.0..x_max,
-                theme::ticked((y_min..1.0).log_scale(), decades).light(minor),
+                theme::ticked((y_min..y_max).log_scale(), decades).light(minor),
             )?;
         chart
             .configure_mesh()
@@ -182,6 +185,7 @@ impl Chart for Exceedance<'_> {
             .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
             .axis_style(MUTED)
             .x_labels(10)
+            .x_max_light_lines(0)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .label_style(theme::text(size::TICK, INK))
@@ -203,7 +207,10 @@ impl Chart for Exceedance<'_> {
                         + PathElement::new(vec![(0, 0), (30, 0)], colour.stroke_width(3))
                         + Circle::new((15, 0), 6, colour.filled())
                 });
-            chart.draw_series(curve.points.iter().map(|p| {
+            // Hollow markers first, so a direct estimate on the same spot stays visible.
+            let mut marks = curve.points.clone();
+            marks.sort_by_key(|p| p.direct);
+            chart.draw_series(marks.iter().map(|p| {
                 let fill = if p.direct { colour } else { WHITE };
                 EmptyElement::at((p.x, p.p))
                     + Circle::new((0, 0), 7, fill.filled())

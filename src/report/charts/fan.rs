@@ -140,8 +140,8 @@ impl Chart for Fan<'_> {
                 "% of monthly demand",
             ),
             Kind::Drawdown(_) => (
-                "Stock drawn from the stockpile as a share of its target (0% = full, 100% = empty).",
-                format!("The {shown} with stockpiles drawn the most on average."),
+                "Stockpile drawn down, as a share of its target (0% = full, 100% = empty).",
+                format!("The {shown} drawn the most on average."),
                 "% of stockpile target",
             ),
             Kind::Price => (
@@ -150,11 +150,26 @@ impl Chart for Fan<'_> {
                 "× base price",
             ),
         };
-        let subtitle = vec![
-            format!("{what} {which} Same vertical scale in every panel."),
-            "Bands and median are percentiles across paths, month by month (not single paths); the mean can sit above P75 when few paths carry the loss."
-                .to_string(),
-        ];
+        let subtitle = if self.panels.is_empty() {
+            vec![what.to_string()]
+        } else {
+            // Say how the panels were chosen only when some series were left out.
+            let which = if self.panels.len() < self.available {
+                format!("{which} ")
+            } else {
+                String::new()
+            };
+            let same = if self.panels.len() > 1 {
+                "Same scale in every panel."
+            } else {
+                ""
+            };
+            vec![
+                format!("{what} {which}{same}"),
+                "Bands and median are percentiles across paths, month by month (not single paths); the mean can sit above P75 when few paths carry the loss."
+                    .to_string(),
+            ]
+        };
         let area = theme::frame(root, &self.title(), &subtitle, meta)?;
 
         if self.panels.is_empty() || self.labels.is_empty() {
@@ -190,10 +205,9 @@ impl Chart for Fan<'_> {
             let pad = ((hi - lo) * 0.05).max(0.02);
             ((lo - pad).max(0.0), hi + pad)
         } else {
-            (
-                0.0,
-                theme::nice_ceiling(values().fold(0.0, f64::max)).min(1.0),
-            )
+            // A sliver below zero so a median lying at 0% is drawn whole, not half-clipped.
+            let hi = theme::nice_ceiling(values().fold(0.0, f64::max)).min(1.0);
+            (-hi * 0.015, hi)
         };
         let span = y_hi - y_lo;
 

@@ -182,48 +182,43 @@ impl Chart for ProbabilityBars<'_> {
             .label("estimate")
             .legend(|(x, y)| Rectangle::new([(x, y - 9), (x + 26, y + 9)], BLUE.filled()));
         let cap = half * 0.55;
+        // Three separate strokes: plotters draws a wide polyline that doubles back on itself
+        // with ragged joints.
         chart
-            .draw_series(self.rows.iter().enumerate().map(|(i, (_, e))| {
+            .draw_series(self.rows.iter().enumerate().flat_map(|(i, (_, e))| {
                 let y = y_of(i);
                 let (lo, hi) = (e.ci95.low, e.ci95.high);
-                PathElement::new(
-                    vec![
-                        (lo, y - cap),
-                        (lo, y + cap),
-                        (lo, y),
-                        (hi, y),
-                        (hi, y - cap),
-                        (hi, y + cap),
-                    ],
-                    INK.stroke_width(2),
-                )
+                [
+                    vec![(lo, y), (hi, y)],
+                    vec![(lo, y - cap), (lo, y + cap)],
+                    vec![(hi, y - cap), (hi, y + cap)],
+                ]
+                .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
             }))?
             .label("95% confidence interval")
             .legend(|(x, y)| {
-                PathElement::new(
-                    vec![
-                        (x, y - 8),
-                        (x, y + 8),
-                        (x, y),
-                        (x + 26, y),
-                        (x + 26, y - 8),
-                        (x + 26, y + 8),
-                    ],
-                    INK.stroke_width(2),
-                )
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (26, 0)], INK.stroke_width(2))
+                    + PathElement::new(vec![(0, -8), (0, 8)], INK.stroke_width(2))
+                    + PathElement::new(vec![(26, -8), (26, 8)], INK.stroke_width(2))
             });
         let value_style = theme::text(size::VALUE, INK).pos(Pos::new(HPos::Left, VPos::Center));
         chart.draw_series(self.rows.iter().enumerate().map(|(i, (_, e))| {
-            let label = format!("{}  [{} – {}]", pct(e.p), pct(e.ci95.low), pct(e.ci95.high));
+            let label = if e.p == 0.0 {
+                // "0.0% [0.0% – 0.02%]" reads like a rounding; say what was seen.
+                format!("in no path  [95% CI: below {}]", pct(e.ci95.high))
+            } else {
+                format!("{}  [{} – {}]", pct(e.p), pct(e.ci95.low), pct(e.ci95.high))
+            };
             EmptyElement::at((e.ci95.high.max(e.p), y_of(i)))
-                + Text::new(label, (10, 0), value_style.clone())
+                + Text::new(label, (10, 3), value_style.clone())
         }))?;
 
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
             .margin(16)
-            .legend_area_size(34)
+            .legend_area_size(42)
             .label_font(theme::text(size::LEGEND, INK))
             .background_style(WHITE.mix(0.9))
             .border_style(GRID)

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED, ORANGE, VERMILLION};
+use super::theme::{self, size, BLUE, GRID, INK, MUTED, VERMILLION};
 use super::{Chart, ChartMeta};
 use crate::report::format::{pct, tonnes};
 use crate::stats::summary::CellSummary;
@@ -73,10 +73,10 @@ impl Chart for QuantileLadder<'_> {
 
         let title = format!("{} · {}: how bad is the worst year?", c.bloc, c.material);
         let subtitle = vec![
-            "Worst-year shortfall as a share of that year's demand: quantiles across paths with 95% confidence intervals,"
+            "Worst-year shortfall as a share of that year's demand: quantiles across paths (95% CI), mean, and CVaR95 = mean of the worst 5% of paths."
                 .to_string(),
             format!(
-                "mean and CVaR95 (mean of the worst 5% of paths). Tonnes: the same quantile of the worst-year shortfall in {}.",
+                "Tonnes: the same quantile of the worst-year shortfall in tonnes ({}).",
                 c.unit
             ),
         ];
@@ -147,38 +147,27 @@ impl Chart for QuantileLadder<'_> {
             .legend(|(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], BLUE.filled()));
         let cap = 0.08;
         chart
-            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+            .draw_series(bars.iter().enumerate().flat_map(|(i, b)| {
                 let x = i as f64;
-                PathElement::new(
-                    vec![
-                        (x - cap, b.low),
-                        (x + cap, b.low),
-                        (x, b.low),
-                        (x, b.high),
-                        (x - cap, b.high),
-                        (x + cap, b.high),
-                    ],
-                    INK.stroke_width(2),
-                )
+                // Separate strokes: a wide polyline that doubles back is drawn ragged.
+                [
+                    vec![(x, b.low), (x, b.high)],
+                    vec![(x - cap, b.low), (x + cap, b.low)],
+                    vec![(x - cap, b.high), (x + cap, b.high)],
+                ]
+                .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
             }))?
             .label("95% confidence interval")
             .legend(|(x, y)| {
-                PathElement::new(
-                    vec![
-                        (x + 10, y - 10),
-                        (x + 20, y - 10),
-                        (x + 15, y - 10),
-                        (x + 15, y + 10),
-                        (x + 10, y + 10),
-                        (x + 20, y + 10),
-                    ],
-                    INK.stroke_width(2),
-                )
+                EmptyElement::at((x + 15, y))
+                    + PathElement::new(vec![(0, -10), (0, 10)], INK.stroke_width(2))
+                    + PathElement::new(vec![(-6, -10), (6, -10)], INK.stroke_width(2))
+                    + PathElement::new(vec![(-6, 10), (6, 10)], INK.stroke_width(2))
             });
 
         let x_end = n as f64 - 0.5;
         for (value, label, colour) in [
-            (d.mean, format!("mean {}", pct(d.mean)), ORANGE),
+            (d.mean, format!("mean {}", pct(d.mean)), INK),
             (
                 d.cvar95.value,
                 format!("CVaR95 {}", pct(d.cvar95.value)),
@@ -206,14 +195,24 @@ impl Chart for QuantileLadder<'_> {
         let share_style =
             theme::bold(size::VALUE + 2.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
         let tonne_style = theme::text(size::VALUE, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
-        chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+        // The labels sit on a white patch so a reference line passing behind stays readable.
+        let mut labels = Vec::with_capacity(n);
+        for (i, b) in bars.iter().enumerate() {
+            let share = pct(b.share);
             let tonnes_label = b
                 .tonnes
                 .map_or(String::new(), |t| format!("{} t", tonnes(t)));
-            EmptyElement::at((i as f64, b.high.max(b.share)))
-                + Text::new(pct(b.share), (0, -32), share_style.clone())
-                + Text::new(tonnes_label, (0, -8), tonne_style.clone())
-        }))?;
+            let (w1, _) = area.estimate_text_size(&share, &share_style)?;
+            let (w2, _) = area.estimate_text_size(&tonnes_label, &tonne_style)?;
+            let half_w = w1.max(w2) as i32 / 2 + 6;
+            labels.push(
+                EmptyElement::at((i as f64, b.high.max(b.share)))
+                    + Rectangle::new([(-half_w, -58), (half_w, -6)], WHITE.filled())
+                    + Text::new(share, (0, -32), share_style.clone())
+                    + Text::new(tonnes_label, (0, -8), tonne_style.clone()),
+            );
+        }
+        chart.draw_series(labels)?;
 
         chart
             .configure_series_labels()

@@ -166,22 +166,53 @@ where
         (SIDE, 22),
         bold(size::TITLE, INK).pos(top_left),
     ))?;
+    let (w, h) = root.dim_in_pixel();
+    let style = text(size::SUBTITLE, MUTED).pos(top_left);
     let mut y = 22 + 52;
-    for line in subtitle {
-        root.draw(&Text::new(
-            line.clone(),
-            (SIDE, y),
-            text(size::SUBTITLE, MUTED).pos(top_left),
-        ))?;
+    // 3% slack: the layout estimate runs a little narrower than the drawn glyphs.
+    for line in wrap(root, subtitle, &style, (w as i32 - 2 * SIDE) * 97 / 100)? {
+        root.draw(&Text::new(line, (SIDE, y), style.clone()))?;
         y += 31;
     }
-    let (_, h) = root.dim_in_pixel();
     root.draw(&Text::new(
         source_line(meta),
         (SIDE, h as i32 - 14),
         text(size::SOURCE, MUTED).pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     Ok(root.margin(y + 12, 44, SIDE / 2, SIDE))
+}
+
+/// Breaks each line at spaces so that none is wider than `max_px`: long material or bloc names
+/// must not push a subtitle off the slide.
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+    style: &TextStyle,
+    max_px: i32,
+) -> Result<Vec<String>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut out = Vec::new();
+    for line in lines {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
+            let (cw, _) = area.estimate_text_size(&candidate, style)?;
+            if cw as i32 > max_px && !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                current = word.to_string();
+            } else {
+                current = candidate;
+            }
+        }
+        out.push(current);
+    }
+    Ok(out)
 }
 
 /// "shortfall 0.1.0 · scenario eu-2030 · 20,000 paths · seed 42": enough to replay the run.
@@ -299,7 +330,7 @@ pub fn nice_ceiling(max: f64) -> f64 {
         return 1.0;
     }
     let magnitude = 10f64.powf(max.log10().floor());
-    for m in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
+    for m in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0] {
         if m * magnitude >= max * (1.0 - 1e-9) {
             return m * magnitude;
         }
