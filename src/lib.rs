@@ -2,10 +2,12 @@
 //!
 //! Data flows one way: `scenario` (RON text, located errors) → `model` (validated, indexed) →
 //! `sim` (pure, seeded, parallel kernel) → `stats` (mergeable accumulators → `Summary`) →
-//! `report` (tables, files, charts). `cli` is glue.
+//! `report` (tables, files, charts). `experiment` runs variants of one scenario on common random
+//! numbers for sweeps, comparisons and the cap stress test. `cli` is glue.
 
 pub mod cli;
 pub mod cli_run;
+pub mod experiment;
 pub mod model;
 pub mod progress;
 pub mod report;

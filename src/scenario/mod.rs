@@ -26,6 +26,7 @@ pub mod locate;
 pub mod overlay;
 pub mod param;
 pub mod raw;
+pub mod setter;
 
 pub use diagnostic::{InvalidScenario, Issue, Location};
 pub use load::{load, load_str, LoadedScenario, DEFAULT_SCENARIO};

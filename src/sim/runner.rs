@@ -90,7 +90,19 @@ pub fn run(
     model: &Model,
     cfg: &RunConfig,
     cancel: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
+    run_with(model, cfg, cancel, progress, |_, _| {})
+}
+
+/// `run`, also showing each chunk's accumulator (in path order) to `on_chunk` before it is
+/// merged: the sections of sectioning estimates (`stats::sectioning`).
+pub fn run_with(
+    model: &Model,
+    cfg: &RunConfig,
+    cancel: &AtomicBool,
     mut progress: impl FnMut(u64, u64),
+    mut on_chunk: impl FnMut(&crate::stats::Layout, &RunAccumulator),
 ) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
     let plan = build(model);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -120,6 +132,7 @@ pub fn run(
                 .collect()
         });
         for part in &parts {
+            on_chunk(&plan.layout, part);
             acc.merge(part);
         }
         done += batch_paths;

@@ -4,6 +4,8 @@
 pub mod accumulator;
 pub mod estimate;
 pub mod histogram;
+pub mod metric;
+pub mod sectioning;
 pub mod summary;
 
 pub use accumulator::{Layout, PathRecord, RunAccumulator};

@@ -1,0 +1,98 @@
+//! Experiments: several variants of one scenario run on the same random paths, so that their
+//! differences are effects of the change, not noise (common random numbers).
+//!
+//! Why it works here: every random draw of a path comes from a stream named by what it drives
+//! (`disruption:<name>`, `demand:<bloc>/<material>`, `tension`) and seeded by (seed, path index),
+//! not by position in the model. A variant that changes a cap, a stockpile or one disruption's
+//! frequency keeps every other draw of every path, so a path's outcome moves only as far as the
+//! change moves it. `sim::timeline` documents the streams; `stats::sectioning` turns the paired
+//! section estimates into intervals.
+//!
+//! Flow: base scenario + settings → `variant::build` (compiled models) → `run_variant` (the
+//! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`.
+
+pub mod variant;
+
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result};
+
+use crate::model::Model;
+use crate::sim::runner::{run_with, RunConfig, CHUNK};
+use crate::stats::metric::{read, Stat, Subject};
+use crate::stats::sectioning::{paired_difference, sectioned, SectionedEstimate};
+use crate::stats::{finish, Summary};
+
+/// Fewest sections for an interval worth printing (t on 7 degrees of freedom: ×2.36).
+pub const MIN_SECTIONS: u64 = 8;
+
+/// One variant's results: the full-sample summary and one summary per section of `CHUNK` paths
+/// (without fan-chart series, which sections never need).
+#[derive(Debug, Clone)]
+pub struct VariantRun {
+    pub summary: Summary,
+    pub sections: Vec<Summary>,
+    pub cancelled: bool,
+}
+
+/// Paths rounded up to whole sections, and at least `MIN_SECTIONS` of them.
+pub fn sectioned_paths(paths: u64) -> u64 {
+    paths.div_ceil(CHUNK).max(MIN_SECTIONS) * CHUNK
+}
+
+/// Run one variant with the ordinary runner (same seed and path indices as every other variant).
+pub fn run_variant(
+    model: &Model,
+    cfg: &RunConfig,
+    cancel: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<VariantRun> {
+    let cfg = RunConfig {
+        paths: sectioned_paths(cfg.paths),
+        target_se: None,
+        ..cfg.clone()
+    };
+    let mut sections = Vec::new();
+    let outcome = run_with(model, &cfg, cancel, progress, |layout, part| {
+        let mut s = finish(layout, part);
+        s.timeseries.clear();
+        sections.push(s);
+    })
+    .context("starting the worker threads")?;
+    let summary = finish(&outcome.plan.layout, &outcome.acc);
+    Ok(VariantRun {
+        summary,
+        sections,
+        cancelled: outcome.cancelled,
+    })
+}
+
+/// A metric of one variant with its sectioning interval.
+pub fn level(run: &VariantRun, subject: &Subject, stat: Stat) -> Option<SectionedEstimate> {
+    let full = read(&run.summary, subject, stat)?.value;
+    let parts: Option<Vec<f64>> = run
+        .sections
+        .iter()
+        .map(|s| read(s, subject, stat).map(|r| r.value))
+        .collect();
+    Some(sectioned(full, &parts?))
+}
+
+/// The paired difference `b − a` of a metric, with its sectioning interval.
+pub fn difference(
+    a: &VariantRun,
+    b: &VariantRun,
+    subject: &Subject,
+    stat: Stat,
+) -> Option<SectionedEstimate> {
+    let full_a = read(&a.summary, subject, stat)?.value;
+    let full_b = read(&b.summary, subject, stat)?.value;
+    let parts = |r: &VariantRun| -> Option<Vec<f64>> {
+        r.sections
+            .iter()
+            .map(|s| read(s, subject, stat).map(|x| x.value))
+            .collect()
+    };
+    let (pa, pb) = (parts(a)?, parts(b)?);
+    (pa.len() == pb.len()).then(|| paired_difference(full_a, full_b, &pa, &pb))
+}
