@@ -38,6 +38,9 @@ pub enum Command {
     Run(crate::cli_run::RunArgs),
     /// Redraw the charts of a finished run from its saved results, without simulating again.
     Plot(crate::cli_run::PlotArgs),
+    /// Run a grid of parameter values on the same random paths (e.g. the cap level), or find
+    /// the value that meets a goal; writes a tidy CSV and a chart with confidence bands.
+    Sweep(crate::cli_sweep::SweepArgs),
 }
 
 #[derive(Args, Debug)]
@@ -86,7 +89,10 @@ pub fn main() -> ExitCode {
             if let Some(invalid) = e.downcast_ref::<InvalidScenario>() {
                 eprint!("error: {invalid}");
                 ExitCode::from(2)
-            } else if e.downcast_ref::<crate::cli_run::BadArgument>().is_some() {
+            } else if e.downcast_ref::<crate::cli_run::BadArgument>().is_some()
+                || e.downcast_ref::<crate::experiment::variant::BadSetting>()
+                    .is_some()
+            {
                 eprintln!("error: {e:#}");
                 ExitCode::from(2)
             } else {
@@ -102,6 +108,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check(args),
         Command::Run(args) => crate::cli_run::run(args),
         Command::Plot(args) => crate::cli_run::plot(args),
+        Command::Sweep(args) => crate::cli_sweep::sweep(args),
     }
 }
 

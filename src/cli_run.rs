@@ -86,12 +86,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         print!("{}", replay(&model, args.seed, k));
         return Ok(ExitCode::SUCCESS);
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if threads == 0 {
-        return Err(BadArgument("--threads must be at least 1".into()).into());
-    }
+    let threads = resolve_threads(args.threads)?;
     let cfg = RunConfig {
         seed: args.seed,
         paths: args.paths,
@@ -99,18 +94,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         target_se: args.target_se,
         max_paths: args.max_paths,
     };
-
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        // A second Ctrl-C while we wind down falls through to the default (immediate exit):
-        // nothing has been written yet at that point.
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
+    let cancel = cancel_on_ctrl_c();
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -239,6 +223,29 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--threads`, defaulting to every core.
+pub fn resolve_threads(threads: Option<usize>) -> Result<usize> {
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(BadArgument("--threads must be at least 1".into()).into());
+    }
+    Ok(threads)
+}
+
+/// A flag that Ctrl-C raises: runs stop between batches and write nothing. A second Ctrl-C
+/// while winding down exits at once (nothing has been written at that point).
+pub fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    cancel
 }
 
 /// Collects a path's events and busy months as text.

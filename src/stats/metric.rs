@@ -25,6 +25,37 @@ pub enum Stat {
     Cvar99,
 }
 
+/// The statistics sweeps and comparisons report for every subject.
+pub const HEADLINE_STATS: [Stat; 10] = [
+    Stat::Mean,
+    Stat::ProbabilityAny,
+    Stat::ProbabilityOver(0.05),
+    Stat::ProbabilityOver(0.10),
+    Stat::ProbabilityOver(0.25),
+    Stat::Quantile(0.5),
+    Stat::Quantile(0.9),
+    Stat::Quantile(0.95),
+    Stat::Quantile(0.99),
+    Stat::Cvar95,
+];
+
+/// Every subject of a summary: each bloc as a whole, then each bloc × material.
+pub fn subjects(summary: &Summary) -> Vec<Subject> {
+    let mut out: Vec<Subject> = summary
+        .blocs
+        .iter()
+        .map(|b| Subject {
+            bloc: b.bloc.clone(),
+            material: None,
+        })
+        .collect();
+    out.extend(summary.cells.iter().map(|c| Subject {
+        bloc: c.bloc.clone(),
+        material: Some(c.material.clone()),
+    }));
+    out
+}
+
 pub const STAT_FORMS: &str =
     "mean, P50, P90, P95, P99, P99.9, CVaR95, CVaR99, P(any), P(>5%), P(>10%), P(>25%)";
 

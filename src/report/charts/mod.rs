@@ -9,7 +9,8 @@ mod exceedance;
 mod fan;
 mod probability_bars;
 mod quantile_ladder;
-mod theme;
+pub mod sweep;
+pub mod theme;
 
 use std::collections::HashSet;
 use std::fs;
@@ -98,6 +99,25 @@ pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Resu
     if !prices.is_empty() {
         out.emit(&fan::Fan::price(prices, &summary.month_labels))?;
     }
+    Ok(out.written)
+}
+
+/// Writes one sweep chart (PNG and SVG) into `out_dir/charts/`; returns the files written.
+pub fn write_sweep_chart(
+    chart: &sweep::SweepChart,
+    meta: &ChartMeta,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    theme::register_fonts()?;
+    let dir = out_dir.join("charts");
+    fs::create_dir_all(&dir).with_context(|| format!("creating folder {}", dir.display()))?;
+    let mut out = Writer {
+        dir,
+        meta,
+        written: Vec::new(),
+        stems: HashSet::new(),
+    };
+    out.emit(chart)?;
     Ok(out.written)
 }
 

@@ -1,0 +1,160 @@
+//! A metric against a swept parameter: one line per subject (or per value of a second
+//! parameter), each with its 95% confidence band, and the goal's bound and answer when one was
+//! sought. Points share their random paths, so the lines are smooth and their slopes are real.
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::theme::{self, size, GRID, INK, MUTED};
+use super::{Chart, ChartMeta};
+
+/// One line of the chart: (parameter value, estimate, 95% low, 95% high) per point.
+#[derive(Debug, Clone)]
+pub struct SweepLine {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SweepChart {
+    pub stem: String,
+    pub title: String,
+    pub subtitle: Vec<String>,
+    pub x_label: String,
+    /// The parameter is a share (a cap level): ticks as percentages.
+    pub x_is_share: bool,
+    pub y_label: String,
+    pub lines: Vec<SweepLine>,
+    /// Goal bound (a horizontal line) and the answer (a vertical line), when a goal was sought.
+    pub goal_bound: Option<f64>,
+    pub goal_answer: Option<f64>,
+}
+
+impl Chart for SweepChart {
+    fn stem(&self) -> String {
+        self.stem.clone()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        meta: &ChartMeta,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = theme::frame(root, &self.title, &self.subtitle, meta)?;
+        let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+        let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        if !x_min.is_finite() {
+            theme::note(&area, &["No points to draw".to_string()])?;
+            return Ok(());
+        }
+        let (x_min, x_max) = if x_max > x_min {
+            (x_min, x_max)
+        } else {
+            (x_min - 0.5, x_max + 0.5)
+        };
+        let y_top = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.3))
+            .chain(self.goal_bound)
+            .fold(0.0f64, f64::max);
+        // Headroom above the highest band for the legend in the upper right.
+        let y_max = theme::nice_ceiling((y_top * 1.45).max(1e-4));
+        let pad = (x_max - x_min) * 0.02;
+        let x_fmt = |v: &f64| {
+            if self.x_is_share {
+                theme::pct_tick(*v, x_max - x_min)
+            } else {
+                trim_number(*v)
+            }
+        };
+        let y_fmt = |v: &f64| theme::pct_tick(*v, y_max);
+
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(24)
+            .x_label_area_size(70)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x_min - pad..x_max + pad, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(MUTED)
+            .x_labels(11)
+            .y_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(theme::text(size::TICK, INK))
+            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
+            .x_desc(self.x_label.clone())
+            .y_desc(self.y_label.clone())
+            .draw()?;
+
+        for (i, line) in self.lines.iter().enumerate() {
+            let c = theme::colour(i);
+            // The band: estimate intervals joined point to point.
+            let mut band: Vec<(f64, f64)> = line.points.iter().map(|p| (p.0, p.3)).collect();
+            band.extend(line.points.iter().rev().map(|p| (p.0, p.2)));
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().map(|p| (p.0, p.1)),
+                    c.stroke_width(4),
+                ))?
+                .label(line.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4))
+                });
+            chart.draw_series(
+                line.points
+                    .iter()
+                    .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
+            )?;
+        }
+        if let Some(bound) = self.goal_bound {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x_min - pad, bound), (x_max + pad, bound)],
+                    INK.stroke_width(2),
+                )))?
+                .label(format!("goal: {}", theme::pct_tick(bound, y_max)))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], INK.stroke_width(2)));
+        }
+        if let Some(answer) = self.goal_answer {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(answer, 0.0), (answer, y_max)],
+                    MUTED.stroke_width(2),
+                )))?
+                .label(format!("answer: {}", x_fmt(&answer)))
+                .legend(|(x, y)| {
+                    PathElement::new(
+                        vec![(x + 15, y - 10), (x + 15, y + 10)],
+                        MUTED.stroke_width(2),
+                    )
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(16)
+            .legend_area_size(42)
+            .label_font(theme::text(size::LEGEND, INK))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID)
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// `3.0` → "3", `0.25` → "0.25": parameter ticks without trailing zeros.
+fn trim_number(v: f64) -> String {
+    let s = format!("{:.3}", v);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
