@@ -348,7 +348,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     if let (Some(goal), Some(r)) = (&goal, &goal_result) {
         println!(
             "\n{}",
-            goal_sentence(goal, &goal_subject, &parameters[0], r)
+            goal_sentence(goal, &goal_subject, parameters[0], r)
         );
     }
     println!(
