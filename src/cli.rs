@@ -41,6 +41,9 @@ pub enum Command {
     /// Run a grid of parameter values on the same random paths (e.g. the cap level), or find
     /// the value that meets a goal; writes a tidy CSV and a chart with confidence bands.
     Sweep(crate::cli_sweep::SweepArgs),
+    /// Does the CRMA 65% single-supplier cap make the bloc safer? Runs without and with the cap
+    /// on the same paths: paired differences per strategic material, feasibility, capacity gap.
+    StressCap(crate::cli_stress_cap::StressCapArgs),
 }
 
 #[derive(Args, Debug)]
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => crate::cli_run::run(args),
         Command::Plot(args) => crate::cli_run::plot(args),
         Command::Sweep(args) => crate::cli_sweep::sweep(args),
+        Command::StressCap(args) => crate::cli_stress_cap::stress_cap(args),
     }
 }
 

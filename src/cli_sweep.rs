@@ -346,10 +346,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         terminal_table(&parameters, &evaluated, &chart_subjects, chart_stat)
     );
     if let (Some(goal), Some(r)) = (&goal, &goal_result) {
-        println!(
-            "\n{}",
-            goal_sentence(goal, &goal_subject, parameters[0], r)
-        );
+        println!("\n{}", goal_sentence(goal, &goal_subject, parameters[0], r));
     }
     println!(
         "\n{} point(s) × {} paths in {:.1} s; wrote {} (sweep.csv, sweep.json{})",

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod cli_run;
+pub mod cli_stress_cap;
 pub mod cli_sweep;
 pub mod experiment;
 pub mod model;

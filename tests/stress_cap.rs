@@ -1,0 +1,97 @@
+//! `shortfall stress-cap` on a two-supplier market whose answers are known by hand.
+
+use std::fs;
+
+use assert_cmd::Command;
+
+/// A supplies 80% of the EU's x, B 20%. A suffers a certain full export ban on the EU for the
+/// whole of 2027 (scheduled). B has `b_capacity` t/yr at utilisation `b_util`; its spare comes
+/// online over `b_ramp` months.
+fn scenario(b_capacity: f64, b_util: f64, b_ramp: f64) -> String {
+    format!(
+        r#"Scenario(
+    version: 1,
+    name: "two",
+    horizon: (start: "2026-01", months: 36),
+    materials: {{ "x": (strategic: true, stages: {{ "processing": () }},
+                       price: (base_usd_per_t: 1000, max_substitution: 0)) }},
+    countries: {{
+        "A": (capacity: {{ "x": {{ "processing": (tonnes_per_year: 960, utilisation: 1.0) }} }}),
+        "B": (capacity: {{ "x": {{ "processing": (tonnes_per_year: {b_capacity}, utilisation: {b_util}, ramp_up_months: {b_ramp}) }} }}),
+    }},
+    blocs: {{ "EU": (demand: {{ "x": (tonnes_per_year: 1200) }},
+                     sourcing: {{ "x": {{ "processing": {{ "A": 0.8, "B": 0.2 }} }} }}) }},
+    disruptions: [
+        (name: "ban", kind: ExportBan, countries: ["A"], materials: ["x"],
+         scheduled_start: "2027-01", duration_months: 12, severity: 1.0),
+    ],
+)"#
+    )
+}
+
+fn stress(text: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.ron");
+    fs::write(&file, text).unwrap();
+    let out = Command::cargo_bin("shortfall")
+        .unwrap()
+        .arg("stress-cap")
+        .arg(&file)
+        .args(["--paths", "16384", "-q", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = fs::read_to_string(dir.path().join("out/stress-cap.json")).unwrap();
+    serde_json::from_str(&json).unwrap()
+}
+
+fn row<'a>(v: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["material"] == "x" && r["metric"] == metric)
+        .unwrap()
+}
+
+#[test]
+fn a_feasible_cap_saves_what_the_ramp_up_would_lose() {
+    // B: 480 t/yr at 50% (240 t/yr to the EU, 240 spare), ramping its spare over 6 months.
+    // Without the cap, A's 960 t/yr stop for 2027 and B's reroute ramps 40, 80, …, 240 t/yr over
+    // months 1–6, then 240: (840 + 6·240)/12 = 190 t delivered, so 770 t of 1,200 are short:
+    // 64.1667%. With the cap, A holds 65% (780 t/yr) and B 35% already flows; B's spare is
+    // 60 t/yr, ramping 10, …, 60: (210 + 360)/12 = 47.5 t, so 732.5 t short: 61.0417%.
+    // The cap's effect is −3.125 points, on every path (the ban is scheduled).
+    let v = stress(&scenario(480.0, 0.5, 6.0));
+    let f = &v["materials"][0];
+    assert_eq!(f["feasible"], true, "{f}");
+    assert_eq!(f["capacity_gap_t_per_year"], 0.0);
+    let mean = row(&v, "mean");
+    let get = |k: &str| mean[k].as_f64().unwrap();
+    assert!((get("without_cap") - 770.0 / 1200.0).abs() < 1e-9, "{mean}");
+    assert!((get("with_cap") - 732.5 / 1200.0).abs() < 1e-9, "{mean}");
+    assert!((get("difference") + 0.03125).abs() < 1e-9, "{mean}");
+    assert_eq!(mean["significant"], true);
+}
+
+#[test]
+fn an_infeasible_cap_reports_the_capacity_it_lacks() {
+    // B runs flat out at 240 t/yr: no one can take A's 15% excess over the cap, so the gap is
+    // 0.15 × 1,200 = 180 t/yr, and the cap changes nothing: the ban costs 80% either way.
+    let v = stress(&scenario(240.0, 1.0, 6.0));
+    let f = &v["materials"][0];
+    assert_eq!(f["feasible"], false, "{f}");
+    let gap = f["capacity_gap_t_per_year"].as_f64().unwrap();
+    assert!((gap - 180.0).abs() < 1e-6, "{gap}");
+    let p95 = row(&v, "P95");
+    assert!(
+        (p95["without_cap"].as_f64().unwrap() - 0.8).abs() < 0.005,
+        "{p95}"
+    );
+    assert_eq!(p95["difference"].as_f64().unwrap(), 0.0, "{p95}");
+}
