@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
@@ -18,12 +18,15 @@ use crate::experiment::{difference, run_variant, sectioned_paths, VariantRun};
 use crate::model::cap::CapOutcome;
 use crate::model::compile;
 use crate::report::atomic::write_atomic;
+use crate::report::charts::sweep::{SweepChart, SweepLine};
+use crate::report::charts::{write_sweep_chart, ChartMeta};
 use crate::report::format::pct;
 use crate::report::tables::{csv_field, num};
 use crate::scenario::diagnostic::unknown_name_hint;
 use crate::scenario::raw::SupplierCap;
 use crate::scenario::{self, DEFAULT_SCENARIO};
 use crate::sim::RunConfig;
+use crate::stats::estimate::ProbabilityEstimate;
 use crate::stats::metric::{read, Stat, Subject};
 
 /// 20 sections of 2,048 paths: paired intervals on 19 degrees of freedom.
@@ -63,6 +66,9 @@ pub struct StressCapArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the PNG and SVG charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// One strategic material (or the bloc as a whole) × metric: without, with, and the paired
@@ -93,6 +99,18 @@ pub struct MaterialFeasibility {
     pub links: Vec<CapOutcome>,
 }
 
+/// How often one third country supplies more than the cap of what the bloc receives at a
+/// capped stage, once disruptions cut some suppliers and reroute others' spare.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreachRow {
+    pub material: String,
+    pub stage: String,
+    pub without_cap_any_month: ProbabilityEstimate,
+    pub with_cap_any_month: ProbabilityEstimate,
+    /// With the cap: P(breached) per month.
+    pub with_cap_monthly: Vec<f64>,
+}
+
 #[derive(Debug, Serialize)]
 struct StressFile<'a> {
     scenario: &'a str,
@@ -103,6 +121,8 @@ struct StressFile<'a> {
     paths_per_variant: u64,
     materials: &'a [MaterialFeasibility],
     rows: &'a [StressRow],
+    breach: &'a [BreachRow],
+    month_labels: &'a [String],
     elapsed_seconds: f64,
     command: Vec<String>,
 }
@@ -141,6 +161,9 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     };
     with.raw.supplier_cap = Some(cap);
     let with_model = compile(&with)?;
+    // Watch the same links without the cap, to see how often the sourcing mix breaches it.
+    let mut without_model = without_model;
+    without_model.cap_watch = with_model.cap_watch.clone();
     let strategic: Vec<String> = with_model
         .materials
         .iter()
@@ -233,6 +256,25 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         }
     }
 
+    let breach: Vec<BreachRow> =
+        b.summary
+            .cap_breach
+            .iter()
+            .filter(|w| w.bloc == args.bloc)
+            .filter_map(|w| {
+                let before =
+                    a.summary.cap_breach.iter().find(|x| {
+                        x.bloc == w.bloc && x.material == w.material && x.stage == w.stage
+                    })?;
+                Some(BreachRow {
+                    material: w.material.clone(),
+                    stage: w.stage.clone(),
+                    without_cap_any_month: before.probability_any_month,
+                    with_cap_any_month: w.probability_any_month,
+                    with_cap_monthly: w.monthly_probability.clone(),
+                })
+            })
+            .collect();
     let name = with_model.name.clone();
     let out_dir = args
         .out
@@ -251,6 +293,8 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         paths_per_variant: paths,
         materials: &feasibility,
         rows: &rows,
+        breach: &breach,
+        month_labels: &b.summary.month_labels,
         elapsed_seconds: elapsed,
         command: std::env::args().collect(),
     };
@@ -259,6 +303,20 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         serde_json::to_string_pretty(&file)?.as_bytes(),
     )?;
     print!("{}", table(&args, &feasibility, &rows));
+    print!("{}", breach_table(&breach));
+    if !args.no_charts {
+        let meta = ChartMeta {
+            scenario: name.clone(),
+            paths,
+            seed: args.seed,
+        };
+        write_sweep_chart(
+            &breach_chart(&args, &breach, &feasibility, &b.summary.month_labels),
+            &meta,
+            &out_dir,
+        )
+        .context("drawing the breach chart")?;
+    }
     println!(
         "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json)",
         crate::report::charts::theme::thousands(paths),
@@ -348,4 +406,87 @@ fn table(args: &StressCapArgs, feasibility: &[MaterialFeasibility], rows: &[Stre
         );
     }
     out
+}
+
+fn breach_table(rows: &[BreachRow]) -> String {
+    let mut out = String::from(
+        "\nP(one third country supplies more than the cap of what the bloc receives, in some month)\n",
+    );
+    let _ = writeln!(
+        out,
+        "{:<14} {:<14} {:>12} {:>12} {:>22}",
+        "material", "stage", "without cap", "with cap", "with cap, worst month"
+    );
+    for r in rows {
+        let worst = r.with_cap_monthly.iter().copied().fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "{:<14} {:<14} {:>12} {:>12} {:>22}",
+            r.material,
+            r.stage,
+            pct(r.without_cap_any_month.p),
+            pct(r.with_cap_any_month.p),
+            pct(worst)
+        );
+    }
+    out
+}
+
+/// Monthly breach probability with the cap, one line per capped link that is ever breached.
+fn breach_chart(
+    args: &StressCapArgs,
+    rows: &[BreachRow],
+    feasibility: &[MaterialFeasibility],
+    months: &[String],
+) -> SweepChart {
+    let infeasible: Vec<&str> = feasibility
+        .iter()
+        .filter(|f| !f.feasible)
+        .map(|f| f.material.as_str())
+        .collect();
+    let mut lines: Vec<SweepLine> = rows
+        .iter()
+        .filter(|r| r.with_cap_monthly.iter().any(|&p| p > 0.0))
+        .map(|r| SweepLine {
+            label: format!("{} · {}", r.material, r.stage),
+            points: r
+                .with_cap_monthly
+                .iter()
+                .enumerate()
+                .map(|(t, &p)| (t as f64, p, p, p))
+                .collect(),
+        })
+        .collect();
+    lines.sort_by(|x, y| {
+        let peak = |l: &SweepLine| l.points.iter().map(|p| p.1).fold(0.0, f64::max);
+        peak(y).total_cmp(&peak(x)).then(x.label.cmp(&y.label))
+    });
+    lines.truncate(8);
+    SweepChart {
+        stem: "cap-breach".into(),
+        title: format!(
+            "{}: how often is the {} cap breached once disruptions reroute supply?",
+            args.bloc,
+            pct(args.cap)
+        ),
+        subtitle: vec![format!(
+            "Share of paths in which one third country supplies more than {} of what the {} receives at a capped stage (recycling included), by month. \
+             Sourcing is rebalanced to the cap in calm months; a disruption that cuts other suppliers, or rerouted spare from the dominant one, pushes it over. The eight links most often breached.{}",
+            pct(args.cap),
+            args.bloc,
+            if infeasible.is_empty() {
+                String::new()
+            } else {
+                format!(" Where the cap cannot be met ({}), it is breached in calm months too.", infeasible.join(", "))
+            }
+        )],
+        x_label: "month".into(),
+        x_is_share: false,
+        x_labels: months.to_vec(),
+        y_label: "P(cap breached), % of paths".into(),
+        y_is_probability: true,
+        lines,
+        goal_bound: None,
+        goal_answer: None,
+    }
 }

@@ -520,6 +520,8 @@ fn sweep_chart(
         subtitle,
         x_label: format!("{x_path} ({})", parameter_phrase(x_path)),
         x_is_share,
+        x_labels: Vec::new(),
+        y_is_probability: stat.is_probability(),
         y_label: if stat.is_probability() {
             "probability, % of paths".into()
         } else {

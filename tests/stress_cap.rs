@@ -37,7 +37,7 @@ fn stress(text: &str) -> serde_json::Value {
         .unwrap()
         .arg("stress-cap")
         .arg(&file)
-        .args(["--paths", "16384", "-q", "--out"])
+        .args(["--paths", "16384", "-q", "--no-charts", "--out"])
         .arg(dir.path().join("out"))
         .output()
         .unwrap();
@@ -77,6 +77,22 @@ fn a_feasible_cap_saves_what_the_ramp_up_would_lose() {
     assert!((get("with_cap") - 732.5 / 1200.0).abs() < 1e-9, "{mean}");
     assert!((get("difference") + 0.03125).abs() < 1e-9, "{mean}");
     assert_eq!(mean["significant"], true);
+
+    // Breaches of the cap on what the EU receives: without the cap A's 80% breaches it in every
+    // month; with it, only while A is banned, when B supplies all the EU receives (100% > 65%).
+    let breach = &v["breach"][0];
+    assert_eq!(breach["without_cap_any_month"]["p"], 1.0, "{breach}");
+    assert_eq!(breach["with_cap_any_month"]["p"], 1.0, "{breach}");
+    let monthly: Vec<f64> = breach["with_cap_monthly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    let expected: Vec<f64> = (0..36)
+        .map(|t| if (12..24).contains(&t) { 1.0 } else { 0.0 })
+        .collect();
+    assert_eq!(monthly, expected);
 }
 
 #[test]

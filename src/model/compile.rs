@@ -599,6 +599,7 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         tension,
         price_floors,
         cap_report: Vec::new(),
+        cap_watch: None,
         cap_level: None,
     };
 
@@ -608,6 +609,7 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
             if let Some(spec) = spec {
                 model.cap_level = Some(spec.level);
                 model.cap_report = cap::apply(&mut model, &spec);
+                model.cap_watch = Some(spec);
             }
         }
     }

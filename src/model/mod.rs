@@ -34,6 +34,9 @@ pub struct Model {
     /// What the supplier cap did to sourcing (empty when the scenario sets no cap).
     pub cap_report: Vec<cap::CapOutcome>,
     pub cap_level: Option<f64>,
+    /// The cap whose breaches the kernel counts month by month: the scenario's own cap, or one
+    /// that `stress-cap` sets on a variant without it to see how often it would be breached.
+    pub cap_watch: Option<cap::CapSpec>,
 }
 
 #[derive(Debug, Clone)]

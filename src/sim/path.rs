@@ -85,6 +85,10 @@ struct MaterialScratch {
     rerouted_prev: Vec<Vec<f64>>,
     /// Output each touched supplier could not ship to blocs its trade measures target.
     freed: Vec<Vec<f64>>,
+    /// Only for watched cap links: each supplier's rationing factor this month, and what it
+    /// rerouted to each cell (`[stage][supplier * cells + cell]`).
+    ration: Vec<Vec<f64>>,
+    rerouted_to: Vec<Vec<f64>>,
 }
 
 /// Relative size below which a gap is rounding dust, not a shortfall.
@@ -239,6 +243,15 @@ fn simulate_material<T: Trace>(
         0.0,
     );
     resize2(&mut s.freed, mp.stages.iter().map(|st| st.suppliers), 0.0);
+    let watching = !mp.watches.is_empty();
+    if watching {
+        resize2(&mut s.ration, mp.stages.iter().map(|st| st.suppliers), 1.0);
+        resize2(
+            &mut s.rerouted_to,
+            mp.stages.iter().map(|st| st.suppliers * nj),
+            0.0,
+        );
+    }
     s.run.clear();
     s.run.resize(nj, 0);
     for v in [
@@ -375,6 +388,9 @@ fn simulate_material<T: Trace>(
             let output = st.output0[k] * scale;
             let cap = st.capacity0[k] * scale * s.cap_factor[si][k];
             let ration = if output > cap { cap / output } else { 1.0 };
+            if watching {
+                s.ration[si][k] = ration;
+            }
             let keep = &s.keep[si][k * nj..(k + 1) * nj];
             let mut shipped = 0.0;
             for j in 0..nj {
@@ -462,6 +478,14 @@ fn simulate_material<T: Trace>(
                                 continue;
                             }
                             let give = avail.min(total);
+                            if watching {
+                                let to = &mut s.rerouted_to[si][k * nj..(k + 1) * nj];
+                                for (j, x) in to.iter_mut().enumerate() {
+                                    if eligible & (1 << j) != 0 {
+                                        *x += give * s.claim[j] / total;
+                                    }
+                                }
+                            }
                             for (j, c) in s.claim.iter_mut().enumerate() {
                                 if eligible & (1 << j) != 0 {
                                     *c -= give * *c / total;
@@ -485,6 +509,29 @@ fn simulate_material<T: Trace>(
         for j in 0..nj {
             s.gap[j] = (s.need[j] - s.avail[j]).clamp(0.0, s.need[j]);
             gap_total += s.gap[j];
+        }
+        // Watched cap links: one third country's share of what the bloc receives at the stage
+        // (contracts as rationed and cut, plus what was rerouted to it) and of its recycling.
+        // Only months whose status differs from a calm month's are recorded.
+        for w in &mp.watches {
+            let (j, si) = (w.cell, w.stage);
+            let st = &mp.stages[si];
+            let mut total = s.demand[j] - s.need[j];
+            let mut top_third = 0.0f64;
+            for k in 0..st.suppliers {
+                let received =
+                    st.share[k * nj + j] * s.need[j] * s.ration[si][k] * s.keep[si][k * nj + j]
+                        + s.rerouted_to[si][k * nj + j];
+                total += received;
+                if w.third[k] {
+                    top_third = top_third.max(received);
+                }
+            }
+            let breached =
+                total > 0.0 && top_third / total > w.level + super::plan::BREACH_TOLERANCE;
+            if breached != w.calm_breach[t] {
+                record.cap_flips.push((w.index, tu));
+            }
         }
 
         let mut max_excess = 0.0f64;
@@ -696,6 +743,12 @@ fn simulate_material<T: Trace>(
             s.is_touched[si][k] = false;
             s.cap_factor[si][k] = 1.0;
             s.freed[si][k] = 0.0;
+            if watching {
+                s.ration[si][k] = 1.0;
+                s.rerouted_to[si][k * nj..(k + 1) * nj]
+                    .iter_mut()
+                    .for_each(|x| *x = 0.0);
+            }
             s.keep[si][k * nj..(k + 1) * nj]
                 .iter_mut()
                 .for_each(|x| *x = 1.0);

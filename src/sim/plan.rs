@@ -2,6 +2,7 @@
 //! (stage, supplier, consuming cell), built once per run and shared read-only by all threads.
 
 use crate::model::{Effect, Model};
+use crate::stats::accumulator::CapWatchName;
 use crate::stats::Layout;
 
 #[derive(Debug, Clone)]
@@ -64,7 +65,60 @@ pub struct MaterialPlan {
     pub floors: Vec<(usize, usize, Vec<usize>, f64)>,
     /// Whether any supplier has a unit cost (only then can a flood shut producers).
     pub has_costs: bool,
+    /// Single-supplier cap links of this material whose breaches are counted.
+    pub watches: Vec<WatchPlan>,
 }
+
+/// One watched cap link: local cell `cell` at stage `stage`.
+#[derive(Debug, Clone)]
+pub struct WatchPlan {
+    /// Index into `Layout::cap_watch`.
+    pub index: u32,
+    pub cell: usize,
+    pub stage: usize,
+    pub level: f64,
+    /// Per supplier of the stage: a third country for this bloc (not one of its members).
+    pub third: Vec<bool>,
+    /// Per month: breached in a calm month.
+    pub calm_breach: Vec<bool>,
+}
+
+/// The watched links of a model, in (bloc, material, stage) order, with their calm status:
+/// one third country's share of consumption (recycling included) above the cap.
+fn cap_watches(model: &Model) -> Vec<(usize, usize, usize, f64, Vec<bool>)> {
+    let Some(spec) = &model.cap_watch else {
+        return Vec::new();
+    };
+    let span = (model.months.max(2) - 1) as f64;
+    let mut out = Vec::new();
+    for &b in &spec.blocs {
+        for (mi, stages) in spec.stages.iter().enumerate() {
+            let Some(cell) = model.cells[b][mi].as_ref() else {
+                continue;
+            };
+            for &si in stages {
+                let stage = &model.materials[mi].stages[si];
+                let top_third = cell.sourcing[si]
+                    .iter()
+                    .filter(|(k, _)| stage.suppliers[*k].member_of & (1u64 << b) == 0)
+                    .map(|(_, s)| *s)
+                    .fold(0.0, f64::max);
+                let calm = (0..model.months)
+                    .map(|t| {
+                        let r = cell.recycling_start
+                            + (cell.recycling_end - cell.recycling_start) * t as f64 / span;
+                        top_third * (1.0 - r) > spec.level + BREACH_TOLERANCE
+                    })
+                    .collect();
+                out.push((b, mi, si, spec.level, calm));
+            }
+        }
+    }
+    out
+}
+
+/// A share counts as over the cap only beyond this: the cap's own rebalancing lands exactly on it.
+pub const BREACH_TOLERANCE: f64 = 1e-9;
 
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -90,7 +144,18 @@ pub fn layout(model: &Model) -> Layout {
             }
         }
     }
+    let watches = cap_watches(model);
     Layout {
+        cap_watch: watches
+            .iter()
+            .map(|(b, m, s, level, _)| CapWatchName {
+                bloc: model.blocs[*b].name.clone(),
+                material: model.materials[*m].name.clone(),
+                stage: model.materials[*m].stages[*s].name.clone(),
+                level: *level,
+            })
+            .collect(),
+        calm_breach: watches.into_iter().map(|w| w.4).collect(),
         blocs: model.blocs.iter().map(|b| b.name.clone()).collect(),
         materials: model.materials.iter().map(|m| m.name.clone()).collect(),
         units: model.materials.iter().map(|m| m.unit.clone()).collect(),
@@ -109,6 +174,7 @@ pub fn layout(model: &Model) -> Layout {
 
 pub fn build(model: &Model) -> Plan {
     let layout = layout(model);
+    let watches = cap_watches(model);
     let mut materials = Vec::new();
     for (mi, mat) in model.materials.iter().enumerate() {
         let cells: Vec<usize> = layout
@@ -230,7 +296,28 @@ pub fn build(model: &Model) -> Plan {
             .filter(|(_, f)| f.material == mi)
             .map(|(fi, f)| (fi, f.stage, f.suppliers.clone(), f.floor_usd_per_t))
             .collect();
+        let material_watches = watches
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.1 == mi)
+            .filter_map(|(index, (b, _, si, level, calm))| {
+                let cell = blocs_of.iter().position(|x| x == b)?;
+                Some(WatchPlan {
+                    index: index as u32,
+                    cell,
+                    stage: *si,
+                    level: *level,
+                    third: mat.stages[*si]
+                        .suppliers
+                        .iter()
+                        .map(|s| s.member_of & (1u64 << b) == 0)
+                        .collect(),
+                    calm_breach: calm.clone(),
+                })
+            })
+            .collect();
         materials.push(MaterialPlan {
+            watches: material_watches,
             material: mi,
             stages,
             cells,

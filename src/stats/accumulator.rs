@@ -36,6 +36,21 @@ pub struct Layout {
     pub floors: Vec<String>,
     pub months: usize,
     pub month_labels: Vec<String>,
+    /// Links (bloc × material × stage) whose single-supplier cap is watched.
+    #[serde(default)]
+    pub cap_watch: Vec<CapWatchName>,
+    /// Per watched link and month: whether the cap is breached in a calm month (no disruption),
+    /// i.e. by the sourcing mix itself. The kernel reports only months that differ from this.
+    #[serde(default)]
+    pub calm_breach: Vec<Vec<bool>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CapWatchName {
+    pub bloc: String,
+    pub material: String,
+    pub stage: String,
+    pub level: f64,
 }
 
 /// One cell's (bloc × material) outcome on one path.
@@ -93,6 +108,8 @@ pub struct PathRecord {
     pub peak_price_excess: Vec<f64>,
     /// Fiscal cost per price floor over the horizon, USD.
     pub floor_cost_usd: Vec<f64>,
+    /// (watched link, month) where the cap's breach status differs from a calm month's.
+    pub cap_flips: Vec<(u32, u32)>,
 }
 
 impl PathRecord {
@@ -102,6 +119,7 @@ impl PathRecord {
             monthly: Vec::new(),
             peak_price_excess: vec![0.0; layout.materials.len()],
             floor_cost_usd: vec![0.0; layout.floors.len()],
+            cap_flips: Vec::new(),
         }
     }
 
@@ -112,6 +130,7 @@ impl PathRecord {
         self.monthly.clear();
         self.peak_price_excess.iter_mut().for_each(|v| *v = 0.0);
         self.floor_cost_usd.iter_mut().for_each(|v| *v = 0.0);
+        self.cap_flips.clear();
     }
 }
 
@@ -250,6 +269,12 @@ pub struct RunAccumulator {
     pub drawdown_monthly: Vec<MonthlyAcc>,
     pub price_up_monthly: Vec<MonthlyAcc>,
     pub price_down_monthly: Vec<MonthlyAcc>,
+    /// Per watched cap link and month: paths whose breach status differs from calm.
+    #[serde(default)]
+    pub cap_flips: Vec<Vec<u64>>,
+    /// Per watched cap link: paths with the cap breached in at least one month.
+    #[serde(default)]
+    pub cap_breached_paths: Vec<u64>,
 }
 
 impl RunAccumulator {
@@ -284,6 +309,8 @@ impl RunAccumulator {
             price_down_monthly: (0..layout.materials.len())
                 .map(|_| MonthlyAcc::new(m))
                 .collect(),
+            cap_flips: vec![vec![0; m]; layout.cap_watch.len()],
+            cap_breached_paths: vec![0; layout.cap_watch.len()],
         }
     }
 
@@ -349,6 +376,25 @@ impl RunAccumulator {
         for (f, &v) in rec.floor_cost_usd.iter().enumerate() {
             self.floor_cost_usd[f].add(v);
         }
+        for (w, calm) in layout.calm_breach.iter().enumerate() {
+            // Breached in some month: a calm-breached month the path did not flip, or a flip
+            // into breach.
+            let (mut flipped_calm_breaches, mut flipped_into_breach) = (0usize, false);
+            for &(fw, t) in &rec.cap_flips {
+                if fw as usize == w {
+                    self.cap_flips[w][t as usize] += 1;
+                    if calm[t as usize] {
+                        flipped_calm_breaches += 1;
+                    } else {
+                        flipped_into_breach = true;
+                    }
+                }
+            }
+            let calm_breaches = calm.iter().filter(|&&b| b).count();
+            if flipped_into_breach || calm_breaches > flipped_calm_breaches {
+                self.cap_breached_paths[w] += 1;
+            }
+        }
         for p in rec.monthly.iter().filter(|p| p.value >= MONTHLY_FLOOR) {
             let series = match p.series {
                 Series::Shortfall => &mut self.shortfall_monthly,
@@ -381,6 +427,18 @@ impl RunAccumulator {
         }
         for (a, b) in self.floor_cost_usd.iter_mut().zip(&o.floor_cost_usd) {
             a.merge(b);
+        }
+        for (a, b) in self.cap_flips.iter_mut().zip(&o.cap_flips) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self
+            .cap_breached_paths
+            .iter_mut()
+            .zip(&o.cap_breached_paths)
+        {
+            *a += b;
         }
         for (mine, theirs) in [
             (&mut self.shortfall_monthly, &o.shortfall_monthly),

@@ -17,6 +17,22 @@ pub struct Summary {
     pub month_labels: Vec<String>,
     /// Monthly percentiles per cell and material, for fan charts.
     pub timeseries: Vec<FanSeries>,
+    /// Per watched single-supplier cap link: how often one third country's share of the bloc's
+    /// consumption exceeds the cap once disruptions reroute supply.
+    #[serde(default)]
+    pub cap_breach: Vec<CapBreachSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CapBreachSummary {
+    pub bloc: String,
+    pub material: String,
+    pub stage: String,
+    pub level: f64,
+    /// P(the cap is breached in at least one month of the horizon).
+    pub probability_any_month: ProbabilityEstimate,
+    /// P(breached) in each month.
+    pub monthly_probability: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -252,7 +268,32 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
         });
     }
 
+    let cap_breach = layout
+        .cap_watch
+        .iter()
+        .enumerate()
+        .map(|(w, name)| CapBreachSummary {
+            bloc: name.bloc.clone(),
+            material: name.material.clone(),
+            stage: name.stage.clone(),
+            level: name.level,
+            probability_any_month: probability(acc.cap_breached_paths[w], n),
+            monthly_probability: layout.calm_breach[w]
+                .iter()
+                .zip(&acc.cap_flips[w])
+                .map(|(&calm, &flips)| {
+                    let p = flips as f64 / n.max(1) as f64;
+                    if calm {
+                        1.0 - p
+                    } else {
+                        p
+                    }
+                })
+                .collect(),
+        })
+        .collect();
     Summary {
+        cap_breach,
         paths: n,
         thresholds: THRESHOLDS.to_vec(),
         cells,

@@ -24,7 +24,11 @@ pub struct SweepChart {
     pub x_label: String,
     /// The parameter is a share (a cap level): ticks as percentages.
     pub x_is_share: bool,
+    /// Labels for whole-number x values (months); empty for a numeric axis.
+    pub x_labels: Vec<String>,
     pub y_label: String,
+    /// The metric is a probability: the axis stops at 100% and the legend sits mid-right.
+    pub y_is_probability: bool,
     pub lines: Vec<SweepLine>,
     /// Goal bound (a horizontal line) and the answer (a vertical line), when a goal was sought.
     pub goal_bound: Option<f64>,
@@ -65,10 +69,21 @@ impl Chart for SweepChart {
             .chain(self.goal_bound)
             .fold(0.0f64, f64::max);
         // Headroom above the highest band for the legend in the upper right.
-        let y_max = theme::nice_ceiling((y_top * 1.45).max(1e-4));
+        let y_max = if self.y_is_probability {
+            theme::nice_ceiling((y_top * 1.08).max(1e-4)).min(1.0)
+        } else {
+            theme::nice_ceiling((y_top * 1.45).max(1e-4))
+        };
         let pad = (x_max - x_min) * 0.02;
         let x_fmt = |v: &f64| {
-            if self.x_is_share {
+            if !self.x_labels.is_empty() {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    self.x_labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            } else if self.x_is_share {
                 theme::pct_tick(*v, x_max - x_min)
             } else {
                 trim_number(*v)
@@ -111,11 +126,14 @@ impl Chart for SweepChart {
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4))
                 });
-            chart.draw_series(
-                line.points
-                    .iter()
-                    .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
-            )?;
+            // Markers show where points were run; on a dense series they only add noise.
+            if line.points.len() <= 25 {
+                chart.draw_series(
+                    line.points
+                        .iter()
+                        .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
+                )?;
+            }
         }
         if let Some(bound) = self.goal_bound {
             chart
@@ -142,7 +160,11 @@ impl Chart for SweepChart {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if self.y_is_probability {
+                SeriesLabelPosition::MiddleRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .margin(16)
             .legend_area_size(42)
             .label_font(theme::text(size::LEGEND, INK))
