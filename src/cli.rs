@@ -75,6 +75,7 @@ pub fn parse_share(s: &str) -> Result<f64, String> {
 
 /// Entry point used by `main`: exit 0 on success, 2 on bad input, 1 on any other failure.
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -114,6 +115,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sweep(args) => crate::cli_sweep::sweep(args),
         Command::StressCap(args) => crate::cli_stress_cap::stress_cap(args),
     }
+}
+
+/// `shortfall run | head` closes stdout early; `print!` then panics with "failed printing to
+/// stdout". Every file is written before anything is printed, so end quietly, as a Unix tool
+/// killed by SIGPIPE would, instead of showing a backtrace. Other panics keep the default hook.
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }
 
 /// Load and compile, keeping the `InvalidScenario` type visible to `main` for the exit code.
