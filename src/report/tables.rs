@@ -116,7 +116,7 @@ fn format_q(q: f64) -> String {
 }
 
 /// Shortest round-trip representation, so CSV and JSON agree to the last digit.
-fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     if v.is_finite() {
         format!("{v}")
     } else {
@@ -124,7 +124,7 @@ fn num(v: f64) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
