@@ -41,7 +41,7 @@ pub enum Command {
     Run(crate::cli_run::RunArgs),
     /// Redraw the charts of a finished run from its saved results, without simulating again.
     Plot(crate::cli_run::PlotArgs),
-    /// Simulate two scenarios on the same random paths and report what changes from A to B.
+    // No doc comment: it would replace the long help that `CompareArgs` carries.
     Compare(crate::cli_compare::CompareArgs),
 }
 
