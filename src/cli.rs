@@ -3,13 +3,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::{self, check::check_report};
-use crate::report;
-use crate::scenario::{self, InvalidScenario, DEFAULT_SCENARIO};
+use crate::report::{self, manifest::Manifest};
+use crate::scenario::{self, InvalidScenario, LoadedScenario, DEFAULT_SCENARIO};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -23,7 +25,8 @@ use crate::scenario::{self, InvalidScenario, DEFAULT_SCENARIO};
                   shortfall run                        simulate it with default settings\n  \
                   shortfall run my.ron --paths 200000  simulate your own scenario\n  \
                   shortfall run --replay-path 17       print one path month by month\n  \
-                  shortfall plot output/eu-2030        redraw a finished run's charts"
+                  shortfall plot output/eu-2030        redraw a finished run's charts\n  \
+                  shortfall compare builtin:eu-2030 my.ron   what my.ron changes, on the same paths"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,6 +47,8 @@ pub enum Command {
     /// Does the CRMA 65% single-supplier cap make the bloc safer? Runs without and with the cap
     /// on the same paths: paired differences per strategic material, feasibility, capacity gap.
     StressCap(crate::cli_stress_cap::StressCapArgs),
+    // No doc comment: it would replace the long help that `CompareArgs` carries.
+    Compare(crate::cli_compare::CompareArgs),
 }
 
 #[derive(Args, Debug)]
@@ -114,6 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plot(args) => crate::cli_run::plot(args),
         Command::Sweep(args) => crate::cli_sweep::sweep(args),
         Command::StressCap(args) => crate::cli_stress_cap::stress_cap(args),
+        Command::Compare(args) => crate::cli_compare::compare(args),
     }
 }
 
@@ -161,4 +167,60 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 /// Default output folder for a scenario.
 pub fn default_out_dir(scenario_name: &str) -> PathBuf {
     PathBuf::from("output").join(scenario_name)
+}
+
+/// A flag the first Ctrl-C sets; the runner stops between batches and the command writes
+/// nothing. A second Ctrl-C while it winds down exits at once (nothing has been written then).
+pub fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    cancel
+}
+
+/// `--threads`, or every core when not given; 0 is a bad argument.
+pub fn threads(arg: Option<usize>) -> Result<usize> {
+    let threads =
+        arg.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(crate::cli_run::BadArgument("--threads must be at least 1".into()).into());
+    }
+    Ok(threads)
+}
+
+/// The manifest of one simulated scenario, with what the run measured left at its "not yet"
+/// value (0 paths, no elapsed time, no files) for the caller to fill in.
+pub fn manifest(
+    loaded: &LoadedScenario,
+    model: &model::Model,
+    seed: u64,
+    threads: usize,
+    started_at_unix: u64,
+) -> Manifest {
+    Manifest {
+        tool: "shortfall".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario: model.name.clone(),
+        scenario_files: loaded
+            .texts
+            .iter()
+            .map(|t| t.path.display().to_string())
+            .collect(),
+        scenario_sha256: loaded.hash.clone(),
+        seed,
+        paths: 0,
+        threads,
+        target_se: None,
+        target_reached: None,
+        headline_se: f64::NAN,
+        elapsed_seconds: 0.0,
+        started_at: report::manifest::iso8601(started_at_unix),
+        data_sources: model.sources.clone(),
+        files: Vec::new(),
+        command: std::env::args().collect(),
+    }
 }

@@ -4,8 +4,6 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -86,7 +84,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         print!("{}", replay(&model, args.seed, k));
         return Ok(ExitCode::SUCCESS);
     }
-    let threads = resolve_threads(args.threads)?;
+    let threads = crate::cli::threads(args.threads)?;
     let cfg = RunConfig {
         seed: args.seed,
         paths: args.paths,
@@ -94,7 +92,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         target_se: args.target_se,
         max_paths: args.max_paths,
     };
-    let cancel = cancel_on_ctrl_c();
+
+    let cancel = crate::cli::cancel_on_ctrl_c();
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -127,26 +126,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         "manifest.json",
     ];
     let manifest = Manifest {
-        tool: "shortfall".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        scenario: name.clone(),
-        scenario_files: loaded
-            .texts
-            .iter()
-            .map(|t| t.path.display().to_string())
-            .collect(),
-        scenario_sha256: loaded.hash.clone(),
-        seed: cfg.seed,
         paths: outcome.paths,
-        threads,
         target_se: cfg.target_se,
         target_reached: outcome.target_reached,
         headline_se: outcome.headline_se,
         elapsed_seconds: elapsed,
-        started_at: report::manifest::iso8601(started_at),
-        data_sources: model.sources.clone(),
         files: files.iter().map(|f| f.to_string()).collect(),
-        command: std::env::args().collect(),
+        ..crate::cli::manifest(&loaded, &model, cfg.seed, threads, started_at)
     };
     let json = serde_json::to_string_pretty(&summary).context("serialising the summary")?;
     write_atomic(&out_dir.join("summary.json"), json.as_bytes())?;
@@ -223,29 +209,6 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--threads`, defaulting to every core.
-pub fn resolve_threads(threads: Option<usize>) -> Result<usize> {
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if threads == 0 {
-        return Err(BadArgument("--threads must be at least 1".into()).into());
-    }
-    Ok(threads)
-}
-
-/// A flag that Ctrl-C raises: runs stop between batches and write nothing. A second Ctrl-C
-/// while winding down exits at once (nothing has been written at that point).
-pub fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = cancel.clone();
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-    cancel
 }
 
 /// Collects a path's events and busy months as text.

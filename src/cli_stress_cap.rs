@@ -13,7 +13,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::cli::parse_share;
-use crate::cli_run::{cancel_on_ctrl_c, resolve_threads, BadArgument, DEFAULT_SEED};
+use crate::cli::{cancel_on_ctrl_c, threads as resolve_threads};
+use crate::cli_run::{BadArgument, DEFAULT_SEED};
 use crate::experiment::{difference, run_variant, sectioned_paths, VariantRun};
 use crate::model::cap::CapOutcome;
 use crate::model::compile;

@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli_run::{cancel_on_ctrl_c, resolve_threads, BadArgument, DEFAULT_SEED};
+use crate::cli::{cancel_on_ctrl_c, threads as resolve_threads};
+use crate::cli_run::{BadArgument, DEFAULT_SEED};
 use crate::experiment::sweep::{self, Axis, GoalResult, SweepRow};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{run_variant, VariantRun};

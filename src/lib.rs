@@ -6,6 +6,7 @@
 //! numbers for sweeps, comparisons and the cap stress test. `cli` is glue.
 
 pub mod cli;
+pub mod cli_compare;
 pub mod cli_run;
 pub mod cli_stress_cap;
 pub mod cli_sweep;

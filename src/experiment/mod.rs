@@ -9,8 +9,10 @@
 //! section estimates into intervals.
 //!
 //! Flow: base scenario + settings → `variant::build` (compiled models) → `run_variant` (the
-//! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`.
+//! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`, or
+//! `comparison::compare` for every headline metric of two variants at once.
 
+pub mod comparison;
 pub mod sweep;
 pub mod variant;
 

@@ -25,7 +25,7 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+pub(crate) const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{padding:.25em .6em;border-bottom:1px solid #e4e4e4;text-align:right}\
 th:first-child,td:first-child{text-align:left}.muted{color:#666;font-size:.9em}figure{margin:1.5em 0}\
@@ -213,7 +213,7 @@ pub fn render(input: &ReportInput) -> String {
     h
 }
 
-fn strip_xml_declaration(svg: &str) -> &str {
+pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
     let t = svg.trim_start();
     match t.strip_prefix("<?xml") {
         Some(rest) => rest.find("?>").map_or(t, |i| rest[i + 2..].trim_start()),

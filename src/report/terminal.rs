@@ -86,7 +86,7 @@ pub fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) 
     out
 }
 
-fn truncate(s: &str, n: usize) -> String {
+pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -143,34 +143,50 @@ pub struct Reading {
     pub ci95: Interval,
 }
 
-/// The metric's value and 95% interval in a summary; None when the subject is not in it.
-pub fn read(summary: &Summary, subject: &Subject, stat: Stat) -> Option<Reading> {
-    let threshold_index = |x: f64| summary.thresholds.iter().position(|t| (t - x).abs() < 1e-9);
-    let (any, over, dist): (
-        &ProbabilityEstimate,
-        &[ProbabilityEstimate],
-        &DistributionEstimate,
-    ) = match &subject.material {
+/// The estimates a subject's metrics are read from: P(any shortfall), P(worst-year share >
+/// each of `summary.thresholds`), and the distribution of the worst-year share (for a bloc as a
+/// whole, that of its worst material). Charts that need more than one metric (an exceedance
+/// curve) read them here, so "which estimate is a bloc's" is decided in one place.
+#[derive(Debug, Clone, Copy)]
+pub struct SubjectEstimates<'a> {
+    pub any: &'a ProbabilityEstimate,
+    pub over: &'a [ProbabilityEstimate],
+    pub worst_year_share: &'a DistributionEstimate,
+}
+
+/// The subject's estimates in a summary; None when the subject is not in it.
+pub fn estimates<'a>(summary: &'a Summary, subject: &Subject) -> Option<SubjectEstimates<'a>> {
+    Some(match &subject.material {
         Some(m) => {
             let c = summary
                 .cells
                 .iter()
                 .find(|c| c.bloc == subject.bloc && &c.material == m)?;
-            (
-                &c.probability_any_shortfall,
-                &c.probability_over_threshold,
-                &c.worst_year_shortfall_share,
-            )
+            SubjectEstimates {
+                any: &c.probability_any_shortfall,
+                over: &c.probability_over_threshold,
+                worst_year_share: &c.worst_year_shortfall_share,
+            }
         }
         None => {
             let b = summary.blocs.iter().find(|b| b.bloc == subject.bloc)?;
-            (
-                &b.probability_any_shortfall,
-                &b.probability_any_material_over_threshold,
-                &b.worst_material_year_share,
-            )
+            SubjectEstimates {
+                any: &b.probability_any_shortfall,
+                over: &b.probability_any_material_over_threshold,
+                worst_year_share: &b.worst_material_year_share,
+            }
         }
-    };
+    })
+}
+
+/// The metric's value and 95% interval in a summary; None when the subject is not in it.
+pub fn read(summary: &Summary, subject: &Subject, stat: Stat) -> Option<Reading> {
+    let threshold_index = |x: f64| summary.thresholds.iter().position(|t| (t - x).abs() < 1e-9);
+    let SubjectEstimates {
+        any,
+        over,
+        worst_year_share: dist,
+    } = estimates(summary, subject)?;
     let from_p = |p: &ProbabilityEstimate| Reading {
         value: p.p,
         ci95: p.ci95,

@@ -1,5 +1,7 @@
-//! Per bloc: the exceedance curve P(worst-year shortfall share > x) on a log probability axis,
-//! one line per material. Tails matter more than means; this shows the whole right tail.
+//! The exceedance curve P(worst-year shortfall share > x) on a log probability axis. Tails
+//! matter more than means; this shows the whole right tail. Two uses: per bloc, one line per
+//! material (`new`, for `run`); per subject, scenario A against scenario B (`overlay`, for
+//! `compare`), where the gap between the lines is what the change does to the tail.
 //!
 //! The Summary stores no curve, only points on it, so the chart plots exactly those points and
 //! says so: direct estimates P(> 0) and P(> threshold) (filled), and the quantiles P50…P99.9,
@@ -11,7 +13,9 @@ use plotters::prelude::*;
 
 use super::theme::{self, size, GRID, INK, MUTED};
 use super::{Chart, ChartMeta};
-use crate::stats::summary::CellSummary;
+use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
+use crate::stats::metric::{estimates, Subject, SubjectEstimates};
+use crate::stats::summary::{CellSummary, Summary};
 
 /// At most this many materials get a line; more would need colours beyond the palette.
 const MAX_LINES: usize = 8;
@@ -23,34 +27,41 @@ struct Point {
     direct: bool,
 }
 
-struct Curve<'a> {
-    material: &'a str,
+struct Curve {
+    label: String,
     points: Vec<Point>,
     /// Ranking key: how far out the tail reaches.
     reach: f64,
+    colour: RGBColor,
+    /// Dashed, so two curves that coincide both stay visible (and tell apart in greyscale).
+    dashed: bool,
 }
 
-pub struct Exceedance<'a> {
-    bloc: &'a str,
-    curves: Vec<Curve<'a>>,
-    /// Materials with some shortfall that did not fit.
-    left_out: usize,
-    materials: usize,
+pub struct Exceedance {
+    stem: String,
+    title: String,
+    curves: Vec<Curve>,
+    /// Appended to the subtitle (which curves are shown, when not all).
+    remark: Option<String>,
+    /// What the note says when no curve has a point to plot.
+    nothing: [String; 2],
     thresholds: Vec<f64>,
 }
 
-impl<'a> Exceedance<'a> {
-    pub fn new(thresholds: &[f64], bloc: &'a str, cells: &[&'a CellSummary]) -> Self {
+impl Exceedance {
+    /// Per bloc, one line per material with some shortfall (the `MAX_LINES` reaching furthest).
+    pub fn new(thresholds: &[f64], bloc: &str, cells: &[&CellSummary]) -> Self {
         let thresholds = thresholds.to_vec();
         let mut curves: Vec<Curve> = cells
             .iter()
-            .map(|c| Curve {
-                material: &c.material,
-                points: points_of(c, &thresholds),
-                reach: c
-                    .worst_year_shortfall_share
-                    .quantile(0.99)
-                    .map_or(0.0, |q| q.value),
+            .map(|c| {
+                curve(
+                    &c.material,
+                    &c.probability_any_shortfall,
+                    &c.probability_over_threshold,
+                    &c.worst_year_shortfall_share,
+                    &thresholds,
+                )
             })
             .filter(|c| c.points.iter().any(|p| p.p > 0.0))
             .collect();
@@ -58,17 +69,82 @@ impl<'a> Exceedance<'a> {
             b.reach
                 .total_cmp(&a.reach)
                 .then(prob_at_zero(b).total_cmp(&prob_at_zero(a)))
-                .then(a.material.cmp(b.material))
+                .then(a.label.cmp(&b.label))
         });
-        let left_out = curves.len().saturating_sub(MAX_LINES);
+        let remark = (curves.len() > MAX_LINES).then(|| {
+            format!(
+                " Showing the {MAX_LINES} of {} materials with the largest P99.",
+                cells.len()
+            )
+        });
         curves.truncate(MAX_LINES);
+        for (i, c) in curves.iter_mut().enumerate() {
+            c.colour = theme::colour(i);
+        }
         Exceedance {
-            bloc,
+            stem: format!("exceedance-{}", theme::slug(bloc)),
+            title: format!("{bloc}: how likely is a worst-year shortfall larger than x?"),
             curves,
-            left_out,
-            materials: cells.len(),
+            remark,
+            nothing: [
+                "No shortfall in any path".to_string(),
+                format!("{bloc} was never short of any material"),
+            ],
             thresholds,
         }
+    }
+
+    /// One subject's curve in scenario A (solid) and in scenario B (dashed), each labelled.
+    /// None when the subject is missing from either summary.
+    pub fn overlay(subject: &Subject, a: (&str, &Summary), b: (&str, &Summary)) -> Option<Self> {
+        let thresholds = a.1.thresholds.clone();
+        let side = |(label, summary): (&str, &Summary), colour, dashed| {
+            let SubjectEstimates {
+                any,
+                over,
+                worst_year_share,
+            } = estimates(summary, subject)?;
+            let c = curve(label, any, over, worst_year_share, &thresholds);
+            Some(Curve {
+                colour,
+                dashed,
+                ..c
+            })
+        };
+        let (la, lb) = (format!("A: {}", a.0), format!("B: {}", b.0));
+        let curves: Vec<Curve> = [
+            side((&la, a.1), theme::BLUE, false)?,
+            side((&lb, b.1), theme::ORANGE, true)?,
+        ]
+        .into_iter()
+        .filter(|c| !c.points.is_empty())
+        .collect();
+        let bloc = &subject.bloc;
+        let (whom, stem, remark) = match &subject.material {
+            Some(m) => (
+                format!("{bloc} · {m}"),
+                format!("{}-{}", theme::slug(bloc), theme::slug(m)),
+                None,
+            ),
+            None => (
+                format!("{bloc}, worst material"),
+                theme::slug(bloc),
+                Some(format!(
+                    " Worst material: on each path, the {bloc} material with the largest worst-year shortfall."
+                )),
+            ),
+        };
+        Some(Exceedance {
+            stem: format!("compare-exceedance-{stem}"),
+            title: format!("{whom}: worst-year shortfall larger than x, A and B"),
+            curves,
+            remark,
+            nothing: [
+                "No shortfall in any path of either scenario".to_string(),
+                format!("{subject}: full demand delivered in A and in B"),
+            ],
+            thresholds,
+        })
     }
 }
 
@@ -76,23 +152,44 @@ fn prob_at_zero(c: &Curve) -> f64 {
     c.points.first().map_or(0.0, |p| p.p)
 }
 
+fn curve(
+    label: &str,
+    any: &ProbabilityEstimate,
+    over: &[ProbabilityEstimate],
+    worst_year_share: &DistributionEstimate,
+    thresholds: &[f64],
+) -> Curve {
+    Curve {
+        label: label.to_string(),
+        points: points_of(any, over, worst_year_share, thresholds),
+        reach: worst_year_share.quantile(0.99).map_or(0.0, |q| q.value),
+        colour: INK,
+        dashed: false,
+    }
+}
+
 /// The points of one curve, sorted by x (ties: higher probability first, so a vertical step
 /// draws top-down). Zero probabilities cannot sit on a log axis and are dropped; a quantile at
 /// zero only says P(X > 0) ≤ 1 − q, which the direct P(X > 0) already pins down.
-fn points_of(cell: &CellSummary, thresholds: &[f64]) -> Vec<Point> {
+fn points_of(
+    any: &ProbabilityEstimate,
+    over: &[ProbabilityEstimate],
+    worst_year_share: &DistributionEstimate,
+    thresholds: &[f64],
+) -> Vec<Point> {
     let mut pts = vec![Point {
         x: 0.0,
-        p: cell.probability_any_shortfall.p,
+        p: any.p,
         direct: true,
     }];
-    for (t, e) in thresholds.iter().zip(&cell.probability_over_threshold) {
+    for (t, e) in thresholds.iter().zip(over) {
         pts.push(Point {
             x: *t,
             p: e.p,
             direct: true,
         });
     }
-    for q in &cell.worst_year_shortfall_share.quantiles {
+    for q in &worst_year_share.quantiles {
         if q.value > 0.0 {
             pts.push(Point {
                 x: q.value,
@@ -106,9 +203,9 @@ fn points_of(cell: &CellSummary, thresholds: &[f64]) -> Vec<Point> {
     pts
 }
 
-impl Chart for Exceedance<'_> {
+impl Chart for Exceedance {
     fn stem(&self) -> String {
-        format!("exceedance-{}", theme::slug(self.bloc))
+        self.stem.clone()
     }
 
     fn draw<DB: DrawingBackend>(
@@ -131,27 +228,13 @@ impl Chart for Exceedance<'_> {
             ),
             "Lines only join the estimated points; the curve between them is not estimated.".to_string(),
         ];
-        if self.left_out > 0 {
-            subtitle[1].push_str(&format!(
-                " Showing the {} of {} materials with the largest P99.",
-                self.curves.len(),
-                self.materials
-            ));
+        if let Some(remark) = &self.remark {
+            subtitle[1].push_str(remark);
         }
-        let title = format!(
-            "{}: how likely is a worst-year shortfall larger than x?",
-            self.bloc
-        );
-        let area = theme::frame(root, &title, &subtitle, meta)?;
+        let area = theme::frame(root, &self.title, &subtitle, meta)?;
 
         if self.curves.is_empty() {
-            theme::note(
-                &area,
-                &[
-                    "No shortfall in any path".to_string(),
-                    format!("{} was never short of any material", self.bloc),
-                ],
-            )?;
+            theme::note(&area, &self.nothing)?;
             return Ok(());
         }
 
@@ -194,19 +277,23 @@ impl Chart for Exceedance<'_> {
             .y_desc("P(worst-year shortfall > x), log scale")
             .draw()?;
 
-        for (i, curve) in self.curves.iter().enumerate() {
-            let colour = theme::colour(i);
-            chart
-                .draw_series(LineSeries::new(
-                    curve.points.iter().map(|p| (p.x, p.p)),
-                    colour.stroke_width(3),
-                ))?
-                .label(curve.material)
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (30, 0)], colour.stroke_width(3))
-                        + Circle::new((15, 0), 6, colour.filled())
-                });
+        for curve in &self.curves {
+            let colour = curve.colour;
+            let line = curve.points.iter().map(|p| (p.x, p.p));
+            let series = if curve.dashed {
+                chart.draw_series(DashedLineSeries::new(line, 14, 8, colour.stroke_width(3)))?
+            } else {
+                chart.draw_series(LineSeries::new(line, colour.stroke_width(3)))?
+            };
+            // The legend's line in two strokes either side of the marker: touching it for a
+            // solid line, apart from it for a dashed one (one element type for both).
+            let gap = if curve.dashed { 11 } else { 0 };
+            series.label(curve.label.as_str()).legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (20 - gap, 0)], colour.stroke_width(3))
+                    + PathElement::new(vec![(20 + gap, 0), (40, 0)], colour.stroke_width(3))
+                    + Circle::new((20, 0), 6, colour.filled())
+            });
             // Hollow markers first, so a direct estimate on the same spot stays visible.
             let mut marks = curve.points.clone();
             marks.sort_by_key(|p| p.direct);
@@ -221,12 +308,12 @@ impl Chart for Exceedance<'_> {
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("direct estimate")
-            .legend(|(x, y)| Circle::new((x + 15, y), 7, INK.filled()));
+            .legend(|(x, y)| Circle::new((x + 20, y), 7, INK.filled()));
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("from a quantile")
             .legend(|(x, y)| {
-                EmptyElement::at((x + 15, y))
+                EmptyElement::at((x + 20, y))
                     + Circle::new((0, 0), 7, WHITE.filled())
                     + Circle::new((0, 0), 7, INK.stroke_width(2))
             });
@@ -234,7 +321,7 @@ impl Chart for Exceedance<'_> {
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
             .margin(16)
-            .legend_area_size(40)
+            .legend_area_size(50)
             .label_font(theme::text(size::LEGEND, INK))
             .background_style(WHITE.mix(0.92))
             .border_style(GRID)

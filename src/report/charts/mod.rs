@@ -4,13 +4,17 @@
 //! `plot/plotters_backend`); this module picks what to draw and writes both formats atomically.
 //! Text is drawn with a bundled font (see `theme`), so output does not depend on the machine.
 
+mod comparison;
 mod distribution;
 mod exceedance;
 mod fan;
+mod paired_difference;
 mod probability_bars;
 mod quantile_ladder;
 pub mod sweep;
 pub mod theme;
+
+pub use comparison::{write_comparison_charts, ComparisonCharts};
 
 use std::collections::HashSet;
 use std::fs;
@@ -52,15 +56,7 @@ trait Chart {
 /// Writes every chart as PNG and SVG into `out_dir/charts/` and returns the files written,
 /// headline bloc first.
 pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Result<Vec<PathBuf>> {
-    theme::register_fonts()?;
-    let dir = out_dir.join("charts");
-    fs::create_dir_all(&dir).with_context(|| format!("creating folder {}", dir.display()))?;
-    let mut out = Writer {
-        dir,
-        meta,
-        written: Vec::new(),
-        stems: HashSet::new(),
-    };
+    let mut out = Writer::new(out_dir, meta)?;
 
     let blocs = bloc_order(summary);
     let headline = blocs.first().cloned();
@@ -155,7 +151,20 @@ struct Writer<'a> {
     stems: HashSet<String>,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    /// Writes into `out_dir/charts/`, creating it; registers the bundled font first.
+    fn new(out_dir: &Path, meta: &'a ChartMeta) -> Result<Self> {
+        theme::register_fonts()?;
+        let dir = out_dir.join("charts");
+        fs::create_dir_all(&dir).with_context(|| format!("creating folder {}", dir.display()))?;
+        Ok(Writer {
+            dir,
+            meta,
+            written: Vec::new(),
+            stems: HashSet::new(),
+        })
+    }
+
     fn emit<C: Chart>(&mut self, chart: &C) -> Result<()> {
         // Two names that slug alike ("EU", "eu") must not overwrite each other.
         let base = chart.stem();
