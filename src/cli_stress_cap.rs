@@ -190,6 +190,9 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let paths = sectioned_paths(args.paths);
     let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let mut runs: Vec<VariantRun> = Vec::new();
     for (label, model) in [
         ("without the cap", &without_model),
@@ -303,6 +306,36 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         &out_dir.join("stress-cap.json"),
         serde_json::to_string_pretty(&file)?.as_bytes(),
     )?;
+    // The full paired comparison of every headline metric, with its charts and report page.
+    let comparison = crate::experiment::comparison::compare(a, b);
+    let side_manifest = |loaded: &crate::scenario::LoadedScenario, model: &crate::model::Model| {
+        let mut m = crate::cli::manifest(loaded, model, args.seed, threads, started_at);
+        m.paths = paths;
+        m.elapsed_seconds = elapsed / 2.0;
+        m
+    };
+    let (manifest_a, manifest_b) = (
+        side_manifest(&without, &without_model),
+        side_manifest(&with, &with_model),
+    );
+    let (label_a, label_b) = (
+        format!("{name} without the cap"),
+        format!("{name} with a {} cap", pct(args.cap)),
+    );
+    let report = crate::report::comparison::ComparisonReport {
+        comparison: &comparison,
+        a: crate::report::comparison::Side {
+            label: &label_a,
+            summary: &a.summary,
+            manifest: &manifest_a,
+        },
+        b: crate::report::comparison::Side {
+            label: &label_b,
+            summary: &b.summary,
+            manifest: &manifest_b,
+        },
+    };
+    crate::report::comparison::write(&report, &out_dir, !args.no_charts)?;
     print!("{}", table(&args, &feasibility, &rows));
     print!("{}", breach_table(&breach));
     if !args.no_charts {
@@ -319,7 +352,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         .context("drawing the breach chart")?;
     }
     println!(
-        "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json)",
+        "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)",
         crate::report::charts::theme::thousands(paths),
         elapsed,
         out_dir.display()
