@@ -111,3 +111,62 @@ fn an_infeasible_cap_reports_the_capacity_it_lacks() {
     );
     assert_eq!(p95["difference"].as_f64().unwrap(), 0.0, "{p95}");
 }
+
+/// The eu-2030 answer to "does the cap help gallium?" must not depend on the seed: at two seeds
+/// the paired difference in EU gallium P95 is negative with an interval that excludes zero, the
+/// two intervals overlap, and magnesium is infeasible with the same gap (a compile-time figure).
+#[test]
+fn the_eu_2030_answer_holds_under_a_change_of_seed() {
+    let run = |seed: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::cargo_bin("shortfall")
+            .unwrap()
+            .args([
+                "stress-cap",
+                "--paths",
+                "16384",
+                "-q",
+                "--no-charts",
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json = fs::read_to_string(dir.path().join("stress-cap.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()
+    };
+    let (a, b) = (run("20260101"), run("7"));
+    let gallium = |v: &serde_json::Value| {
+        let r = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["material"] == "gallium" && r["metric"] == "P95")
+            .unwrap()
+            .clone();
+        (
+            r["difference_low"].as_f64().unwrap(),
+            r["difference_high"].as_f64().unwrap(),
+        )
+    };
+    let ((lo_a, hi_a), (lo_b, hi_b)) = (gallium(&a), gallium(&b));
+    assert!(hi_a < 0.0 && hi_b < 0.0, "{lo_a} {hi_a} / {lo_b} {hi_b}");
+    assert!(lo_a <= hi_b && lo_b <= hi_a, "intervals do not overlap");
+    for v in [&a, &b] {
+        let mg = v["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["material"] == "magnesium")
+            .unwrap();
+        assert_eq!(mg["feasible"], false);
+        assert!(mg["capacity_gap_t_per_year"].as_f64().unwrap() > 1000.0);
+    }
+}
