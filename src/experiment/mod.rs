@@ -11,6 +11,7 @@
 //! Flow: base scenario + settings → `variant::build` (compiled models) → `run_variant` (the
 //! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`.
 
+pub mod frequency;
 pub mod variant;
 
 use std::sync::atomic::AtomicBool;
