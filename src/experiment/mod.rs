@@ -12,6 +12,7 @@
 //! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`.
 
 pub mod frequency;
+pub mod sensitivity;
 pub mod variant;
 
 use std::sync::atomic::AtomicBool;
