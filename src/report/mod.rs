@@ -7,5 +7,6 @@ pub mod check_table;
 pub mod format;
 pub mod html;
 pub mod manifest;
+pub mod sensitivity;
 pub mod tables;
 pub mod terminal;

@@ -10,6 +10,7 @@ mod fan;
 mod probability_bars;
 mod quantile_ladder;
 mod theme;
+mod tornado;
 
 use std::collections::HashSet;
 use std::fs;
@@ -98,6 +99,25 @@ pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Resu
     if !prices.is_empty() {
         out.emit(&fan::Fan::price(prices, &summary.month_labels))?;
     }
+    Ok(out.written)
+}
+
+/// Writes the tornado chart of a sensitivity analysis as `dir/tornado.png` and `dir/tornado.svg`
+/// and returns the two files.
+pub fn write_tornado(
+    s: &crate::stats::sensitivity::Sensitivity,
+    meta: &ChartMeta,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    theme::register_fonts()?;
+    fs::create_dir_all(dir).with_context(|| format!("creating folder {}", dir.display()))?;
+    let mut out = Writer {
+        dir: dir.to_path_buf(),
+        meta,
+        written: Vec::new(),
+        stems: HashSet::new(),
+    };
+    out.emit(&tornado::Tornado::new(s))?;
     Ok(out.written)
 }
 
