@@ -38,6 +38,9 @@ pub enum Command {
     Run(crate::cli_run::RunArgs),
     /// Redraw the charts of a finished run from its saved results, without simulating again.
     Plot(crate::cli_run::PlotArgs),
+    /// Tornado chart: how much a headline metric moves when each disruption process is switched
+    /// off or its frequency moved across its range, on common random numbers.
+    Sensitivity(crate::cli_sensitivity::SensitivityArgs),
 }
 
 #[derive(Args, Debug)]
@@ -102,6 +105,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check(args),
         Command::Run(args) => crate::cli_run::run(args),
         Command::Plot(args) => crate::cli_run::plot(args),
+        Command::Sensitivity(args) => crate::cli_sensitivity::run(args),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod cli_run;
+pub mod cli_sensitivity;
 pub mod experiment;
 pub mod model;
 pub mod progress;
