@@ -97,8 +97,8 @@ pub fn range(d: &Disruption) -> Option<FrequencyRange> {
             (0.5 * v, doubled, rule.to_string())
         }
         p => (
-            quantile(p, LOW_QUANTILE).clamp(0.0, upper),
-            quantile(p, HIGH_QUANTILE).clamp(0.0, upper),
+            tidy(quantile(p, LOW_QUANTILE).clamp(0.0, upper)),
+            tidy(quantile(p, HIGH_QUANTILE).clamp(0.0, upper)),
             format!("5th and 95th percentiles of {}", family(p)),
         ),
     };
@@ -109,6 +109,12 @@ pub fn range(d: &Disruption) -> Option<FrequencyRange> {
         high,
         rule,
     })
+}
+
+/// Twelve significant digits: the files show 0.116 for P95 of Uniform(0.04, 0.12), not the
+/// 0.11599999999999999 that 0.04 + 0.95 × 0.08 gives in binary.
+fn tidy(v: f64) -> f64 {
+    format!("{v:.11e}").parse().unwrap_or(v)
 }
 
 fn family(p: &Param) -> &'static str {
@@ -424,6 +430,15 @@ mod tests {
 
     #[test]
     fn distributions_are_pinned_as_narrow_uniforms_inside_their_field() {
+        let r = range(&process(
+            None,
+            Some(Param::Uniform {
+                min: 0.04,
+                max: 0.12,
+            }),
+        ))
+        .unwrap();
+        assert_eq!((r.low, r.high), (0.044, 0.116));
         let r = range(&process(Some(Param::Normal { mean: 0.9, sd: 0.2 }), None)).unwrap();
         // P95 = 1.229 is clamped to 1, and the pinned uniform stays inside [0, 1].
         assert_eq!(r.high, 1.0);
