@@ -23,7 +23,8 @@ use crate::scenario::{self, InvalidScenario, DEFAULT_SCENARIO};
                   shortfall run                        simulate it with default settings\n  \
                   shortfall run my.ron --paths 200000  simulate your own scenario\n  \
                   shortfall run --replay-path 17       print one path month by month\n  \
-                  shortfall plot output/eu-2030        redraw a finished run's charts"
+                  shortfall plot output/eu-2030        redraw a finished run's charts\n  \
+                  shortfall sensitivity                which disruption process moves the EU headline most"
 )]
 pub struct Cli {
     #[command(subcommand)]

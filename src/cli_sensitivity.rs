@@ -36,7 +36,7 @@ pub struct SensitivityArgs {
     /// One material of the bloc (default: the bloc as a whole, i.e. its worst material).
     #[arg(long, value_name = "NAME")]
     pub material: Option<String>,
-    /// Paths per variant, rounded up to whole sections of 2,048.
+    /// Paths per variant, rounded up to whole sections of 2,048 (at least 8 sections).
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
     /// Master seed, shared by every variant (common random numbers).
