@@ -76,11 +76,20 @@ impl FrequencyRange {
 
 /// The low/high range of a process's frequency; None for a scripted event (no frequency).
 pub fn range(d: &Disruption) -> Option<FrequencyRange> {
-    let (field, param, upper) = match (&d.annual_probability, &d.rate_per_year) {
+    let (field, written, upper) = match (&d.annual_probability, &d.rate_per_year) {
         (Some(p), _) => ("annual_probability", p, 1.0),
         (None, Some(r)) => ("rate_per_year", r, MAX_RATE),
         (None, None) => return None,
     };
+    // `model::dist` builds a Uniform or Triangular with min = max as Fixed (it draws nothing),
+    // so it is treated as the fixed value it is: halved and doubled, pinned as Fixed.
+    let degenerate = match written {
+        Param::Uniform { min, max } | Param::Triangular { min, max, .. } if min == max => {
+            Some(Param::Fixed(*min))
+        }
+        _ => None,
+    };
+    let param = degenerate.as_ref().unwrap_or(written);
     let (low, high, rule) = match param {
         Param::Fixed(v) => {
             // Doubling a probability of 0.6 would leave [0, 1]; go halfway to 1 instead.
@@ -425,6 +434,12 @@ mod tests {
         );
         let r = range(&process(None, Some(Param::Fixed(3.0)))).unwrap();
         assert_eq!((r.field, r.low, r.high), ("rate_per_year", 1.5, 6.0));
+        let same = Param::Uniform { min: 3.0, max: 3.0 };
+        let r = range(&process(None, Some(same))).unwrap();
+        assert_eq!(
+            (r.low, r.high, r.pinned(6.0)),
+            (1.5, 6.0, Param::Fixed(6.0))
+        );
         assert!(range(&process(None, None)).is_none());
     }
 
