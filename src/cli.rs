@@ -26,7 +26,10 @@ use crate::scenario::{self, InvalidScenario, LoadedScenario, DEFAULT_SCENARIO};
                   shortfall run my.ron --paths 200000  simulate your own scenario\n  \
                   shortfall run --replay-path 17       print one path month by month\n  \
                   shortfall plot output/eu-2030        redraw a finished run's charts\n  \
-                  shortfall compare builtin:eu-2030 my.ron   what my.ron changes, on the same paths"
+                  shortfall compare builtin:eu-2030 my.ron\n                                       what my.ron changes, on the same paths\n  \
+                  shortfall stress-cap                 does the 65% cap make the EU safer?\n  \
+                  shortfall sweep --cap 0.5:1:0.05     P95 shortfall against the cap level\n  \
+                  shortfall sensitivity                which disruption process moves the EU headline most"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -49,6 +52,9 @@ pub enum Command {
     StressCap(crate::cli_stress_cap::StressCapArgs),
     // No doc comment: it would replace the long help that `CompareArgs` carries.
     Compare(crate::cli_compare::CompareArgs),
+    /// Tornado chart: how much a headline metric moves when each disruption process is switched
+    /// off or its frequency moved across its range, on common random numbers.
+    Sensitivity(crate::cli_sensitivity::SensitivityArgs),
 }
 
 #[derive(Args, Debug)]
@@ -120,6 +126,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sweep(args) => crate::cli_sweep::sweep(args),
         Command::StressCap(args) => crate::cli_stress_cap::stress_cap(args),
         Command::Compare(args) => crate::cli_compare::compare(args),
+        Command::Sensitivity(args) => crate::cli_sensitivity::run(args),
     }
 }
 

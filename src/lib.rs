@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod cli_compare;
 pub mod cli_run;
+pub mod cli_sensitivity;
 pub mod cli_stress_cap;
 pub mod cli_sweep;
 pub mod experiment;

@@ -13,6 +13,8 @@
 //! `comparison::compare` for every headline metric of two variants at once.
 
 pub mod comparison;
+pub mod frequency;
+pub mod sensitivity;
 pub mod sweep;
 pub mod variant;
 

@@ -4,6 +4,7 @@
 use anyhow::Result;
 
 use crate::model::{self, Model};
+use crate::scenario::raw::ScenarioFile;
 use crate::scenario::setter::{set_number, FieldPath};
 use crate::scenario::{InvalidScenario, LoadedScenario};
 
@@ -36,6 +37,24 @@ pub fn build(base: &LoadedScenario, settings: &[Setting]) -> Result<Model> {
         let with: Vec<String> = settings.iter().map(ToString::to_string).collect();
         for issue in &mut e.issues {
             issue.message = format!("{} (with {})", issue.message, with.join(", "));
+        }
+        e.into()
+    })
+}
+
+/// The base scenario with its raw form changed by `edit`, for changes a numeric `--set` cannot
+/// express (switching a process off, giving a frequency a new form), compiled like `build`.
+/// `what` names the change in any error the compiled variant reports.
+pub fn build_edited(
+    base: &LoadedScenario,
+    what: &str,
+    edit: impl FnOnce(&mut ScenarioFile),
+) -> Result<Model> {
+    let mut loaded = base.clone();
+    edit(&mut loaded.raw);
+    model::compile(&loaded).map_err(|mut e: InvalidScenario| {
+        for issue in &mut e.issues {
+            issue.message = format!("{} (with {what})", issue.message);
         }
         e.into()
     })

@@ -9,5 +9,6 @@ pub mod comparison;
 pub mod format;
 pub mod html;
 pub mod manifest;
+pub mod sensitivity;
 pub mod tables;
 pub mod terminal;

@@ -13,6 +13,7 @@ mod probability_bars;
 mod quantile_ladder;
 pub mod sweep;
 pub mod theme;
+mod tornado;
 
 pub use comparison::{write_comparison_charts, ComparisonCharts};
 
@@ -104,16 +105,27 @@ pub fn write_sweep_chart(
     meta: &ChartMeta,
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>> {
+    let mut out = Writer::new(out_dir, meta)?;
+    out.emit(chart)?;
+    Ok(out.written)
+}
+
+/// Writes the tornado chart of a sensitivity analysis as `dir/tornado.png` and `dir/tornado.svg`
+/// and returns the two files.
+pub fn write_tornado(
+    s: &crate::stats::sensitivity::Sensitivity,
+    meta: &ChartMeta,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
     theme::register_fonts()?;
-    let dir = out_dir.join("charts");
-    fs::create_dir_all(&dir).with_context(|| format!("creating folder {}", dir.display()))?;
+    fs::create_dir_all(dir).with_context(|| format!("creating folder {}", dir.display()))?;
     let mut out = Writer {
-        dir,
+        dir: dir.to_path_buf(),
         meta,
         written: Vec::new(),
         stems: HashSet::new(),
     };
-    out.emit(chart)?;
+    out.emit(&tornado::Tornado::new(s))?;
     Ok(out.written)
 }
 

@@ -1,0 +1,199 @@
+//! `shortfall sensitivity`: arguments → `experiment::sensitivity` → CSV, JSON, tornado chart and
+//! a table. Glue only: the method lives in `experiment::sensitivity`, the formats in `report`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::cli::{default_out_dir, load_model};
+use crate::cli_run::{BadArgument, DEFAULT_SEED};
+use crate::experiment::sensitivity::{self, Settings, DEFAULT_TOP};
+use crate::model::Model;
+use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
+use crate::scenario::diagnostic::unknown_name_hint;
+use crate::sim::{runner::headline_bloc, RunConfig};
+use crate::stats::metric::{Stat, Subject, STAT_FORMS};
+
+/// Paths per variant when `--paths` is not given: ten sections of 2,048, the fewest that give a
+/// sectioning interval on 9 degrees of freedom, and a default run of a few minutes.
+pub const DEFAULT_PATHS: u64 = 20_480;
+
+#[derive(Args, Debug)]
+pub struct SensitivityArgs {
+    /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
+    pub scenario: Option<String>,
+    #[arg(long, default_value = "P(>10%)", value_name = "M", value_parser = Stat::parse,
+          help = format!("Metric of the worst-year shortfall share whose moves are measured: {STAT_FORMS}"))]
+    pub metric: Stat,
+    /// Bloc whose shortfall is measured (default: EU, else the scenario's first bloc).
+    #[arg(long, value_name = "BLOC")]
+    pub bloc: Option<String>,
+    /// One material of the bloc (default: the bloc as a whole, i.e. its worst material).
+    #[arg(long, value_name = "NAME")]
+    pub material: Option<String>,
+    /// Paths per variant, rounded up to whole sections of 2,048 (at least 8 sections).
+    #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
+    pub paths: u64,
+    /// Master seed, shared by every variant (common random numbers).
+    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Does not change the results.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output folder (default: `output/<scenario name>/sensitivity`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How many processes (largest switch-off effect first) also get the low/high frequency runs.
+    #[arg(long, default_value_t = DEFAULT_TOP, value_name = "K")]
+    pub top: usize,
+}
+
+pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
+    let (loaded, model) = load_model(args.scenario.as_deref())?;
+    const MAX_PATHS: u64 = u32::MAX as u64;
+    if args.paths == 0 || args.paths > MAX_PATHS {
+        return Err(BadArgument(format!("--paths must be between 1 and {MAX_PATHS}")).into());
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(BadArgument("--threads must be at least 1".into()).into());
+    }
+    let subject = subject(&model, args.bloc.as_deref(), args.material.as_deref())?;
+    let settings = Settings {
+        subject,
+        stat: args.metric,
+        top: args.top,
+    };
+    let cfg = RunConfig {
+        seed: args.seed,
+        paths: args.paths,
+        threads,
+        target_se: None,
+        max_paths: args.paths,
+    };
+    let plan = sensitivity::plan(&loaded, &model, &settings, args.paths)?;
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        // A second Ctrl-C exits at once: nothing has been written before the last variant ends.
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+    if !args.quiet {
+        eprintln!(
+            "{}: {} variants of {} paths (base, {} processes switched off, low/high for up to {})",
+            model.name,
+            plan.variants,
+            plan.paths,
+            plan.simulated_off(),
+            args.top
+        );
+    }
+    let clock = Instant::now();
+    let bar = crate::progress::bar(plan.total_paths(), args.quiet);
+    let result = sensitivity::run(
+        &loaded,
+        &model,
+        &plan,
+        &cfg,
+        &settings,
+        &cancel,
+        |done, _| bar.set_position(done),
+    )?;
+    bar.finish_and_clear();
+    let elapsed = clock.elapsed().as_secs_f64();
+    let Some(result) = result else {
+        eprintln!("interrupted; nothing was written");
+        return Ok(ExitCode::from(130));
+    };
+
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model.name).join("sensitivity"));
+    write_atomic(
+        &out_dir.join("sensitivity.csv"),
+        report::sensitivity::csv(&result).as_bytes(),
+    )?;
+    write_atomic(
+        &out_dir.join("sensitivity.json"),
+        serde_json::to_string_pretty(&result)
+            .context("serialising the sensitivity results")?
+            .as_bytes(),
+    )?;
+    let meta = ChartMeta {
+        scenario: model.name.clone(),
+        paths: result.paths,
+        seed: result.seed,
+    };
+    report::charts::write_tornado(&result, &meta, &out_dir).context("drawing the tornado chart")?;
+
+    print!("{}", report::sensitivity::table(&result, elapsed));
+    println!(
+        "\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)",
+        out_dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bloc and material named on the command line, checked against the scenario (exit 2 with
+/// a suggestion when misspelt).
+fn subject(model: &Model, bloc: Option<&str>, material: Option<&str>) -> Result<Subject> {
+    let blocs: Vec<&str> = model.blocs.iter().map(|b| b.name.as_str()).collect();
+    let b = match bloc {
+        None => headline_bloc(model),
+        Some(name) => blocs.iter().position(|b| *b == name).ok_or_else(|| {
+            BadArgument(format!(
+                "--bloc: {}",
+                unknown_name_hint(name, "bloc", blocs.iter().copied())
+            ))
+        })?,
+    };
+    let Some(name) = material else {
+        return Ok(Subject {
+            bloc: blocs[b].to_string(),
+            material: None,
+        });
+    };
+    let consumed: Vec<&str> = model
+        .materials
+        .iter()
+        .enumerate()
+        .filter(|(m, _)| model.cells[b][*m].is_some())
+        .map(|(_, x)| x.name.as_str())
+        .collect();
+    if !consumed.contains(&name) {
+        let known = model.materials.iter().any(|x| x.name == name);
+        let msg = if known {
+            format!(
+                "--material: {} has no demand for `{name}`; it consumes {}",
+                blocs[b],
+                consumed.join(", ")
+            )
+        } else {
+            format!(
+                "--material: {}",
+                unknown_name_hint(name, "material", consumed.iter().copied())
+            )
+        };
+        return Err(BadArgument(msg).into());
+    }
+    Ok(Subject {
+        bloc: blocs[b].to_string(),
+        material: Some(name.to_string()),
+    })
+}

@@ -1,0 +1,306 @@
+//! Sensitivity of a headline metric to each disruption process (the tornado chart's numbers):
+//! the base run, then per enabled process a variant with it switched off and, for the `top`
+//! processes with the largest switch-off effect, variants with its frequency at the low and
+//! high end of its range (`frequency`). Every variant runs on the base's seed and path indices,
+//! so each effect is a paired difference (common random numbers) with a sectioning interval
+//! (`stats::sectioning`); no printing, no files.
+//!
+//! Processes that cannot reach the subject are not simulated. A process reaches a material if
+//! it hits it or triggers (directly or through a chain of triggers) a process that does. For a
+//! material it cannot reach, switching it off or moving its frequency changes nothing, exactly:
+//! every process draws from its own named stream (`sim::timeline::StreamKeys`), so the other
+//! processes' onsets, durations and severities are the same draws on every path; the only
+//! way one process changes another's events is a trigger, which the closure follows; and
+//! materials are solved independently given the timeline (`sim::path`: allocation, stockpiles,
+//! prices and floors never cross materials). So the subject's paths are the base's paths, and
+//! its difference is 0 with no error.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Result};
+
+use super::frequency::{self, FrequencyRange};
+use super::variant::build_edited;
+use super::{difference, level, run_variant, sectioned_paths, VariantRun};
+use crate::model::Model;
+use crate::scenario::{LoadedScenario, Param};
+use crate::sim::RunConfig;
+use crate::stats::estimate::Interval;
+use crate::stats::metric::{Stat, Subject};
+use crate::stats::sectioning::SectionedEstimate;
+use crate::stats::sensitivity::{ProcessSensitivity, Sensitivity, Variant, VariantEffect};
+
+/// Processes given the low/high variants when `--top` is not set: enough for the chart's
+/// upper rows, few enough that the default run takes minutes.
+pub const DEFAULT_TOP: usize = 8;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub subject: Subject,
+    pub stat: Stat,
+    /// How many processes (largest switch-off effect first) get the low/high variants.
+    pub top: usize,
+}
+
+/// One enabled process as the analysis sees it before running anything.
+#[derive(Debug, Clone)]
+pub struct PlannedProcess {
+    pub name: String,
+    pub kind: String,
+    /// None for a scripted event, which has no frequency to move.
+    pub range: Option<FrequencyRange>,
+    pub reaches_subject: bool,
+}
+
+/// The work ahead, known before the first path: for the progress bar and the user.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub processes: Vec<PlannedProcess>,
+    /// Paths per variant, rounded up to whole sections.
+    pub paths: u64,
+    /// Simulated variants, base included.
+    pub variants: u64,
+}
+
+impl Plan {
+    pub fn total_paths(&self) -> u64 {
+        self.variants * self.paths
+    }
+
+    /// Processes whose switch-off is simulated (the others are exact zeros).
+    pub fn simulated_off(&self) -> usize {
+        self.processes.iter().filter(|p| p.reaches_subject).count()
+    }
+}
+
+/// List the enabled processes, what each reaches and its frequency range; count the variants.
+pub fn plan(base: &LoadedScenario, model: &Model, settings: &Settings, paths: u64) -> Result<Plan> {
+    let subject_materials = subject_materials(model, &settings.subject)?;
+    let reach = reached_materials(model);
+    let mut processes = Vec::new();
+    for (p, d) in model.disruptions.iter().enumerate() {
+        let Some(raw) = base.raw.disruptions.iter().find(|r| r.name == d.name) else {
+            bail!("process `{}` is in the model but not the scenario", d.name);
+        };
+        processes.push(PlannedProcess {
+            name: d.name.clone(),
+            kind: format!("{:?}", d.kind),
+            range: frequency::range(raw),
+            reaches_subject: !reach[p].is_disjoint(&subject_materials),
+        });
+    }
+    let ranged = processes
+        .iter()
+        .filter(|p| p.reaches_subject && p.range.is_some())
+        .count();
+    let simulated_off = processes.iter().filter(|p| p.reaches_subject).count();
+    Ok(Plan {
+        paths: sectioned_paths(paths),
+        variants: 1 + simulated_off as u64 + 2 * ranged.min(settings.top) as u64,
+        processes,
+    })
+}
+
+/// Material indices whose shortfall the metric reads.
+fn subject_materials(model: &Model, subject: &Subject) -> Result<BTreeSet<usize>> {
+    let Some(b) = model.blocs.iter().position(|x| x.name == subject.bloc) else {
+        bail!("the scenario has no bloc `{}`", subject.bloc);
+    };
+    let consumed = |m: usize| model.cells[b][m].is_some();
+    match &subject.material {
+        None => Ok((0..model.materials.len())
+            .filter(|&m| consumed(m))
+            .collect()),
+        Some(name) => match model.materials.iter().position(|x| &x.name == name) {
+            Some(m) if consumed(m) => Ok(BTreeSet::from([m])),
+            Some(_) => bail!("{} has no demand for {name}", subject.bloc),
+            None => bail!("the scenario has no material `{name}`"),
+        },
+    }
+}
+
+/// Per process: the materials it hits or reaches through chains of triggers.
+fn reached_materials(model: &Model) -> Vec<BTreeSet<usize>> {
+    (0..model.disruptions.len())
+        .map(|start| {
+            let mut seen = BTreeSet::from([start]);
+            let mut stack = vec![start];
+            while let Some(p) = stack.pop() {
+                for t in &model.disruptions[p].triggers {
+                    if seen.insert(t.target) {
+                        stack.push(t.target);
+                    }
+                }
+            }
+            seen.iter()
+                .flat_map(|&p| model.disruptions[p].materials.iter().copied())
+                .collect()
+        })
+        .collect()
+}
+
+/// Run the analysis. `progress(done, total)` counts paths over all variants. Returns None when
+/// cancelled.
+pub fn run(
+    base: &LoadedScenario,
+    model: &Model,
+    plan: &Plan,
+    cfg: &RunConfig,
+    settings: &Settings,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Option<Sensitivity>> {
+    let (subject, stat) = (&settings.subject, settings.stat);
+    let total = plan.total_paths();
+    let mut done = 0u64;
+    let mut simulate = |m: &Model| -> Result<Option<VariantRun>> {
+        let offset = done;
+        let r = run_variant(m, cfg, cancel, |d, _| progress(offset + d, total))?;
+        done += plan.paths;
+        Ok((!r.cancelled).then_some(r))
+    };
+
+    let Some(base_run) = simulate(model)? else {
+        return Ok(None);
+    };
+    let Some(base_level) = level(&base_run, subject, stat) else {
+        bail!("{subject} is not in the results of {}", model.name);
+    };
+    let sections = base_run.sections.len();
+    // An effect measured against the base; None when the metric cannot be read.
+    let effect = |run: &VariantRun, variant: Variant, frequency: Option<f64>| {
+        Some(VariantEffect {
+            variant,
+            frequency,
+            value: level(run, subject, stat)?,
+            difference: difference(&base_run, run, subject, stat)?,
+            exact_zero: false,
+        })
+    };
+    let exact_zero = |variant: Variant, frequency: Option<f64>| VariantEffect {
+        variant,
+        frequency,
+        value: base_level,
+        difference: SectionedEstimate {
+            value: 0.0,
+            se: 0.0,
+            ci95: Interval {
+                low: 0.0,
+                high: 0.0,
+            },
+            sections,
+        },
+        exact_zero: true,
+    };
+
+    let mut out = Vec::new();
+    for p in &plan.processes {
+        let off = if p.reaches_subject {
+            let m = build_edited(base, &format!("{} switched off", p.name), |raw| {
+                for d in raw.disruptions.iter_mut().filter(|d| d.name == p.name) {
+                    d.enabled = false;
+                }
+            })?;
+            let Some(run) = simulate(&m)? else {
+                return Ok(None);
+            };
+            effect(&run, Variant::Off, None)
+                .ok_or_else(|| anyhow::anyhow!("{subject} is not in the results"))?
+        } else {
+            exact_zero(Variant::Off, None)
+        };
+        out.push(ProcessSensitivity {
+            process: p.name.clone(),
+            kind: p.kind.clone(),
+            frequency_field: p.range.as_ref().map(|r| r.field.to_string()),
+            frequency_as_written: p.range.as_ref().map(|r| written(&r.base)),
+            range_rule: p.range.as_ref().map(|r| r.rule.clone()),
+            reaches_subject: p.reaches_subject,
+            off,
+            low: None,
+            high: None,
+        });
+    }
+
+    // The frequency range for the processes whose switch-off moves the metric most.
+    let mut ranked: Vec<usize> = (0..out.len())
+        .filter(|&i| plan.processes[i].reaches_subject && plan.processes[i].range.is_some())
+        .collect();
+    ranked.sort_by(|&a, &b| {
+        let (ea, eb) = (&out[a].off.difference.value, &out[b].off.difference.value);
+        eb.abs()
+            .total_cmp(&ea.abs())
+            .then_with(|| out[a].process.cmp(&out[b].process))
+    });
+    for &i in ranked.iter().take(settings.top) {
+        let p = &plan.processes[i];
+        let range = p.range.as_ref().expect("filtered on a range");
+        for (variant, value) in [(Variant::Low, range.low), (Variant::High, range.high)] {
+            let pinned = range.pinned(value);
+            let what = format!("{}.{} = {value}", p.name, range.field);
+            let m = build_edited(base, &what, |raw| {
+                for d in raw.disruptions.iter_mut().filter(|d| d.name == p.name) {
+                    if range.field == "annual_probability" {
+                        d.annual_probability = Some(pinned.clone());
+                    } else {
+                        d.rate_per_year = Some(pinned.clone());
+                    }
+                }
+            })?;
+            let Some(run) = simulate(&m)? else {
+                return Ok(None);
+            };
+            let e = effect(&run, variant, Some(value))
+                .ok_or_else(|| anyhow::anyhow!("{subject} is not in the results"))?;
+            match variant {
+                Variant::Low => out[i].low = Some(e),
+                _ => out[i].high = Some(e),
+            }
+        }
+    }
+
+    let mut result = Sensitivity {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: model.name.clone(),
+        scenario_sha256: base.hash.clone(),
+        subject: subject.clone(),
+        metric: stat,
+        metric_label: stat.to_string(),
+        metric_is_probability: stat.is_probability(),
+        seed: cfg.seed,
+        paths: plan.paths,
+        sections,
+        top: settings.top.min(ranked.len()),
+        base: base_level,
+        processes: out,
+    };
+    result.sort_by_effect();
+    Ok(Some(result))
+}
+
+/// A frequency as a scenario file would write it.
+fn written(p: &Param) -> String {
+    match p {
+        Param::Fixed(v) => format!("{v}"),
+        Param::Uniform { min, max } => format!("Uniform(min: {min}, max: {max})"),
+        Param::Triangular { min, mode, max } => {
+            format!("Triangular(min: {min}, mode: {mode}, max: {max})")
+        }
+        Param::Normal { mean, sd } => format!("Normal(mean: {mean}, sd: {sd})"),
+        Param::LogNormal { median, sigma } => {
+            format!("LogNormal(median: {median}, sigma: {sigma})")
+        }
+        Param::Beta { alpha, beta } => format!("Beta(alpha: {alpha}, beta: {beta})"),
+        Param::Exponential { mean } => format!("Exponential(mean: {mean})"),
+        Param::Empirical { values } => format!(
+            "Empirical(values: [{}])",
+            values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,230 @@
+//! The files and table of `shortfall sensitivity`: `sensitivity.csv` (tidy, one variant of one
+//! process per row), and the compact terminal table of the largest effects. Reads a finished
+//! `stats::sensitivity::Sensitivity` only. Effects are printed in percentage points (pp): the
+//! metric is a probability or a share of demand, and its changes are differences of percents.
+
+use std::fmt::Write;
+
+use crate::report::format::pct;
+use crate::stats::metric::{Stat, Subject};
+use crate::stats::sectioning::SectionedEstimate;
+use crate::stats::sensitivity::{Sensitivity, VariantEffect};
+
+pub const CSV_HEADER: &str =
+    "scenario,bloc,material,metric,process,kind,variant,parameter,parameter_value,\
+value,value_low,value_high,difference,difference_se,difference_low,difference_high,exact_zero";
+
+/// How many processes the terminal table lists.
+pub const TABLE_ROWS: usize = 12;
+
+/// The metric in words: "P(worst-year shortfall > 10%)", "P95 of the worst-year shortfall".
+pub fn metric_phrase(stat: Stat) -> String {
+    match stat {
+        Stat::ProbabilityAny => "P(any shortfall)".into(),
+        Stat::ProbabilityOver(x) => format!("P(worst-year shortfall > {})", pct_plain(x)),
+        Stat::Mean => "mean worst-year shortfall".into(),
+        Stat::Quantile(_) | Stat::Cvar95 | Stat::Cvar99 => {
+            format!("{stat} of the worst-year shortfall")
+        }
+    }
+}
+
+/// Whose shortfall, in words: "EU cobalt", "EU, worst material".
+pub fn subject_phrase(subject: &Subject) -> String {
+    match &subject.material {
+        Some(m) => format!("{} {m}", subject.bloc),
+        None => format!("{} (worst material)", subject.bloc),
+    }
+}
+
+/// `0.1` → `"10%"`, `0.025` → `"2.5%"`.
+fn pct_plain(x: f64) -> String {
+    let s = format!("{:.3}", x * 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// A change of the metric in percentage points, signed: `-0.123` → `"-12.3"`; two decimals
+/// below 1 pp so small effects do not read as zero.
+pub fn pp(change: f64) -> String {
+    if !change.is_finite() {
+        return "n/a".into();
+    }
+    let v = change * 100.0;
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() < 1.0 {
+        format!("{v:+.2}")
+    } else {
+        format!("{v:+.1}")
+    }
+}
+
+/// Tidy CSV: the base first (variant `base`), then every process's variants in tornado order.
+pub fn csv(s: &Sensitivity) -> String {
+    let mut out = format!("{CSV_HEADER}\n");
+    let material = s.subject.material.as_deref().unwrap_or("");
+    let lead = format!(
+        "{},{},{},{}",
+        field(&s.scenario),
+        field(&s.subject.bloc),
+        field(material),
+        field(&s.metric_label)
+    );
+    let level = |e: &SectionedEstimate| {
+        format!("{},{},{}", num(e.value), num(e.ci95.low), num(e.ci95.high))
+    };
+    let _ = writeln!(out, "{lead},,,base,,,{},,,,,", level(&s.base));
+    for p in &s.processes {
+        for e in p.effects() {
+            let parameter = match e.frequency {
+                Some(_) => p.frequency_field.as_deref().unwrap_or(""),
+                None => "enabled",
+            };
+            let value = e.frequency.map_or("false".to_string(), num);
+            let _ = writeln!(
+                out,
+                "{lead},{},{},{},{parameter},{value},{},{},{},{},{},{}",
+                field(&p.process),
+                p.kind,
+                e.variant.name(),
+                level(&e.value),
+                num(e.difference.value),
+                num(e.difference.se),
+                num(e.difference.ci95.low),
+                num(e.difference.ci95.high),
+                e.exact_zero
+            );
+        }
+    }
+    out
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The terminal table: the base, then the processes with the largest effects.
+pub fn table(s: &Sensitivity, elapsed: f64) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "\n{}: what moves {} for {}? {} variants × {} paths in {elapsed:.0} s, seed {}.",
+        s.scenario,
+        s.metric_label,
+        subject_phrase(&s.subject),
+        1 + s
+            .processes
+            .iter()
+            .map(|p| p.effects().filter(|e| !e.exact_zero).count())
+            .sum::<usize>(),
+        s.paths,
+        s.seed
+    );
+    let _ = writeln!(
+        w,
+        "Base {}: {} [95% CI {} – {}]. Change vs base in percentage points [95% CI], same paths.",
+        metric_phrase(s.metric),
+        pct(s.base.value),
+        pct(s.base.ci95.low),
+        pct(s.base.ci95.high)
+    );
+    let _ = writeln!(
+        w,
+        "off = process switched off; low/high = its frequency at P5/P95 of its range (half/double if fixed), for the {} largest switch-off effects.\n",
+        s.top
+    );
+    // Processes that cannot reach the subject are exact zeros: one line says so below.
+    let reachable: Vec<_> = s.processes.iter().filter(|p| p.reaches_subject).collect();
+    let name_w = reachable
+        .iter()
+        .take(TABLE_ROWS)
+        .map(|p| p.process.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        w,
+        "{:<name_w$}  {:>24}  {:>24}  {:>24}",
+        "process", "off", "low", "high"
+    );
+    let cell = |e: Option<&VariantEffect>| match e {
+        None => "".to_string(),
+        Some(e) => format!(
+            "{} [{}, {}]",
+            pp(e.difference.value),
+            pp(e.difference.ci95.low),
+            pp(e.difference.ci95.high)
+        ),
+    };
+    for p in reachable.iter().take(TABLE_ROWS) {
+        let _ = writeln!(
+            w,
+            "{:<name_w$}  {:>24}  {:>24}  {:>24}",
+            p.process,
+            cell(Some(&p.off)),
+            cell(p.low.as_ref()),
+            cell(p.high.as_ref())
+        );
+    }
+    let rest = reachable.len().saturating_sub(TABLE_ROWS);
+    if rest > 0 {
+        let largest = reachable
+            .iter()
+            .skip(TABLE_ROWS)
+            .map(|p| p.swing())
+            .fold(0.0, f64::max);
+        let _ = writeln!(
+            w,
+            "... and {rest} more, each moving it by at most {} pp (all in sensitivity.csv)",
+            pp(largest).trim_start_matches('+')
+        );
+    }
+    let unreachable = s.processes.len() - reachable.len();
+    if unreachable > 0 {
+        let _ = writeln!(
+            w,
+            "{unreachable} processes cannot reach {} (they touch none of its materials, even through triggers): exactly 0, not simulated.",
+            subject_phrase(&s.subject)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_and_points_read_naturally() {
+        assert_eq!(
+            metric_phrase(Stat::ProbabilityOver(0.1)),
+            "P(worst-year shortfall > 10%)"
+        );
+        assert_eq!(
+            metric_phrase(Stat::Quantile(0.95)),
+            "P95 of the worst-year shortfall"
+        );
+        assert_eq!(pp(-0.123), "-12.3");
+        assert_eq!(pp(0.0012), "+0.12");
+        assert_eq!(pp(0.0), "0");
+        let s = Subject {
+            bloc: "EU".into(),
+            material: None,
+        };
+        assert_eq!(subject_phrase(&s), "EU (worst material)");
+    }
+}
