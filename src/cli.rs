@@ -69,6 +69,22 @@ pub struct CheckArgs {
     pub cap: Option<f64>,
 }
 
+/// Flags every experiment (compare, stress-cap, sweep, sensitivity) shares: one seed for all its
+/// variants, the thread count, the progress bar.
+#[derive(Args, Debug, Clone)]
+pub struct ExperimentFlags {
+    /// Master seed, shared by every variant (common random numbers): the same seed, scenario and
+    /// --paths give the same results on any thread count.
+    #[arg(long, default_value_t = crate::cli_run::DEFAULT_SEED, value_name = "S")]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Does not change the results.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 pub fn parse_share(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim_end_matches('%')

@@ -10,7 +10,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::cli::{default_out_dir, load_model};
-use crate::cli_run::{BadArgument, DEFAULT_SEED};
+use crate::cli_run::BadArgument;
 use crate::experiment::comparison::compare as paired;
 use crate::experiment::{run_variant, sectioned_paths, VariantRun};
 use crate::model::Model;
@@ -46,19 +46,11 @@ pub struct CompareArgs {
     /// Paths per scenario, rounded up to whole sections of 2,048 (at least 8 sections).
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
-    /// Master seed, shared by both scenarios: the same seed, scenarios and --paths give the same
-    /// results on any thread count.
-    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
-    pub seed: u64,
-    /// Worker threads (default: all cores). Does not change the results.
-    #[arg(long, value_name = "T")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub flags: crate::cli::ExperimentFlags,
     /// Output folder (default: `output/compare-<A name>-vs-<B name>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Skip the PNG and SVG charts and report.html.
     #[arg(long)]
     pub no_charts: bool,
@@ -87,9 +79,9 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         ))
         .into());
     }
-    let threads = crate::cli::threads(args.threads)?;
+    let threads = crate::cli::threads(args.flags.threads)?;
     let cfg = RunConfig {
-        seed: args.seed,
+        seed: args.flags.seed,
         paths: args.paths,
         threads,
         target_se: None,
@@ -98,7 +90,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
 
     let cancel = crate::cli::cancel_on_ctrl_c();
     let per_side = sectioned_paths(args.paths);
-    let bar = crate::progress::bar(2 * per_side, args.quiet);
+    let bar = crate::progress::bar(2 * per_side, args.flags.quiet);
     let mut sides = Vec::with_capacity(2);
     for (k, (loaded, model)) in [(&loaded_a, &model_a), (&loaded_b, &model_b)]
         .into_iter()

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::cli::{default_out_dir, load_model};
-use crate::cli_run::{BadArgument, DEFAULT_SEED};
+use crate::cli_run::BadArgument;
 use crate::experiment::sensitivity::{self, Settings, DEFAULT_TOP};
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
@@ -39,18 +39,11 @@ pub struct SensitivityArgs {
     /// Paths per variant, rounded up to whole sections of 2,048 (at least 8 sections).
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
-    /// Master seed, shared by every variant (common random numbers).
-    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
-    pub seed: u64,
-    /// Worker threads (default: all cores). Does not change the results.
-    #[arg(long, value_name = "T")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub flags: crate::cli::ExperimentFlags,
     /// Output folder (default: `output/<scenario name>/sensitivity`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// How many processes (largest switch-off effect first) also get the low/high frequency runs.
     #[arg(long, default_value_t = DEFAULT_TOP, value_name = "K")]
     pub top: usize,
@@ -62,12 +55,7 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
     if args.paths == 0 || args.paths > MAX_PATHS {
         return Err(BadArgument(format!("--paths must be between 1 and {MAX_PATHS}")).into());
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if threads == 0 {
-        return Err(BadArgument("--threads must be at least 1".into()).into());
-    }
+    let threads = crate::cli::threads(args.flags.threads)?;
     let subject = subject(&model, args.bloc.as_deref(), args.material.as_deref())?;
     let settings = Settings {
         subject,
@@ -75,7 +63,7 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
         top: args.top,
     };
     let cfg = RunConfig {
-        seed: args.seed,
+        seed: args.flags.seed,
         paths: args.paths,
         threads,
         target_se: None,
@@ -93,7 +81,7 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
             }
         });
     }
-    if !args.quiet {
+    if !args.flags.quiet {
         eprintln!(
             "{}: {} variants of {} paths (base, {} processes switched off, low/high for up to {})",
             model.name,
@@ -104,7 +92,7 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
         );
     }
     let clock = Instant::now();
-    let bar = crate::progress::bar(plan.total_paths(), args.quiet);
+    let bar = crate::progress::bar(plan.total_paths(), args.flags.quiet);
     let result = sensitivity::run(
         &loaded,
         &model,

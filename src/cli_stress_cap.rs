@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::cli::parse_share;
 use crate::cli::{cancel_on_ctrl_c, threads as resolve_threads};
-use crate::cli_run::{BadArgument, DEFAULT_SEED};
+use crate::cli_run::BadArgument;
 use crate::experiment::{difference, run_variant, sectioned_paths, VariantRun};
 use crate::model::cap::CapOutcome;
 use crate::model::compile;
@@ -56,17 +56,11 @@ pub struct StressCapArgs {
     /// Paths per variant (rounded up to whole sections of 2,048).
     #[arg(long, default_value_t = DEFAULT_STRESS_PATHS, value_name = "N")]
     pub paths: u64,
-    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
-    pub seed: u64,
-    /// Worker threads (default: all cores). Does not change the results.
-    #[arg(long, value_name = "T")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub flags: crate::cli::ExperimentFlags,
     /// Output folder (default: `output/<scenario>/stress-cap`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
@@ -179,9 +173,9 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         .into());
     }
 
-    let threads = resolve_threads(args.threads)?;
+    let threads = resolve_threads(args.flags.threads)?;
     let cfg = RunConfig {
-        seed: args.seed,
+        seed: args.flags.seed,
         paths: args.paths,
         threads,
         target_se: None,
@@ -198,7 +192,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         ("without the cap", &without_model),
         ("with the cap", &with_model),
     ] {
-        let bar = crate::progress::bar(paths, args.quiet);
+        let bar = crate::progress::bar(paths, args.flags.quiet);
         bar.set_message(label);
         let run = run_variant(model, &cfg, &cancel, |done, _| bar.set_position(done))?;
         bar.finish_and_clear();
@@ -293,7 +287,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         scenario_sha256: &base.hash,
         bloc: &args.bloc,
         cap: args.cap,
-        seed: args.seed,
+        seed: args.flags.seed,
         paths_per_variant: paths,
         materials: &feasibility,
         rows: &rows,
@@ -309,7 +303,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     // The full paired comparison of every headline metric, with its charts and report page.
     let comparison = crate::experiment::comparison::compare(a, b);
     let side_manifest = |loaded: &crate::scenario::LoadedScenario, model: &crate::model::Model| {
-        let mut m = crate::cli::manifest(loaded, model, args.seed, threads, started_at);
+        let mut m = crate::cli::manifest(loaded, model, args.flags.seed, threads, started_at);
         m.paths = paths;
         m.elapsed_seconds = elapsed / 2.0;
         m
@@ -342,7 +336,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         let meta = ChartMeta {
             scenario: name.clone(),
             paths,
-            seed: args.seed,
+            seed: args.flags.seed,
         };
         write_sweep_chart(
             &breach_chart(&args, &breach, &feasibility, &b.summary.month_labels),

@@ -11,7 +11,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::cli::{cancel_on_ctrl_c, threads as resolve_threads};
-use crate::cli_run::{BadArgument, DEFAULT_SEED};
+use crate::cli_run::BadArgument;
 use crate::experiment::sweep::{self, Axis, GoalResult, SweepRow};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{run_variant, VariantRun};
@@ -30,10 +30,13 @@ pub const DEFAULT_SWEEP_PATHS: u64 = 20_480;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
-    shortfall sweep --cap 0.5:1:0.05                                  P95 against the cap level\n  \
-    shortfall sweep --set blocs.EU.stockpiles.gallium.initial_months=0:12:1 --material gallium\n  \
+    # P95 worst-year shortfall against the single-supplier cap level\n  \
+    shortfall sweep --cap 0.5:1:0.05\n\n  \
+    # EU gallium stockpile size, 0 to 12 months of demand\n  \
+    shortfall sweep --set blocs.EU.stockpiles.gallium.initial_months=0:12:1\n\n  \
+    # the smallest gallium stockpile whose P95 worst-year shortfall is at most 5%\n  \
     shortfall sweep --set blocs.EU.stockpiles.gallium.initial_months=0:12:0.25 \\\n      \
-    --goal \"P95 shortfall <= 5%\"                                      smallest stockpile meeting a goal")]
+    --goal \"P95 shortfall <= 5%\"")]
 pub struct SweepArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
@@ -65,18 +68,11 @@ pub struct SweepArgs {
     /// Paths per point (rounded up to whole sections of 2,048).
     #[arg(long, default_value_t = DEFAULT_SWEEP_PATHS, value_name = "N")]
     pub paths: u64,
-    /// Master seed, the same for every point (common random numbers).
-    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
-    pub seed: u64,
-    /// Worker threads (default: all cores). Does not change the results.
-    #[arg(long, value_name = "T")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub flags: crate::cli::ExperimentFlags,
     /// Output folder (default: `output/<scenario>/sweep-<parameter>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
@@ -169,9 +165,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         }
     }
 
-    let threads = resolve_threads(args.threads)?;
+    let threads = resolve_threads(args.flags.threads)?;
     let cfg = RunConfig {
-        seed: args.seed,
+        seed: args.flags.seed,
         paths: args.paths,
         threads,
         target_se: None,
@@ -205,7 +201,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let run_point =
         |settings: Vec<Setting>, label: String| -> Result<(VariantRun, Vec<CapOutcome>)> {
             let model = variant::build(&base, &settings)?;
-            let bar = crate::progress::bar(paths, args.quiet);
+            let bar = crate::progress::bar(paths, args.flags.quiet);
             bar.set_message(label);
             let run = run_variant(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
             bar.finish_and_clear();
@@ -294,7 +290,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let file = SweepFile {
         scenario: &name,
         scenario_sha256: &base.hash,
-        seed: args.seed,
+        seed: args.flags.seed,
         paths_per_point: paths,
         parameters: parameters.clone(),
         points: evaluated
@@ -337,7 +333,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         let meta = ChartMeta {
             scenario: name.clone(),
             paths,
-            seed: args.seed,
+            seed: args.flags.seed,
         };
         write_sweep_chart(&chart, &meta, &out_dir).context("drawing the sweep chart")?;
     }
