@@ -72,7 +72,7 @@ run_case() { # bin, folder
     xargs -0 sed -i -E -e 's/"elapsed_seconds": [0-9.e+-]+/"elapsed_seconds": 0/' \
       -e 's/"started_at": "[^"]*"/"started_at": ""/' -e "s#$dir#DIR#g" -e "s#$(dirname "$bin")#BIN#g" \
       -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z( · [0-9.]+ ?s)?/TIME/g' \
-      -e 's/in [0-9.]+ ?(s|ms)\b/in T/g'
+      -e 's/in [0-9.]+ ?(s|ms)\b/in T/g' -e 's/, [0-9.]+ s\.$/, T./'
 }
 
 # Both binaries are called `shortfall` (clap prints argv[0] in usage lines), each in its own folder.
