@@ -164,17 +164,11 @@ impl Chart for PairedDifference<'_> {
                     lo..hi,
                     theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
                 )?;
-            chart
-                .configure_mesh()
+            theme::mesh(&mut chart)
                 .disable_y_mesh()
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED)
                 .x_labels(7)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&name_at)
-                .label_style(theme::text(size::TICK, INK))
-                .axis_desc_style(theme::text(size::AXIS_DESC, INK))
                 .x_desc("B − A, percentage points")
                 .draw()?;
             // The bloc as a whole (top row) is a different kind of subject: set it apart.

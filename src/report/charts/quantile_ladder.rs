@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED, VERMILLION};
+use super::theme::{self, size, BLUE, INK, MUTED, VERMILLION};
 use super::{Chart, ChartMeta};
 use crate::report::format::{pct, tonnes};
 use crate::stats::summary::CellSummary;
@@ -122,17 +122,11 @@ impl Chart for QuantileLadder<'_> {
                 theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
                 0.0..y_max,
             )?;
-        chart
-            .configure_mesh()
+        theme::mesh(&mut chart)
             .disable_x_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(theme::text(size::TICK, INK))
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc("quantile of the worst-year shortfall across paths (how rarely it is exceeded)")
             .y_desc("% of that year's demand")
             .draw()?;
@@ -214,15 +208,7 @@ impl Chart for QuantileLadder<'_> {
         }
         chart.draw_series(labels)?;
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(16)
-            .legend_area_size(40)
-            .label_font(theme::text(size::LEGEND, INK))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID)
-            .draw()?;
+        theme::legend(&mut chart, SeriesLabelPosition::UpperLeft, 40).draw()?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED, SKY, VERMILLION};
+use super::theme::{self, size, BLUE, INK, SKY, VERMILLION};
 use super::{Chart, ChartMeta};
 use crate::report::format::pct;
 use crate::report::sensitivity::{metric_phrase, pp, subject_phrase};
@@ -178,17 +178,11 @@ impl Chart for Tornado<'_> {
                 x_lo..x_hi,
                 theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
             )?;
-        chart
-            .configure_mesh()
+        theme::mesh(&mut chart)
             .disable_y_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
             .x_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&name_at)
-            .label_style(tick_style.clone())
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc(self.axis_label())
             .draw()?;
 
