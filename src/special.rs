@@ -220,7 +220,10 @@ mod tests {
     fn incomplete_beta_matches_closed_forms() {
         for x in [0.0, 0.01, 0.2, 0.5, 0.73, 0.99, 1.0] {
             // Beta(1, 1) is uniform: I_x(1, 1) = x.
-            assert!(close(regularized_incomplete_beta(1.0, 1.0, x), x, 1e-13), "{x}");
+            assert!(
+                close(regularized_incomplete_beta(1.0, 1.0, x), x, 1e-13),
+                "{x}"
+            );
             // Beta(2, 3): CDF 6x² − 8x³ + 3x⁴.
             let exact = 6.0 * x * x - 8.0 * x.powi(3) + 3.0 * x.powi(4);
             assert!(
