@@ -17,4 +17,5 @@ pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod special;
 pub mod stats;

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::accumulator::ScalarAcc;
 
-/// Two-sided 95% normal quantile.
-pub const Z95: f64 = 1.959_963_984_540_054;
+/// Two-sided 95% normal quantile, Φ⁻¹(0.975); the value lives with the other special functions.
+pub const Z95: f64 = crate::special::NORMAL_QUANTILE_975;
 
 /// The quantiles reported for every distribution.
 pub const QUANTILES: [f64; 6] = [0.5, 0.9, 0.95, 0.99, 0.999, 0.0];

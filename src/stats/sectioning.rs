@@ -92,7 +92,7 @@ pub fn student_t_975(df: usize) -> f64 {
     if df <= TABLE.len() {
         return TABLE[df - 1];
     }
-    let z = super::estimate::Z95;
+    let z = crate::special::NORMAL_QUANTILE_975;
     let n = df as f64;
     let z3 = z.powi(3);
     let z5 = z.powi(5);

@@ -127,9 +127,27 @@ fn is_all_zero(acc: &MonthlyAcc) -> bool {
     acc.hist.iter().all(|h| h.positives == 0)
 }
 
+/// The finished run: every accumulator turned into estimates with their intervals, section by
+/// section of the `Summary`.
 pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
     let n = acc.paths;
-    let cells = layout
+    Summary {
+        cap_breach: cap_breach_summaries(layout, acc),
+        paths: n,
+        thresholds: THRESHOLDS.to_vec(),
+        cells: cell_summaries(layout, acc),
+        blocs: bloc_summaries(layout, acc),
+        materials: material_summaries(layout, acc),
+        floors: floor_summaries(layout, acc),
+        month_labels: layout.month_labels.clone(),
+        timeseries: fan_series(layout, acc),
+    }
+}
+
+/// One summary per (bloc, material) cell, in the layout's cell order.
+fn cell_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<CellSummary> {
+    let n = acc.paths;
+    layout
         .cells
         .iter()
         .enumerate()
@@ -166,8 +184,12 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
                 median_first_shortfall_month: first,
             }
         })
-        .collect();
-    let blocs = layout
+        .collect()
+}
+
+fn bloc_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<BlocSummary> {
+    let n = acc.paths;
+    layout
         .blocs
         .iter()
         .enumerate()
@@ -185,26 +207,37 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
                 worst_material_year_share: distribution(&a.worst_material_share, n),
             }
         })
-        .collect();
-    let materials = layout
+        .collect()
+}
+
+fn material_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<MaterialSummary> {
+    layout
         .materials
         .iter()
         .enumerate()
         .map(|(m, name)| MaterialSummary {
             material: name.clone(),
-            peak_price_rise: distribution(&acc.peak_price_excess[m], n),
+            peak_price_rise: distribution(&acc.peak_price_excess[m], acc.paths),
         })
-        .collect();
-    let floors = layout
+        .collect()
+}
+
+fn floor_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<FloorSummary> {
+    layout
         .floors
         .iter()
         .enumerate()
         .map(|(f, name)| FloorSummary {
             floor: name.clone(),
-            fiscal_cost_usd: distribution(&acc.floor_cost_usd[f], n),
+            fiscal_cost_usd: distribution(&acc.floor_cost_usd[f], acc.paths),
         })
-        .collect();
+        .collect()
+}
 
+/// The fan-chart series: per cell its monthly shortfall (and drawdown, where the cell holds a
+/// stockpile), then per material whose price ever moved its price ratio.
+fn fan_series(layout: &Layout, acc: &RunAccumulator) -> Vec<FanSeries> {
+    let n = acc.paths;
     let mut timeseries = Vec::new();
     for (ci, &(b, m)) in layout.cells.iter().enumerate() {
         for (series, monthly) in [
@@ -234,27 +267,7 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
         if is_all_zero(up) && is_all_zero(down) {
             continue;
         }
-        // Price ratio = 1 + up − down; its quantiles combine the two one-sided histograms.
-        let months = layout.months;
-        let mut out: [Vec<f64>; 6] = Default::default();
-        for t in 0..months {
-            out[0].push(1.0 + (up.sum[t] - down.sum[t]) / n.max(1) as f64);
-            let down_n = down.hist[t].positives;
-            let up_n = up.hist[t].positives;
-            for (k, q) in FAN_QUANTILES.iter().enumerate() {
-                let rank = ((q * n as f64).ceil() as u64).clamp(1, n.max(1)) - 1;
-                let v = if rank < down_n {
-                    // Falls: the most negative first, i.e. the largest "down" values first.
-                    1.0 - down.hist[t].value_at_rank(down_n - 1 - rank, down_n)
-                } else if rank < n - up_n {
-                    1.0
-                } else {
-                    1.0 + up.hist[t].value_at_rank(rank - (n - up_n), up_n)
-                };
-                out[k + 1].push(v);
-            }
-        }
-        let [mean, p05, p25, p50, p75, p95] = out;
+        let [mean, p05, p25, p50, p75, p95] = price_fan(up, down, layout.months, n);
         timeseries.push(FanSeries {
             series: "price_ratio".into(),
             bloc: None,
@@ -267,8 +280,37 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
             p95,
         });
     }
+    timeseries
+}
 
-    let cap_breach = layout
+/// Mean and `FAN_QUANTILES` of the monthly price ratio. Price ratio = 1 + up − down; its
+/// quantiles combine the two one-sided histograms.
+fn price_fan(up: &MonthlyAcc, down: &MonthlyAcc, months: usize, n: u64) -> [Vec<f64>; 6] {
+    let mut out: [Vec<f64>; 6] = Default::default();
+    for t in 0..months {
+        out[0].push(1.0 + (up.sum[t] - down.sum[t]) / n.max(1) as f64);
+        let down_n = down.hist[t].positives;
+        let up_n = up.hist[t].positives;
+        for (k, q) in FAN_QUANTILES.iter().enumerate() {
+            let rank = ((q * n as f64).ceil() as u64).clamp(1, n.max(1)) - 1;
+            let v = if rank < down_n {
+                // Falls: the most negative first, i.e. the largest "down" values first.
+                1.0 - down.hist[t].value_at_rank(down_n - 1 - rank, down_n)
+            } else if rank < n - up_n {
+                1.0
+            } else {
+                1.0 + up.hist[t].value_at_rank(rank - (n - up_n), up_n)
+            };
+            out[k + 1].push(v);
+        }
+    }
+    out
+}
+
+/// Per watched cap: the chance it is breached in some month, and month by month.
+fn cap_breach_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<CapBreachSummary> {
+    let n = acc.paths;
+    layout
         .cap_watch
         .iter()
         .enumerate()
@@ -291,16 +333,5 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
                 })
                 .collect(),
         })
-        .collect();
-    Summary {
-        cap_breach,
-        paths: n,
-        thresholds: THRESHOLDS.to_vec(),
-        cells,
-        blocs,
-        materials,
-        floors,
-        month_labels: layout.month_labels.clone(),
-        timeseries,
-    }
+        .collect()
 }

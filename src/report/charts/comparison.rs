@@ -35,7 +35,12 @@ pub fn write_comparison_charts(
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>> {
     let mut out = Writer::new(out_dir, meta)?;
-    out.emit(&PairedDifference::new(c))?;
+    out.emit(&PairedDifference::new(
+        c.comparison,
+        (c.a.0, c.b.0),
+        c.bloc,
+        c.materials,
+    ))?;
     let subject = |material: Option<&str>| Subject {
         bloc: c.bloc.to_string(),
         material: material.map(str::to_string),

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, GRID, INK, MUTED, ORANGE, SKY, VERMILLION};
+use super::theme::{self, size, INK, MUTED, ORANGE, SKY, VERMILLION};
 use super::{Chart, ChartMeta};
 use crate::report::format::pct;
 use crate::stats::estimate::DistributionEstimate;
@@ -140,17 +140,11 @@ impl Chart for Distribution<'_> {
                 -x_max * 0.008..x_max,
                 theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
             )?;
-        chart
-            .configure_mesh()
+        theme::mesh(&mut chart)
             .disable_y_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
             .x_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&name_at)
-            .label_style(theme::text(size::TICK, INK))
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc("worst-year shortfall, % of that year's demand")
             .draw()?;
 
@@ -221,15 +215,7 @@ impl Chart for Distribution<'_> {
             EmptyElement::at((x, y_of(i))) + Text::new(label, (14, 3), value_style.clone())
         }))?;
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(16)
-            .legend_area_size(40)
-            .label_font(theme::text(size::LEGEND, INK))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID)
-            .draw()?;
+        theme::legend(&mut chart, SeriesLabelPosition::LowerRight, 40).draw()?;
         Ok(())
     }
 }

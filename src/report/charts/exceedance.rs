@@ -11,7 +11,7 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::theme::{self, size, GRID, INK, MUTED};
+use super::theme::{self, INK};
 use super::{Chart, ChartMeta};
 use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
 use crate::stats::metric::{estimates, Subject, SubjectEstimates};
@@ -262,17 +262,13 @@ impl Chart for Exceedance {
                 0.0..x_max,
                 theme::ticked((y_min..y_max).log_scale(), decades).light(minor),
             )?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
+        // Faint lines at 2× and 5× each decade, so the log scale reads as one.
+        theme::mesh(&mut chart)
             .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-            .axis_style(MUTED)
             .x_labels(10)
             .x_max_light_lines(0)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(theme::text(size::TICK, INK))
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc("x = worst-year shortfall, % of that year's demand")
             .y_desc("P(worst-year shortfall > x), log scale")
             .draw()?;
@@ -317,15 +313,7 @@ impl Chart for Exceedance {
                     + Circle::new((0, 0), 7, WHITE.filled())
                     + Circle::new((0, 0), 7, INK.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(16)
-            .legend_area_size(50)
-            .label_font(theme::text(size::LEGEND, INK))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID)
-            .draw()?;
+        theme::legend(&mut chart, SeriesLabelPosition::UpperRight, 50).draw()?;
         Ok(())
     }
 }

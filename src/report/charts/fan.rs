@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED, VERMILLION};
+use super::theme::{self, size, BLUE, INK, MUTED, VERMILLION};
 use super::{Chart, ChartMeta, FAN_PANELS};
 use crate::stats::summary::FanSeries;
 
@@ -115,23 +115,21 @@ impl<'a> Fan<'a> {
     }
 }
 
-impl Chart for Fan<'_> {
-    fn stem(&self) -> String {
-        match self.kind {
-            Kind::Shortfall(bloc) => format!("fan-shortfall-{}", theme::slug(bloc)),
-            Kind::Drawdown(bloc) => format!("fan-stock-drawdown-{}", theme::slug(bloc)),
-            Kind::Price => "fan-price-ratio".to_string(),
-        }
-    }
+/// What one panel needs beyond its series: the shared vertical scale, the month ticks and the
+/// axis description, and where the panel sits in the grid (only the left column carries the
+/// y description, only the bottom row the x one).
+struct PanelAxes<'a> {
+    y_lo: f64,
+    y_hi: f64,
+    ticks: &'a [f64],
+    y_desc: &'a str,
+    left: bool,
+    bottom: bool,
+}
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        meta: &ChartMeta,
-    ) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+impl Fan<'_> {
+    /// The subtitle lines and the y-axis description for this kind of fan.
+    fn subtitle_and_y_desc(&self) -> (Vec<String>, &'static str) {
         let shown = format!("{} of {} materials", self.panels.len(), self.available);
         let (what, which, y_desc) = match self.kind {
             Kind::Shortfall(_) => (
@@ -170,28 +168,26 @@ impl Chart for Fan<'_> {
                     .to_string(),
             ]
         };
-        let area = theme::frame(root, &self.title(), &subtitle, meta)?;
+        (subtitle, y_desc)
+    }
 
-        if self.panels.is_empty() || self.labels.is_empty() {
-            let lines = match self.kind {
-                Kind::Shortfall(bloc) => vec![
-                    "No shortfall in any path".to_string(),
-                    format!("{bloc} received its full demand of every material, every month"),
-                ],
-                Kind::Drawdown(bloc) => vec![
-                    "No stockpile was drawn in any path".to_string(),
-                    format!("{bloc}'s stockpiles stayed at their targets"),
-                ],
-                Kind::Price => vec!["No price moved from its base in any path".to_string()],
-            };
-            theme::note(&area, &lines)?;
-            return Ok(());
+    /// What the note says when there is nothing to draw.
+    fn nothing(&self) -> Vec<String> {
+        match self.kind {
+            Kind::Shortfall(bloc) => vec![
+                "No shortfall in any path".to_string(),
+                format!("{bloc} received its full demand of every material, every month"),
+            ],
+            Kind::Drawdown(bloc) => vec![
+                "No stockpile was drawn in any path".to_string(),
+                format!("{bloc}'s stockpiles stayed at their targets"),
+            ],
+            Kind::Price => vec!["No price moved from its base in any path".to_string()],
         }
+    }
 
-        let (legend, grid) = area.split_vertically(52);
-        draw_legend(&legend)?;
-
-        // One vertical scale for all panels.
+    /// One vertical scale for all panels.
+    fn y_range(&self) -> (f64, f64) {
         let values = || {
             self.panels
                 .iter()
@@ -199,7 +195,7 @@ impl Chart for Fan<'_> {
                 .copied()
                 .filter(|v| v.is_finite())
         };
-        let (y_lo, y_hi) = if self.is_price() {
+        if self.is_price() {
             let lo = values().fold(1.0, f64::min);
             let hi = values().fold(1.0, f64::max);
             let pad = ((hi - lo) * 0.05).max(0.02);
@@ -208,17 +204,23 @@ impl Chart for Fan<'_> {
             // A sliver below zero so a median lying at 0% is drawn whole, not half-clipped.
             let hi = theme::nice_ceiling(values().fold(0.0, f64::max)).min(1.0);
             (-hi * 0.015, hi)
-        };
-        let span = y_hi - y_lo;
+        }
+    }
 
-        let k = self.panels.len();
-        let (rows, cols) = if k <= 2 { (1, k) } else { (2, k.div_ceil(2)) };
-        let cells = grid.split_evenly((rows, cols));
+    /// One material's panel: its axes, then the 90% and 50% bands, the median, the mean, and
+    /// for prices the 1× line.
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        series: &FanSeries,
+        axes: &PanelAxes,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let (y_lo, y_hi) = (axes.y_lo, axes.y_hi);
+        let span = y_hi - y_lo;
         let n = self.labels.len();
-        let ticks: Vec<f64> = theme::month_ticks(self.labels)
-            .into_iter()
-            .map(|i| i as f64)
-            .collect();
         let x_fmt = |v: &f64| {
             let i = v.round();
             if i >= 0.0 && (i as usize) < n {
@@ -228,69 +230,112 @@ impl Chart for Fan<'_> {
             }
         };
         let y_fmt = |v: &f64| self.format_y(*v, span);
+        let mut chart = ChartBuilder::on(cell)
+            .margin(10)
+            .margin_right(24)
+            .caption(series.material.as_str(), theme::bold(size::PANEL, INK))
+            .x_label_area_size(if axes.bottom { 62 } else { 34 })
+            .y_label_area_size(if axes.left { 110 } else { 80 })
+            .build_cartesian_2d(
+                theme::ticked(0.0..(n.max(2) - 1) as f64, axes.ticks.to_vec()),
+                y_lo..y_hi,
+            )?;
+        // Small panels: tick and axis text a tenth smaller than on a full-slide chart.
+        let mut mesh = theme::mesh(&mut chart);
+        mesh.y_labels(5)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(theme::text(size::TICK * 0.9, INK))
+            .axis_desc_style(theme::text(size::AXIS_DESC * 0.9, INK));
+        if axes.left {
+            mesh.y_desc(axes.y_desc);
+        }
+        if axes.bottom {
+            mesh.x_desc("month");
+        }
+        mesh.draw()?;
 
-        for (p, series) in self.panels.iter().enumerate() {
-            let cell = &cells[p];
-            let left = p % cols == 0;
-            let bottom = p / cols == rows - 1 || p + cols >= k;
-            let mut chart = ChartBuilder::on(cell)
-                .margin(10)
-                .margin_right(24)
-                .caption(series.material.as_str(), theme::bold(size::PANEL, INK))
-                .x_label_area_size(if bottom { 62 } else { 34 })
-                .y_label_area_size(if left { 110 } else { 80 })
-                .build_cartesian_2d(
-                    theme::ticked(0.0..(n.max(2) - 1) as f64, ticks.clone()),
-                    y_lo..y_hi,
-                )?;
-            let mut mesh = chart.configure_mesh();
-            mesh.bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED)
-                .y_labels(5)
-                .x_label_formatter(&x_fmt)
-                .y_label_formatter(&y_fmt)
-                .label_style(theme::text(size::TICK * 0.9, INK))
-                .axis_desc_style(theme::text(size::AXIS_DESC * 0.9, INK));
-            if left {
-                mesh.y_desc(y_desc);
-            }
-            if bottom {
-                mesh.x_desc("month");
-            }
-            mesh.draw()?;
-
-            let at = |v: &[f64], t: usize| v.get(t).copied().unwrap_or(0.0).clamp(y_lo, y_hi);
-            let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
-                (0..n)
-                    .map(|t| (t as f64, at(hi, t)))
-                    .chain((0..n).rev().map(|t| (t as f64, at(lo, t))))
-                    .collect()
-            };
-            chart.draw_series(std::iter::once(Polygon::new(
-                band(&series.p05, &series.p95),
-                BLUE.mix(0.18).filled(),
-            )))?;
-            chart.draw_series(std::iter::once(Polygon::new(
-                band(&series.p25, &series.p75),
-                BLUE.mix(0.42).filled(),
-            )))?;
+        let at = |v: &[f64], t: usize| v.get(t).copied().unwrap_or(0.0).clamp(y_lo, y_hi);
+        let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
+            (0..n)
+                .map(|t| (t as f64, at(hi, t)))
+                .chain((0..n).rev().map(|t| (t as f64, at(lo, t))))
+                .collect()
+        };
+        chart.draw_series(std::iter::once(Polygon::new(
+            band(&series.p05, &series.p95),
+            BLUE.mix(0.18).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            band(&series.p25, &series.p75),
+            BLUE.mix(0.42).filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(
+            (0..n).map(|t| (t as f64, at(&series.p50, t))),
+            BLUE.stroke_width(3),
+        ))?;
+        chart.draw_series(DashedLineSeries::new(
+            (0..n).map(|t| (t as f64, at(&series.mean, t))),
+            12,
+            6,
+            VERMILLION.stroke_width(3),
+        ))?;
+        if self.is_price() {
             chart.draw_series(LineSeries::new(
-                (0..n).map(|t| (t as f64, at(&series.p50, t))),
-                BLUE.stroke_width(3),
+                [(0.0, 1.0), ((n.max(2) - 1) as f64, 1.0)],
+                MUTED.stroke_width(1),
             ))?;
-            chart.draw_series(DashedLineSeries::new(
-                (0..n).map(|t| (t as f64, at(&series.mean, t))),
-                12,
-                6,
-                VERMILLION.stroke_width(3),
-            ))?;
-            if self.is_price() {
-                chart.draw_series(LineSeries::new(
-                    [(0.0, 1.0), ((n.max(2) - 1) as f64, 1.0)],
-                    MUTED.stroke_width(1),
-                ))?;
-            }
+        }
+        Ok(())
+    }
+}
+
+impl Chart for Fan<'_> {
+    fn stem(&self) -> String {
+        match self.kind {
+            Kind::Shortfall(bloc) => format!("fan-shortfall-{}", theme::slug(bloc)),
+            Kind::Drawdown(bloc) => format!("fan-stock-drawdown-{}", theme::slug(bloc)),
+            Kind::Price => "fan-price-ratio".to_string(),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        meta: &ChartMeta,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let (subtitle, y_desc) = self.subtitle_and_y_desc();
+        let area = theme::frame(root, &self.title(), &subtitle, meta)?;
+
+        if self.panels.is_empty() || self.labels.is_empty() {
+            theme::note(&area, &self.nothing())?;
+            return Ok(());
+        }
+
+        let (legend, grid) = area.split_vertically(52);
+        draw_legend(&legend)?;
+
+        let (y_lo, y_hi) = self.y_range();
+        let k = self.panels.len();
+        let (rows, cols) = if k <= 2 { (1, k) } else { (2, k.div_ceil(2)) };
+        let cells = grid.split_evenly((rows, cols));
+        let ticks: Vec<f64> = theme::month_ticks(self.labels)
+            .into_iter()
+            .map(|i| i as f64)
+            .collect();
+        for (p, series) in self.panels.iter().enumerate() {
+            let axes = PanelAxes {
+                y_lo,
+                y_hi,
+                ticks: &ticks,
+                y_desc,
+                left: p % cols == 0,
+                bottom: p / cols == rows - 1 || p + cols >= k,
+            };
+            self.draw_panel(&cells[p], series, &axes)?;
         }
         Ok(())
     }

@@ -8,9 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::comparison::ComparisonCharts;
 use super::theme::{self, size, BLUE, GRID, INK, MUTED};
 use super::{Chart, ChartMeta};
+use crate::experiment::comparison::Comparison;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
 
@@ -41,31 +41,39 @@ pub struct PairedDifference<'a> {
 }
 
 impl<'a> PairedDifference<'a> {
-    pub fn new(c: &ComparisonCharts<'a>) -> Self {
+    /// The rows of `bloc` (the bloc as a whole, then `materials` top to bottom) from the paired
+    /// comparison of variants labelled `labels` = (A, B). Takes the pieces rather than
+    /// `ComparisonCharts`, so this chart does not import the module that lists the charts.
+    pub fn new(
+        comparison: &'a Comparison,
+        labels: (&'a str, &'a str),
+        bloc: &'a str,
+        materials: &[&str],
+    ) -> Self {
         let subjects: Vec<Subject> = std::iter::once(None)
-            .chain(c.materials.iter().map(|m| Some(m.to_string())))
+            .chain(materials.iter().map(|m| Some(m.to_string())))
             .map(|material| Subject {
-                bloc: c.bloc.to_string(),
+                bloc: bloc.to_string(),
                 material,
             })
             .collect();
         let values = PANELS.map(|(stat, _)| {
             subjects
                 .iter()
-                .map(|s| c.comparison.row(s, stat).map(|r| r.difference))
+                .map(|s| comparison.row(s, stat).map(|r| r.difference))
                 .collect()
         });
         PairedDifference {
-            bloc: c.bloc,
-            a: c.a.0,
-            b: c.b.0,
+            bloc,
+            a: labels.0,
+            b: labels.1,
             names: subjects
                 .iter()
                 .map(|s| s.material.clone().unwrap_or("worst material".into()))
                 .collect(),
             values,
-            paths: c.comparison.paths,
-            sections: c.comparison.sections,
+            paths: comparison.paths,
+            sections: comparison.sections,
         }
     }
 }
@@ -164,17 +172,11 @@ impl Chart for PairedDifference<'_> {
                     lo..hi,
                     theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
                 )?;
-            chart
-                .configure_mesh()
+            theme::mesh(&mut chart)
                 .disable_y_mesh()
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED)
                 .x_labels(7)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&name_at)
-                .label_style(theme::text(size::TICK, INK))
-                .axis_desc_style(theme::text(size::AXIS_DESC, INK))
                 .x_desc("B − A, percentage points")
                 .draw()?;
             // The bloc as a whole (top row) is a different kind of subject: set it apart.

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED};
+use super::theme::{self, size, BLUE, INK};
 use super::{Chart, ChartMeta};
 use crate::report::format::pct;
 use crate::stats::estimate::ProbabilityEstimate;
@@ -156,17 +156,11 @@ impl Chart for ProbabilityBars<'_> {
                 0.0..x_max,
                 theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
             )?;
-        chart
-            .configure_mesh()
+        theme::mesh(&mut chart)
             .disable_y_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
             .x_labels(8)
             .x_label_formatter(&pct_label)
             .y_label_formatter(&name_at)
-            .label_style(theme::text(size::TICK, INK))
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc(format!(
                 "P(worst-year shortfall > {} of demand), % of paths",
                 theme::pct_tick(self.threshold, 1.0)
@@ -214,14 +208,8 @@ impl Chart for ProbabilityBars<'_> {
                 + Text::new(label, (10, 3), value_style.clone())
         }))?;
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(16)
-            .legend_area_size(42)
-            .label_font(theme::text(size::LEGEND, INK))
+        theme::legend(&mut chart, SeriesLabelPosition::LowerRight, 42)
             .background_style(WHITE.mix(0.9))
-            .border_style(GRID)
             .draw()?;
         Ok(())
     }

@@ -3,13 +3,15 @@
 //! the mean and CVaR95. Answers "how many tonnes are lost in a bad (P95) case?".
 
 use anyhow::Result;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED, VERMILLION};
+use super::theme::{self, size, Ticked, BLUE, INK, MUTED, VERMILLION};
 use super::{Chart, ChartMeta};
 use crate::report::format::{pct, tonnes};
+use crate::stats::estimate::DistributionEstimate;
 use crate::stats::summary::CellSummary;
 
 const LEVELS: [(f64, &str); 5] = [
@@ -38,6 +40,135 @@ struct Bar {
     tonnes: Option<f64>,
 }
 
+/// The plot: x is the quantile's slot (0 = P50), y the share of the year's demand.
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked<RangedCoordf64>, RangedCoordf64>>;
+
+impl QuantileLadder<'_> {
+    /// One bar per level the summary holds, with its interval and the same quantile in tonnes.
+    fn bars(&self) -> Vec<Bar> {
+        let c = self.cell;
+        let d = &c.worst_year_shortfall_share;
+        LEVELS
+            .iter()
+            .filter_map(|&(q, label)| {
+                let e = d.quantile(q)?;
+                Some(Bar {
+                    label,
+                    share: e.value,
+                    low: e.ci95.low,
+                    high: e.ci95.high,
+                    tonnes: c.worst_year_shortfall_t.quantile(q).map(|t| t.value),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The bars and their 95% whiskers, each with its legend entry.
+fn draw_bars<'a, DB: DrawingBackend + 'a>(chart: &mut Plot<'a, DB>, bars: &[Bar]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let half = 0.3;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let x = i as f64;
+            Rectangle::new([(x - half, 0.0), (x + half, b.share)], BLUE.filled())
+        }))?
+        .label("quantile")
+        .legend(|(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], BLUE.filled()));
+    let cap = 0.08;
+    chart
+        .draw_series(bars.iter().enumerate().flat_map(|(i, b)| {
+            let x = i as f64;
+            // Separate strokes: a wide polyline that doubles back is drawn ragged.
+            [
+                vec![(x, b.low), (x, b.high)],
+                vec![(x - cap, b.low), (x + cap, b.low)],
+                vec![(x - cap, b.high), (x + cap, b.high)],
+            ]
+            .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
+        }))?
+        .label("95% confidence interval")
+        .legend(|(x, y)| {
+            EmptyElement::at((x + 15, y))
+                + PathElement::new(vec![(0, -10), (0, 10)], INK.stroke_width(2))
+                + PathElement::new(vec![(-6, -10), (6, -10)], INK.stroke_width(2))
+                + PathElement::new(vec![(-6, 10), (6, 10)], INK.stroke_width(2))
+        });
+    Ok(())
+}
+
+/// Dashed lines across the chart at the mean and at CVaR95, each with its legend entry.
+fn draw_reference_lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    d: &DistributionEstimate,
+    n: usize,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let x_end = n as f64 - 0.5;
+    for (value, label, colour) in [
+        (d.mean, format!("mean {}", pct(d.mean)), INK),
+        (
+            d.cvar95.value,
+            format!("CVaR95 {}", pct(d.cvar95.value)),
+            VERMILLION,
+        ),
+    ] {
+        if !value.is_finite() {
+            continue;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(-0.5, value), (x_end, value)],
+                14,
+                7,
+                colour.stroke_width(3),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (12, 0)], colour.stroke_width(3))
+                    + PathElement::new(vec![(18, 0), (30, 0)], colour.stroke_width(3))
+            });
+    }
+    Ok(())
+}
+
+/// Above each bar its share and its tonnes, on a white patch so a reference line passing
+/// behind stays readable. `area` measures the text.
+fn draw_value_labels<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    area: &DrawingArea<DB, Shift>,
+    bars: &[Bar],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let share_style = theme::bold(size::VALUE + 2.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let tonne_style = theme::text(size::VALUE, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let mut labels = Vec::with_capacity(bars.len());
+    for (i, b) in bars.iter().enumerate() {
+        let share = pct(b.share);
+        let tonnes_label = b
+            .tonnes
+            .map_or(String::new(), |t| format!("{} t", tonnes(t)));
+        let (w1, _) = area.estimate_text_size(&share, &share_style)?;
+        let (w2, _) = area.estimate_text_size(&tonnes_label, &tonne_style)?;
+        let half_w = w1.max(w2) as i32 / 2 + 6;
+        labels.push(
+            EmptyElement::at((i as f64, b.high.max(b.share)))
+                + Rectangle::new([(-half_w, -58), (half_w, -6)], WHITE.filled())
+                + Text::new(share, (0, -32), share_style.clone())
+                + Text::new(tonnes_label, (0, -8), tonne_style.clone()),
+        );
+    }
+    chart.draw_series(labels)?;
+    Ok(())
+}
+
 impl Chart for QuantileLadder<'_> {
     fn stem(&self) -> String {
         format!(
@@ -57,19 +188,7 @@ impl Chart for QuantileLadder<'_> {
     {
         let c = self.cell;
         let d = &c.worst_year_shortfall_share;
-        let bars: Vec<Bar> = LEVELS
-            .iter()
-            .filter_map(|&(q, label)| {
-                let e = d.quantile(q)?;
-                Some(Bar {
-                    label,
-                    share: e.value,
-                    low: e.ci95.low,
-                    high: e.ci95.high,
-                    tonnes: c.worst_year_shortfall_t.quantile(q).map(|t| t.value),
-                })
-            })
-            .collect();
+        let bars = self.bars();
 
         let title = format!("{} · {}: how bad is the worst year?", c.bloc, c.material);
         let subtitle = vec![
@@ -122,107 +241,19 @@ impl Chart for QuantileLadder<'_> {
                 theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
                 0.0..y_max,
             )?;
-        chart
-            .configure_mesh()
+        theme::mesh(&mut chart)
             .disable_x_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(theme::text(size::TICK, INK))
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc("quantile of the worst-year shortfall across paths (how rarely it is exceeded)")
             .y_desc("% of that year's demand")
             .draw()?;
 
-        let half = 0.3;
-        chart
-            .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                let x = i as f64;
-                Rectangle::new([(x - half, 0.0), (x + half, b.share)], BLUE.filled())
-            }))?
-            .label("quantile")
-            .legend(|(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], BLUE.filled()));
-        let cap = 0.08;
-        chart
-            .draw_series(bars.iter().enumerate().flat_map(|(i, b)| {
-                let x = i as f64;
-                // Separate strokes: a wide polyline that doubles back is drawn ragged.
-                [
-                    vec![(x, b.low), (x, b.high)],
-                    vec![(x - cap, b.low), (x + cap, b.low)],
-                    vec![(x - cap, b.high), (x + cap, b.high)],
-                ]
-                .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
-            }))?
-            .label("95% confidence interval")
-            .legend(|(x, y)| {
-                EmptyElement::at((x + 15, y))
-                    + PathElement::new(vec![(0, -10), (0, 10)], INK.stroke_width(2))
-                    + PathElement::new(vec![(-6, -10), (6, -10)], INK.stroke_width(2))
-                    + PathElement::new(vec![(-6, 10), (6, 10)], INK.stroke_width(2))
-            });
-
-        let x_end = n as f64 - 0.5;
-        for (value, label, colour) in [
-            (d.mean, format!("mean {}", pct(d.mean)), INK),
-            (
-                d.cvar95.value,
-                format!("CVaR95 {}", pct(d.cvar95.value)),
-                VERMILLION,
-            ),
-        ] {
-            if !value.is_finite() {
-                continue;
-            }
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(-0.5, value), (x_end, value)],
-                    14,
-                    7,
-                    colour.stroke_width(3),
-                ))?
-                .label(label)
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (12, 0)], colour.stroke_width(3))
-                        + PathElement::new(vec![(18, 0), (30, 0)], colour.stroke_width(3))
-                });
-        }
-
-        let share_style =
-            theme::bold(size::VALUE + 2.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
-        let tonne_style = theme::text(size::VALUE, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
-        // The labels sit on a white patch so a reference line passing behind stays readable.
-        let mut labels = Vec::with_capacity(n);
-        for (i, b) in bars.iter().enumerate() {
-            let share = pct(b.share);
-            let tonnes_label = b
-                .tonnes
-                .map_or(String::new(), |t| format!("{} t", tonnes(t)));
-            let (w1, _) = area.estimate_text_size(&share, &share_style)?;
-            let (w2, _) = area.estimate_text_size(&tonnes_label, &tonne_style)?;
-            let half_w = w1.max(w2) as i32 / 2 + 6;
-            labels.push(
-                EmptyElement::at((i as f64, b.high.max(b.share)))
-                    + Rectangle::new([(-half_w, -58), (half_w, -6)], WHITE.filled())
-                    + Text::new(share, (0, -32), share_style.clone())
-                    + Text::new(tonnes_label, (0, -8), tonne_style.clone()),
-            );
-        }
-        chart.draw_series(labels)?;
-
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(16)
-            .legend_area_size(40)
-            .label_font(theme::text(size::LEGEND, INK))
-            .background_style(WHITE.mix(0.92))
-            .border_style(GRID)
-            .draw()?;
+        draw_bars(&mut chart, &bars)?;
+        draw_reference_lines(&mut chart, d, n)?;
+        draw_value_labels(&mut chart, &area, &bars)?;
+        theme::legend(&mut chart, SeriesLabelPosition::UpperLeft, 40).draw()?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::theme::{self, size, GRID, INK, MUTED};
+use super::theme::{self, INK, MUTED};
 use super::{Chart, ChartMeta};
 
 /// One line of the chart: (parameter value, estimate, 95% low, 95% high) per point.
@@ -96,17 +96,11 @@ impl Chart for SweepChart {
             .x_label_area_size(70)
             .y_label_area_size(100)
             .build_cartesian_2d(x_min - pad..x_max + pad, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
+        theme::mesh(&mut chart)
             .x_labels(11)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(theme::text(size::TICK, INK))
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc(self.x_label.clone())
             .y_desc(self.y_label.clone())
             .draw()?;
@@ -158,18 +152,13 @@ impl Chart for SweepChart {
                     )
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(if self.y_is_probability {
-                SeriesLabelPosition::MiddleRight
-            } else {
-                SeriesLabelPosition::UpperRight
-            })
-            .margin(16)
-            .legend_area_size(42)
-            .label_font(theme::text(size::LEGEND, INK))
+        let position = if self.y_is_probability {
+            SeriesLabelPosition::MiddleRight
+        } else {
+            SeriesLabelPosition::UpperRight
+        };
+        theme::legend(&mut chart, position, 42)
             .background_style(WHITE.mix(0.9))
-            .border_style(GRID)
             .draw()?;
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! The look every chart shares, so that a deck of them reads as one: the bundled font, the
 //! Okabe–Ito palette, text sizes for a 1600×900 slide, the frame (title, subtitle, source
-//! line), the "nothing to plot" note and the tick-label formatters.
+//! line), the "nothing to plot" note, the mesh and series-legend setup every chart starts from,
+//! and the tick-label formatters.
 
 use std::sync::OnceLock;
 
 use anyhow::{ensure, Result};
-use plotters::coord::ranged1d::{AsRangedCoord, KeyPointHint, Ranged};
-use plotters::coord::Shift;
+use plotters::chart::{MeshStyle, SeriesLabelStyle};
+use plotters::coord::ranged1d::{AsRangedCoord, KeyPointHint, Ranged, ValueFormatter};
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
@@ -259,6 +261,51 @@ where
         ))?;
     }
     Ok(())
+}
+
+/// The mesh every chart starts from: bold grid lines in `GRID`, no light ones, muted axes, and
+/// tick labels and axis descriptions at the theme's sizes. The chart adds its label counts,
+/// formatters and axis descriptions (and overrides a style where it differs) before `draw()`.
+/// Setting a mesh option only records it, so the order of the calls changes nothing drawn.
+pub fn mesh<'a, 'b, DB, X, Y, XT, YT>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(MUTED)
+        .label_style(text(size::TICK, INK))
+        .axis_desc_style(text(size::AXIS_DESC, INK));
+    mesh
+}
+
+/// The series key of a chart whose series carry `.label(..).legend(..)`: a nearly opaque white
+/// box with a grid-coloured border, 16 px in from the plot's edge at `position`, labels at the
+/// legend size, `swatch` pixels left for each entry's symbol. Call `draw()` on the result (after
+/// overriding anything this chart does differently).
+pub fn legend<'a, 'b, DB, CT>(
+    chart: &'b mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    swatch: u32,
+) -> SeriesLabelStyle<'a, 'b, DB, CT>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    let mut legend = chart.configure_series_labels();
+    legend
+        .position(position)
+        .margin(16)
+        .legend_area_size(swatch)
+        .label_font(text(size::LEGEND, INK))
+        .background_style(WHITE.mix(0.92))
+        .border_style(GRID);
+    legend
 }
 
 /// `12345` → `"12,345"`.

@@ -4,11 +4,12 @@
 //! interval of its paired difference. Answers "which disruption matters most for this number?".
 
 use anyhow::Result;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, GRID, INK, MUTED, SKY, VERMILLION};
+use super::theme::{self, size, Ticked, BLUE, INK, SKY, VERMILLION};
 use super::{Chart, ChartMeta};
 use crate::report::format::pct;
 use crate::report::sensitivity::{metric_phrase, pp, subject_phrase};
@@ -99,6 +100,139 @@ impl<'a> Tornado<'a> {
     }
 }
 
+/// The plot: x is the metric's value, y the row (0 = bottom row).
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Ticked<RangedCoordf64>>>;
+
+impl Tornado<'_> {
+    /// Row i (0 = largest swing) sits at y = n − 1 − i, so the largest is on top.
+    fn y_of(&self, i: usize) -> f64 {
+        (self.rows.len() - 1 - i) as f64
+    }
+
+    /// The x axis: the base and every interval end, with room for the end labels; never below
+    /// 0 for a probability or a non-negative base, never above 100% for a probability.
+    fn x_range(&self) -> (f64, f64) {
+        let base = self.s.base.value;
+        let ends = self
+            .rows
+            .iter()
+            .flat_map(|p| p.effects())
+            .flat_map(|e| [e.difference.ci95.low, e.difference.ci95.high])
+            .filter(|v| v.is_finite())
+            .map(|d| base + d);
+        let (lo, hi) = ends.fold((base, base), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let pad = 0.16 * (hi - lo).max(1e-4);
+        let (mut x_lo, mut x_hi) = (lo - pad, hi + pad);
+        if self.s.metric_is_probability || self.s.base.value >= 0.0 {
+            x_lo = x_lo.max(0.0);
+        }
+        if self.s.metric_is_probability {
+            x_hi = x_hi.min(1.0);
+        }
+        (x_lo, x_hi)
+    }
+
+    /// Upper half of a row: switched off; lower half: the frequency range.
+    fn draw_bars<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let base = self.s.base.value;
+        let (off_band, range_band) = ((0.04, 0.38), (-0.38, -0.04));
+        let bar = |e: &VariantEffect, y: f64, band: (f64, f64), colour: RGBColor| {
+            Rectangle::new(
+                [(base, y + band.0), (base + e.difference.value, y + band.1)],
+                colour.filled(),
+            )
+        };
+        let mut bars = Vec::new();
+        for (i, p) in self.rows.iter().enumerate() {
+            let y = self.y_of(i);
+            bars.push(bar(&p.off, y, off_band, BLUE));
+            // The longer of low/high first, so a short bar on the same side stays visible.
+            let mut range: Vec<(&VariantEffect, RGBColor)> = [(&p.low, SKY), (&p.high, VERMILLION)]
+                .into_iter()
+                .filter_map(|(e, c)| e.as_ref().map(|e| (e, c)))
+                .collect();
+            range.sort_by(|a, b| {
+                b.0.difference
+                    .value
+                    .abs()
+                    .total_cmp(&a.0.difference.value.abs())
+            });
+            for (e, c) in range {
+                bars.push(bar(e, y, range_band, c));
+            }
+        }
+        chart.draw_series(bars)?;
+        Ok(())
+    }
+
+    /// Whiskers: the 95% interval of each difference, drawn at the bar's end.
+    fn draw_whiskers<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let base = self.s.base.value;
+        let cap = 0.1;
+        let whisker = |e: &VariantEffect, yc: f64| {
+            let (a, b) = (base + e.difference.ci95.low, base + e.difference.ci95.high);
+            [
+                vec![(a, yc), (b, yc)],
+                vec![(a, yc - cap), (a, yc + cap)],
+                vec![(b, yc - cap), (b, yc + cap)],
+            ]
+            .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
+        };
+        let mut whiskers = Vec::new();
+        for (i, p) in self.rows.iter().enumerate() {
+            let y = self.y_of(i);
+            whiskers.extend(whisker(&p.off, y + 0.21));
+            for e in p.low.iter().chain(p.high.iter()) {
+                whiskers.extend(whisker(e, y - 0.21));
+            }
+        }
+        chart.draw_series(whiskers)?;
+        Ok(())
+    }
+
+    /// Each bar's change in pp just beyond its whisker, on the side the bar points to.
+    fn draw_change_labels<DB: DrawingBackend>(&self, chart: &mut Plot<'_, DB>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let base = self.s.base.value;
+        let label = |e: &VariantEffect, yc: f64, prefix: &str| {
+            let d = e.difference;
+            let right = d.value >= 0.0;
+            let (x, dx, h) = if right {
+                (base + d.ci95.high.max(d.value), 8, HPos::Left)
+            } else {
+                (base + d.ci95.low.min(d.value), -8, HPos::Right)
+            };
+            EmptyElement::at((x, yc))
+                + Text::new(
+                    format!("{prefix}{} pp", minus(&pp(d.value))),
+                    (dx, 0),
+                    theme::text(size::VALUE * 0.85, INK).pos(Pos::new(h, VPos::Center)),
+                )
+        };
+        let mut labels = Vec::new();
+        for (i, p) in self.rows.iter().enumerate() {
+            let y = self.y_of(i);
+            labels.push(label(&p.off, y + 0.21, ""));
+            if let Some(e) = &p.low {
+                labels.push(label(e, y - 0.21, "P5 "));
+            }
+            if let Some(e) = &p.high {
+                labels.push(label(e, y - 0.21, "P95 "));
+            }
+        }
+        chart.draw_series(labels)?;
+        Ok(())
+    }
+}
+
 impl Chart for Tornado<'_> {
     fn stem(&self) -> String {
         "tornado".into()
@@ -128,28 +262,10 @@ impl Chart for Tornado<'_> {
             return Ok(());
         }
 
-        // The axis spans the base and every interval end, with room for the end labels.
-        let ends = self
-            .rows
-            .iter()
-            .flat_map(|p| p.effects())
-            .flat_map(|e| [e.difference.ci95.low, e.difference.ci95.high])
-            .filter(|v| v.is_finite())
-            .map(|d| base + d);
-        let (lo, hi) = ends.fold((base, base), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        let pad = 0.16 * (hi - lo).max(1e-4);
-        let (mut x_lo, mut x_hi) = (lo - pad, hi + pad);
-        if self.s.metric_is_probability || self.s.base.value >= 0.0 {
-            x_lo = x_lo.max(0.0);
-        }
-        if self.s.metric_is_probability {
-            x_hi = x_hi.min(1.0);
-        }
+        let (x_lo, x_hi) = self.x_range();
         let span = x_hi - x_lo;
-
         let n = self.rows.len();
         let names: Vec<&str> = self.rows.iter().map(|p| p.process.as_str()).collect();
-        let y_of = |i: usize| (n - 1 - i) as f64;
         let name_at = |v: &f64| {
             let j = v.round();
             if (v - j).abs() < 1e-6 && j >= 0.0 && (j as usize) < n {
@@ -178,105 +294,23 @@ impl Chart for Tornado<'_> {
                 x_lo..x_hi,
                 theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
             )?;
-        chart
-            .configure_mesh()
+        theme::mesh(&mut chart)
             .disable_y_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED)
             .x_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&name_at)
-            .label_style(tick_style.clone())
-            .axis_desc_style(theme::text(size::AXIS_DESC, INK))
             .x_desc(self.axis_label())
             .draw()?;
 
-        // Upper half of a row: switched off; lower half: the frequency range.
-        let (off_band, range_band) = ((0.04, 0.38), (-0.38, -0.04));
-        let bar = |e: &VariantEffect, y: f64, band: (f64, f64), colour: RGBColor| {
-            Rectangle::new(
-                [(base, y + band.0), (base + e.difference.value, y + band.1)],
-                colour.filled(),
-            )
-        };
-        let mut bars = Vec::new();
-        for (i, p) in self.rows.iter().enumerate() {
-            let y = y_of(i);
-            bars.push(bar(&p.off, y, off_band, BLUE));
-            // The longer of low/high first, so a short bar on the same side stays visible.
-            let mut range: Vec<(&VariantEffect, RGBColor)> = [(&p.low, SKY), (&p.high, VERMILLION)]
-                .into_iter()
-                .filter_map(|(e, c)| e.as_ref().map(|e| (e, c)))
-                .collect();
-            range.sort_by(|a, b| {
-                b.0.difference
-                    .value
-                    .abs()
-                    .total_cmp(&a.0.difference.value.abs())
-            });
-            for (e, c) in range {
-                bars.push(bar(e, y, range_band, c));
-            }
-        }
-        chart.draw_series(bars)?;
-
-        // Whiskers: the 95% interval of each difference, drawn at the bar's end.
-        let cap = 0.1;
-        let whisker = |e: &VariantEffect, yc: f64| {
-            let (a, b) = (base + e.difference.ci95.low, base + e.difference.ci95.high);
-            [
-                vec![(a, yc), (b, yc)],
-                vec![(a, yc - cap), (a, yc + cap)],
-                vec![(b, yc - cap), (b, yc + cap)],
-            ]
-            .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
-        };
-        let mut whiskers = Vec::new();
-        for (i, p) in self.rows.iter().enumerate() {
-            let y = y_of(i);
-            whiskers.extend(whisker(&p.off, y + 0.21));
-            for e in p.low.iter().chain(p.high.iter()) {
-                whiskers.extend(whisker(e, y - 0.21));
-            }
-        }
-        chart.draw_series(whiskers)?;
-
+        self.draw_bars(&mut chart)?;
+        self.draw_whiskers(&mut chart)?;
         chart.draw_series(DashedLineSeries::new(
             [(base, -0.5), (base, n as f64 - 0.5)],
             10,
             6,
             INK.stroke_width(2),
         ))?;
-
-        // Each bar's change in pp just beyond its whisker, on the side the bar points to.
-        let label = |e: &VariantEffect, yc: f64, prefix: &str| {
-            let d = e.difference;
-            let right = d.value >= 0.0;
-            let (x, dx, h) = if right {
-                (base + d.ci95.high.max(d.value), 8, HPos::Left)
-            } else {
-                (base + d.ci95.low.min(d.value), -8, HPos::Right)
-            };
-            EmptyElement::at((x, yc))
-                + Text::new(
-                    format!("{prefix}{} pp", minus(&pp(d.value))),
-                    (dx, 0),
-                    theme::text(size::VALUE * 0.85, INK).pos(Pos::new(h, VPos::Center)),
-                )
-        };
-        let mut labels = Vec::new();
-        for (i, p) in self.rows.iter().enumerate() {
-            let y = y_of(i);
-            labels.push(label(&p.off, y + 0.21, ""));
-            if let Some(e) = &p.low {
-                labels.push(label(e, y - 0.21, "P5 "));
-            }
-            if let Some(e) = &p.high {
-                labels.push(label(e, y - 0.21, "P95 "));
-            }
-        }
-        chart.draw_series(labels)?;
+        self.draw_change_labels(&mut chart)?;
 
         draw_legend(
             &legend_area,
