@@ -12,7 +12,7 @@ use shortfall::report::charts::{write_tornado, ChartMeta};
 use shortfall::scenario::{load_str, LoadedScenario};
 use shortfall::sim::RunConfig;
 use shortfall::stats::metric::{Stat, Subject};
-use shortfall::stats::sensitivity::Sensitivity;
+use shortfall::experiment::sensitivity::Sensitivity;
 
 /// Two materials, each from one supplier with no spare anywhere, and two independent one-month
 /// full export bans: `ban-x` on x (annual probability 0.1) and `ban-y` on y (0.2). Any onset is

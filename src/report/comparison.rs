@@ -16,7 +16,7 @@ use crate::report::charts::{write_comparison_charts, ChartMeta, ComparisonCharts
 use crate::report::format::{pct, tonnes};
 use crate::report::html::{escape, strip_xml_declaration, STYLE};
 use crate::report::manifest::Manifest;
-use crate::report::tables::{csv_field, num};
+use crate::report::csv::{num, CsvText};
 use crate::report::terminal::truncate;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::Summary;
@@ -69,13 +69,9 @@ const TABLE_STATS: [Stat; 4] = [
 const SHOWN_MATERIALS: usize = 5;
 const OVERLAID_MATERIALS: usize = 3;
 
-/// The bloc a reader asks about first: the EU if present, else the first bloc.
+/// The bloc a reader asks about first (`report::headline_bloc`) among the compared blocs.
 pub fn headline_bloc(c: &Comparison) -> Option<&str> {
-    let blocs = c.rows.iter().map(|r| r.subject.bloc.as_str());
-    blocs
-        .clone()
-        .find(|b| *b == "EU")
-        .or_else(|| blocs.clone().next())
+    super::headline_bloc(c.rows.iter().map(|r| r.subject.bloc.as_str()))
 }
 
 /// The materials of `bloc` in both runs, those whose difference is real in some table metric
@@ -103,15 +99,13 @@ pub fn materials_by_change<'a>(c: &'a Comparison, bloc: &str) -> Vec<(&'a str, b
 
 /// `comparison.csv`: one row per subject × metric; `material` is `all` for the bloc as a whole.
 pub fn csv(c: &Comparison) -> String {
-    let mut out = format!("{CSV_HEADER}\n");
+    let mut out = CsvText::with_header(CSV_HEADER);
     for r in &c.rows {
         let d = &r.difference;
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            csv_field(&r.subject.bloc),
-            csv_field(r.subject.material.as_deref().unwrap_or("all")),
-            r.stat,
+        out.row([
+            r.subject.bloc.clone(),
+            r.subject.material.clone().unwrap_or_else(|| "all".into()),
+            r.stat.to_string(),
             num(r.a.value),
             num(r.a.ci95.low),
             num(r.a.ci95.high),
@@ -121,10 +115,10 @@ pub fn csv(c: &Comparison) -> String {
             num(d.value),
             num(d.ci95.low),
             num(d.ci95.high),
-            d.sections
-        );
+            d.sections.to_string(),
+        ]);
     }
-    out
+    out.finish()
 }
 
 /// `comparison.json`: the sides' labels and the comparison's rows.
