@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print, threads,
-    Result, DEFAULT_SEED,
+    bad, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print, threads, Result,
+    DEFAULT_SEED,
 };
 use super::progress;
 use crate::experiment::replay::replay;
@@ -108,7 +108,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
 
     let summary = stats::finish(&outcome.plan.layout, &outcome.acc);
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&model.name));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model.name));
     let mut manifest = report::manifest::Manifest {
         paths: outcome.paths,
         target_se: cfg.target_se,

@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, manifest, now_unix, parse_share,
-    print, threads, ExperimentFlags, Result,
+    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, manifest, now_unix, parse_share, print,
+    threads, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::{comparison, run_variant, sectioned_paths, stress_cap, VariantRun};

@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error,
-    ExperimentFlags, Result,
+    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error, ExperimentFlags,
+    Result,
 };
 use super::progress;
 use crate::experiment::sweep::{self, Axis, Sweep, SweepError, SweepPoint};

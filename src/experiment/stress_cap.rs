@@ -202,10 +202,11 @@ fn breach(bloc: &str, a: &VariantRun, b: &VariantRun) -> Vec<BreachRow> {
         .iter()
         .filter(|w| w.bloc == bloc)
         .filter_map(|w| {
-            let before =
-                a.summary.cap_breach.iter().find(|x| {
-                    x.bloc == w.bloc && x.material == w.material && x.stage == w.stage
-                })?;
+            let before = a
+                .summary
+                .cap_breach
+                .iter()
+                .find(|x| x.bloc == w.bloc && x.material == w.material && x.stage == w.stage)?;
             Some(BreachRow {
                 material: w.material.clone(),
                 stage: w.stage.clone(),

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::comparison::{Comparison, Row};
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{write_comparison_charts, ChartMeta, ComparisonCharts};
+use crate::report::csv::{num, CsvText};
 use crate::report::format::{pct, tonnes};
 use crate::report::html::{escape, strip_xml_declaration, STYLE};
 use crate::report::manifest::Manifest;
-use crate::report::csv::{num, CsvText};
 use crate::report::terminal::truncate;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::Summary;
@@ -519,7 +519,13 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
 }
 
 /// Readings: the bloc as a whole, then each material that moved.
-fn readings(h: &mut String, c: &Comparison, bloc: &str, ranked: &[(&str, bool)], (a, b): (&str, &str)) {
+fn readings(
+    h: &mut String,
+    c: &Comparison,
+    bloc: &str,
+    ranked: &[(&str, bool)],
+    (a, b): (&str, &str),
+) {
     let whole = Subject {
         bloc: bloc.to_string(),
         material: None,

@@ -60,7 +60,14 @@ pub fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
                 .map(|p| p.display().to_string()),
         );
         manifest.files.push("report.html".into());
-        write_report(out_dir, summary, run.check, manifest, run.headline_bloc, &charts)?;
+        write_report(
+            out_dir,
+            summary,
+            run.check,
+            manifest,
+            run.headline_bloc,
+            &charts,
+        )?;
     }
     write_atomic(
         &out_dir.join("manifest.json"),

@@ -5,11 +5,11 @@
 
 use std::fmt::Write;
 
+use crate::experiment::sensitivity::{Sensitivity, VariantEffect};
 use crate::report::csv::{num, CsvText};
 use crate::report::format::pct;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
-use crate::experiment::sensitivity::{Sensitivity, VariantEffect};
 
 pub const CSV_HEADER: &str =
     "scenario,bloc,material,metric,process,kind,variant,parameter,parameter_value,\

@@ -302,6 +302,5 @@ mod tests {
     fn quantile_labels() {
         assert_eq!(format_q(0.95), "95");
         assert_eq!(format_q(0.999), "99.9");
-
     }
 }

@@ -174,7 +174,13 @@ fn set_capacity(
 }
 
 /// `blocs.B.stockpiles.M.F`; a stockpile the bloc does not have yet starts empty.
-fn set_stockpile(raw: &mut ScenarioFile, b: &str, m: &str, f: &str, value: f64) -> Result<(), String> {
+fn set_stockpile(
+    raw: &mut ScenarioFile,
+    b: &str,
+    m: &str,
+    f: &str,
+    value: f64,
+) -> Result<(), String> {
     let fail = Err::<(), String>;
     let known_material = raw.materials.contains_key(m);
     let bloc = entry(&mut raw.blocs, b, "bloc")?;

@@ -10,9 +10,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::theme::{self, size, BLUE, GRID, INK, MUTED, SKY, VERMILLION};
 use super::{Chart, ChartMeta};
+use crate::experiment::sensitivity::{ProcessSensitivity, Sensitivity, VariantEffect};
 use crate::report::format::pct;
 use crate::report::sensitivity::{metric_phrase, pp, subject_phrase};
-use crate::experiment::sensitivity::{ProcessSensitivity, Sensitivity, VariantEffect};
 
 /// Rows that fit a 1600×900 slide with readable names; the rest are summed up in the subtitle.
 pub const MAX_ROWS: usize = 15;
