@@ -4,6 +4,7 @@
 use std::sync::atomic::AtomicBool;
 
 use assert_cmd::Command;
+use shortfall::experiment::sensitivity::Sensitivity;
 use shortfall::experiment::sensitivity::{plan, run, Settings};
 use shortfall::experiment::variant::build_edited;
 use shortfall::experiment::{difference, run_variant};
@@ -12,7 +13,6 @@ use shortfall::report::charts::{write_tornado, ChartMeta};
 use shortfall::scenario::{load_str, LoadedScenario};
 use shortfall::sim::RunConfig;
 use shortfall::stats::metric::{Stat, Subject};
-use shortfall::stats::sensitivity::Sensitivity;
 
 /// Two materials, each from one supplier with no spare anywhere, and two independent one-month
 /// full export bans: `ban-x` on x (annual probability 0.1) and `ban-y` on y (0.2). Any onset is

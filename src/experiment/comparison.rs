@@ -22,25 +22,11 @@
 use serde::{Serialize, Serializer};
 
 use super::{difference, VariantRun};
-use crate::stats::metric::{read, Reading, Stat, Subject};
+use crate::stats::metric::{read, Reading, Stat, Subject, HEADLINE_STATS};
 use crate::stats::sectioning::SectionedEstimate;
 
-/// The metrics compared, in row order within a subject: the mean, the probabilities of any
-/// shortfall and of a worst year above 5/10/25%, the quantiles P50–P99 and CVaR95. (P99.9 and
-/// CVaR99 are left out: a section of 2,048 paths holds two paths beyond P99.9, too few for a
-/// section estimate worth an interval.)
-pub const STATS: [Stat; 10] = [
-    Stat::Mean,
-    Stat::ProbabilityAny,
-    Stat::ProbabilityOver(0.05),
-    Stat::ProbabilityOver(0.10),
-    Stat::ProbabilityOver(0.25),
-    Stat::Quantile(0.5),
-    Stat::Quantile(0.9),
-    Stat::Quantile(0.95),
-    Stat::Quantile(0.99),
-    Stat::Cvar95,
-];
+/// The metrics compared, in row order within a subject: the headline list of `stats::metric`.
+pub const STATS: [Stat; 10] = HEADLINE_STATS;
 
 /// One subject × metric: A, B and B − A.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -14,7 +14,9 @@
 
 pub mod comparison;
 pub mod frequency;
+pub mod replay;
 pub mod sensitivity;
+pub mod stress_cap;
 pub mod sweep;
 pub mod variant;
 

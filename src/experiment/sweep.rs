@@ -17,8 +17,10 @@ use serde::Serialize;
 
 use super::variant::Setting;
 use super::{difference, VariantRun};
+use crate::model::cap::CapOutcome;
 use crate::scenario::setter::FieldPath;
-use crate::stats::metric::{read, subjects, Goal, Reading, HEADLINE_STATS};
+use crate::stats::metric::{read, subjects, Goal, Reading, Stat, Subject, HEADLINE_STATS};
+use crate::stats::sectioning::SectionedEstimate;
 
 /// Most points a sweep may have: each is a full run.
 pub const MAX_POINTS: usize = 400;
@@ -299,6 +301,124 @@ pub fn seek<E>(
 /// Cache key for an axis value: its bits, with -0 folded into 0.
 fn key(x: f64) -> u64 {
     (x + 0.0).to_bits()
+}
+
+/// One evaluated point of a sweep: its settings, its run and what the supplier cap did there.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    pub settings: Vec<Setting>,
+    pub run: VariantRun,
+    /// What the supplier cap did at this point (empty without a cap).
+    pub cap: Vec<CapOutcome>,
+}
+
+/// A finished sweep: the axes, the points in parameter order (the first is the reference of
+/// every paired difference), the headline rows of every point and the goal's answer.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub axes: Vec<Axis>,
+    pub points: Vec<SweepPoint>,
+    pub rows: Vec<SweepRow>,
+    pub goal: Option<GoalResult>,
+}
+
+impl Sweep {
+    /// The swept fields, as written on the command line.
+    pub fn parameters(&self) -> Vec<&str> {
+        self.axes.iter().map(|a| a.path.text.as_str()).collect()
+    }
+
+    /// The paired difference last point − first point of `stat` for each subject (None where
+    /// it cannot be read, or with a single point).
+    pub fn last_minus_first(
+        &self,
+        subjects: &[Subject],
+        stat: Stat,
+    ) -> Vec<Option<SectionedEstimate>> {
+        let (Some(first), Some(last)) = (self.points.first(), self.points.last()) else {
+            return vec![None; subjects.len()];
+        };
+        subjects
+            .iter()
+            .map(|s| difference(&first.run, &last.run, s, stat))
+            .collect()
+    }
+}
+
+/// Why a sweep stopped without a result.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// Ctrl-C during a point.
+    #[error("interrupted")]
+    Interrupted,
+    /// The goal's subject has no figures to read.
+    #[error("{0} has no shortfall figures in this scenario")]
+    NoFigures(Subject),
+    /// The grid is too large.
+    #[error("{0}")]
+    Grid(String),
+    /// A point failed to build or run.
+    #[error(transparent)]
+    Run(#[from] anyhow::Error),
+}
+
+/// Run the sweep: every point of the grid of `axes`, or, with a goal (single axis), the
+/// points bisection needs to find where the goal's metric of `subject` meets it.
+/// `run_point(settings, label)` builds and runs one point.
+pub fn evaluate(
+    axes: Vec<Axis>,
+    goal: Option<(&Goal, &Subject)>,
+    mut run_point: impl FnMut(Vec<Setting>, String) -> Result<SweepPoint, SweepError>,
+) -> Result<Sweep, SweepError> {
+    let mut points: Vec<SweepPoint> = Vec::new();
+    let mut goal_result = None;
+    if let Some((goal, subject)) = goal {
+        let axis = &axes[0];
+        let (from, to) = (
+            axis.values.iter().copied().fold(f64::INFINITY, f64::min),
+            axis.values
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
+        );
+        let resolution = axis.step.unwrap_or((to - from) / 100.0).max(1e-12);
+        let result = seek(goal, from, to, resolution, |x| {
+            let settings = vec![Setting {
+                path: axis.path.clone(),
+                value: x,
+            }];
+            let point = run_point(settings, format!("{} = {x}", axis.path.text))?;
+            let r = read(&point.run.summary, subject, goal.stat)
+                .ok_or_else(|| SweepError::NoFigures(subject.clone()))?;
+            points.push(point);
+            Ok::<_, SweepError>(r)
+        })?;
+        goal_result = Some(result);
+    } else {
+        for settings in grid(&axes).map_err(SweepError::Grid)? {
+            let label: Vec<String> = settings.iter().map(ToString::to_string).collect();
+            points.push(run_point(settings, label.join(", "))?);
+        }
+    }
+    // Points in parameter order, so the first is the reference of every paired difference.
+    points.sort_by(|a, b| {
+        let va: Vec<f64> = a.settings.iter().map(|s| s.value).collect();
+        let vb: Vec<f64> = b.settings.iter().map(|s| s.value).collect();
+        va.partial_cmp(&vb).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    points.dedup_by(|a, b| a.settings == b.settings);
+    let first = &points[0].run;
+    let rows = points
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| rows(i, &p.run, first))
+        .collect();
+    Ok(Sweep {
+        axes,
+        points,
+        rows,
+        goal: goal_result,
+    })
 }
 
 #[cfg(test)]

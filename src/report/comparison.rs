@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::comparison::{Comparison, Row};
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{write_comparison_charts, ChartMeta, ComparisonCharts};
+use crate::report::csv::{num, CsvText};
 use crate::report::format::{pct, tonnes};
 use crate::report::html::{escape, strip_xml_declaration, STYLE};
 use crate::report::manifest::Manifest;
-use crate::report::tables::{csv_field, num};
 use crate::report::terminal::truncate;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::Summary;
@@ -69,13 +69,9 @@ const TABLE_STATS: [Stat; 4] = [
 const SHOWN_MATERIALS: usize = 5;
 const OVERLAID_MATERIALS: usize = 3;
 
-/// The bloc a reader asks about first: the EU if present, else the first bloc.
+/// The bloc a reader asks about first (`report::headline_bloc`) among the compared blocs.
 pub fn headline_bloc(c: &Comparison) -> Option<&str> {
-    let blocs = c.rows.iter().map(|r| r.subject.bloc.as_str());
-    blocs
-        .clone()
-        .find(|b| *b == "EU")
-        .or_else(|| blocs.clone().next())
+    super::headline_bloc(c.rows.iter().map(|r| r.subject.bloc.as_str()))
 }
 
 /// The materials of `bloc` in both runs, those whose difference is real in some table metric
@@ -103,15 +99,13 @@ pub fn materials_by_change<'a>(c: &'a Comparison, bloc: &str) -> Vec<(&'a str, b
 
 /// `comparison.csv`: one row per subject × metric; `material` is `all` for the bloc as a whole.
 pub fn csv(c: &Comparison) -> String {
-    let mut out = format!("{CSV_HEADER}\n");
+    let mut out = CsvText::with_header(CSV_HEADER);
     for r in &c.rows {
         let d = &r.difference;
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            csv_field(&r.subject.bloc),
-            csv_field(r.subject.material.as_deref().unwrap_or("all")),
-            r.stat,
+        out.row([
+            r.subject.bloc.clone(),
+            r.subject.material.clone().unwrap_or_else(|| "all".into()),
+            r.stat.to_string(),
             num(r.a.value),
             num(r.a.ci95.low),
             num(r.a.ci95.high),
@@ -121,10 +115,10 @@ pub fn csv(c: &Comparison) -> String {
             num(d.value),
             num(d.ci95.low),
             num(d.ci95.high),
-            d.sections
-        );
+            d.sections.to_string(),
+        ]);
     }
-    out
+    out.finish()
 }
 
 /// `comparison.json`: the sides' labels and the comparison's rows.
@@ -506,13 +500,36 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         h.push_str("<p>A and B have no bloc in common: nothing to compare.</p></body></html>\n");
         return h;
     };
+    let ranked = materials_by_change(c, bloc);
+    readings(&mut h, c, bloc, &ranked, (a, b));
+    bloc_table(&mut h, c, bloc, &ranked);
+
+    // Charts.
+    h.push_str("<h2>Charts</h2>");
+    for svg in svgs {
+        let _ = write!(h, "<figure>{}</figure>", strip_xml_declaration(svg));
+    }
+
+    other_blocs(&mut h, c, bloc);
+    method(&mut h, c);
+
+    manifests(&mut h, r);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// Readings: the bloc as a whole, then each material that moved.
+fn readings(
+    h: &mut String,
+    c: &Comparison,
+    bloc: &str,
+    ranked: &[(&str, bool)],
+    (a, b): (&str, &str),
+) {
     let whole = Subject {
         bloc: bloc.to_string(),
         material: None,
     };
-    let ranked = materials_by_change(c, bloc);
-
-    // Readings: the bloc as a whole, then each material that moved.
     let _ = write!(
         h,
         "<h2>What the comparison says for {}</h2><ul>",
@@ -578,10 +595,16 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         );
     }
     h.push_str("</ul>");
+}
 
-    // The headline bloc's table.
+/// The headline bloc's table: the bloc as a whole, then its materials, most changed first.
+fn bloc_table(h: &mut String, c: &Comparison, bloc: &str, ranked: &[(&str, bool)]) {
+    let whole = Subject {
+        bloc: bloc.to_string(),
+        material: None,
+    };
     let _ = write!(h, "<h2>{}: A, B and B − A</h2>{}", escape(bloc), TABLE_HEAD);
-    let mut subjects = vec![whole.clone()];
+    let mut subjects = vec![whole];
     subjects.extend(ranked.iter().map(|(m, _)| Subject {
         bloc: bloc.to_string(),
         material: Some(m.to_string()),
@@ -592,7 +615,7 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         if unchanged(c, s) {
             same.push(name);
         } else {
-            table_rows(&mut h, c, s, name);
+            table_rows(h, c, s, name);
         }
     }
     h.push_str("</table>");
@@ -604,14 +627,10 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         );
     }
     h.push_str("<p class=\"muted\">Worst year: the simulated year with the largest shortfall, as a share of that year's demand. A, B: estimate [95% CI] as <code>shortfall run</code> reports it. B − A in percentage points [95% CI by sectioning]; bold where the interval excludes zero. Every bloc, material and metric (also the mean, P(&gt;5%), P(&gt;25%), P50, P90, P99) is in comparison.csv.</p>");
+}
 
-    // Charts.
-    h.push_str("<h2>Charts</h2>");
-    for svg in svgs {
-        let _ = write!(h, "<figure>{}</figure>", strip_xml_declaration(svg));
-    }
-
-    // Other blocs, as a whole.
+/// Other blocs, as a whole.
+fn other_blocs(h: &mut String, c: &Comparison, bloc: &str) {
     let others: Vec<&Subject> = c
         .subjects()
         .into_iter()
@@ -624,7 +643,7 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         if !moved.is_empty() {
             h.push_str(TABLE_HEAD);
             for s in moved {
-                table_rows(&mut h, c, s, &s.bloc);
+                table_rows(h, c, s, &s.bloc);
             }
             h.push_str("</table>");
         }
@@ -637,7 +656,10 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
             );
         }
     }
+}
 
+/// How the comparison is made, with its sources.
+fn method(h: &mut String, c: &Comparison) {
     let _ = write!(
         h,
         "<h2>Method in brief</h2><p>A and B are simulated with the same seed on the same path indices. Every random draw of a path comes from a stream named by what it drives (a disruption process, a bloc's demand growth, the tension regime) and seeded by the seed and the path index, so a process the two scenarios share draws the same events on each path in both: these are <i>common random numbers</i> (Law, <i>Simulation Modeling and Analysis</i>, 5th ed., §11.2). A path's outcome then moves only as far as the change between A and B moves it, and the paired difference B − A is far less noisy than the difference of two independent runs.</p><p>The difference's interval is by <i>sectioning</i> (Asmussen &amp; Glynn, <i>Stochastic Simulation: Algorithms and Analysis</i>, 2007, §III.5a): the {} paths are cut into {} sections of 2,048; each metric is computed on each section of A and of B, and the spread of the {} section differences gives the standard error of the full-sample difference, with a Student t interval on {} degrees of freedom. It needs no variance formula, so it serves differences of quantiles and CVaR as well as of probabilities. A's and B's own intervals are those of a single run (Wilson for probabilities, order statistics for quantiles). An interval that excludes zero marks a change larger than Monte Carlo noise at the 5% level; with many rows, a few will do so by chance.</p>",
@@ -646,8 +668,10 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         c.sections,
         c.sections.saturating_sub(1)
     );
+}
 
-    // Both manifests.
+/// Both manifests, and the data sources (once when A and B share them).
+fn manifests(h: &mut String, r: &ComparisonReport) {
     let (ma, mb) = (r.a.manifest, r.b.manifest);
     let _ = write!(
         h,
@@ -703,8 +727,6 @@ pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
             h.push_str("</ul>");
         }
     }
-    h.push_str("</body></html>\n");
-    h
 }
 
 /// The manifest table holds long hashes and paths: left-aligned and broken anywhere, so the

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use crate::model::check::CheckReport;
 use crate::report::format::{pct, tonnes};
 use crate::report::manifest::Manifest;
+use crate::stats::summary::CellSummary;
 use crate::stats::Summary;
 
 pub struct ReportInput<'a> {
@@ -65,6 +66,89 @@ pub fn render(input: &ReportInput) -> String {
             .p
             .total_cmp(&a.probability_over_threshold[k10].p)
     });
+    readings(&mut h, s, bloc, &cells, k10);
+
+    // Headline table.
+    let _ = write!(
+        h,
+        "<h2>Headline figures: {}</h2><table><tr><th>material</th><th>P(any shortfall)</th><th>P(worst year &gt; 10%)</th><th>mean worst year</th><th>P95 worst year [95% CI]</th><th>P95 worst year, t</th><th>CVaR95</th><th>P(stock depleted)</th></tr>",
+        escape(bloc)
+    );
+    for c in &cells {
+        let p = &c.probability_over_threshold[k10];
+        let wy = &c.worst_year_shortfall_share;
+        let p95 = wy.quantile(0.95);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{} [{}–{}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.material),
+            pct(c.probability_any_shortfall.p),
+            pct(p.p),
+            pct(p.ci95.low),
+            pct(p.ci95.high),
+            pct(wy.mean),
+            p95.map_or("n/a".into(), |q| format!("{} [{}–{}]", pct(q.value), pct(q.ci95.low), pct(q.ci95.high))),
+            tonnes(c.worst_year_shortfall_t.quantile(0.95).map_or(f64::NAN, |q| q.value)),
+            pct(wy.cvar95.value),
+            if c.has_stockpile { pct(c.probability_stock_depleted.p) } else { "no stockpile".into() }
+        );
+    }
+    h.push_str("</table><p class=\"muted\">Worst year: the simulated calendar year with the largest shortfall, as a share of that year's demand. Shortfall: demand not delivered after rerouting, stockpiles and substitution. Intervals: Wilson (probabilities), order statistics (quantiles).</p>");
+
+    // Charts.
+    h.push_str("<h2>Charts</h2>");
+    for (title, svg) in input.charts {
+        let _ = write!(
+            h,
+            "<figure aria-label=\"{}\">{}</figure>",
+            escape(title),
+            strip_xml_declaration(svg)
+        );
+    }
+
+    // The scenario at a glance (the check view).
+    at_a_glance(&mut h, input.check);
+
+    // Method in brief.
+    h.push_str("<h2>Method in brief</h2><p>Each simulated path draws the scenario's uncertain parameters, a geopolitical tension regime (a Markov chain that raises the hazard of sensitive disruptions together) and disruption episodes with random durations and severities. Month by month, capacity and export cuts propagate down each material's mining → processing chain; suppliers with spare capacity ramp up for the blocs cut off, partners first; prices rise with scarcity and demand gives way a little; stockpiles release and refill. Shortfall is demand minus what is delivered. Paths are independent and reproducible from the seed on any number of threads; every estimate carries its Monte Carlo error. The full mathematics is in docs/model.md of the shortfall repository.</p>");
+
+    // Manifest.
+    let _ = write!(
+        h,
+        "<h2>Run manifest</h2><table><tr><td>tool</td><td>{} {}</td></tr><tr><td>scenario</td><td>{} ({})</td></tr><tr><td>scenario SHA-256</td><td>{}</td></tr><tr><td>seed · paths · threads</td><td>{} · {} · {}</td></tr><tr><td>started (UTC) · elapsed</td><td>{} · {:.1} s</td></tr></table>",
+        escape(&m.tool),
+        escape(&m.version),
+        escape(&m.scenario),
+        escape(&m.scenario_files.join(", ")),
+        escape(&m.scenario_sha256),
+        m.seed,
+        m.paths,
+        m.threads,
+        escape(&m.started_at),
+        m.elapsed_seconds
+    );
+    if !m.data_sources.is_empty() {
+        h.push_str("<h3>Data sources</h3><ul>");
+        for src in &m.data_sources {
+            let _ = write!(h, "<li class=\"muted\">{}</li>", escape(src));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
+    let t = svg.trim_start();
+    match t.strip_prefix("<?xml") {
+        Some(rest) => rest.find("?>").map_or(t, |i| rest[i + 2..].trim_start()),
+        None => t,
+    }
+}
+
+/// The readings: the bloc's headline probability, then one sentence per material that is ever
+/// short (the five most likely to lose over 10% first).
+fn readings(h: &mut String, s: &Summary, bloc: &str, cells: &[&CellSummary], k10: usize) {
     let _ = write!(
         h,
         "<h2>What the simulation says for the {}</h2><ul>",
@@ -114,48 +198,13 @@ pub fn render(input: &ReportInput) -> String {
         );
     }
     h.push_str("</ul>");
+}
 
-    // Headline table.
-    let _ = write!(
-        h,
-        "<h2>Headline figures: {}</h2><table><tr><th>material</th><th>P(any shortfall)</th><th>P(worst year &gt; 10%)</th><th>mean worst year</th><th>P95 worst year [95% CI]</th><th>P95 worst year, t</th><th>CVaR95</th><th>P(stock depleted)</th></tr>",
-        escape(bloc)
-    );
-    for c in &cells {
-        let p = &c.probability_over_threshold[k10];
-        let wy = &c.worst_year_shortfall_share;
-        let p95 = wy.quantile(0.95);
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{} [{}–{}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&c.material),
-            pct(c.probability_any_shortfall.p),
-            pct(p.p),
-            pct(p.ci95.low),
-            pct(p.ci95.high),
-            pct(wy.mean),
-            p95.map_or("n/a".into(), |q| format!("{} [{}–{}]", pct(q.value), pct(q.ci95.low), pct(q.ci95.high))),
-            tonnes(c.worst_year_shortfall_t.quantile(0.95).map_or(f64::NAN, |q| q.value)),
-            pct(wy.cvar95.value),
-            if c.has_stockpile { pct(c.probability_stock_depleted.p) } else { "no stockpile".into() }
-        );
-    }
-    h.push_str("</table><p class=\"muted\">Worst year: the simulated calendar year with the largest shortfall, as a share of that year's demand. Shortfall: demand not delivered after rerouting, stockpiles and substitution. Intervals: Wilson (probabilities), order statistics (quantiles).</p>");
-
-    // Charts.
-    h.push_str("<h2>Charts</h2>");
-    for (title, svg) in input.charts {
-        let _ = write!(
-            h,
-            "<figure aria-label=\"{}\">{}</figure>",
-            escape(title),
-            strip_xml_declaration(svg)
-        );
-    }
-
-    // The scenario at a glance (the check view).
+/// The scenario at a glance, from the check view: concentration per stage, then the disruption
+/// processes and tension regimes.
+fn at_a_glance(h: &mut String, check: &CheckReport) {
     h.push_str("<h2>The scenario at a glance</h2><table><tr><th>material</th><th>stage</th><th>world t/yr</th><th>largest supplier</th><th>share</th><th>HHI</th></tr>");
-    for mat in &input.check.materials {
+    for mat in &check.materials {
         for st in &mat.stages {
             let _ = write!(
                 h,
@@ -174,51 +223,14 @@ pub fn render(input: &ReportInput) -> String {
     let _ = write!(
         h,
         "<p>{} disruption processes; common cause: ",
-        input.check.disruptions.len()
+        check.disruptions.len()
     );
-    let regimes: Vec<String> = input
-        .check
+    let regimes: Vec<String> = check
         .tension_regimes
         .iter()
         .map(|(n, x)| format!("{} ×{}", escape(n), x))
         .collect();
     let _ = write!(h, "tension regimes {}.</p>", regimes.join(", "));
-
-    // Method in brief.
-    h.push_str("<h2>Method in brief</h2><p>Each simulated path draws the scenario's uncertain parameters, a geopolitical tension regime (a Markov chain that raises the hazard of sensitive disruptions together) and disruption episodes with random durations and severities. Month by month, capacity and export cuts propagate down each material's mining → processing chain; suppliers with spare capacity ramp up for the blocs cut off, partners first; prices rise with scarcity and demand gives way a little; stockpiles release and refill. Shortfall is demand minus what is delivered. Paths are independent and reproducible from the seed on any number of threads; every estimate carries its Monte Carlo error. The full mathematics is in docs/model.md of the shortfall repository.</p>");
-
-    // Manifest.
-    let _ = write!(
-        h,
-        "<h2>Run manifest</h2><table><tr><td>tool</td><td>{} {}</td></tr><tr><td>scenario</td><td>{} ({})</td></tr><tr><td>scenario SHA-256</td><td>{}</td></tr><tr><td>seed · paths · threads</td><td>{} · {} · {}</td></tr><tr><td>started (UTC) · elapsed</td><td>{} · {:.1} s</td></tr></table>",
-        escape(&m.tool),
-        escape(&m.version),
-        escape(&m.scenario),
-        escape(&m.scenario_files.join(", ")),
-        escape(&m.scenario_sha256),
-        m.seed,
-        m.paths,
-        m.threads,
-        escape(&m.started_at),
-        m.elapsed_seconds
-    );
-    if !m.data_sources.is_empty() {
-        h.push_str("<h3>Data sources</h3><ul>");
-        for src in &m.data_sources {
-            let _ = write!(h, "<li class=\"muted\">{}</li>", escape(src));
-        }
-        h.push_str("</ul>");
-    }
-    h.push_str("</body></html>\n");
-    h
-}
-
-pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
-    let t = svg.trim_start();
-    match t.strip_prefix("<?xml") {
-        Some(rest) => rest.find("?>").map_or(t, |i| rest[i + 2..].trim_start()),
-        None => t,
-    }
 }
 
 #[cfg(test)]

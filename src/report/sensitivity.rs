@@ -1,14 +1,15 @@
 //! The files and table of `shortfall sensitivity`: `sensitivity.csv` (tidy, one variant of one
 //! process per row), and the compact terminal table of the largest effects. Reads a finished
-//! `stats::sensitivity::Sensitivity` only. Effects are printed in percentage points (pp): the
+//! `experiment::sensitivity::Sensitivity` only. Effects are printed in percentage points (pp): the
 //! metric is a probability or a share of demand, and its changes are differences of percents.
 
 use std::fmt::Write;
 
+use crate::experiment::sensitivity::{Sensitivity, VariantEffect};
+use crate::report::csv::{num, CsvText};
 use crate::report::format::pct;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
-use crate::stats::sensitivity::{Sensitivity, VariantEffect};
 
 pub const CSV_HEADER: &str =
     "scenario,bloc,material,metric,process,kind,variant,parameter,parameter_value,\
@@ -62,58 +63,51 @@ pub fn pp(change: f64) -> String {
 
 /// Tidy CSV: the base first (variant `base`), then every process's variants in tornado order.
 pub fn csv(s: &Sensitivity) -> String {
-    let mut out = format!("{CSV_HEADER}\n");
-    let material = s.subject.material.as_deref().unwrap_or("");
-    let lead = format!(
-        "{},{},{},{}",
-        field(&s.scenario),
-        field(&s.subject.bloc),
-        field(material),
-        field(&s.metric_label)
+    let mut out = CsvText::with_header(CSV_HEADER);
+    let lead = [
+        s.scenario.clone(),
+        s.subject.bloc.clone(),
+        s.subject.material.clone().unwrap_or_default(),
+        s.metric_label.clone(),
+    ];
+    let level = |e: &SectionedEstimate| [num(e.value), num(e.ci95.low), num(e.ci95.high)];
+    let blank = || String::new();
+    out.row(
+        lead.iter()
+            .cloned()
+            .chain([blank(), blank(), "base".into(), blank(), blank()])
+            .chain(level(&s.base))
+            .chain([blank(), blank(), blank(), blank(), blank()]),
     );
-    let level = |e: &SectionedEstimate| {
-        format!("{},{},{}", num(e.value), num(e.ci95.low), num(e.ci95.high))
-    };
-    let _ = writeln!(out, "{lead},,,base,,,{},,,,,", level(&s.base));
     for p in &s.processes {
         for e in p.effects() {
             let parameter = match e.frequency {
-                Some(_) => p.frequency_field.as_deref().unwrap_or(""),
-                None => "enabled",
+                Some(_) => p.frequency_field.clone().unwrap_or_default(),
+                None => "enabled".into(),
             };
             let value = e.frequency.map_or("false".to_string(), num);
-            let _ = writeln!(
-                out,
-                "{lead},{},{},{},{parameter},{value},{},{},{},{},{},{}",
-                field(&p.process),
-                p.kind,
-                e.variant.name(),
-                level(&e.value),
-                num(e.difference.value),
-                num(e.difference.se),
-                num(e.difference.ci95.low),
-                num(e.difference.ci95.high),
-                e.exact_zero
+            out.row(
+                lead.iter()
+                    .cloned()
+                    .chain([
+                        p.process.clone(),
+                        p.kind.clone(),
+                        e.variant.name().into(),
+                        parameter,
+                        value,
+                    ])
+                    .chain(level(&e.value))
+                    .chain([
+                        num(e.difference.value),
+                        num(e.difference.se),
+                        num(e.difference.ci95.low),
+                        num(e.difference.ci95.high),
+                        e.exact_zero.to_string(),
+                    ]),
             );
         }
     }
-    out
-}
-
-fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
-}
-
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    out.finish()
 }
 
 /// The terminal table: the base, then the processes with the largest effects.

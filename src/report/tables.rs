@@ -1,105 +1,109 @@
 //! Files an analyst opens in pandas or Excel: `summary.csv` (tidy long format, one estimate per
 //! row with its standard error and 95% interval) and `timeseries.csv` (monthly percentiles).
 
-use std::fmt::Write;
-
+use crate::report::csv::{num, CsvText};
 use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
 use crate::stats::Summary;
 
 pub const SUMMARY_HEADER: &str =
     "scenario,bloc,material,metric,statistic,value,se,ci95_low,ci95_high,unit";
 
+/// What one group of `summary.csv` rows is about: the columns every statistic of one metric
+/// shares.
+struct Key<'a> {
+    bloc: &'a str,
+    material: &'a str,
+    metric: &'a str,
+    unit: &'a str,
+}
+
+/// One statistic of a metric: its value, standard error and 95% interval where it has them.
+struct Estimate<'a> {
+    statistic: &'a str,
+    value: f64,
+    se: Option<f64>,
+    ci: Option<(f64, f64)>,
+}
+
 struct Rows<'a> {
-    out: String,
+    out: CsvText,
     scenario: &'a str,
 }
 
 impl Rows<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn row(
-        &mut self,
-        bloc: &str,
-        material: &str,
-        metric: &str,
-        statistic: &str,
-        value: f64,
-        se: Option<f64>,
-        ci: Option<(f64, f64)>,
-        unit: &str,
-    ) {
+    fn row(&mut self, key: &Key, e: Estimate) {
         let opt = |v: Option<f64>| v.map_or(String::new(), num);
-        let _ = writeln!(
-            self.out,
-            "{},{},{},{},{},{},{},{},{},{}",
-            csv_field(self.scenario),
-            csv_field(bloc),
-            csv_field(material),
-            metric,
-            statistic,
-            num(value),
-            opt(se),
-            opt(ci.map(|c| c.0)),
-            opt(ci.map(|c| c.1)),
-            csv_field(unit)
-        );
+        self.out.row([
+            self.scenario.to_string(),
+            key.bloc.to_string(),
+            key.material.to_string(),
+            key.metric.to_string(),
+            e.statistic.to_string(),
+            num(e.value),
+            opt(e.se),
+            opt(e.ci.map(|c| c.0)),
+            opt(e.ci.map(|c| c.1)),
+            key.unit.to_string(),
+        ]);
     }
 
     fn probability(&mut self, bloc: &str, material: &str, metric: &str, p: &ProbabilityEstimate) {
-        self.row(
+        let key = Key {
             bloc,
             material,
             metric,
-            "p",
-            p.p,
-            Some(p.se),
-            Some((p.ci95.low, p.ci95.high)),
-            "probability",
+            unit: "probability",
+        };
+        self.row(
+            &key,
+            Estimate {
+                statistic: "p",
+                value: p.p,
+                se: Some(p.se),
+                ci: Some((p.ci95.low, p.ci95.high)),
+            },
         );
     }
 
-    fn distribution(
-        &mut self,
-        bloc: &str,
-        material: &str,
-        metric: &str,
-        d: &DistributionEstimate,
-        unit: &str,
-    ) {
+    fn distribution(&mut self, key: Key, d: &DistributionEstimate) {
         self.row(
-            bloc,
-            material,
-            metric,
-            "mean",
-            d.mean,
-            Some(d.mean_se),
-            Some((d.mean - 1.96 * d.mean_se, d.mean + 1.96 * d.mean_se)),
-            unit,
+            &key,
+            Estimate {
+                statistic: "mean",
+                value: d.mean,
+                se: Some(d.mean_se),
+                ci: Some((d.mean - 1.96 * d.mean_se, d.mean + 1.96 * d.mean_se)),
+            },
         );
-        self.row(bloc, material, metric, "sd", d.sd, None, None, unit);
+        self.row(
+            &key,
+            Estimate {
+                statistic: "sd",
+                value: d.sd,
+                se: None,
+                ci: None,
+            },
+        );
         for q in &d.quantiles {
-            let stat = format!("p{}", format_q(q.q));
             self.row(
-                bloc,
-                material,
-                metric,
-                &stat,
-                q.value,
-                Some((q.ci95.high - q.ci95.low) / (2.0 * 1.96)),
-                Some((q.ci95.low, q.ci95.high)),
-                unit,
+                &key,
+                Estimate {
+                    statistic: &format!("p{}", format_q(q.q)),
+                    value: q.value,
+                    se: Some((q.ci95.high - q.ci95.low) / (2.0 * 1.96)),
+                    ci: Some((q.ci95.low, q.ci95.high)),
+                },
             );
         }
         for c in [&d.cvar95, &d.cvar99] {
-            let stat = format!("cvar{}", format_q(c.alpha));
             self.row(
-                bloc,
-                material,
-                metric,
-                &stat,
-                c.value,
-                Some(c.se),
-                Some((c.value - 1.96 * c.se, c.value + 1.96 * c.se)),
-                unit,
+                &key,
+                Estimate {
+                    statistic: &format!("cvar{}", format_q(c.alpha)),
+                    value: c.value,
+                    se: Some(c.se),
+                    ci: Some((c.value - 1.96 * c.se, c.value + 1.96 * c.se)),
+                },
             );
         }
     }
@@ -115,26 +119,9 @@ fn format_q(q: f64) -> String {
     }
 }
 
-/// Shortest round-trip representation, so CSV and JSON agree to the last digit.
-pub fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
-}
-
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn summary_csv(scenario: &str, s: &Summary) -> String {
     let mut r = Rows {
-        out: format!("{SUMMARY_HEADER}\n"),
+        out: CsvText::with_header(SUMMARY_HEADER),
         scenario,
     };
     for c in &s.cells {
@@ -154,53 +141,67 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
             );
         }
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "total_shortfall_t",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "total_shortfall_t",
+                unit: &unit_t,
+            },
             &c.total_shortfall_t,
-            &unit_t,
         );
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "total_shortfall_share",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "total_shortfall_share",
+                unit: "share of horizon demand",
+            },
             &c.total_shortfall_share,
-            "share of horizon demand",
         );
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "worst_year_shortfall_t",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "worst_year_shortfall_t",
+                unit: &unit_t,
+            },
             &c.worst_year_shortfall_t,
-            &unit_t,
         );
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "worst_year_shortfall_share",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "worst_year_shortfall_share",
+                unit: "share of that year's demand",
+            },
             &c.worst_year_shortfall_share,
-            "share of that year's demand",
         );
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "peak_month_shortfall_share",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "peak_month_shortfall_share",
+                unit: "share of that month's demand",
+            },
             &c.peak_month_shortfall_share,
-            "share of that month's demand",
         );
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "months_in_shortfall",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "months_in_shortfall",
+                unit: "months",
+            },
             &c.months_in_shortfall,
-            "months",
         );
         r.distribution(
-            &c.bloc,
-            &c.material,
-            "months_to_recovery",
+            Key {
+                bloc: &c.bloc,
+                material: &c.material,
+                metric: "months_to_recovery",
+                unit: "months",
+            },
             &c.months_to_recovery,
-            "months",
         );
         if c.has_stockpile {
             r.probability(
@@ -226,65 +227,71 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
             );
         }
         r.distribution(
-            &b.bloc,
-            "",
-            "shortfall_value_usd",
+            Key {
+                bloc: &b.bloc,
+                material: "",
+                metric: "shortfall_value_usd",
+                unit: "USD at base prices",
+            },
             &b.shortfall_value_usd,
-            "USD at base prices",
         );
         r.distribution(
-            &b.bloc,
-            "",
-            "worst_material_year_share",
+            Key {
+                bloc: &b.bloc,
+                material: "",
+                metric: "worst_material_year_share",
+                unit: "share of that year's demand",
+            },
             &b.worst_material_year_share,
-            "share of that year's demand",
         );
     }
     for m in &s.materials {
         r.distribution(
-            "",
-            &m.material,
-            "peak_price_rise",
+            Key {
+                bloc: "",
+                material: &m.material,
+                metric: "peak_price_rise",
+                unit: "multiple of base price minus 1",
+            },
             &m.peak_price_rise,
-            "multiple of base price minus 1",
         );
     }
     for f in &s.floors {
         r.distribution(
-            "",
-            &f.floor,
-            "price_floor_fiscal_cost_usd",
+            Key {
+                bloc: "",
+                material: &f.floor,
+                metric: "price_floor_fiscal_cost_usd",
+                unit: "USD",
+            },
             &f.fiscal_cost_usd,
-            "USD",
         );
     }
-    r.out
+    r.out.finish()
 }
 
 pub const TIMESERIES_HEADER: &str = "scenario,series,bloc,material,month,mean,p05,p25,p50,p75,p95";
 
 pub fn timeseries_csv(scenario: &str, s: &Summary) -> String {
-    let mut out = format!("{TIMESERIES_HEADER}\n");
+    let mut out = CsvText::with_header(TIMESERIES_HEADER);
     for f in &s.timeseries {
         for (t, label) in s.month_labels.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                csv_field(scenario),
-                f.series,
-                csv_field(f.bloc.as_deref().unwrap_or("")),
-                csv_field(&f.material),
-                label,
+            out.row([
+                scenario.to_string(),
+                f.series.to_string(),
+                f.bloc.clone().unwrap_or_default(),
+                f.material.clone(),
+                label.clone(),
                 num(f.mean[t]),
                 num(f.p05[t]),
                 num(f.p25[t]),
                 num(f.p50[t]),
                 num(f.p75[t]),
-                num(f.p95[t])
-            );
+                num(f.p95[t]),
+            ]);
         }
     }
-    out
+    out.finish()
 }
 
 #[cfg(test)]
@@ -292,10 +299,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantile_labels_and_escaping() {
+    fn quantile_labels() {
         assert_eq!(format_q(0.95), "95");
         assert_eq!(format_q(0.999), "99.9");
-        assert_eq!(csv_field("Korea, Republic of"), "\"Korea, Republic of\"");
-        assert_eq!(num(f64::NAN), "");
     }
 }

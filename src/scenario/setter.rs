@@ -46,6 +46,9 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
     let fail = Err::<(), String>;
     match s {
         ["supplier_cap", "level"] => {
+            // A scenario without a cap gets the CRMA's, applied by the EU. Not the headline-bloc
+            // rule (`report::headline_bloc`): scenario imports no other layer, and the CRMA is
+            // the EU's regulation whichever bloc a reader looks at first.
             let cap = raw.supplier_cap.get_or_insert_with(|| SupplierCap {
                 level: 1.0,
                 blocs: vec!["EU".into()],
@@ -56,53 +59,8 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             Ok(())
         }
         ["supplier_cap", f] => fail(leaf_hint(f, &["level"])),
-        ["materials", m, "price", f] => {
-            let mat = entry(&mut raw.materials, m, "material")?;
-            let Some(price) = mat.price.as_mut() else {
-                return fail(format!("material `{m}` has no price model to change"));
-            };
-            match *f {
-                "base_usd_per_t" => price.base_usd_per_t = value,
-                "scarcity_sensitivity" => price.scarcity_sensitivity = value,
-                "demand_elasticity" => price.demand_elasticity = value,
-                "max_substitution" => price.max_substitution = value,
-                _ => {
-                    return fail(leaf_hint(
-                        f,
-                        &[
-                            "base_usd_per_t",
-                            "scarcity_sensitivity",
-                            "demand_elasticity",
-                            "max_substitution",
-                        ],
-                    ))
-                }
-            }
-            Ok(())
-        }
-        ["countries", c, "capacity", m, st, f] => {
-            let country = entry(&mut raw.countries, c, "country")?;
-            let stages = entry(&mut country.capacity, m, "material")?;
-            let cap = entry(stages, st, "stage")?;
-            match *f {
-                "tonnes_per_year" => cap.tonnes_per_year = value,
-                "utilisation" => cap.utilisation = value,
-                "ramp_up_months" => cap.ramp_up_months = value,
-                "unit_cost_usd_per_t" => cap.unit_cost_usd_per_t = Some(value),
-                _ => {
-                    return fail(leaf_hint(
-                        f,
-                        &[
-                            "tonnes_per_year",
-                            "utilisation",
-                            "ramp_up_months",
-                            "unit_cost_usd_per_t",
-                        ],
-                    ))
-                }
-            }
-            Ok(())
-        }
+        ["materials", m, "price", f] => set_price(raw, m, f, value),
+        ["countries", c, "capacity", m, st, f] => set_capacity(raw, [c, m, st, f], value),
         ["blocs", b, "demand", m, f] => {
             let bloc = entry(&mut raw.blocs, b, "bloc")?;
             let demand = entry(&mut bloc.demand, m, "material")?;
@@ -113,45 +71,7 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             }
             Ok(())
         }
-        ["blocs", b, "stockpiles", m, f] => {
-            let known_material = raw.materials.contains_key(*m);
-            let bloc = entry(&mut raw.blocs, b, "bloc")?;
-            if !known_material {
-                let names: Vec<&str> = bloc.demand.keys().map(String::as_str).collect();
-                return fail(unknown_name_hint(m, "material", names.iter().copied()));
-            }
-            let sp = bloc
-                .stockpiles
-                .entry(m.to_string())
-                .or_insert_with(|| Stockpile {
-                    initial_months: 0.0,
-                    target_months: None,
-                    max_release_share: 1.0,
-                    release_threshold_share: 0.0,
-                    refill_months: 24.0,
-                });
-            match *f {
-                // A stockpile's size is its initial level and, unless set apart, its target.
-                "initial_months" => sp.initial_months = value,
-                "target_months" => sp.target_months = Some(value),
-                "max_release_share" => sp.max_release_share = value,
-                "release_threshold_share" => sp.release_threshold_share = value,
-                "refill_months" => sp.refill_months = value,
-                _ => {
-                    return fail(leaf_hint(
-                        f,
-                        &[
-                            "initial_months",
-                            "target_months",
-                            "max_release_share",
-                            "release_threshold_share",
-                            "refill_months",
-                        ],
-                    ))
-                }
-            }
-            Ok(())
-        }
+        ["blocs", b, "stockpiles", m, f] => set_stockpile(raw, b, m, f, value),
         ["blocs", b, "recycling", m, f] => {
             let bloc = entry(&mut raw.blocs, b, "bloc")?;
             let r = bloc
@@ -175,43 +95,7 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             *entry(&mut t.regimes, r, "regime")? = value;
             Ok(())
         }
-        ["disruptions", name, f] => {
-            let names: Vec<String> = raw.disruptions.iter().map(|d| d.name.clone()).collect();
-            let Some(d) = raw.disruptions.iter_mut().find(|d| d.name == *name) else {
-                return fail(unknown_name_hint(
-                    name,
-                    "disruption",
-                    names.iter().map(String::as_str),
-                ));
-            };
-            match *f {
-                // One frequency replaces the other: the swept one is what the analyst means.
-                "annual_probability" => {
-                    d.annual_probability = Some(Param::Fixed(value));
-                    d.rate_per_year = None;
-                }
-                "rate_per_year" => {
-                    d.rate_per_year = Some(Param::Fixed(value));
-                    d.annual_probability = None;
-                }
-                "duration_months" => d.duration_months = Param::Fixed(value),
-                "severity" => d.severity = Param::Fixed(value),
-                "tension_sensitivity" => d.tension_sensitivity = value,
-                _ => {
-                    return fail(leaf_hint(
-                        f,
-                        &[
-                            "annual_probability",
-                            "rate_per_year",
-                            "duration_months",
-                            "severity",
-                            "tension_sensitivity",
-                        ],
-                    ))
-                }
-            }
-            Ok(())
-        }
+        ["disruptions", name, f] => set_disruption(raw, name, f, value),
         ["price_floors", name, "floor_usd_per_t"] => {
             let names: Vec<String> = raw.price_floors.iter().map(|p| p.name.clone()).collect();
             match raw.price_floors.iter_mut().find(|p| p.name == *name) {
@@ -230,6 +114,151 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             "not a numeric field that can be set; settable fields are {SETTABLE}"
         )),
     }
+}
+
+/// `materials.M.price.F`.
+fn set_price(raw: &mut ScenarioFile, m: &str, f: &str, value: f64) -> Result<(), String> {
+    let fail = Err::<(), String>;
+    let mat = entry(&mut raw.materials, m, "material")?;
+    let Some(price) = mat.price.as_mut() else {
+        return fail(format!("material `{m}` has no price model to change"));
+    };
+    match f {
+        "base_usd_per_t" => price.base_usd_per_t = value,
+        "scarcity_sensitivity" => price.scarcity_sensitivity = value,
+        "demand_elasticity" => price.demand_elasticity = value,
+        "max_substitution" => price.max_substitution = value,
+        _ => {
+            return fail(leaf_hint(
+                f,
+                &[
+                    "base_usd_per_t",
+                    "scarcity_sensitivity",
+                    "demand_elasticity",
+                    "max_substitution",
+                ],
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `countries.C.capacity.M.STAGE.F`.
+fn set_capacity(
+    raw: &mut ScenarioFile,
+    [c, m, st, f]: [&str; 4],
+    value: f64,
+) -> Result<(), String> {
+    let fail = Err::<(), String>;
+    let country = entry(&mut raw.countries, c, "country")?;
+    let stages = entry(&mut country.capacity, m, "material")?;
+    let cap = entry(stages, st, "stage")?;
+    match f {
+        "tonnes_per_year" => cap.tonnes_per_year = value,
+        "utilisation" => cap.utilisation = value,
+        "ramp_up_months" => cap.ramp_up_months = value,
+        "unit_cost_usd_per_t" => cap.unit_cost_usd_per_t = Some(value),
+        _ => {
+            return fail(leaf_hint(
+                f,
+                &[
+                    "tonnes_per_year",
+                    "utilisation",
+                    "ramp_up_months",
+                    "unit_cost_usd_per_t",
+                ],
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `blocs.B.stockpiles.M.F`; a stockpile the bloc does not have yet starts empty.
+fn set_stockpile(
+    raw: &mut ScenarioFile,
+    b: &str,
+    m: &str,
+    f: &str,
+    value: f64,
+) -> Result<(), String> {
+    let fail = Err::<(), String>;
+    let known_material = raw.materials.contains_key(m);
+    let bloc = entry(&mut raw.blocs, b, "bloc")?;
+    if !known_material {
+        let names: Vec<&str> = bloc.demand.keys().map(String::as_str).collect();
+        return fail(unknown_name_hint(m, "material", names.iter().copied()));
+    }
+    let sp = bloc
+        .stockpiles
+        .entry(m.to_string())
+        .or_insert_with(|| Stockpile {
+            initial_months: 0.0,
+            target_months: None,
+            max_release_share: 1.0,
+            release_threshold_share: 0.0,
+            refill_months: 24.0,
+        });
+    match f {
+        // A stockpile's size is its initial level and, unless set apart, its target.
+        "initial_months" => sp.initial_months = value,
+        "target_months" => sp.target_months = Some(value),
+        "max_release_share" => sp.max_release_share = value,
+        "release_threshold_share" => sp.release_threshold_share = value,
+        "refill_months" => sp.refill_months = value,
+        _ => {
+            return fail(leaf_hint(
+                f,
+                &[
+                    "initial_months",
+                    "target_months",
+                    "max_release_share",
+                    "release_threshold_share",
+                    "refill_months",
+                ],
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `disruptions.NAME.F`.
+fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Result<(), String> {
+    let fail = Err::<(), String>;
+    let names: Vec<String> = raw.disruptions.iter().map(|d| d.name.clone()).collect();
+    let Some(d) = raw.disruptions.iter_mut().find(|d| d.name == name) else {
+        return fail(unknown_name_hint(
+            name,
+            "disruption",
+            names.iter().map(String::as_str),
+        ));
+    };
+    match f {
+        // One frequency replaces the other: the swept one is what the analyst means.
+        "annual_probability" => {
+            d.annual_probability = Some(Param::Fixed(value));
+            d.rate_per_year = None;
+        }
+        "rate_per_year" => {
+            d.rate_per_year = Some(Param::Fixed(value));
+            d.annual_probability = None;
+        }
+        "duration_months" => d.duration_months = Param::Fixed(value),
+        "severity" => d.severity = Param::Fixed(value),
+        "tension_sensitivity" => d.tension_sensitivity = value,
+        _ => {
+            return fail(leaf_hint(
+                f,
+                &[
+                    "annual_probability",
+                    "rate_per_year",
+                    "duration_months",
+                    "severity",
+                    "tension_sensitivity",
+                ],
+            ))
+        }
+    }
+    Ok(())
 }
 
 /// Every settable path, for `--help` and error messages.

@@ -6,7 +6,6 @@ pub mod estimate;
 pub mod histogram;
 pub mod metric;
 pub mod sectioning;
-pub mod sensitivity;
 pub mod summary;
 
 pub use accumulator::{Layout, PathRecord, RunAccumulator};

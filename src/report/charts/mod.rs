@@ -113,7 +113,7 @@ pub fn write_sweep_chart(
 /// Writes the tornado chart of a sensitivity analysis as `dir/tornado.png` and `dir/tornado.svg`
 /// and returns the two files.
 pub fn write_tornado(
-    s: &crate::stats::sensitivity::Sensitivity,
+    s: &crate::experiment::sensitivity::Sensitivity,
     meta: &ChartMeta,
     dir: &Path,
 ) -> Result<Vec<PathBuf>> {

@@ -11,9 +11,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::theme::{self, size, Ticked, BLUE, INK, SKY, VERMILLION};
 use super::{Chart, ChartMeta};
+use crate::experiment::sensitivity::{ProcessSensitivity, Sensitivity, VariantEffect};
 use crate::report::format::pct;
 use crate::report::sensitivity::{metric_phrase, pp, subject_phrase};
-use crate::stats::sensitivity::{ProcessSensitivity, Sensitivity, VariantEffect};
 
 /// Rows that fit a 1600×900 slide with readable names; the rest are summed up in the subtitle.
 pub const MAX_ROWS: usize = 15;

@@ -4,17 +4,20 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
-use anyhow::Result;
 use clap::Args;
 
-use crate::cli::{default_out_dir, load_model};
-use crate::cli_run::BadArgument;
+use super::common::{
+    bad, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print, threads,
+    ExperimentFlags, Result,
+};
+use super::progress;
 use crate::experiment::comparison::compare as paired;
 use crate::experiment::{run_variant, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::report::comparison::{ComparisonReport, Side};
+use crate::report::headline_bloc;
 use crate::report::manifest::Manifest;
 use crate::scenario::LoadedScenario;
 use crate::sim::RunConfig;
@@ -47,7 +50,7 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
     #[command(flatten)]
-    pub flags: crate::cli::ExperimentFlags,
+    pub flags: ExperimentFlags,
     /// Output folder (default: `output/compare-<A name>-vs-<B name>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -62,24 +65,22 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
     // Histogram bins count in u32: a run stays below 2^32 paths, after rounding up to sections.
     const MAX_PATHS: u64 = u32::MAX as u64;
     if args.paths == 0 || sectioned_paths(args.paths) > MAX_PATHS {
-        return Err(BadArgument(format!(
+        return Err(bad(format!(
             "--paths must be between 1 and {}",
             MAX_PATHS / 2048 * 2048
-        ))
-        .into());
+        )));
     }
     if !model_a
         .blocs
         .iter()
         .any(|a| model_b.blocs.iter().any(|b| a.name == b.name))
     {
-        return Err(BadArgument(format!(
+        return Err(bad(format!(
             "{} and {} have no bloc in common: nothing to compare",
             args.a, args.b
-        ))
-        .into());
+        )));
     }
-    let threads = crate::cli::threads(args.flags.threads)?;
+    let threads = threads(args.flags.threads)?;
     let cfg = RunConfig {
         seed: args.flags.seed,
         paths: args.paths,
@@ -88,17 +89,15 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         max_paths: args.paths,
     };
 
-    let cancel = crate::cli::cancel_on_ctrl_c();
+    let cancel = cancel_on_ctrl_c();
     let per_side = sectioned_paths(args.paths);
-    let bar = crate::progress::bar(2 * per_side, args.flags.quiet);
+    let bar = progress::bar(2 * per_side, args.flags.quiet);
     let mut sides = Vec::with_capacity(2);
     for (k, (loaded, model)) in [(&loaded_a, &model_a), (&loaded_b, &model_b)]
         .into_iter()
         .enumerate()
     {
-        let started_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let started_at = now_unix();
         let clock = Instant::now();
         let offset = k as u64 * per_side;
         let run = run_variant(model, &cfg, &cancel, |done, _| {
@@ -149,9 +148,9 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         default_out_dir(&format!("compare-{}-vs-{}", model_a.name, model_b.name))
     });
     let files = crate::report::comparison::write(&report, &out_dir, !args.no_charts)?;
-    print!("{}", crate::report::comparison::terminal(&report));
-    println!(
-        "\nwrote {} ({})",
+    print(&format!(
+        "{}\nwrote {} ({})\n",
+        crate::report::comparison::terminal(&report),
         out_dir.display(),
         files
             .iter()
@@ -160,7 +159,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
             .chain((!args.no_charts).then(|| "charts/".to_string()))
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -174,9 +173,9 @@ fn side_manifest(
     clock: Instant,
 ) -> Manifest {
     // The headline probability's standard error as `run` reports it: the Wilson half-width / z.
-    let bloc = &model.blocs[crate::sim::runner::headline_bloc(model)].name;
+    let bloc = headline_bloc(model.blocs.iter().map(|b| b.name.as_str())).unwrap_or_default();
     let headline = Subject {
-        bloc: bloc.clone(),
+        bloc: bloc.to_string(),
         material: None,
     };
     let headline_se = read(&run.summary, &headline, Stat::ProbabilityOver(0.10))
@@ -185,6 +184,6 @@ fn side_manifest(
         paths: run.summary.paths,
         headline_se,
         elapsed_seconds: clock.elapsed().as_secs_f64(),
-        ..crate::cli::manifest(loaded, model, cfg.seed, cfg.threads, started_at)
+        ..manifest(loaded, model, cfg.seed, cfg.threads, started_at)
     }
 }

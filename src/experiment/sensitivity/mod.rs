@@ -15,6 +15,10 @@
 //! prices and floors never cross materials). So the subject's paths are the base's paths, and
 //! its difference is 0 with no error.
 
+mod result;
+
+pub use result::{ProcessSensitivity, Sensitivity, Variant, VariantEffect};
+
 use std::collections::BTreeSet;
 use std::sync::atomic::AtomicBool;
 
@@ -29,7 +33,6 @@ use crate::sim::RunConfig;
 use crate::stats::estimate::Interval;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
-use crate::stats::sensitivity::{ProcessSensitivity, Sensitivity, Variant, VariantEffect};
 
 /// Processes given the low/high variants when `--top` is not set: enough for the chart's
 /// upper rows, few enough that the default run takes minutes.

@@ -1,12 +1,13 @@
-//! The finished result of a sensitivity analysis (`experiment::sensitivity`): per disruption
+//! The finished result of a sensitivity analysis (`experiment::sensitivity`, which owns it, as
+//! every experiment owns its result type): per disruption
 //! process, how far the headline metric moves when the process is switched off or its frequency
 //! set low or high. It plays the part `Summary` plays for a run: the exporters (CSV, JSON, the
 //! terminal table, the tornado chart) read this and nothing else.
 
 use serde::{Deserialize, Serialize};
 
-use super::metric::{Stat, Subject};
-use super::sectioning::SectionedEstimate;
+use crate::stats::metric::{Stat, Subject};
+use crate::stats::sectioning::SectionedEstimate;
 
 /// What was changed about one process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

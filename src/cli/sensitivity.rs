@@ -3,20 +3,20 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use clap::Args;
 
-use crate::cli::{default_out_dir, load_model};
-use crate::cli_run::BadArgument;
+use super::common::{
+    bad, cancel_on_ctrl_c, default_out_dir, load_model, print, threads, ExperimentFlags, Result,
+};
+use super::progress;
 use crate::experiment::sensitivity::{self, Settings, DEFAULT_TOP};
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
 use crate::scenario::diagnostic::unknown_name_hint;
-use crate::sim::{runner::headline_bloc, RunConfig};
+use crate::sim::RunConfig;
 use crate::stats::metric::{Stat, Subject, STAT_FORMS};
 
 /// Paths per variant when `--paths` is not given: ten sections of 2,048, the fewest that give a
@@ -40,7 +40,7 @@ pub struct SensitivityArgs {
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
     #[command(flatten)]
-    pub flags: crate::cli::ExperimentFlags,
+    pub flags: ExperimentFlags,
     /// Output folder (default: `output/<scenario name>/sensitivity`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -53,9 +53,9 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
     let (loaded, model) = load_model(args.scenario.as_deref())?;
     const MAX_PATHS: u64 = u32::MAX as u64;
     if args.paths == 0 || args.paths > MAX_PATHS {
-        return Err(BadArgument(format!("--paths must be between 1 and {MAX_PATHS}")).into());
+        return Err(bad(format!("--paths must be between 1 and {MAX_PATHS}")));
     }
-    let threads = crate::cli::threads(args.flags.threads)?;
+    let threads = threads(args.flags.threads)?;
     let subject = subject(&model, args.bloc.as_deref(), args.material.as_deref())?;
     let settings = Settings {
         subject,
@@ -71,16 +71,7 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
     };
     let plan = sensitivity::plan(&loaded, &model, &settings, args.paths)?;
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        // A second Ctrl-C exits at once: nothing has been written before the last variant ends.
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
+    let cancel = cancel_on_ctrl_c();
     if !args.flags.quiet {
         eprintln!(
             "{}: {} variants of {} paths (base, {} processes switched off, low/high for up to {})",
@@ -92,7 +83,7 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
         );
     }
     let clock = Instant::now();
-    let bar = crate::progress::bar(plan.total_paths(), args.flags.quiet);
+    let bar = progress::bar(plan.total_paths(), args.flags.quiet);
     let result = sensitivity::run(
         &loaded,
         &model,
@@ -130,11 +121,11 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
     };
     report::charts::write_tornado(&result, &meta, &out_dir).context("drawing the tornado chart")?;
 
-    print!("{}", report::sensitivity::table(&result, elapsed));
-    println!(
-        "\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)",
+    print(&format!(
+        "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",
+        report::sensitivity::table(&result, elapsed),
         out_dir.display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -143,9 +134,12 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
 fn subject(model: &Model, bloc: Option<&str>, material: Option<&str>) -> Result<Subject> {
     let blocs: Vec<&str> = model.blocs.iter().map(|b| b.name.as_str()).collect();
     let b = match bloc {
-        None => headline_bloc(model),
+        None => {
+            let headline = report::headline_bloc(blocs.iter().copied()).unwrap_or_default();
+            blocs.iter().position(|b| *b == headline).unwrap_or(0)
+        }
         Some(name) => blocs.iter().position(|b| *b == name).ok_or_else(|| {
-            BadArgument(format!(
+            bad(format!(
                 "--bloc: {}",
                 unknown_name_hint(name, "bloc", blocs.iter().copied())
             ))
@@ -178,7 +172,7 @@ fn subject(model: &Model, bloc: Option<&str>, material: Option<&str>) -> Result<
                 unknown_name_hint(name, "material", consumed.iter().copied())
             )
         };
-        return Err(BadArgument(msg).into());
+        return Err(bad(msg));
     }
     Ok(Subject {
         bloc: blocs[b].to_string(),

@@ -1,0 +1,34 @@
+//! `shortfall check`: validate a scenario and show its supplier graph, as a table or JSON.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::common::{load_model, parse_share, print, Result};
+use crate::model::check::check_report;
+use crate::report;
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
+    pub scenario: Option<String>,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Cap level used to flag links where one third country supplies more than this share.
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    pub cap: Option<f64>,
+}
+
+pub fn check(args: CheckArgs) -> Result<ExitCode> {
+    let (_, model) = load_model(args.scenario.as_deref())?;
+    let view = check_report(&model, args.cap);
+    if args.json {
+        let json = serde_json::to_string_pretty(&view).context("serialising the check report")?;
+        print(&format!("{json}\n"))?;
+    } else {
+        print(&report::check_table::render(&view))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

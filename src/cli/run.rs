@@ -1,0 +1,141 @@
+//! `shortfall run`: arguments → kernel → summary → `report::run` files and the headline table,
+//! or one path replayed month by month.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::common::{
+    bad, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print, threads, Result,
+    DEFAULT_SEED,
+};
+use super::progress;
+use crate::experiment::replay::replay;
+use crate::model::check::check_report;
+use crate::report::{self, charts::ChartMeta, run::RunOutput};
+use crate::sim::{self, RunConfig};
+use crate::stats;
+
+/// Paths run when `--paths` is not given: enough for a P99 with a tight interval, and a first
+/// run that takes seconds, not minutes.
+pub const DEFAULT_PATHS: u64 = 100_000;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
+    pub scenario: Option<String>,
+    /// Number of disruption paths to simulate (the minimum when --target-se is set).
+    #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
+    pub paths: u64,
+    /// Master seed: the same seed, scenario and --paths give the same results on any thread count.
+    #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Does not change the results.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output folder (default: `output/<scenario name>`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Keep sampling until the headline probability (EU short of >10% of a year's demand of some
+    /// material) has at most this standard error, or --max-paths is reached.
+    #[arg(long, value_name = "X")]
+    pub target_se: Option<f64>,
+    /// Path cap for --target-se.
+    #[arg(long, default_value_t = 10_000_000, value_name = "N")]
+    pub max_paths: u64,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print one path month by month (events, flows, stockpiles, shortfall) instead of running.
+    #[arg(long, value_name = "K")]
+    pub replay_path: Option<u64>,
+    /// Skip the PNG and SVG charts.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let (loaded, model) = load_model(args.scenario.as_deref())?;
+    // Histogram bins count in u32: a run stays below 2^32 paths.
+    const MAX_PATHS: u64 = u32::MAX as u64;
+    if args.paths == 0 || args.paths > MAX_PATHS || args.max_paths > MAX_PATHS {
+        return Err(bad(format!(
+            "--paths and --max-paths must be between 1 and {MAX_PATHS}"
+        )));
+    }
+    if let Some(se) = args.target_se {
+        if !(se > 0.0 && se < 1.0) {
+            return Err(bad(format!(
+                "--target-se {se}: expected a standard error in (0, 1), e.g. 0.002"
+            )));
+        }
+    }
+    if let Some(k) = args.replay_path {
+        print(&report::replay::text(&replay(&model, args.seed, k)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let threads = threads(args.threads)?;
+    let cfg = RunConfig {
+        seed: args.seed,
+        paths: args.paths,
+        threads,
+        target_se: args.target_se,
+        max_paths: args.max_paths,
+    };
+
+    let cancel = cancel_on_ctrl_c();
+    let started_at = now_unix();
+    let clock = Instant::now();
+    let goal = if cfg.target_se.is_some() {
+        cfg.max_paths.max(cfg.paths)
+    } else {
+        cfg.paths
+    };
+    let bar = progress::bar(goal, args.quiet);
+    let outcome = sim::run(&model, &cfg, &cancel, |done, _| bar.set_position(done))
+        .context("starting worker threads")?;
+    bar.finish_and_clear();
+    let elapsed = clock.elapsed().as_secs_f64();
+    if outcome.cancelled {
+        eprintln!(
+            "interrupted after {} paths; nothing was written",
+            outcome.paths
+        );
+        return Ok(ExitCode::from(130));
+    }
+
+    let summary = stats::finish(&outcome.plan.layout, &outcome.acc);
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model.name));
+    let mut manifest = report::manifest::Manifest {
+        paths: outcome.paths,
+        target_se: cfg.target_se,
+        target_reached: outcome.target_reached,
+        headline_se: outcome.headline_se,
+        elapsed_seconds: elapsed,
+        ..manifest(&loaded, &model, cfg.seed, threads, started_at)
+    };
+    let blocs = model.blocs.iter().map(|b| b.name.as_str());
+    let headline_bloc = report::headline_bloc(blocs).unwrap_or_default();
+    let run = RunOutput {
+        out_dir: &out_dir,
+        summary: &summary,
+        check: &check_report(&model, None),
+        headline_bloc,
+        charts: (!args.no_charts).then(|| ChartMeta {
+            scenario: model.name.clone(),
+            paths: outcome.paths,
+            seed: cfg.seed,
+        }),
+    };
+    report::run::write(&run, &mut manifest)?;
+    let headline = report::terminal::headline(&summary, &model.name, headline_bloc, elapsed);
+    let closing = report::run::closing_lines(&manifest, &out_dir, !args.no_charts);
+    print(&format!("{headline}{closing}"))?;
+    Ok(ExitCode::SUCCESS)
+}

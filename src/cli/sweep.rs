@@ -1,0 +1,284 @@
+//! `shortfall sweep`: run a grid of parameter values on common random numbers, or seek the value
+//! that meets a goal. Parses and checks the arguments; the grid, rows and bisection are
+//! `experiment::sweep`, the files, table and chart `report::sweep`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::common::{
+    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error, ExperimentFlags,
+    Result,
+};
+use super::progress;
+use crate::experiment::sweep::{self, Axis, Sweep, SweepError, SweepPoint};
+use crate::experiment::variant::{self, Setting};
+use crate::experiment::{run_variant, sectioned_paths};
+use crate::model::Model;
+use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
+use crate::report::sweep::SubjectChoice;
+use crate::report::{self, atomic::write_atomic};
+use crate::scenario::diagnostic::unknown_name_hint;
+use crate::scenario::setter::SETTABLE;
+use crate::scenario::LoadedScenario;
+use crate::sim::RunConfig;
+use crate::stats::metric::{Goal, Stat, Subject};
+
+/// 10 sections of 2,048 paths: a paired interval on 9 degrees of freedom, ~5 s a point here.
+pub const DEFAULT_SWEEP_PATHS: u64 = 20_480;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # P95 worst-year shortfall against the single-supplier cap level\n  \
+    shortfall sweep --cap 0.5:1:0.05\n\n  \
+    # EU gallium stockpile size, 0 to 12 months of demand\n  \
+    shortfall sweep --set blocs.EU.stockpiles.gallium.initial_months=0:12:1\n\n  \
+    # the smallest gallium stockpile whose P95 worst-year shortfall is at most 5%\n  \
+    shortfall sweep --set blocs.EU.stockpiles.gallium.initial_months=0:12:0.25 \\\n      \
+    --goal \"P95 shortfall <= 5%\"")]
+pub struct SweepArgs {
+    /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
+    pub scenario: Option<String>,
+    /// PATH=FROM:TO:STEP or PATH=V1,V2,... (repeatable: a grid). PATH is a numeric field, e.g.
+    /// supplier_cap.level, blocs.EU.stockpiles.gallium.initial_months,
+    /// disruptions.drc-cobalt-export-ban.annual_probability.
+    #[arg(long = "set", value_name = "PATH=FROM:TO:STEP")]
+    pub sets: Vec<String>,
+    /// Shorthand for --set supplier_cap.level=FROM:TO:STEP (a cap on the EU's strategic
+    /// materials at every stage, unless the scenario sets its own).
+    #[arg(long, value_name = "FROM:TO:STEP")]
+    pub cap: Option<String>,
+    /// Metric charted (and printed) against the parameter: mean, P50, P90, P95, P99, CVaR95,
+    /// P(any), P(>5%), P(>10%), P(>25%) of the worst-year shortfall share.
+    #[arg(long, default_value = "P95")]
+    pub metric: String,
+    /// Bloc whose shortfall is charted.
+    #[arg(long, default_value = "EU")]
+    pub bloc: String,
+    /// Materials charted (repeatable); default: the bloc as a whole plus the materials the
+    /// sweep moves most, or the material named in a single --set path.
+    #[arg(long = "material", value_name = "NAME")]
+    pub materials: Vec<String>,
+    /// Find where along a single --set axis the goal is met, by bisection, e.g.
+    /// "P95 shortfall <= 5%". Subject: the --material given, else the one in the --set path,
+    /// else the bloc as a whole.
+    #[arg(long)]
+    pub goal: Option<String>,
+    /// Paths per point (rounded up to whole sections of 2,048).
+    #[arg(long, default_value_t = DEFAULT_SWEEP_PATHS, value_name = "N")]
+    pub paths: u64,
+    #[command(flatten)]
+    pub flags: ExperimentFlags,
+    /// Output folder (default: `output/<scenario>/sweep-<parameter>`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the PNG and SVG charts.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+/// The arguments, checked against the scenario before minutes of running.
+struct Checked {
+    axes: Vec<Axis>,
+    stat: Stat,
+    goal: Option<Goal>,
+}
+
+fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Checked> {
+    let mut specs = args.sets.clone();
+    if let Some(cap) = &args.cap {
+        specs.insert(0, format!("supplier_cap.level={cap}"));
+    }
+    if specs.is_empty() {
+        return Err(bad(format!(
+            "nothing to sweep: give --set PATH=FROM:TO:STEP or --cap FROM:TO:STEP; settable fields are {SETTABLE}"
+        )));
+    }
+    let axes: Vec<Axis> = specs
+        .iter()
+        .map(|s| Axis::parse(s).map_err(|e| bad(format!("--set {e}"))))
+        .collect::<Result<_>>()?;
+    let stat = Stat::parse(&args.metric).map_err(|e| bad(format!("--metric {e}")))?;
+    let goal = args
+        .goal
+        .as_deref()
+        .map(|g| Goal::parse(g).map_err(|e| bad(format!("--goal {e}"))))
+        .transpose()?;
+    if goal.is_some() && axes.len() != 1 {
+        return Err(bad("--goal searches along exactly one --set axis"));
+    }
+    if !model.blocs.iter().any(|b| b.name == args.bloc) {
+        let names = model.blocs.iter().map(|b| b.name.as_str());
+        return Err(bad(format!(
+            "--bloc: {}",
+            unknown_name_hint(&args.bloc, "bloc", names)
+        )));
+    }
+    let material_names = model.materials.iter().map(|m| m.name.as_str());
+    for m in &args.materials {
+        if !material_names.clone().any(|x| x == m) {
+            return Err(bad(format!(
+                "--material: {}",
+                unknown_name_hint(m, "material", material_names.clone())
+            )));
+        }
+    }
+    // Validate every setting once up front, so a typo fails before minutes of running.
+    for axis in &axes {
+        for &v in [axis.values.first(), axis.values.last()]
+            .into_iter()
+            .flatten()
+        {
+            let s = Setting {
+                path: axis.path.clone(),
+                value: v,
+            };
+            variant::build(base, &[s]).map_err(|e| match e.downcast::<variant::BadSetting>() {
+                Ok(b) => bad(b.0),
+                Err(e) => Error::from(e),
+            })?;
+        }
+    }
+    Ok(Checked { axes, stat, goal })
+}
+
+pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
+    let base = load_scenario(args.scenario.as_deref())?;
+    let base_model = crate::model::compile(&base)?;
+    let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
+
+    let cfg = RunConfig {
+        seed: args.flags.seed,
+        paths: args.paths,
+        threads: threads(args.flags.threads)?,
+        target_se: None,
+        max_paths: args.paths,
+    };
+    let paths = sectioned_paths(args.paths);
+    let cancel = cancel_on_ctrl_c();
+    let clock = Instant::now();
+    let name = base_model.name.clone();
+
+    // Subject of the goal and of a single-material chart: the --material, else the material a
+    // single --set path names (blocs.EU.stockpiles.gallium...), else the bloc as a whole.
+    let path_material = (axes.len() == 1)
+        .then(|| {
+            axes[0]
+                .path
+                .text
+                .split('.')
+                .find(|seg| base_model.materials.iter().any(|m| m.name == *seg))
+                .map(str::to_string)
+        })
+        .flatten();
+    let goal_subject = Subject {
+        bloc: args.bloc.clone(),
+        material: args.materials.first().cloned().or(path_material.clone()),
+    };
+
+    let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
+        let model = variant::build(&base, &settings)?;
+        let bar = progress::bar(paths, args.flags.quiet);
+        bar.set_message(label);
+        let run = run_variant(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
+        bar.finish_and_clear();
+        if run.cancelled {
+            return Err(SweepError::Interrupted);
+        }
+        Ok(SweepPoint {
+            settings,
+            run,
+            cap: model.cap_report.clone(),
+        })
+    };
+    let result = sweep::evaluate(axes, goal.as_ref().map(|g| (g, &goal_subject)), run_point);
+    let sweep = match result {
+        Ok(sweep) => sweep,
+        Err(SweepError::Interrupted) => {
+            eprintln!("interrupted; nothing was written");
+            return Ok(ExitCode::from(130));
+        }
+        Err(e @ SweepError::NoFigures(_)) => return Err(bad(format!("--goal: {e}"))),
+        Err(SweepError::Grid(e)) => return Err(bad(e)),
+        Err(SweepError::Run(e)) => return Err(e.into()),
+    };
+    let elapsed = clock.elapsed().as_secs_f64();
+
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&name).join(folder(&sweep)));
+    write_atomic(
+        &out_dir.join("sweep.csv"),
+        report::sweep::csv(&name, &sweep).as_bytes(),
+    )?;
+    let info = report::sweep::RunInfo {
+        scenario: &name,
+        scenario_sha256: &base.hash,
+        seed: args.flags.seed,
+        paths_per_point: paths,
+        elapsed_seconds: elapsed,
+    };
+    write_atomic(
+        &out_dir.join("sweep.json"),
+        report::sweep::json(&sweep, &info)?.as_bytes(),
+    )?;
+
+    let choice = SubjectChoice {
+        bloc: &args.bloc,
+        materials: &args.materials,
+        path_material: path_material.as_deref(),
+        goal_subject: goal.as_ref().map(|_| &goal_subject),
+    };
+    let subjects = report::sweep::chart_subjects(&choice, &sweep.points, stat);
+    let chart_stat = goal.map_or(stat, |g| g.stat);
+    if !args.no_charts {
+        let chart = report::sweep::chart(&name, &sweep, &subjects, chart_stat, goal.as_ref());
+        let meta = ChartMeta {
+            scenario: name.clone(),
+            paths,
+            seed: args.flags.seed,
+        };
+        write_sweep_chart(&chart, &meta, &out_dir).context("drawing the sweep chart")?;
+    }
+
+    let differences = sweep.last_minus_first(&subjects, chart_stat);
+    let mut text = report::sweep::table(&sweep, &subjects, chart_stat, &differences);
+    if let (Some(goal), Some(r)) = (&goal, &sweep.goal) {
+        let parameter = sweep.parameters()[0];
+        let sentence = report::sweep::goal_sentence(goal, &goal_subject, parameter, r);
+        text.push_str(&format!("\n{sentence}\n"));
+    }
+    text.push_str(&format!(
+        "\n{} point(s) × {} paths in {:.1} s; wrote {} (sweep.csv, sweep.json{})\n",
+        sweep.points.len(),
+        thousands(paths),
+        elapsed,
+        out_dir.display(),
+        if args.no_charts { "" } else { ", charts/" }
+    ));
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The default folder under the scenario's: `sweep-` and the last two segments of each swept
+/// path (`sweep-supplier_cap-level`).
+fn folder(sweep: &Sweep) -> String {
+    let slug: Vec<String> = sweep
+        .parameters()
+        .iter()
+        .map(|p| {
+            p.rsplit('.')
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect();
+    format!("sweep-{}", slug.join("-"))
+}

@@ -1,0 +1,219 @@
+//! The cap stress test (`shortfall stress-cap`): does the CRMA single-supplier cap make a bloc
+//! safer, for which strategic materials, and at what capacity cost? The scenario runs without
+//! and with the cap on the same random paths; every difference is paired (sectioning
+//! interval). This module builds the two variants and turns their runs into `StressCap`, the
+//! result `report::stress_cap` writes; the cap itself is `model::cap`.
+
+use serde::Serialize;
+
+use super::{difference, VariantRun};
+use crate::model::cap::CapOutcome;
+use crate::model::{compile, Model};
+use crate::scenario::raw::SupplierCap;
+use crate::scenario::{InvalidScenario, LoadedScenario};
+use crate::stats::estimate::ProbabilityEstimate;
+use crate::stats::metric::{read, Stat, Subject};
+
+/// The metrics compared, headline first.
+pub const STATS: [Stat; 5] = [
+    Stat::Quantile(0.95),
+    Stat::ProbabilityOver(0.10),
+    Stat::Mean,
+    Stat::Quantile(0.99),
+    Stat::Cvar95,
+];
+
+/// One strategic material (or the bloc as a whole) × metric: without, with, and the paired
+/// difference (with − without).
+#[derive(Debug, Clone, Serialize)]
+pub struct StressRow {
+    pub material: String,
+    pub metric: String,
+    pub without_cap: f64,
+    pub without_low: f64,
+    pub without_high: f64,
+    pub with_cap: f64,
+    pub with_low: f64,
+    pub with_high: f64,
+    pub difference: f64,
+    pub difference_low: f64,
+    pub difference_high: f64,
+    /// The interval excludes zero.
+    pub significant: bool,
+}
+
+/// Feasibility per strategic material: every capped stage where a supplier was over the cap.
+#[derive(Debug, Clone, Serialize)]
+pub struct MaterialFeasibility {
+    pub material: String,
+    pub feasible: bool,
+    pub capacity_gap_t_per_year: f64,
+    pub links: Vec<CapOutcome>,
+}
+
+/// How often one third country supplies more than the cap of what the bloc receives at a
+/// capped stage, once disruptions cut some suppliers and reroute others' spare.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreachRow {
+    pub material: String,
+    pub stage: String,
+    pub without_cap_any_month: ProbabilityEstimate,
+    pub with_cap_any_month: ProbabilityEstimate,
+    /// With the cap: P(breached) per month.
+    pub with_cap_monthly: Vec<f64>,
+}
+
+/// The finished stress test.
+#[derive(Debug, Clone)]
+pub struct StressCap {
+    /// The bloc that applies the cap.
+    pub bloc: String,
+    /// The cap level.
+    pub cap: f64,
+    pub materials: Vec<MaterialFeasibility>,
+    pub rows: Vec<StressRow>,
+    pub breach: Vec<BreachRow>,
+}
+
+/// The scenario without any supplier cap.
+pub fn without_cap(base: &LoadedScenario) -> Result<(LoadedScenario, Model), InvalidScenario> {
+    let mut without = base.clone();
+    without.raw.supplier_cap = None;
+    let model = compile(&without)?;
+    Ok((without, model))
+}
+
+/// The scenario with a cap at `level`: its own cap (its blocs, stages, materials) at that level,
+/// or else one applied by `bloc`. `without` is set to watch the same links, to see how often
+/// the uncapped sourcing mix breaches the cap.
+pub fn with_cap(
+    base: &LoadedScenario,
+    level: f64,
+    bloc: &str,
+    without: &mut Model,
+) -> Result<(LoadedScenario, Model), InvalidScenario> {
+    let mut with = base.clone();
+    let cap = match base.raw.supplier_cap.clone() {
+        Some(mut c) => {
+            c.level = level;
+            c
+        }
+        None => SupplierCap {
+            level,
+            blocs: vec![bloc.to_string()],
+            stages: Vec::new(),
+            materials: Vec::new(),
+        },
+    };
+    with.raw.supplier_cap = Some(cap);
+    let model = compile(&with)?;
+    without.cap_watch = model.cap_watch.clone();
+    Ok((with, model))
+}
+
+/// The materials the cap applies to.
+pub fn strategic(model: &Model) -> Vec<String> {
+    model
+        .materials
+        .iter()
+        .filter(|m| m.strategic)
+        .map(|m| m.name.clone())
+        .collect()
+}
+
+/// Feasibility, paired rows and breach rates of `bloc`'s strategic materials, from the runs
+/// without (`a`) and with (`b`) the cap on the same paths.
+pub fn analyse(
+    bloc: &str,
+    cap: f64,
+    with_model: &Model,
+    a: &VariantRun,
+    b: &VariantRun,
+) -> StressCap {
+    let strategic = strategic(with_model);
+    StressCap {
+        bloc: bloc.to_string(),
+        cap,
+        materials: feasibility(bloc, with_model, &strategic),
+        rows: rows(bloc, &strategic, a, b),
+        breach: breach(bloc, a, b),
+    }
+}
+
+fn feasibility(bloc: &str, with_model: &Model, strategic: &[String]) -> Vec<MaterialFeasibility> {
+    strategic
+        .iter()
+        .map(|m| {
+            let links: Vec<CapOutcome> = with_model
+                .cap_report
+                .iter()
+                .filter(|o| &o.material == m && o.bloc == bloc)
+                .cloned()
+                .collect();
+            MaterialFeasibility {
+                material: m.clone(),
+                feasible: links.iter().all(|l| l.feasible),
+                capacity_gap_t_per_year: links.iter().map(|l| l.capacity_gap_t_per_year).sum(),
+                links,
+            }
+        })
+        .collect()
+}
+
+/// The bloc as a whole, then each strategic material, each under `STATS`.
+fn rows(bloc: &str, strategic: &[String], a: &VariantRun, b: &VariantRun) -> Vec<StressRow> {
+    let mut rows = Vec::new();
+    let subjects = std::iter::once(None).chain(strategic.iter().map(Some));
+    for m in subjects {
+        let subject = Subject {
+            bloc: bloc.to_string(),
+            material: m.cloned(),
+        };
+        for stat in STATS {
+            let (Some(x), Some(y), Some(d)) = (
+                read(&a.summary, &subject, stat),
+                read(&b.summary, &subject, stat),
+                difference(a, b, &subject, stat),
+            ) else {
+                continue;
+            };
+            rows.push(StressRow {
+                material: m.cloned().unwrap_or_else(|| "all".into()),
+                metric: stat.to_string(),
+                without_cap: x.value,
+                without_low: x.ci95.low,
+                without_high: x.ci95.high,
+                with_cap: y.value,
+                with_low: y.ci95.low,
+                with_high: y.ci95.high,
+                difference: d.value,
+                difference_low: d.ci95.low,
+                difference_high: d.ci95.high,
+                significant: d.excludes_zero(),
+            });
+        }
+    }
+    rows
+}
+
+fn breach(bloc: &str, a: &VariantRun, b: &VariantRun) -> Vec<BreachRow> {
+    b.summary
+        .cap_breach
+        .iter()
+        .filter(|w| w.bloc == bloc)
+        .filter_map(|w| {
+            let before = a
+                .summary
+                .cap_breach
+                .iter()
+                .find(|x| x.bloc == w.bloc && x.material == w.material && x.stage == w.stage)?;
+            Some(BreachRow {
+                material: w.material.clone(),
+                stage: w.stage.clone(),
+                without_cap_any_month: before.probability_any_month,
+                with_cap_any_month: w.probability_any_month,
+                with_cap_monthly: w.monthly_probability.clone(),
+            })
+        })
+        .collect()
+}
