@@ -30,6 +30,33 @@ pub struct StagePlan {
     pub share: Vec<f64>,
 }
 
+impl StagePlan {
+    /// What supplier k's contracts ask this month: Σ_j share_kj · need_j, over the material's
+    /// cells in order (`need` has one entry per cell).
+    #[inline]
+    pub fn committed(&self, k: usize, need: &[f64]) -> f64 {
+        let nj = need.len();
+        self.share[k * nj..(k + 1) * nj]
+            .iter()
+            .zip(need)
+            .map(|(a, n)| a * n)
+            .sum()
+    }
+
+    /// How much supplier k has grown since the start: its calm output and capacity grow with
+    /// the calm demand on it (its contracts, `committed`), so calm months never ration; a
+    /// supplier with no contracts grows with the material's demand (`growth_index`).
+    #[inline]
+    pub fn supplier_scale(&self, k: usize, committed: f64, growth_index: f64) -> f64 {
+        let c0 = self.committed0[k];
+        if c0 > 0.0 {
+            committed / c0
+        } else {
+            growth_index
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct LocalHit {
     pub stage: u16,
