@@ -6,7 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compile::committed_flows;
 use super::{Effect, Model};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,7 +124,7 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                         .collect();
                     shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     let hhi = shares.iter().map(|(_, s)| (s * 100.0).powi(2)).sum();
-                    let committed: f64 = committed_flows(model, mi, si).iter().sum::<f64>() * 12.0;
+                    let committed: f64 = model.committed_flows(mi, si).iter().sum::<f64>() * 12.0;
                     if country_sum > 0.0 && (committed - country_sum).abs() > 0.05 * country_sum {
                         warnings.push(format!(
                             "{} {}: the blocs take {:.0} t/yr in calm times but the countries produce {:.0} t/yr ({:+.0}%); \

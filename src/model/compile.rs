@@ -1250,7 +1250,7 @@ fn build_tension(cx: &mut Ctx, t: &raw::Tension) -> TensionModel {
 fn check_capacity(cx: &mut Ctx, model: &Model) {
     for (mi, mat) in model.materials.iter().enumerate() {
         for (si, stage) in mat.stages.iter().enumerate() {
-            let committed = committed_flows(model, mi, si);
+            let committed = model.committed_flows(mi, si);
             for (ki, sup) in stage.suppliers.iter().enumerate() {
                 if committed[ki] > sup.capacity_t_per_month * (1.0 + CAPACITY_TOLERANCE) + 1e-9 {
                     let cname = &model.countries[sup.country];
@@ -1268,16 +1268,4 @@ fn check_capacity(cx: &mut Ctx, model: &Model) {
             }
         }
     }
-}
-
-/// Tonnes per month each supplier of a stage ships in calm times at the start of the horizon.
-pub fn committed_flows(model: &Model, material: usize, stage: usize) -> Vec<f64> {
-    let mut committed = vec![0.0; model.materials[material].stages[stage].suppliers.len()];
-    for cell in model.cells().filter(|c| c.material == material) {
-        let need = cell.demand_t_per_month * (1.0 - cell.recycling_start);
-        for &(k, share) in &cell.sourcing[stage] {
-            committed[k] += share * need;
-        }
-    }
-    committed
 }
