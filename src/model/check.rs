@@ -150,7 +150,29 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
         })
         .collect();
 
-    let blocs = model
+    let blocs = bloc_views(model, cap);
+    let disruptions = disruption_views(model);
+
+    CheckReport {
+        scenario: model.name.clone(),
+        description: model.description.clone(),
+        horizon_start: model.month_label(0),
+        horizon_months: model.months,
+        cap_level: cap,
+        materials,
+        blocs,
+        disruptions,
+        tension_regimes: model.tension.regimes.clone(),
+        cap_outcomes: model.cap_report.clone(),
+        warnings,
+        sources: model.sources.clone(),
+    }
+}
+
+/// Per bloc and material: demand, recycling, import reliance, stockpile, and per stage the
+/// suppliers by share with the third countries over the cap.
+fn bloc_views(model: &Model, cap: f64) -> Vec<BlocView> {
+    model
         .blocs
         .iter()
         .enumerate()
@@ -215,9 +237,12 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                 })
                 .collect(),
         })
-        .collect();
+        .collect()
+}
 
-    let disruptions = model
+/// Per disruption: kind, materials, countries and its central annual probability.
+fn disruption_views(model: &Model) -> Vec<DisruptionView> {
+    model
         .disruptions
         .iter()
         .map(|d| {
@@ -254,22 +279,7 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                 tension_sensitivity: d.tension_sensitivity,
             }
         })
-        .collect();
-
-    CheckReport {
-        scenario: model.name.clone(),
-        description: model.description.clone(),
-        horizon_start: model.month_label(0),
-        horizon_months: model.months,
-        cap_level: cap,
-        materials,
-        blocs,
-        disruptions,
-        tension_regimes: model.tension.regimes.clone(),
-        cap_outcomes: model.cap_report.clone(),
-        warnings,
-        sources: model.sources.clone(),
-    }
+        .collect()
 }
 
 /// Central value of a built distribution (for display only).

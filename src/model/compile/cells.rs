@@ -49,16 +49,12 @@ pub(super) fn cells(
                 );
                 continue;
             };
-            if let Some(cell) = build_cell(
-                cx,
-                b,
-                bname,
-                mi,
-                &materials[mi],
-                country_names,
-                bloc,
-                demand,
-            ) {
+            let bref = BlocRef {
+                index: b,
+                name: bname,
+                raw: bloc,
+            };
+            if let Some(cell) = build_cell(cx, country_names, &bref, mi, &materials[mi], demand) {
                 cells[b][mi] = Some(cell);
             }
         }
@@ -66,17 +62,24 @@ pub(super) fn cells(
     cells
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The bloc a cell belongs to: its index, name and raw entry.
+struct BlocRef<'a> {
+    index: usize,
+    name: &'a str,
+    raw: &'a raw::Bloc,
+}
+
+/// One cell: the bloc's demand for material `mi` with its growth, recycling, sourcing and
+/// stockpile; `None` when the demand itself is invalid.
 fn build_cell(
     cx: &mut Ctx,
-    b: usize,
-    bname: &str,
+    country_names: &[String],
+    bloc: &BlocRef,
     mi: usize,
     mat: &MaterialModel,
-    country_names: &[String],
-    bloc: &raw::Bloc,
     demand: &raw::Demand,
 ) -> Option<Cell> {
+    let (b, bname, bloc) = (bloc.index, bloc.name, bloc.raw);
     let mname = mat.name.as_str();
     let ok = cx.finite_in(
         &["blocs", bname, "demand", mname, "tonnes_per_year"],
@@ -115,6 +118,34 @@ fn build_cell(
             (r.share_of_demand, end)
         }
     };
+    let sourcing = sourcing(cx, country_names, bname, mat, bloc, demand);
+    let stockpile = bloc
+        .stockpiles
+        .get(mname)
+        .map(|s| stockpile(cx, bname, mname, s));
+    ok.then_some(Cell {
+        bloc: b,
+        material: mi,
+        demand_t_per_month: demand.tonnes_per_year / 12.0,
+        growth,
+        recycling_start,
+        recycling_end,
+        sourcing,
+        stockpile,
+    })
+}
+
+/// Per stage, the suppliers a bloc sources from and their shares (normalised to sum to 1), or
+/// the world production mix where the scenario gives none.
+fn sourcing(
+    cx: &mut Ctx,
+    country_names: &[String],
+    bname: &str,
+    mat: &MaterialModel,
+    bloc: &raw::Bloc,
+    demand: &raw::Demand,
+) -> Vec<Vec<(usize, f64)>> {
+    let mname = mat.name.as_str();
     let mut sourcing = Vec::new();
     let given = bloc.sourcing.get(mname);
     if let Some(given) = given {
@@ -194,60 +225,52 @@ fn build_cell(
             }
         }
     }
-    let stockpile = bloc.stockpiles.get(mname).map(|s| {
-        let p = |f: &'static str| ["blocs", bname, "stockpiles", mname, f];
-        cx.finite_in(
-            &p("initial_months"),
-            s.initial_months,
-            0.0,
-            240.0,
-            "months of demand in [0, 240]",
-        );
-        let target = s.target_months.unwrap_or(s.initial_months);
-        cx.finite_in(
-            &p("target_months"),
-            target,
-            0.0,
-            240.0,
-            "months of demand in [0, 240]",
-        );
-        cx.finite_in(
-            &p("max_release_share"),
-            s.max_release_share,
-            0.0,
-            1.0,
-            "a share of monthly demand in [0, 1]",
-        );
-        cx.finite_in(
-            &p("release_threshold_share"),
-            s.release_threshold_share,
-            0.0,
-            1.0,
-            "a share of monthly demand in [0, 1]",
-        );
-        cx.finite_in(
-            &p("refill_months"),
-            s.refill_months,
-            0.1,
-            600.0,
-            "months in [0.1, 600]",
-        );
-        StockpileModel {
-            initial_months: s.initial_months,
-            target_months: target,
-            max_release_share: s.max_release_share,
-            release_threshold_share: s.release_threshold_share,
-            refill_months: s.refill_months,
-        }
-    });
-    ok.then_some(Cell {
-        bloc: b,
-        material: mi,
-        demand_t_per_month: demand.tonnes_per_year / 12.0,
-        growth,
-        recycling_start,
-        recycling_end,
-        sourcing,
-        stockpile,
-    })
+    sourcing
+}
+
+fn stockpile(cx: &mut Ctx, bname: &str, mname: &str, s: &raw::Stockpile) -> StockpileModel {
+    let p = |f: &'static str| ["blocs", bname, "stockpiles", mname, f];
+    cx.finite_in(
+        &p("initial_months"),
+        s.initial_months,
+        0.0,
+        240.0,
+        "months of demand in [0, 240]",
+    );
+    let target = s.target_months.unwrap_or(s.initial_months);
+    cx.finite_in(
+        &p("target_months"),
+        target,
+        0.0,
+        240.0,
+        "months of demand in [0, 240]",
+    );
+    cx.finite_in(
+        &p("max_release_share"),
+        s.max_release_share,
+        0.0,
+        1.0,
+        "a share of monthly demand in [0, 1]",
+    );
+    cx.finite_in(
+        &p("release_threshold_share"),
+        s.release_threshold_share,
+        0.0,
+        1.0,
+        "a share of monthly demand in [0, 1]",
+    );
+    cx.finite_in(
+        &p("refill_months"),
+        s.refill_months,
+        0.1,
+        600.0,
+        "months in [0.1, 600]",
+    );
+    StockpileModel {
+        initial_months: s.initial_months,
+        target_months: target,
+        max_release_share: s.max_release_share,
+        release_threshold_share: s.release_threshold_share,
+        refill_months: s.refill_months,
+    }
 }

@@ -81,60 +81,7 @@ fn build_disruption(
     let name = d.name.as_str();
     let path = |f: &'static str| ["disruptions", name, f];
     let effect = effect_of(d.kind);
-    let (start, months) = horizon;
-    let mut scheduled_start = None;
-    if let Some(month) = &d.scheduled_start {
-        match parse_month(month) {
-            Some((y, m)) => {
-                let offset = (y - start.0) * 12 + m as i32 - start.1 as i32;
-                if offset < 0 || offset as usize >= months {
-                    cx.err(
-                        &path("scheduled_start"),
-                        format!(
-                            "\"{month}\" is outside the horizon ({months} months from {:04}-{:02})",
-                            start.0, start.1
-                        ),
-                    );
-                } else {
-                    scheduled_start = Some(offset as u32);
-                }
-            }
-            None => cx.err(
-                &path("scheduled_start"),
-                format!("found \"{month}\"; expected a month \"YYYY-MM\""),
-            ),
-        }
-    }
-    let rate_bounds = Bounds {
-        min: 0.0,
-        max: 1000.0,
-        what: "a rate in [0, 1000] onsets per year",
-    };
-    let (monthly_rate, from_p) = match (&d.annual_probability, &d.rate_per_year, &d.scheduled_start)
-    {
-        (Some(p), None, None) => (
-            cx.dist(&path("annual_probability"), p, dist::PROBABILITY),
-            true,
-        ),
-        (None, Some(r), None) => (cx.dist(&path("rate_per_year"), r, rate_bounds), false),
-        (None, None, Some(_)) => (Dist::Fixed(0.0), false),
-        (None, None, None) => {
-            cx.err(&["disruptions", name], "no frequency; give `annual_probability` (chance of an onset in a calm year), `rate_per_year`, or `scheduled_start` for a scripted event");
-            (Dist::Fixed(0.0), false)
-        }
-        _ => {
-            let field = if d.rate_per_year.is_some() {
-                "rate_per_year"
-            } else {
-                "scheduled_start"
-            };
-            cx.err(
-                &path(field),
-                "give only one of `annual_probability`, `rate_per_year` and `scheduled_start`",
-            );
-            (Dist::Fixed(0.0), false)
-        }
-    };
+    let (scheduled_start, monthly_rate, from_p) = frequency(cx, d, horizon);
     let duration = cx.dist(
         &path("duration_months"),
         &d.duration_months,
@@ -253,38 +200,7 @@ fn build_disruption(
             "hits nothing: none of its countries has capacity for its materials at its stages",
         );
     }
-    let mut triggers = Vec::new();
-    for t in &d.triggers {
-        let tp = ["disruptions", name, "triggers", t.disruption.as_str()];
-        match all_names.iter().position(|n| n == &t.disruption) {
-            Some(k) => triggers.push(TriggerModel {
-                target: k,
-                hazard_multiplier: t.hazard_multiplier,
-                months: t.months,
-            }),
-            None => cx.err(
-                &tp,
-                unknown_name_hint(
-                    &t.disruption,
-                    "disruption",
-                    all_names.iter().map(String::as_str),
-                ),
-            ),
-        }
-        cx.finite_in(
-            &[tp[0], tp[1], tp[2], tp[3]],
-            t.hazard_multiplier,
-            0.0,
-            1000.0,
-            "a hazard multiplier in [0, 1000]",
-        );
-        if t.months > MAX_MONTHS {
-            cx.err(
-                &tp,
-                format!("`months` = {}; expected at most {MAX_MONTHS}", t.months),
-            );
-        }
-    }
+    let triggers = triggers(cx, d, all_names);
     mats.sort_unstable();
     mats.dedup();
     Some(DisruptionModel {
@@ -318,4 +234,108 @@ fn effect_of(kind: DisruptionKind) -> Effect {
         | DisruptionKind::Accident
         | DisruptionKind::Nationalisation => Effect::Capacity,
     }
+}
+
+/// When the disruption can start: a scheduled month, or a rate of onsets (given as an annual
+/// probability or a rate per year; exactly one of the three).
+fn frequency(
+    cx: &mut Ctx,
+    d: &raw::Disruption,
+    horizon: ((i32, u32), usize),
+) -> (Option<u32>, Dist, bool) {
+    let name = d.name.as_str();
+    let path = |f: &'static str| ["disruptions", name, f];
+    let (start, months) = horizon;
+    let mut scheduled_start = None;
+    if let Some(month) = &d.scheduled_start {
+        match parse_month(month) {
+            Some((y, m)) => {
+                let offset = (y - start.0) * 12 + m as i32 - start.1 as i32;
+                if offset < 0 || offset as usize >= months {
+                    cx.err(
+                        &path("scheduled_start"),
+                        format!(
+                            "\"{month}\" is outside the horizon ({months} months from {:04}-{:02})",
+                            start.0, start.1
+                        ),
+                    );
+                } else {
+                    scheduled_start = Some(offset as u32);
+                }
+            }
+            None => cx.err(
+                &path("scheduled_start"),
+                format!("found \"{month}\"; expected a month \"YYYY-MM\""),
+            ),
+        }
+    }
+    let rate_bounds = Bounds {
+        min: 0.0,
+        max: 1000.0,
+        what: "a rate in [0, 1000] onsets per year",
+    };
+    let (monthly_rate, from_p) = match (&d.annual_probability, &d.rate_per_year, &d.scheduled_start)
+    {
+        (Some(p), None, None) => (
+            cx.dist(&path("annual_probability"), p, dist::PROBABILITY),
+            true,
+        ),
+        (None, Some(r), None) => (cx.dist(&path("rate_per_year"), r, rate_bounds), false),
+        (None, None, Some(_)) => (Dist::Fixed(0.0), false),
+        (None, None, None) => {
+            cx.err(&["disruptions", name], "no frequency; give `annual_probability` (chance of an onset in a calm year), `rate_per_year`, or `scheduled_start` for a scripted event");
+            (Dist::Fixed(0.0), false)
+        }
+        _ => {
+            let field = if d.rate_per_year.is_some() {
+                "rate_per_year"
+            } else {
+                "scheduled_start"
+            };
+            cx.err(
+                &path(field),
+                "give only one of `annual_probability`, `rate_per_year` and `scheduled_start`",
+            );
+            (Dist::Fixed(0.0), false)
+        }
+    };
+    (scheduled_start, monthly_rate, from_p)
+}
+
+/// Other disruptions whose hazard this one multiplies while it lasts (by name among all).
+fn triggers(cx: &mut Ctx, d: &raw::Disruption, all_names: &[String]) -> Vec<TriggerModel> {
+    let name = d.name.as_str();
+    let mut triggers = Vec::new();
+    for t in &d.triggers {
+        let tp = ["disruptions", name, "triggers", t.disruption.as_str()];
+        match all_names.iter().position(|n| n == &t.disruption) {
+            Some(k) => triggers.push(TriggerModel {
+                target: k,
+                hazard_multiplier: t.hazard_multiplier,
+                months: t.months,
+            }),
+            None => cx.err(
+                &tp,
+                unknown_name_hint(
+                    &t.disruption,
+                    "disruption",
+                    all_names.iter().map(String::as_str),
+                ),
+            ),
+        }
+        cx.finite_in(
+            &[tp[0], tp[1], tp[2], tp[3]],
+            t.hazard_multiplier,
+            0.0,
+            1000.0,
+            "a hazard multiplier in [0, 1000]",
+        );
+        if t.months > MAX_MONTHS {
+            cx.err(
+                &tp,
+                format!("`months` = {}; expected at most {MAX_MONTHS}", t.months),
+            );
+        }
+    }
+    triggers
 }
