@@ -11,7 +11,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compile::committed_flows;
 use super::Model;
 use crate::scenario::diagnostic::{unknown_name_hint, Issue};
 use crate::scenario::raw::SupplierCap;
@@ -122,7 +121,7 @@ pub fn apply(model: &mut Model, spec: &CapSpec) -> Vec<CapOutcome> {
     let mut outcomes = Vec::new();
     for mi in 0..model.materials.len() {
         for &si in &spec.stages[mi] {
-            let mut committed = committed_flows(model, mi, si);
+            let mut committed = model.committed_flows(mi, si);
             for &b in &spec.blocs {
                 let Some(cell) = model.cells[b][mi].clone() else {
                     continue;

@@ -6,7 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compile::committed_flows;
 use super::{Effect, Model};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,7 +124,7 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                         .collect();
                     shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     let hhi = shares.iter().map(|(_, s)| (s * 100.0).powi(2)).sum();
-                    let committed: f64 = committed_flows(model, mi, si).iter().sum::<f64>() * 12.0;
+                    let committed: f64 = model.committed_flows(mi, si).iter().sum::<f64>() * 12.0;
                     if country_sum > 0.0 && (committed - country_sum).abs() > 0.05 * country_sum {
                         warnings.push(format!(
                             "{} {}: the blocs take {:.0} t/yr in calm times but the countries produce {:.0} t/yr ({:+.0}%); \
@@ -151,7 +150,29 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
         })
         .collect();
 
-    let blocs = model
+    let blocs = bloc_views(model, cap);
+    let disruptions = disruption_views(model);
+
+    CheckReport {
+        scenario: model.name.clone(),
+        description: model.description.clone(),
+        horizon_start: model.month_label(0),
+        horizon_months: model.months,
+        cap_level: cap,
+        materials,
+        blocs,
+        disruptions,
+        tension_regimes: model.tension.regimes.clone(),
+        cap_outcomes: model.cap_report.clone(),
+        warnings,
+        sources: model.sources.clone(),
+    }
+}
+
+/// Per bloc and material: demand, recycling, import reliance, stockpile, and per stage the
+/// suppliers by share with the third countries over the cap.
+fn bloc_views(model: &Model, cap: f64) -> Vec<BlocView> {
+    model
         .blocs
         .iter()
         .enumerate()
@@ -216,9 +237,12 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                 })
                 .collect(),
         })
-        .collect();
+        .collect()
+}
 
-    let disruptions = model
+/// Per disruption: kind, materials, countries and its central annual probability.
+fn disruption_views(model: &Model) -> Vec<DisruptionView> {
+    model
         .disruptions
         .iter()
         .map(|d| {
@@ -255,22 +279,7 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                 tension_sensitivity: d.tension_sensitivity,
             }
         })
-        .collect();
-
-    CheckReport {
-        scenario: model.name.clone(),
-        description: model.description.clone(),
-        horizon_start: model.month_label(0),
-        horizon_months: model.months,
-        cap_level: cap,
-        materials,
-        blocs,
-        disruptions,
-        tension_regimes: model.tension.regimes.clone(),
-        cap_outcomes: model.cap_report.clone(),
-        warnings,
-        sources: model.sources.clone(),
-    }
+        .collect()
 }
 
 /// Central value of a built distribution (for display only).

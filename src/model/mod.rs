@@ -202,6 +202,30 @@ impl Model {
         self.cells.iter().flatten().flatten()
     }
 
+    /// Tonnes per month each supplier of a stage ships in calm times at the start of the horizon:
+    /// Σ over the material's cells (bloc order) of share × need at month 0. The one place these
+    /// calm flows are summed (capacity check, cap rebalancing, the kernel's plan). The kernel's
+    /// month-t contracts are `sim::plan::StagePlan::committed`, a different sum (need at t).
+    pub fn committed_flows(&self, material: usize, stage: usize) -> Vec<f64> {
+        let mut committed = vec![0.0; self.materials[material].stages[stage].suppliers.len()];
+        for cell in self.cells().filter(|c| c.material == material) {
+            let need = cell.demand_t_per_month * (1.0 - cell.recycling_start);
+            for &(k, share) in &cell.sourcing[stage] {
+                committed[k] += share * need;
+            }
+        }
+        committed
+    }
+
+    /// The bloc whose results lead every report and whose estimate `--target-se` controls: the
+    /// bloc named "EU", else the first; `None` only for a model without blocs.
+    pub fn headline_bloc(&self) -> Option<usize> {
+        self.blocs
+            .iter()
+            .position(|b| b.name == "EU")
+            .or((!self.blocs.is_empty()).then_some(0))
+    }
+
     /// Label "YYYY-MM" of month `t` from the start.
     pub fn month_label(&self, t: usize) -> String {
         let (y, m) = self.start;

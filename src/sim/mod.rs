@@ -2,9 +2,11 @@
 //! them into mergeable accumulators. Never reads files, prints, or draws a progress bar.
 
 pub mod path;
+mod phase;
 pub mod plan;
 pub mod rng;
 pub mod runner;
+mod state;
 pub mod timeline;
 
 pub use path::{simulate_path, CellMonth, NoTrace, PathScratch, Trace};

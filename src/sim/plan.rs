@@ -30,6 +30,33 @@ pub struct StagePlan {
     pub share: Vec<f64>,
 }
 
+impl StagePlan {
+    /// What supplier k's contracts ask this month: Σ_j share_kj · need_j, over the material's
+    /// cells in order (`need` has one entry per cell).
+    #[inline]
+    pub fn committed(&self, k: usize, need: &[f64]) -> f64 {
+        let nj = need.len();
+        self.share[k * nj..(k + 1) * nj]
+            .iter()
+            .zip(need)
+            .map(|(a, n)| a * n)
+            .sum()
+    }
+
+    /// How much supplier k has grown since the start: its calm output and capacity grow with
+    /// the calm demand on it (its contracts, `committed`), so calm months never ration; a
+    /// supplier with no contracts grows with the material's demand (`growth_index`).
+    #[inline]
+    pub fn supplier_scale(&self, k: usize, committed: f64, growth_index: f64) -> f64 {
+        let c0 = self.committed0[k];
+        if c0 > 0.0 {
+            committed / c0
+        } else {
+            growth_index
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct LocalHit {
     pub stage: u16,
@@ -175,166 +202,9 @@ pub fn layout(model: &Model) -> Layout {
 pub fn build(model: &Model) -> Plan {
     let layout = layout(model);
     let watches = cap_watches(model);
-    let mut materials = Vec::new();
-    for (mi, mat) in model.materials.iter().enumerate() {
-        let cells: Vec<usize> = layout
-            .cells
-            .iter()
-            .enumerate()
-            .filter(|(_, &(_, m))| m == mi)
-            .map(|(ci, _)| ci)
-            .collect();
-        let nj = cells.len();
-        let blocs_of: Vec<usize> = cells.iter().map(|&ci| layout.cells[ci].0).collect();
-        let to_local = |bloc_mask: u64| -> u64 {
-            blocs_of
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| bloc_mask & (1 << b) != 0)
-                .fold(0u64, |acc, (j, _)| acc | 1 << j)
-        };
-        let stages = mat
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(si, stage)| {
-                let nk = stage.suppliers.len();
-                let mut share = vec![0.0; nk * nj];
-                for (j, &ci) in cells.iter().enumerate() {
-                    let (b, m) = layout.cells[ci];
-                    let cell = model.cells[b][m].as_ref().unwrap();
-                    for &(k, s) in &cell.sourcing[si] {
-                        share[k * nj + j] = s;
-                    }
-                }
-                let mut floor_price = vec![0.0f64; nk];
-                let mut floor_owner = vec![None; nk];
-                for (fi, f) in model
-                    .price_floors
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.material == mi && f.stage == si)
-                {
-                    for &k in &f.suppliers {
-                        if f.floor_usd_per_t > floor_price[k] {
-                            floor_price[k] = f.floor_usd_per_t;
-                            floor_owner[k] = Some(fi);
-                        }
-                    }
-                }
-                let committed0 = crate::model::compile::committed_flows(model, mi, si);
-                StagePlan {
-                    suppliers: nk,
-                    capacity0: stage
-                        .suppliers
-                        .iter()
-                        .zip(&committed0)
-                        .map(|(s, c)| s.capacity_t_per_month.max(*c))
-                        .collect(),
-                    output0: stage
-                        .suppliers
-                        .iter()
-                        .zip(&committed0)
-                        .map(|(s, c)| (s.capacity_t_per_month * s.utilisation).max(*c))
-                        .collect(),
-                    spare_rate0: stage
-                        .suppliers
-                        .iter()
-                        .zip(&committed0)
-                        .map(|(s, c)| {
-                            (s.capacity_t_per_month.max(*c)
-                                - (s.capacity_t_per_month * s.utilisation).max(*c))
-                            .max(0.0)
-                        })
-                        .collect(),
-                    committed0,
-                    ramp_up_months: stage.suppliers.iter().map(|s| s.ramp_up_months).collect(),
-                    priority_cells: stage
-                        .suppliers
-                        .iter()
-                        .map(|s| to_local(s.priority_blocs))
-                        .collect(),
-                    unit_cost: stage
-                        .suppliers
-                        .iter()
-                        .map(|s| s.unit_cost_usd_per_t.unwrap_or(0.0))
-                        .collect(),
-                    floor_price,
-                    floor_owner,
-                    share,
-                }
-            })
-            .collect();
-        let processes = model
-            .disruptions
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.materials.contains(&mi))
-            .map(|(p, d)| ProcessHits {
-                process: p as u32,
-                effect: d.effect,
-                hits: d
-                    .hits
-                    .iter()
-                    .filter(|h| h.material == mi)
-                    .map(|h| LocalHit {
-                        stage: h.stage as u16,
-                        supplier: h.supplier as u16,
-                        cells: to_local(h.blocs),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let lends_to: Vec<u64> = blocs_of
-            .iter()
-            .map(|&b| to_local(model.blocs[b].shares_stock_with[mi]))
-            .collect();
-        let floors = model
-            .price_floors
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.material == mi)
-            .map(|(fi, f)| (fi, f.stage, f.suppliers.clone(), f.floor_usd_per_t))
-            .collect();
-        let material_watches = watches
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.1 == mi)
-            .filter_map(|(index, (b, _, si, level, calm))| {
-                let cell = blocs_of.iter().position(|x| x == b)?;
-                Some(WatchPlan {
-                    index: index as u32,
-                    cell,
-                    stage: *si,
-                    level: *level,
-                    third: mat.stages[*si]
-                        .suppliers
-                        .iter()
-                        .map(|s| s.member_of & (1u64 << b) == 0)
-                        .collect(),
-                    calm_breach: calm.clone(),
-                })
-            })
-            .collect();
-        materials.push(MaterialPlan {
-            watches: material_watches,
-            material: mi,
-            stages,
-            cells,
-            blocs: blocs_of,
-            base_price: mat.price.base_usd_per_t,
-            scarcity_sensitivity: mat.price.scarcity_sensitivity,
-            demand_elasticity: mat.price.demand_elasticity,
-            max_substitution: mat.price.max_substitution,
-            processes,
-            lends_to,
-            floors,
-            has_costs: mat
-                .stages
-                .iter()
-                .any(|s| s.suppliers.iter().any(|x| x.unit_cost_usd_per_t.is_some())),
-        });
-    }
+    let materials = (0..model.materials.len())
+        .map(|mi| build_material(model, &layout, &watches, mi))
+        .collect();
     let process_materials = model
         .disruptions
         .iter()
@@ -347,4 +217,205 @@ pub fn build(model: &Model) -> Plan {
         materials,
         process_materials,
     }
+}
+
+/// A material's local view: its consuming cells (global indices, layout order) and their blocs,
+/// and how a bloc mask maps to a local cell mask.
+struct LocalCells {
+    cells: Vec<usize>,
+    blocs: Vec<usize>,
+}
+
+impl LocalCells {
+    fn new(layout: &Layout, mi: usize) -> Self {
+        let cells: Vec<usize> = layout
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(_, &(_, m))| m == mi)
+            .map(|(ci, _)| ci)
+            .collect();
+        let blocs = cells.iter().map(|&ci| layout.cells[ci].0).collect();
+        LocalCells { cells, blocs }
+    }
+
+    /// Local cells whose bloc is in `bloc_mask`.
+    fn to_local(&self, bloc_mask: u64) -> u64 {
+        self.blocs
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| bloc_mask & (1 << b) != 0)
+            .fold(0u64, |acc, (j, _)| acc | 1 << j)
+    }
+}
+
+fn build_material(
+    model: &Model,
+    layout: &Layout,
+    watches: &[(usize, usize, usize, f64, Vec<bool>)],
+    mi: usize,
+) -> MaterialPlan {
+    let mat = &model.materials[mi];
+    let local = LocalCells::new(layout, mi);
+    let stages = (0..mat.stages.len())
+        .map(|si| build_stage(model, layout, &local, mi, si))
+        .collect();
+    let processes = model
+        .disruptions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.materials.contains(&mi))
+        .map(|(p, d)| ProcessHits {
+            process: p as u32,
+            effect: d.effect,
+            hits: d
+                .hits
+                .iter()
+                .filter(|h| h.material == mi)
+                .map(|h| LocalHit {
+                    stage: h.stage as u16,
+                    supplier: h.supplier as u16,
+                    cells: local.to_local(h.blocs),
+                })
+                .collect(),
+        })
+        .collect();
+    let lends_to: Vec<u64> = local
+        .blocs
+        .iter()
+        .map(|&b| local.to_local(model.blocs[b].shares_stock_with[mi]))
+        .collect();
+    let floors = model
+        .price_floors
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.material == mi)
+        .map(|(fi, f)| (fi, f.stage, f.suppliers.clone(), f.floor_usd_per_t))
+        .collect();
+    let material_watches = material_watches(model, &local, watches, mi);
+    MaterialPlan {
+        watches: material_watches,
+        material: mi,
+        stages,
+        cells: local.cells,
+        blocs: local.blocs,
+        base_price: mat.price.base_usd_per_t,
+        scarcity_sensitivity: mat.price.scarcity_sensitivity,
+        demand_elasticity: mat.price.demand_elasticity,
+        max_substitution: mat.price.max_substitution,
+        processes,
+        lends_to,
+        floors,
+        has_costs: mat
+            .stages
+            .iter()
+            .any(|s| s.suppliers.iter().any(|x| x.unit_cost_usd_per_t.is_some())),
+    }
+}
+
+/// Dense per-supplier arrays of one stage: calm capacity, output and spare, sourcing shares by
+/// local cell, and the price floors covering each supplier.
+fn build_stage(
+    model: &Model,
+    layout: &Layout,
+    local: &LocalCells,
+    mi: usize,
+    si: usize,
+) -> StagePlan {
+    let stage = &model.materials[mi].stages[si];
+    let nj = local.cells.len();
+    let nk = stage.suppliers.len();
+    let mut share = vec![0.0; nk * nj];
+    for (j, &ci) in local.cells.iter().enumerate() {
+        let (b, m) = layout.cells[ci];
+        let cell = model.cells[b][m].as_ref().unwrap();
+        for &(k, s) in &cell.sourcing[si] {
+            share[k * nj + j] = s;
+        }
+    }
+    let mut floor_price = vec![0.0f64; nk];
+    let mut floor_owner = vec![None; nk];
+    for (fi, f) in model
+        .price_floors
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.material == mi && f.stage == si)
+    {
+        for &k in &f.suppliers {
+            if f.floor_usd_per_t > floor_price[k] {
+                floor_price[k] = f.floor_usd_per_t;
+                floor_owner[k] = Some(fi);
+            }
+        }
+    }
+    let committed0 = model.committed_flows(mi, si);
+    StagePlan {
+        suppliers: nk,
+        capacity0: stage
+            .suppliers
+            .iter()
+            .zip(&committed0)
+            .map(|(s, c)| s.capacity_t_per_month.max(*c))
+            .collect(),
+        output0: stage
+            .suppliers
+            .iter()
+            .zip(&committed0)
+            .map(|(s, c)| (s.capacity_t_per_month * s.utilisation).max(*c))
+            .collect(),
+        spare_rate0: stage
+            .suppliers
+            .iter()
+            .zip(&committed0)
+            .map(|(s, c)| {
+                (s.capacity_t_per_month.max(*c) - (s.capacity_t_per_month * s.utilisation).max(*c))
+                    .max(0.0)
+            })
+            .collect(),
+        committed0,
+        ramp_up_months: stage.suppliers.iter().map(|s| s.ramp_up_months).collect(),
+        priority_cells: stage
+            .suppliers
+            .iter()
+            .map(|s| local.to_local(s.priority_blocs))
+            .collect(),
+        unit_cost: stage
+            .suppliers
+            .iter()
+            .map(|s| s.unit_cost_usd_per_t.unwrap_or(0.0))
+            .collect(),
+        floor_price,
+        floor_owner,
+        share,
+    }
+}
+
+/// The watched cap links of material `mi`, in local indices.
+fn material_watches(
+    model: &Model,
+    local: &LocalCells,
+    watches: &[(usize, usize, usize, f64, Vec<bool>)],
+    mi: usize,
+) -> Vec<WatchPlan> {
+    let mat = &model.materials[mi];
+    watches
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.1 == mi)
+        .filter_map(|(index, (b, _, si, level, calm))| {
+            let cell = local.blocs.iter().position(|x| x == b)?;
+            Some(WatchPlan {
+                index: index as u32,
+                cell,
+                stage: *si,
+                level: *level,
+                third: mat.stages[*si]
+                    .suppliers
+                    .iter()
+                    .map(|s| s.member_of & (1u64 << b) == 0)
+                    .collect(),
+                calm_breach: calm.clone(),
+            })
+        })
+        .collect()
 }

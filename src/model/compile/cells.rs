@@ -1,0 +1,276 @@
+//! Cells (bloc × material): demand, sourcing, recycling and stockpiles.
+
+use super::*;
+
+pub(super) fn cells(
+    cx: &mut Ctx,
+    raw: &raw::ScenarioFile,
+    names: &Names,
+    materials: &[MaterialModel],
+    n_blocs: usize,
+) -> Vec<Vec<Option<Cell>>> {
+    let (country_names, material_names) = (&names.countries[..], &names.materials[..]);
+    // Cells: demand, sourcing, recycling, stockpiles.
+    let mut cells: Vec<Vec<Option<Cell>>> = vec![vec![None; materials.len()]; n_blocs];
+    for (b, (bname, bloc)) in raw.blocs.iter().enumerate() {
+        for mname in bloc
+            .sourcing
+            .keys()
+            .chain(bloc.recycling.keys())
+            .chain(bloc.stockpiles.keys())
+        {
+            if !bloc.demand.contains_key(mname) {
+                let section = if bloc.sourcing.contains_key(mname) {
+                    "sourcing"
+                } else if bloc.recycling.contains_key(mname) {
+                    "recycling"
+                } else {
+                    "stockpiles"
+                };
+                if index_of(material_names, mname).is_none() {
+                    cx.err(
+                        &["blocs", bname, section, mname],
+                        unknown_name_hint(
+                            mname,
+                            "material",
+                            material_names.iter().map(String::as_str),
+                        ),
+                    );
+                } else {
+                    cx.err(&["blocs", bname, section, mname], format!("`{bname}` has no demand for {mname}; add `demand: {{ \"{mname}\": (tonnes_per_year: ..) }}` or remove this entry"));
+                }
+            }
+        }
+        for (mname, demand) in &bloc.demand {
+            let Some(mi) = index_of(material_names, mname) else {
+                cx.err(
+                    &["blocs", bname, "demand", mname],
+                    unknown_name_hint(mname, "material", material_names.iter().map(String::as_str)),
+                );
+                continue;
+            };
+            let bref = BlocRef {
+                index: b,
+                name: bname,
+                raw: bloc,
+            };
+            if let Some(cell) = build_cell(cx, country_names, &bref, mi, &materials[mi], demand) {
+                cells[b][mi] = Some(cell);
+            }
+        }
+    }
+    cells
+}
+
+/// The bloc a cell belongs to: its index, name and raw entry.
+struct BlocRef<'a> {
+    index: usize,
+    name: &'a str,
+    raw: &'a raw::Bloc,
+}
+
+/// One cell: the bloc's demand for material `mi` with its growth, recycling, sourcing and
+/// stockpile; `None` when the demand itself is invalid.
+fn build_cell(
+    cx: &mut Ctx,
+    country_names: &[String],
+    bloc: &BlocRef,
+    mi: usize,
+    mat: &MaterialModel,
+    demand: &raw::Demand,
+) -> Option<Cell> {
+    let (b, bname, bloc) = (bloc.index, bloc.name, bloc.raw);
+    let mname = mat.name.as_str();
+    let ok = cx.finite_in(
+        &["blocs", bname, "demand", mname, "tonnes_per_year"],
+        demand.tonnes_per_year,
+        0.0,
+        1e12,
+        "a demand >= 0 tonnes per year",
+    );
+    let growth = match &demand.growth_per_year {
+        None => Dist::Fixed(0.0),
+        Some(p) => cx.dist(
+            &["blocs", bname, "demand", mname, "growth_per_year"],
+            p,
+            dist::GROWTH,
+        ),
+    };
+    let (recycling_start, recycling_end) = match bloc.recycling.get(mname) {
+        None => (0.0, 0.0),
+        Some(r) => {
+            let path = ["blocs", bname, "recycling", mname];
+            cx.finite_in(
+                &[path[0], path[1], path[2], path[3], "share_of_demand"],
+                r.share_of_demand,
+                0.0,
+                1.0,
+                "a share in [0, 1]",
+            );
+            let end = r.share_at_end.unwrap_or(r.share_of_demand);
+            cx.finite_in(
+                &[path[0], path[1], path[2], path[3], "share_at_end"],
+                end,
+                0.0,
+                1.0,
+                "a share in [0, 1]",
+            );
+            (r.share_of_demand, end)
+        }
+    };
+    let sourcing = sourcing(cx, country_names, bname, mat, bloc, demand);
+    let stockpile = bloc
+        .stockpiles
+        .get(mname)
+        .map(|s| stockpile(cx, bname, mname, s));
+    ok.then_some(Cell {
+        bloc: b,
+        material: mi,
+        demand_t_per_month: demand.tonnes_per_year / 12.0,
+        growth,
+        recycling_start,
+        recycling_end,
+        sourcing,
+        stockpile,
+    })
+}
+
+/// Per stage, the suppliers a bloc sources from and their shares (normalised to sum to 1), or
+/// the world production mix where the scenario gives none.
+fn sourcing(
+    cx: &mut Ctx,
+    country_names: &[String],
+    bname: &str,
+    mat: &MaterialModel,
+    bloc: &raw::Bloc,
+    demand: &raw::Demand,
+) -> Vec<Vec<(usize, f64)>> {
+    let mname = mat.name.as_str();
+    let mut sourcing = Vec::new();
+    let given = bloc.sourcing.get(mname);
+    if let Some(given) = given {
+        for sname in given.keys() {
+            if !mat.stages.iter().any(|s| &s.name == sname) {
+                cx.err(
+                    &["blocs", bname, "sourcing", mname, sname],
+                    unknown_name_hint(
+                        sname,
+                        &format!("stage of {mname}"),
+                        mat.stages.iter().map(|s| s.name.as_str()),
+                    ),
+                );
+            }
+        }
+    }
+    for stage in &mat.stages {
+        let sname = stage.name.as_str();
+        let path = ["blocs", bname, "sourcing", mname, sname];
+        match given.and_then(|g| g.get(sname)) {
+            Some(shares) => {
+                let mut row = Vec::new();
+                let mut sum = 0.0;
+                let mut all_valid = true;
+                for (cname, &share) in shares {
+                    let mut p = path.to_vec();
+                    p.push(cname);
+                    if !cx.finite_in(&p, share, 0.0, 1.0, "a share in [0, 1] (0.65, not 65)") {
+                        all_valid = false;
+                        continue;
+                    }
+                    sum += share;
+                    let Some(ci) = index_of(country_names, cname) else {
+                        cx.err(
+                            &p,
+                            unknown_name_hint(
+                                cname,
+                                "country",
+                                country_names.iter().map(String::as_str),
+                            ),
+                        );
+                        continue;
+                    };
+                    match stage.suppliers.iter().position(|s| s.country == ci) {
+                        Some(si) => row.push((si, share)),
+                        None => cx.err(&p, format!("{cname} has no {sname} capacity for {mname}; add it under `countries.\"{cname}\".capacity` or source from a country that has")),
+                    }
+                }
+                if all_valid && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+                    cx.err(&path, format!("supplier shares sum to {sum:.4}; they must sum to 1 (within {SHARE_SUM_TOLERANCE})"));
+                } else if sum > 0.0 {
+                    // Normalise away rounding so that flows add up exactly.
+                    for (_, s) in &mut row {
+                        *s /= sum;
+                    }
+                }
+                sourcing.push(row);
+            }
+            None => {
+                // Market-average sourcing: the world production mix at this stage.
+                let total: f64 = stage
+                    .suppliers
+                    .iter()
+                    .map(|s| s.capacity_t_per_month * s.utilisation)
+                    .sum();
+                if total <= 0.0 && demand.tonnes_per_year > 0.0 {
+                    cx.err(&path, format!("no country has {sname} capacity for {mname}, so `{bname}`'s demand cannot be sourced"));
+                }
+                let row = stage
+                    .suppliers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.capacity_t_per_month > 0.0)
+                    .map(|(si, s)| (si, s.capacity_t_per_month * s.utilisation / total))
+                    .collect();
+                sourcing.push(row);
+            }
+        }
+    }
+    sourcing
+}
+
+fn stockpile(cx: &mut Ctx, bname: &str, mname: &str, s: &raw::Stockpile) -> StockpileModel {
+    let p = |f: &'static str| ["blocs", bname, "stockpiles", mname, f];
+    cx.finite_in(
+        &p("initial_months"),
+        s.initial_months,
+        0.0,
+        240.0,
+        "months of demand in [0, 240]",
+    );
+    let target = s.target_months.unwrap_or(s.initial_months);
+    cx.finite_in(
+        &p("target_months"),
+        target,
+        0.0,
+        240.0,
+        "months of demand in [0, 240]",
+    );
+    cx.finite_in(
+        &p("max_release_share"),
+        s.max_release_share,
+        0.0,
+        1.0,
+        "a share of monthly demand in [0, 1]",
+    );
+    cx.finite_in(
+        &p("release_threshold_share"),
+        s.release_threshold_share,
+        0.0,
+        1.0,
+        "a share of monthly demand in [0, 1]",
+    );
+    cx.finite_in(
+        &p("refill_months"),
+        s.refill_months,
+        0.1,
+        600.0,
+        "months in [0.1, 600]",
+    );
+    StockpileModel {
+        initial_months: s.initial_months,
+        target_months: target,
+        max_release_share: s.max_release_share,
+        release_threshold_share: s.release_threshold_share,
+        refill_months: s.refill_months,
+    }
+}

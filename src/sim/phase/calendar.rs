@@ -1,0 +1,71 @@
+//! Which months of a material are solved, and the reset a skipped month implies.
+//! docs/model.md, "Which months are solved, and why skipping the others is exact".
+
+use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
+
+/// What the month loop does with month t.
+pub(in crate::sim) enum Step {
+    Solve,
+    /// Calm until this month: jump to it.
+    JumpTo(usize),
+    /// Calm to the end of the horizon.
+    Stop,
+}
+
+/// Start the episodes that begin by month t and end those that are over; then decide whether
+/// t is busy (an episode is active, a stockpile is below target, a producer is shut, or a price
+/// floor is paying).
+pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usize) -> Step {
+    let tu = t as u32;
+    let (episodes, all_episodes) = (cx.episodes, cx.all_episodes);
+    while s.next_episode < episodes.len() && all_episodes[episodes[s.next_episode].0].start <= tu {
+        s.active.push(episodes[s.next_episode]);
+        s.next_episode += 1;
+    }
+    s.active.retain(|&(e, _)| all_episodes[e].end_month() > tu);
+    let stocks_full = s.stock_full.iter().all(|&f| f);
+    let busy =
+        !s.active.is_empty() || !stocks_full || s.any_shut_until > tu || !cx.mp.floors.is_empty();
+    if busy {
+        return Step::Solve;
+    }
+    // A calm month breaks every run of short months, and nothing is rerouted in it:
+    // the ramp-up limit starts afresh.
+    s.run.iter_mut().for_each(|r| *r = 0);
+    for row in &mut s.rerouted_prev {
+        row.iter_mut().for_each(|x| *x = 0.0);
+    }
+    match episodes.get(s.next_episode) {
+        Some(&(e, _)) => Step::JumpTo(all_episodes[e].start as usize),
+        None => Step::Stop,
+    }
+}
+
+/// After a solved month: this month's rerouting becomes next month's base for the ramp-up
+/// limit, and the per-supplier arrays are reset where they were written.
+pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    let nj = cx.nj;
+    // This month's rerouting becomes next month's base for the ramp-up limit; a calm
+    // (skipped) month resets it, as does a month without rerouting.
+    std::mem::swap(&mut m.rerouted, &mut s.rerouted_prev);
+    for row in &mut m.rerouted {
+        row.iter_mut().for_each(|x| *x = 0.0);
+    }
+    // Untouch for next month: only the entries written are reset.
+    for &(si, k) in &m.touched {
+        let (si, k) = (si as usize, k as usize);
+        m.is_touched[si][k] = false;
+        m.cap_factor[si][k] = 1.0;
+        m.freed[si][k] = 0.0;
+        if cx.watching {
+            m.ration[si][k] = 1.0;
+            m.rerouted_to[si][k * nj..(k + 1) * nj]
+                .iter_mut()
+                .for_each(|x| *x = 0.0);
+        }
+        m.keep[si][k * nj..(k + 1) * nj]
+            .iter_mut()
+            .for_each(|x| *x = 1.0);
+    }
+    m.touched.clear();
+}

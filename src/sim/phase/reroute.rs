@@ -1,0 +1,114 @@
+//! Phases 4 and 5: spare output is rerouted to the blocs that lost contracted supply, and each
+//! bloc receives what its bottleneck stage delivers. docs/model.md, "The month solve", phases 4
+//! and 5, and "Ramp-up".
+
+use super::super::plan::StagePlan;
+use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
+
+/// Phase 4: rerouting, stage by stage from upstream. A bloc claims at a stage only what it can
+/// use: what reaches it from upstream, less what this stage still ships it. Spare goes to
+/// partners (and the bloc's own members) first, then to everyone, pro rata to claims. A
+/// supplier's rerouted output can rise by at most spare/ramp-up months per month (it can fall at
+/// once), so spare comes online gradually after each escalation.
+pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut MonthScratch) {
+    let nj = cx.nj;
+    m.avail.copy_from_slice(&m.need);
+    if !m.any_loss {
+        return;
+    }
+    for (si, st) in cx.mp.stages.iter().enumerate() {
+        let mut any_claim = false;
+        for j in 0..nj {
+            let received = m.need[j] - m.lost[si][j];
+            m.claim[j] = (m.avail[j] - received).max(0.0);
+            any_claim |= m.claim[j] > 0.0;
+        }
+        if any_claim {
+            // Spare of untouched suppliers, from their calm contracts.
+            for k in 0..st.suppliers {
+                if !m.is_touched[si][k] {
+                    let committed = st.committed(k, &m.need);
+                    let scale = st.supplier_scale(k, committed, m.growth_index);
+                    m.shipped[si][k] = committed;
+                    m.spare[si][k] = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
+                }
+            }
+            for tier_priority in [true, false] {
+                for k in 0..st.suppliers {
+                    give_spare(cx, s, m, si, st, k, tier_priority);
+                }
+            }
+        }
+        for j in 0..nj {
+            let received = m.need[j] - m.lost[si][j];
+            m.avail[j] = m.avail[j].min(received + (m.avail[j] - received).max(0.0) - m.claim[j]);
+        }
+    }
+}
+
+/// Supplier k of stage `si` gives what spare it may (under its ramp-up limit) to the cells of
+/// the tier that still claim, pro rata to their claims; a bloc under a trade measure of k this
+/// month gets none.
+#[inline]
+fn give_spare(
+    cx: &MaterialCtx,
+    s: &MaterialState,
+    m: &mut MonthScratch,
+    si: usize,
+    st: &StagePlan,
+    k: usize,
+    tier_priority: bool,
+) {
+    let nj = cx.nj;
+    let ramp = st.ramp_up_months[k];
+    let limit = if ramp <= 0.0 {
+        f64::INFINITY
+    } else {
+        s.rerouted_prev[si][k] + st.spare_rate0[k] * m.growth_index / ramp + m.freed[si][k]
+    };
+    let avail = m.spare[si][k].min(limit - m.rerouted[si][k]);
+    if avail <= 0.0 {
+        return;
+    }
+    let keep = &m.keep[si][k * nj..(k + 1) * nj];
+    let mut eligible = 0u64;
+    let mut total = 0.0;
+    for (j, &kj) in keep.iter().enumerate() {
+        let prio = st.priority_cells[k] & (1 << j) != 0;
+        if m.claim[j] > 0.0 && kj >= 1.0 && prio == tier_priority {
+            eligible |= 1 << j;
+            total += m.claim[j];
+        }
+    }
+    if total <= 0.0 {
+        return;
+    }
+    let give = avail.min(total);
+    if cx.watching {
+        let to = &mut m.rerouted_to[si][k * nj..(k + 1) * nj];
+        for (j, x) in to.iter_mut().enumerate() {
+            if eligible & (1 << j) != 0 {
+                *x += give * m.claim[j] / total;
+            }
+        }
+    }
+    for (j, c) in m.claim.iter_mut().enumerate() {
+        if eligible & (1 << j) != 0 {
+            *c -= give * *c / total;
+        }
+    }
+    m.spare[si][k] -= give;
+    m.shipped[si][k] += give;
+    m.rerouted[si][k] += give;
+    m.touch(si, k);
+}
+
+/// Phase 5: a bloc receives what its bottleneck stage delivers (fixed proportions).
+pub(in crate::sim) fn bottleneck(cx: &MaterialCtx, m: &mut MonthScratch) {
+    let mut gap_total = 0.0;
+    for j in 0..cx.nj {
+        m.gap[j] = (m.need[j] - m.avail[j]).clamp(0.0, m.need[j]);
+        gap_total += m.gap[j];
+    }
+    m.gap_total = gap_total;
+}

@@ -1,0 +1,76 @@
+//! Phase 3: what the suppliers hit this month ship on their contracts, what they lose and what
+//! spare they have. docs/model.md, "The month solve", phase 3.
+
+use super::super::state::{MaterialCtx, MonthScratch};
+use super::EPS;
+
+/// A supplier's calm output (the larger of its production and the blocs' contracts) is rationed
+/// pro rata when a disruption cuts its capacity below it; trade measures then cut the blocs they
+/// target. What it cannot ship to targeted blocs joins its spare. Untouched suppliers ship their
+/// contracts. Losses below rounding dust are cleared, and `any_loss` says whether rerouting is
+/// needed.
+// Index loops over parallel per-cell arrays read more clearly than zipped iterators here.
+#[allow(clippy::needless_range_loop)]
+pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
+    let (mp, nj) = (cx.mp, cx.nj);
+    for lost in &mut m.lost {
+        lost.iter_mut().for_each(|l| *l = 0.0);
+    }
+    for &(si, k) in &m.touched {
+        let (si, k) = (si as usize, k as usize);
+        let st = &mp.stages[si];
+        let shares = &st.share[k * nj..(k + 1) * nj];
+        let committed = st.committed(k, &m.need);
+        let scale = st.supplier_scale(k, committed, m.growth_index);
+        let output = st.output0[k] * scale;
+        let cap = st.capacity0[k] * scale * m.cap_factor[si][k];
+        let ration = if output > cap { cap / output } else { 1.0 };
+        if cx.watching {
+            m.ration[si][k] = ration;
+        }
+        let keep = &m.keep[si][k * nj..(k + 1) * nj];
+        let mut shipped = 0.0;
+        for j in 0..nj {
+            let contract = shares[j] * m.need[j];
+            let v = contract * ration * keep[j];
+            m.lost[si][j] += contract - v;
+            shipped += v;
+        }
+        m.shipped[si][k] = shipped;
+        // Output freed by trade measures is already produced: it can be redirected at once.
+        m.freed[si][k] = (0..nj)
+            .map(|j| shares[j] * m.need[j] * ration * (1.0 - keep[j]))
+            .sum();
+        // Output to unmodelled uses keeps its (rationed) share; the rest is spare.
+        let other_uses = (output - committed).max(0.0) * ration;
+        m.spare[si][k] = (cap - other_uses - shipped).max(0.0);
+    }
+    let mut any_loss = false;
+    for si in 0..mp.stages.len() {
+        for j in 0..nj {
+            if m.lost[si][j] > EPS * m.need[j].max(EPS) {
+                any_loss = true;
+            } else {
+                m.lost[si][j] = 0.0;
+            }
+        }
+    }
+    m.any_loss = any_loss;
+}
+
+/// Largest excess of any touched supplier's shipments over its available capacity this month
+/// (<= 0 when the allocation is physical). Only for `Trace`.
+pub(in crate::sim) fn max_excess_shipment(cx: &MaterialCtx, m: &MonthScratch) -> f64 {
+    let mut max_excess = 0.0f64;
+    for &(si, k) in &m.touched {
+        let (si, k) = (si as usize, k as usize);
+        let st = &cx.mp.stages[si];
+        let committed = st.committed(k, &m.need);
+        let scale = st.supplier_scale(k, committed, m.growth_index);
+        let cap = st.capacity0[k] * scale * m.cap_factor[si][k];
+        let other_uses =
+            (st.output0[k] * scale - committed).max(0.0) * (cap / (st.output0[k] * scale)).min(1.0);
+        max_excess = max_excess.max(m.shipped[si][k] + other_uses - cap);
+    }
+    max_excess
+}

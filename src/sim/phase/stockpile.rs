@@ -1,0 +1,113 @@
+//! Phase 7: substitution, then stockpiles: each bloc's own release, loans between partners
+//! that share stock, and refill in fully supplied months. docs/model.md, "The month solve",
+//! phase 7.
+
+use crate::stats::accumulator::{MonthlyPoint, PathRecord, Series};
+
+use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
+use super::EPS;
+
+/// Demand gives way by substitution first; then a bloc whose gap is above its release
+/// threshold draws on its own stock, up to its release rate.
+pub(in crate::sim) fn substitute_and_release(
+    cx: &MaterialCtx,
+    s: &mut MaterialState,
+    m: &mut MonthScratch,
+) {
+    for j in 0..cx.nj {
+        m.borrowed[j] = 0.0;
+        let subst = (m.substitution_share * m.demand[j]).min(m.gap[j]);
+        m.substituted[j] = subst;
+        m.gap[j] -= subst;
+        m.gap_before_stock[j] = m.gap[j];
+        m.released[j] = 0.0;
+        m.lent[j] = 0.0;
+        let c = cx.cell(j);
+        if let Some(sp) = c.stockpile {
+            let realised = m.demand[j] - subst;
+            if m.gap[j] > sp.release_threshold_share * realised && m.gap[j] > 0.0 {
+                let r = s.stock[j]
+                    .min(sp.max_release_share * realised)
+                    .min(m.gap[j]);
+                s.stock[j] -= r;
+                m.released[j] = r;
+                m.gap[j] -= r;
+            }
+        }
+    }
+}
+
+/// Stockpile sharing: a bloc still short borrows from partners that share stock with it and
+/// have no gap of their own, within what they may release this month.
+pub(in crate::sim) fn share(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    let (mp, nj) = (cx.mp, cx.nj);
+    if !mp.lends_to.iter().any(|&x| x != 0) {
+        return;
+    }
+    for j in 0..nj {
+        // A borrower draws on partners under the same threshold as on its own stock.
+        let threshold = cx
+            .cell(j)
+            .stockpile
+            .map_or(0.0, |sp| sp.release_threshold_share);
+        if m.gap[j] <= threshold * (m.demand[j] - m.substituted[j]) || m.gap[j] <= 0.0 {
+            continue;
+        }
+        for l in 0..nj {
+            if mp.lends_to[l] & (1 << j) == 0 || m.gap[l] > 0.0 {
+                continue;
+            }
+            let Some(sp) = cx.cell(l).stockpile else {
+                continue;
+            };
+            let room = (sp.max_release_share * (m.demand[l] - m.substituted[l])
+                - m.released[l]
+                - m.lent[l])
+                .max(0.0);
+            let lend = s.stock[l].min(room).min(m.gap[j]);
+            if lend > 0.0 {
+                s.stock[l] -= lend;
+                m.lent[l] += lend;
+                m.gap[j] -= lend;
+                m.borrowed[j] += lend;
+            }
+        }
+    }
+}
+
+/// Refill from a fully supplied market, update `full`, and record depletion and drawdown.
+pub(in crate::sim) fn refill(
+    cx: &MaterialCtx,
+    s: &mut MaterialState,
+    m: &MonthScratch,
+    t: usize,
+    record: &mut PathRecord,
+) {
+    let (mp, tu) = (cx.mp, t as u32);
+    for j in 0..cx.nj {
+        let c = cx.cell(j);
+        if let Some(sp) = c.stockpile {
+            let target = sp.target_months * m.demand[j];
+            // Refill only from a fully supplied market (no gap even before substitution).
+            if m.gap_before_stock[j] + m.substituted[j] <= 0.0
+                && m.released[j] + m.lent[j] <= 0.0
+                && s.stock[j] < target
+            {
+                s.stock[j] = (s.stock[j] + target / sp.refill_months).min(target);
+            }
+            s.stock_full[j] = s.stock[j] >= target * (1.0 - 1e-12);
+            if m.released[j] + m.lent[j] > 0.0 && s.stock[j] <= EPS * m.demand[j].max(EPS) {
+                let rec = &mut record.cells[mp.cells[j]];
+                rec.stock_depleted_month.get_or_insert(tu);
+            }
+            if !s.stock_full[j] && target > 0.0 {
+                record.monthly.push(MonthlyPoint {
+                    series: Series::StockDrawdown,
+                    index: mp.cells[j] as u32,
+                    month: tu,
+                    value: 1.0 - s.stock[j] / target,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! What one material's month solve reads, carries from month to month, and works in within a
+//! month: three structs so each phase takes (context, state, month, t) instead of a dozen
+//! arrays. docs/model.md, "The month solve" (persistent state, initial state).
+//!
+//! Both mutable structs live in the per-thread `PathScratch` and are reused across materials
+//! and paths, so the hot loop does not allocate.
+
+use crate::model::{Cell, Model};
+
+use super::path::CellMonth;
+use super::plan::MaterialPlan;
+use super::timeline::{Episode, PathParams};
+
+/// What one material's solve reads and never changes.
+pub(super) struct MaterialCtx<'a> {
+    pub model: &'a Model,
+    pub mp: &'a MaterialPlan,
+    /// Every episode of the path.
+    pub all_episodes: &'a [Episode],
+    /// The episodes touching this material, by start: (index into `all_episodes`, local process).
+    pub episodes: &'a [(usize, usize)],
+    /// Local cells (blocs consuming the material).
+    pub nj: usize,
+    /// Whether any cap link of this material is watched (only then are rationing factors and
+    /// rerouting per cell kept).
+    pub watching: bool,
+    /// Months from the first to the last, for the linear recycling path.
+    pub horizon_span: f64,
+}
+
+impl<'a> MaterialCtx<'a> {
+    #[inline]
+    pub fn cell(&self, j: usize) -> &'a Cell {
+        self.model.cells[self.mp.blocs[j]][self.mp.material]
+            .as_ref()
+            .expect("plan cells exist")
+    }
+}
+
+/// State a material carries from one solved month to the next.
+#[derive(Debug, Default)]
+pub(super) struct MaterialState {
+    /// Per cell: demand at month 0 and its monthly growth factor.
+    pub d0: Vec<f64>,
+    pub q: Vec<f64>,
+    /// Per cell: stockpile (t) and whether it is at its target.
+    pub stock: Vec<f64>,
+    pub stock_full: Vec<bool>,
+    /// `[stage][supplier]`: first month a producer shut by a flood is back.
+    pub shut_until: Vec<Vec<u32>>,
+    /// The latest of all `shut_until`: months before it are busy.
+    pub any_shut_until: u32,
+    /// Output rerouted by each supplier last month (for the ramp-up limit).
+    pub rerouted_prev: Vec<Vec<f64>>,
+    /// Per cell: current run of short months, and shortfall summed by year.
+    pub run: Vec<u32>,
+    pub year_short: Vec<Vec<f64>>,
+    /// Episodes active this month, and the next of `MaterialCtx::episodes` to start.
+    pub active: Vec<(usize, usize)>,
+    pub next_episode: usize,
+    /// The material's need summed over cells at month 0 (for the growth index).
+    pub need0: f64,
+}
+
+/// Working arrays and values of one month. Arrays indexed by supplier are reset only where
+/// they were written (the `touched` suppliers), at the end of the month.
+#[derive(Debug, Default)]
+pub(super) struct MonthScratch {
+    /// `[stage][supplier]`: capacity factor f (phase 1–2).
+    pub cap_factor: Vec<Vec<f64>>,
+    /// `[stage][supplier * cells + cell]`: keep factor κ of trade measures (phase 1).
+    pub keep: Vec<Vec<f64>>,
+    pub spare: Vec<Vec<f64>>,
+    pub shipped: Vec<Vec<f64>>,
+    /// `[stage][cell]`: contracted volume lost (phase 3).
+    pub lost: Vec<Vec<f64>>,
+    /// Suppliers hit this month, and the same as a flag.
+    pub touched: Vec<(u16, u16)>,
+    pub is_touched: Vec<Vec<bool>>,
+    /// Output rerouted by each supplier this month.
+    pub rerouted: Vec<Vec<f64>>,
+    /// Output each touched supplier could not ship to blocs its trade measures target.
+    pub freed: Vec<Vec<f64>>,
+    /// Only for watched cap links: each supplier's rationing factor this month, and what it
+    /// rerouted to each cell (`[stage][supplier * cells + cell]`).
+    pub ration: Vec<Vec<f64>>,
+    pub rerouted_to: Vec<Vec<f64>>,
+    /// Per cell.
+    pub need: Vec<f64>,
+    pub demand: Vec<f64>,
+    pub gap: Vec<f64>,
+    pub released: Vec<f64>,
+    pub lent: Vec<f64>,
+    pub avail: Vec<f64>,
+    pub claim: Vec<f64>,
+    pub borrowed: Vec<f64>,
+    pub substituted: Vec<f64>,
+    /// The gap after substitution, before any stock is released.
+    pub gap_before_stock: Vec<f64>,
+    /// For `Trace` only.
+    pub cell_months: Vec<CellMonth>,
+    /// Σ need, and need relative to month 0 (phase 0).
+    pub need_total: f64,
+    pub growth_index: f64,
+    /// Flood factor φ (phase 1).
+    pub flood: f64,
+    /// Whether some stage lost contracted volume (phase 3).
+    pub any_loss: bool,
+    /// Σ gap after rerouting (phase 5).
+    pub gap_total: f64,
+    /// Price ratio π and substitution share θ (phase 6).
+    pub price_ratio: f64,
+    pub substitution_share: f64,
+}
+
+impl MonthScratch {
+    /// Mark a supplier as hit this month (once).
+    #[inline]
+    pub fn touch(&mut self, si: usize, k: usize) {
+        if !self.is_touched[si][k] {
+            self.is_touched[si][k] = true;
+            self.touched.push((si as u16, k as u16));
+        }
+    }
+}
+
+/// Initial state of a material (docs/model.md, "Initial state"), and the scratch sized for it.
+/// Returns false when the material is calm all along (no episode, no floor, full stockpiles):
+/// then nothing is recorded and the rest is not set up.
+pub(super) fn start(
+    cx: &MaterialCtx,
+    params: &PathParams,
+    s: &mut MaterialState,
+    m: &mut MonthScratch,
+) -> bool {
+    let (mp, nj) = (cx.mp, cx.nj);
+    // Stockpiles that start below target must refill, so the material is busy from month 0.
+    let mut any_stock_not_full = false;
+    s.d0.clear();
+    s.q.clear();
+    s.stock.clear();
+    s.stock_full.clear();
+    for j in 0..nj {
+        let c = cx.cell(j);
+        let g = params.growth[mp.cells[j]];
+        s.d0.push(c.demand_t_per_month);
+        s.q.push((1.0 + g).powf(1.0 / 12.0));
+        let (stock, full) = match c.stockpile {
+            Some(sp) => (
+                sp.initial_months * c.demand_t_per_month,
+                sp.initial_months >= sp.target_months,
+            ),
+            None => (0.0, true),
+        };
+        s.stock.push(stock);
+        s.stock_full.push(full);
+        any_stock_not_full |= !full;
+    }
+    if cx.episodes.is_empty() && mp.floors.is_empty() && !any_stock_not_full {
+        return false;
+    }
+
+    let ns = mp.stages.len();
+    let years = cx.model.months.div_ceil(12);
+    let per_supplier = || mp.stages.iter().map(|st| st.suppliers);
+    let per_link = || mp.stages.iter().map(|st| st.suppliers * nj);
+    resize2(&mut m.cap_factor, per_supplier(), 1.0);
+    resize2(&mut m.keep, per_link(), 1.0);
+    resize2(&mut m.spare, per_supplier(), 0.0);
+    resize2(&mut m.shipped, per_supplier(), 0.0);
+    resize2(&mut m.lost, (0..ns).map(|_| nj), 0.0);
+    resize2(&mut s.shut_until, per_supplier(), 0u32);
+    resize2(&mut s.year_short, (0..nj).map(|_| years), 0.0);
+    resize2(&mut m.is_touched, per_supplier(), false);
+    m.touched.clear();
+    resize2(&mut m.rerouted, per_supplier(), 0.0);
+    resize2(&mut s.rerouted_prev, per_supplier(), 0.0);
+    resize2(&mut m.freed, per_supplier(), 0.0);
+    if cx.watching {
+        resize2(&mut m.ration, per_supplier(), 1.0);
+        resize2(&mut m.rerouted_to, per_link(), 0.0);
+    }
+    s.run.clear();
+    s.run.resize(nj, 0);
+    for v in [
+        &mut m.need,
+        &mut m.demand,
+        &mut m.gap,
+        &mut m.released,
+        &mut m.lent,
+        &mut m.avail,
+        &mut m.claim,
+        &mut m.borrowed,
+        &mut m.substituted,
+        &mut m.gap_before_stock,
+    ] {
+        v.clear();
+        v.resize(nj, 0.0);
+    }
+    s.active.clear();
+
+    s.need0 = (0..nj)
+        .map(|j| s.d0[j] * (1.0 - cx.cell(j).recycling_start))
+        .sum();
+    s.next_episode = 0;
+    s.any_shut_until = 0;
+    true
+}
+
+fn resize2<T: Copy>(v: &mut Vec<Vec<T>>, sizes: impl Iterator<Item = usize>, fill: T) {
+    let sizes: Vec<usize> = sizes.collect();
+    v.resize_with(sizes.len(), Vec::new);
+    for (row, n) in v.iter_mut().zip(sizes) {
+        row.clear();
+        row.resize(n, fill);
+    }
+}
