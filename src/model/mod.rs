@@ -217,15 +217,6 @@ impl Model {
         committed
     }
 
-    /// The bloc whose results lead every report and whose estimate `--target-se` controls: the
-    /// bloc named "EU", else the first; `None` only for a model without blocs.
-    pub fn headline_bloc(&self) -> Option<usize> {
-        self.blocs
-            .iter()
-            .position(|b| b.name == "EU")
-            .or((!self.blocs.is_empty()).then_some(0))
-    }
-
     /// Label "YYYY-MM" of month `t` from the start.
     pub fn month_label(&self, t: usize) -> String {
         let (y, m) = self.start;

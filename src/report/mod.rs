@@ -23,16 +23,8 @@ pub mod sweep;
 pub mod tables;
 pub mod terminal;
 
-/// The bloc a reader asks about first: the EU if present, else the first bloc (None with no
-/// blocs). The one place outside `model`/`sim`/`charts` that decides it; it takes names so
-/// that it serves a compiled model, a summary and a comparison alike.
+/// The headline bloc's name among `names` (the rule itself is `stats::headline_bloc`).
 pub fn headline_bloc<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut first = None;
-    for name in names {
-        if name == "EU" {
-            return Some(name);
-        }
-        first = first.or(Some(name));
-    }
-    first
+    let names: Vec<&str> = names.into_iter().collect();
+    crate::stats::headline_bloc(names.iter().copied()).map(|i| names[i])
 }

@@ -49,10 +49,10 @@ pub struct RunOutcome {
 }
 
 /// The headline estimate whose precision `--target-se` controls: the probability that the
-/// headline bloc (`Model::headline_bloc`) is short of more than 10% of a year's demand of at
+/// headline bloc (`stats::headline_bloc`) is short of more than 10% of a year's demand of at
 /// least one material in some year.
 pub fn headline_bloc(model: &Model) -> usize {
-    model.headline_bloc().unwrap_or(0)
+    crate::stats::headline_bloc(model.blocs.iter().map(|b| b.name.as_str())).unwrap_or(0)
 }
 
 pub fn headline_se(model: &Model, acc: &RunAccumulator) -> f64 {

@@ -36,8 +36,6 @@ pub struct ChartMeta {
     pub seed: u64,
 }
 
-/// The bloc charted in detail (fans, distributions). The brief's questions are about the EU.
-const HEADLINE_BLOC: &str = "EU";
 /// How many materials a small-multiple fan chart shows.
 const FAN_PANELS: usize = 4;
 
@@ -137,7 +135,7 @@ fn bloc_order(summary: &Summary) -> Vec<String> {
             blocs.push(cell.bloc.clone());
         }
     }
-    if let Some(i) = blocs.iter().position(|b| b == HEADLINE_BLOC) {
+    if let Some(i) = crate::stats::headline_bloc(blocs.iter().map(String::as_str)) {
         let eu = blocs.remove(i);
         blocs.insert(0, eu);
     }
