@@ -7,6 +7,7 @@
 //! `cli` is glue: one file per subcommand that parses arguments, calls the library and picks
 //! exporters.
 
+pub mod backtest;
 pub mod cli;
 pub mod experiment;
 pub mod model;
