@@ -155,7 +155,7 @@ pub fn run(loaded: &LoadedScenario, cfg: &Config) -> Result<Backtest, BacktestEr
     let observed = record::observed().map_err(BacktestError::Unsupported)?;
     let replay = history::replay(loaded, cfg)?;
     let mut checks = history::onset_checks(&replay, &observed);
-    checks.extend(episodes::checks()?);
+    checks.extend(episodes::checks(cfg.seed)?);
     checks.push(history::outcome_check(&replay));
     Ok(Backtest {
         scenario: loaded.name(),
