@@ -197,7 +197,12 @@ pub fn model_of(file: &str) -> Result<Model, BacktestError> {
         .find(|(f, _)| *f == file)
         .map(|(_, t)| *t)
         .ok_or_else(|| BacktestError::Unsupported(format!("no episode file {file}")))?;
-    let loaded = load_str(&format!("backtests/{file}"), text)?;
+    model_of_text(&format!("backtests/{file}"), text)
+}
+
+/// Compile an episode scenario given as text (`path` names it in error messages).
+pub fn model_of_text(path: &str, text: &str) -> Result<Model, BacktestError> {
+    let loaded = load_str(path, text)?;
     Ok(model::compile(&loaded)?)
 }
 
