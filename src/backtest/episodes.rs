@@ -355,7 +355,15 @@ pub fn target_checks(target: &Target, m: &Modelled) -> Vec<Check> {
                 0.10
             },
             p_value: None,
-            rule: "class as in the record (none documented → worst year < 10%)".into(),
+            rule: format!(
+                "record: {}; so the worst year's consumption shortfall must be {}",
+                target.class.text(),
+                if target.class == OutcomeClass::Above10Pct {
+                    "≥ 10%"
+                } else {
+                    "< 10%"
+                }
+            ),
             pass: target.class.agrees(m.worst_year_share),
         },
     ]

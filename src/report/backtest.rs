@@ -30,9 +30,7 @@ fn verdict(c: &Check) -> &'static str {
 fn short(v: f64) -> String {
     if !v.is_finite() {
         "–".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.fract() == 0.0 {
+    } else if v.abs() >= 100.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
