@@ -426,10 +426,7 @@ fn episode_bans_give_the_import_gaps_docs_backtest_md_states() {
     assert!(close(e4, 31112.1), "E4 {e4}");
 }
 
-/// Needs the kernel's licence-recovery and leakage phases (i10-kernel, spec §3–4); until they
-/// land the replay cuts the full flow every month (94 t of gallium instead of 35.6 t).
 #[test]
-#[ignore = "un-ignore when i10-kernel's licence recovery and leakage phases are merged"]
 fn episode_licences_give_the_import_gaps_docs_backtest_md_states() {
     // Half-life 2.5 months, residual 0.1, leakage 0.05 (the files' values).
     let ga = episode_gap("E2", "gallium");

@@ -334,10 +334,7 @@ pub fn target_checks(target: &Target, m: &Modelled) -> Vec<Check> {
         Check {
             group: 2,
             id: format!("{id}.consumption_class"),
-            what: format!(
-                "{label}: worst-year consumption shortfall share ({})",
-                target.class.text()
-            ),
+            what: format!("{label}: worst-year consumption shortfall share"),
             observed: if target.class == OutcomeClass::Above10Pct {
                 0.10
             } else {
