@@ -10,6 +10,7 @@
 // No function over 150 lines (clippy.toml sets the threshold; CI denies warnings).
 #![warn(clippy::too_many_lines)]
 
+pub mod backtest;
 pub mod cli;
 pub mod experiment;
 pub mod model;

@@ -2,6 +2,7 @@
 //! codes in one place. No modelling, statistics or formatting here: subcommands call the
 //! library and choose exporters from `report`.
 
+mod backtest;
 mod check;
 mod common;
 mod compare;
@@ -60,6 +61,8 @@ pub enum Command {
     /// Tornado chart: how much a headline metric moves when each disruption process is switched
     /// off or its frequency moved across its range, on common random numbers.
     Sensitivity(sensitivity::SensitivityArgs),
+    // No doc comment: it would replace the long help that `BacktestArgs` carries.
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Entry point used by `main`: exit 0 on success, 2 on bad input, 1 on any other failure.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::StressCap(args) => stress_cap::stress_cap(args),
         Command::Compare(args) => compare::compare(args),
         Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Backtest(args) => backtest::backtest(args),
     }
 }
 

@@ -8,6 +8,7 @@
 //! CLI argument type: options arrive as plain values or an options struct defined here.
 
 pub mod atomic;
+pub mod backtest;
 pub mod charts;
 pub mod check_table;
 pub mod comparison;
