@@ -4,7 +4,7 @@
 //! `progress`, never each other or `cli/mod.rs`, so the CLI has no import cycle.
 
 use std::io::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use clap::Args;
 
 use crate::experiment::variant::BadSetting;
 use crate::model::{self, Model};
+use crate::report::atomic::{OutputRefused, OutputSet};
 use crate::report::manifest::{self, Manifest};
 use crate::scenario::{self, InvalidScenario, LoadedScenario, DEFAULT_SCENARIO};
 
@@ -45,6 +46,10 @@ impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Self {
         let e = match e.downcast::<InvalidScenario>() {
             Ok(invalid) => return Error::InvalidScenario(invalid),
+            Err(e) => e,
+        };
+        let e = match e.downcast::<OutputRefused>() {
+            Ok(refused) => return Error::BadArgument(refused.0),
             Err(e) => e,
         };
         match e.downcast::<BadSetting>() {
@@ -111,9 +116,16 @@ pub fn load_model(spec: Option<&str>) -> Result<(LoadedScenario, Model)> {
     Ok((loaded, model))
 }
 
-/// Default output folder for a scenario.
+/// Default output folder for a scenario. The name was checked at load to be a safe slug
+/// (`scenario::valid_name`), so the folder stays inside `output/`.
 pub fn default_out_dir(scenario_name: &str) -> PathBuf {
     PathBuf::from("output").join(scenario_name)
+}
+
+/// Start the command's output set at `out` before simulating: lock the folder, clear what a
+/// killed run left behind and prove the place is writable (exit 2 naming the path if not).
+pub fn begin_output(out: &Path) -> Result<OutputSet> {
+    Ok(OutputSet::begin(out)?)
 }
 
 /// A flag the first Ctrl-C sets; the runner stops between batches and the command writes

@@ -10,11 +10,11 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error, ExperimentFlags,
-    Result,
+    bad, begin_output, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error,
+    ExperimentFlags, Result,
 };
 use super::progress;
-use crate::experiment::sweep::{self, Axis, Sweep, SweepError, SweepPoint};
+use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{run_variant, sectioned_paths};
 use crate::model::Model;
@@ -158,9 +158,14 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         max_paths: args.paths,
     };
     let paths = sectioned_paths(args.paths);
+    let name = base_model.name.clone();
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&name).join(folder(&axes)));
+    let output = begin_output(&out_dir)?;
     let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();
-    let name = base_model.name.clone();
 
     // Subject of the goal and of a single-material chart: the --material, else the material a
     // single --set path names (blocs.EU.stockpiles.gallium...), else the bloc as a whole.
@@ -207,12 +212,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     };
     let elapsed = clock.elapsed().as_secs_f64();
 
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&name).join(folder(&sweep)));
+    let staging = output.dir();
     write_atomic(
-        &out_dir.join("sweep.csv"),
+        &staging.join("sweep.csv"),
         report::sweep::csv(&name, &sweep).as_bytes(),
     )?;
     let info = report::sweep::RunInfo {
@@ -223,7 +225,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         elapsed_seconds: elapsed,
     };
     write_atomic(
-        &out_dir.join("sweep.json"),
+        &staging.join("sweep.json"),
         report::sweep::json(&sweep, &info)?.as_bytes(),
     )?;
 
@@ -242,8 +244,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             paths,
             seed: args.flags.seed,
         };
-        write_sweep_chart(&chart, &meta, &out_dir).context("drawing the sweep chart")?;
+        write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
     }
+    output.commit()?;
 
     let differences = sweep.last_minus_first(&subjects, chart_stat);
     let mut text = report::sweep::table(&sweep, &subjects, chart_stat, &differences);
@@ -266,12 +269,13 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
 
 /// The default folder under the scenario's: `sweep-` and the last two segments of each swept
 /// path (`sweep-supplier_cap-level`).
-fn folder(sweep: &Sweep) -> String {
-    let slug: Vec<String> = sweep
-        .parameters()
+fn folder(axes: &[Axis]) -> String {
+    let slug: Vec<String> = axes
         .iter()
-        .map(|p| {
-            p.rsplit('.')
+        .map(|a| {
+            a.path
+                .text
+                .rsplit('.')
                 .take(2)
                 .collect::<Vec<_>>()
                 .into_iter()
@@ -280,5 +284,17 @@ fn folder(sweep: &Sweep) -> String {
                 .join("-")
         })
         .collect();
-    format!("sweep-{}", slug.join("-"))
+    // Segments may be bloc or material names: keep only file-name-safe characters.
+    let safe: String = slug
+        .join("-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("sweep-{safe}")
 }
