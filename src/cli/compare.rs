@@ -9,8 +9,8 @@ use std::time::Instant;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print,
-    threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
+    now_unix, print, threads, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
@@ -81,6 +81,8 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         )));
     }
     let threads = threads(args.flags.threads)?;
+    check_memory(&model_a, threads, args.flags.memory_limit)?;
+    check_memory(&model_b, threads, args.flags.memory_limit)?;
     let out_dir = args.out.clone().unwrap_or_else(|| {
         default_out_dir(&format!("compare-{}-vs-{}", model_a.name, model_b.name))
     });

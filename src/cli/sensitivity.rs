@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, default_out_dir, load_model, print, threads,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, print, threads,
     ExperimentFlags, Result,
 };
 use super::progress;
@@ -56,7 +56,13 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
     if args.paths == 0 || args.paths > MAX_PATHS {
         return Err(bad(format!("--paths must be between 1 and {MAX_PATHS}")));
     }
+    if args.top == 0 {
+        return Err(bad(
+            "--top must be at least 1 (how many processes get the low/high frequency runs)",
+        ));
+    }
     let threads = threads(args.flags.threads)?;
+    check_memory(&model, threads, args.flags.memory_limit)?;
     let subject = subject(&model, args.bloc.as_deref(), args.material.as_deref())?;
     let settings = Settings {
         subject,

@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, default_out_dir, load_scenario, manifest, now_unix,
-    parse_share, print, threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_scenario, manifest,
+    now_unix, parse_share, print, threads, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::{comparison, run_variant, sectioned_paths, stress_cap, VariantRun};
@@ -66,7 +66,14 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         ));
     }
 
+    if args.paths == 0 || sectioned_paths(args.paths) > u64::from(u32::MAX) {
+        return Err(bad(format!(
+            "--paths must be between 1 and {}",
+            u64::from(u32::MAX) / 2048 * 2048
+        )));
+    }
     let threads = threads(args.flags.threads)?;
+    check_memory(&with_model, threads, args.flags.memory_limit)?;
     let name = with_model.name.clone();
     let out_dir = args
         .out

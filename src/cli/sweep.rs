@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error,
-    ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_scenario, print,
+    threads, Error, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
@@ -150,10 +150,18 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let base_model = crate::model::compile(&base)?;
     let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
 
+    if args.paths == 0 || sectioned_paths(args.paths) > u64::from(u32::MAX) {
+        return Err(bad(format!(
+            "--paths must be between 1 and {}",
+            u64::from(u32::MAX) / 2048 * 2048
+        )));
+    }
+    let threads = threads(args.flags.threads)?;
+    check_memory(&base_model, threads, args.flags.memory_limit)?;
     let cfg = RunConfig {
         seed: args.flags.seed,
         paths: args.paths,
-        threads: threads(args.flags.threads)?,
+        threads,
         target_se: None,
         max_paths: args.paths,
     };
