@@ -139,6 +139,21 @@ pub fn walk(text: &str, options: &ron::Options) -> Vec<Finding> {
     found.into_inner()
 }
 
+/// Names given more than once in the named list `list` (`partnerships`, `price_floors`).
+pub fn repeated_names<'a>(list: &str, names: impl Iterator<Item = &'a str>) -> Vec<Finding> {
+    let mut seen = HashSet::new();
+    names
+        .filter(|n| !seen.insert(*n))
+        .map(|n| Finding {
+            path: vec![list.to_string(), n.to_string()],
+            message: format!(
+                "the name {} is used by two entries of `{list}`; give each entry its own name",
+                shown(n)
+            ),
+        })
+        .collect()
+}
+
 /// Where a finding sits in `text`, as (line, column).
 pub fn locate_finding(text: &str, f: &Finding) -> Option<(usize, usize)> {
     let path: Vec<&str> = f.path.iter().map(String::as_str).collect();

@@ -320,7 +320,17 @@ fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
                     message: format!("{} after the end of the scenario", e.code),
                 }));
             }
-            let findings = guard::walk(&source.text, &options);
+            let mut findings = guard::walk(&source.text, &options);
+            // Named lists that `extends` merges by name: a name twice in one file would
+            // silently keep only the last.
+            findings.extend(guard::repeated_names(
+                "partnerships",
+                file.partnerships.iter().map(|p| p.name.as_str()),
+            ));
+            findings.extend(guard::repeated_names(
+                "price_floors",
+                file.price_floors.iter().map(|p| p.name.as_str()),
+            ));
             if !findings.is_empty() {
                 return Err(InvalidScenario {
                     issues: findings
