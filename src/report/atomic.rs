@@ -379,8 +379,11 @@ fn refuse_foreign(target: &Path) -> Result<()> {
         .find(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            !(is_dir || OWN_FILES.contains(&n.as_str()) || (n.starts_with('.') && is_scratch(&n)))
-                && !n.ends_with(".lock")
+            let own = is_dir
+                || OWN_FILES.contains(&n.as_str())
+                || n.ends_with(".lock")
+                || (n.starts_with('.') && is_scratch(&n));
+            !own
         });
     match foreign {
         Some(e) => Err(OutputRefused(format!(
