@@ -4,7 +4,7 @@
 //! `progress`, never each other or `cli/mod.rs`, so the CLI has no import cycle.
 
 use std::io::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use clap::Args;
 
 use crate::experiment::variant::BadSetting;
 use crate::model::{self, Model};
+use crate::report::atomic::{OutputRefused, OutputSet};
 use crate::report::manifest::{self, Manifest};
 use crate::scenario::{self, InvalidScenario, LoadedScenario, DEFAULT_SCENARIO};
 
@@ -47,6 +48,10 @@ impl From<anyhow::Error> for Error {
             Ok(invalid) => return Error::InvalidScenario(invalid),
             Err(e) => e,
         };
+        let e = match e.downcast::<OutputRefused>() {
+            Ok(refused) => return Error::BadArgument(refused.0),
+            Err(e) => e,
+        };
         match e.downcast::<BadSetting>() {
             Ok(bad) => Error::BadSetting(bad),
             Err(e) => Error::Failed(e),
@@ -76,12 +81,94 @@ pub struct ExperimentFlags {
     /// --paths give the same results on any thread count.
     #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
     pub seed: u64,
-    /// Worker threads (default: all cores). Does not change the results.
+    /// Worker threads (default: RAYON_NUM_THREADS if set, else all cores). Does not change the
+    /// results.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Refuse a run whose estimated memory exceeds this (e.g. 2GB, 512MB, 8G).
+    #[arg(long, default_value = "2GB", value_parser = parse_bytes, value_name = "SIZE")]
+    pub memory_limit: u64,
+}
+
+/// `2GB`, `512MB`, `8G`, `1500000000`: a size in bytes (decimal units).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix('B').unwrap_or(&t);
+    let (digits, scale) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 1e3),
+        Some('M') => (&t[..t.len() - 1], 1e6),
+        Some('G') => (&t[..t.len() - 1], 1e9),
+        Some('T') => (&t[..t.len() - 1], 1e12),
+        _ => (t, 1.0),
+    };
+    match digits.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * scale < 1.8e19 => Ok((v * scale) as u64),
+        _ => Err(format!("`{s}` is not a size; write e.g. 2GB, 512MB or 8G")),
+    }
+}
+
+/// Typical filled bins of one log histogram: a monthly one spans ~20 octaves of shortfall share
+/// at 32 bins an octave but fills a fraction of them; the headline ones are finer.
+const MONTHLY_BINS: u64 = 64;
+const HEADLINE_BINS: u64 = 256;
+
+/// Estimated peak memory of one simulation of `model` on `threads` workers, in bytes: every
+/// worker and the merged result hold one accumulator set, i.e. a monthly histogram per month of
+/// each monthly series (shortfall and stock drawdown per bloc × material cell, price up/down per
+/// material) and a dozen headline histograms per cell; each worker also holds a path's state
+/// (blocs × materials × stages × months of flows). An estimate, within a small factor.
+pub fn memory_estimate(model: &Model, threads: usize) -> u64 {
+    use crate::stats::accumulator::{CellAcc, ScalarAcc};
+    use crate::stats::histogram::LogHistogram;
+    use std::mem::size_of;
+    let blocs = model.blocs.len() as u64;
+    let materials = model.materials.len() as u64;
+    let stages: u64 = model
+        .materials
+        .iter()
+        .map(|m| m.stages.len() as u64)
+        .max()
+        .unwrap_or(1);
+    let months = model.months as u64;
+    let cells = model.cells.iter().flatten().filter(|c| c.is_some()).count() as u64;
+    let monthly_series = 2 * cells + 2 * materials;
+    let per_monthly = size_of::<LogHistogram>() as u64 + 8 + MONTHLY_BINS * 4;
+    let per_cell = size_of::<CellAcc>() as u64
+        + (size_of::<CellAcc>() / size_of::<ScalarAcc>()) as u64 * HEADLINE_BINS * 4;
+    let accumulator = monthly_series
+        .saturating_mul(months)
+        .saturating_mul(per_monthly)
+        .saturating_add(cells.saturating_mul(per_cell));
+    let path_state = blocs
+        .saturating_mul(materials)
+        .saturating_mul(stages)
+        .saturating_mul(months)
+        .saturating_mul(8 * 4);
+    let threads = threads as u64;
+    accumulator
+        .saturating_mul(threads + 1)
+        .saturating_add(path_state.saturating_mul(threads))
+}
+
+/// Refuse (exit 2) a run whose estimated memory is over `limit`, before it starts.
+pub fn check_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
+    let need = memory_estimate(model, threads);
+    if need > limit {
+        return Err(bad(format!(
+            "{} would need about {:.1} GB of memory ({} blocs × {} materials × {} months, {} threads), over the limit of {:.1} GB; shorten the horizon, use fewer threads or raise --memory-limit",
+            model.name,
+            need as f64 / 1e9,
+            model.blocs.len(),
+            model.materials.len(),
+            model.months,
+            threads,
+            limit as f64 / 1e9
+        )));
+    }
+    Ok(())
 }
 
 pub fn parse_share(s: &str) -> Result<f64, String> {
@@ -111,9 +198,16 @@ pub fn load_model(spec: Option<&str>) -> Result<(LoadedScenario, Model)> {
     Ok((loaded, model))
 }
 
-/// Default output folder for a scenario.
+/// Default output folder for a scenario. The name was checked at load to be a safe slug
+/// (`scenario::valid_name`), so the folder stays inside `output/`.
 pub fn default_out_dir(scenario_name: &str) -> PathBuf {
     PathBuf::from("output").join(scenario_name)
+}
+
+/// Start the command's output set at `out` before simulating: lock the folder, clear what a
+/// killed run left behind and prove the place is writable (exit 2 naming the path if not).
+pub fn begin_output(out: &Path) -> Result<OutputSet> {
+    Ok(OutputSet::begin(out)?)
 }
 
 /// A flag the first Ctrl-C sets; the runner stops between batches and the command writes
@@ -129,10 +223,25 @@ pub fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
     cancel
 }
 
-/// `--threads`, or every core when not given; 0 is a bad argument.
+/// `--threads`; when not given, `RAYON_NUM_THREADS` as rayon reads it (unset or 0: every core);
+/// `--threads 0` or a non-number is a bad argument.
 pub fn threads(arg: Option<usize>) -> Result<usize> {
-    let threads =
-        arg.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let all = || std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match arg {
+        Some(n) => n,
+        None => match std::env::var("RAYON_NUM_THREADS") {
+            Err(_) => all(),
+            Ok(v) => match v.trim().parse::<usize>() {
+                Ok(0) => all(),
+                Ok(n) => n,
+                Err(_) => {
+                    return Err(bad(format!(
+                        "RAYON_NUM_THREADS={v:?}: expected a whole number of threads (0: all cores)"
+                    )))
+                }
+            },
+        },
+    };
     if threads == 0 {
         return Err(bad("--threads must be at least 1"));
     }

@@ -9,8 +9,8 @@ use std::time::Instant;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print, threads,
-    ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
+    now_unix, print, threads, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
@@ -81,6 +81,12 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         )));
     }
     let threads = threads(args.flags.threads)?;
+    check_memory(&model_a, threads, args.flags.memory_limit)?;
+    check_memory(&model_b, threads, args.flags.memory_limit)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        default_out_dir(&format!("compare-{}-vs-{}", model_a.name, model_b.name))
+    });
+    let output = begin_output(&out_dir)?;
     let cfg = RunConfig {
         seed: args.flags.seed,
         paths: args.paths,
@@ -144,10 +150,8 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
             manifest: &manifest_b,
         },
     };
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        default_out_dir(&format!("compare-{}-vs-{}", model_a.name, model_b.name))
-    });
-    let files = crate::report::comparison::write(&report, &out_dir, !args.no_charts)?;
+    let files = crate::report::comparison::write(&report, output.dir(), !args.no_charts)?;
+    output.commit()?;
     print(&format!(
         "{}\nwrote {} ({})\n",
         crate::report::comparison::terminal(&report),

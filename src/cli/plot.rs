@@ -33,6 +33,9 @@ fn read<T: DeserializeOwned>(args: &PlotArgs, name: &str, what: &str) -> Result<
 }
 
 pub fn plot(args: PlotArgs) -> Result<ExitCode> {
+    // Redraws in place, file by file (each atomic, all from the folder's own summary), under
+    // the folder's lock so a run cannot replace the folder meanwhile.
+    let _lock = report::atomic::FolderLock::take(&args.run_dir)?;
     let summary: Summary = read(&args, "summary.json", "summary")?;
     let manifest: Manifest = read(&args, "manifest.json", "manifest")?;
     let meta = ChartMeta {

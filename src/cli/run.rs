@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_model, manifest, now_unix, print, threads, Result,
-    DEFAULT_SEED,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
+    now_unix, parse_bytes, print, threads, Result, DEFAULT_SEED,
 };
 use super::progress;
 use crate::experiment::replay::replay;
@@ -33,9 +33,13 @@ pub struct RunArgs {
     /// Master seed: the same seed, scenario and --paths give the same results on any thread count.
     #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
     pub seed: u64,
-    /// Worker threads (default: all cores). Does not change the results.
+    /// Worker threads (default: RAYON_NUM_THREADS if set, else all cores). Does not change the
+    /// results.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
+    /// Refuse a run whose estimated memory exceeds this (e.g. 2GB, 512MB, 8G).
+    #[arg(long, default_value = "2GB", value_parser = parse_bytes, value_name = "SIZE")]
+    pub memory_limit: u64,
     /// Output folder (default: `output/<scenario name>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -78,6 +82,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let threads = threads(args.threads)?;
+    check_memory(&model, threads, args.memory_limit)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model.name));
+    let output = begin_output(&out_dir)?;
     let cfg = RunConfig {
         seed: args.seed,
         paths: args.paths,
@@ -108,10 +118,6 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
 
     let summary = stats::finish(&outcome.plan.layout, &outcome.acc);
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&model.name));
     let mut manifest = report::manifest::Manifest {
         paths: outcome.paths,
         target_se: cfg.target_se,
@@ -123,7 +129,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let blocs = model.blocs.iter().map(|b| b.name.as_str());
     let headline_bloc = report::headline_bloc(blocs).unwrap_or_default();
     let run = RunOutput {
-        out_dir: &out_dir,
+        out_dir: output.dir(),
         summary: &summary,
         check: &check_report(&model, None),
         headline_bloc,
@@ -134,6 +140,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }),
     };
     report::run::write(&run, &mut manifest)?;
+    output.commit()?;
     let headline = report::terminal::headline(&summary, &model.name, headline_bloc, elapsed);
     let closing = report::run::closing_lines(&manifest, &out_dir, !args.no_charts);
     print(&format!("{headline}{closing}"))?;

@@ -9,7 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_model, print, threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, print, threads,
+    ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::sensitivity::{self, Settings, DEFAULT_TOP};
@@ -55,7 +56,13 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
     if args.paths == 0 || args.paths > MAX_PATHS {
         return Err(bad(format!("--paths must be between 1 and {MAX_PATHS}")));
     }
+    if args.top == 0 {
+        return Err(bad(
+            "--top must be at least 1 (how many processes get the low/high frequency runs)",
+        ));
+    }
     let threads = threads(args.flags.threads)?;
+    check_memory(&model, threads, args.flags.memory_limit)?;
     let subject = subject(&model, args.bloc.as_deref(), args.material.as_deref())?;
     let settings = Settings {
         subject,
@@ -70,6 +77,12 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
         max_paths: args.paths,
     };
     let plan = sensitivity::plan(&loaded, &model, &settings, args.paths)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model.name).join("sensitivity"));
+    let output = begin_output(&out_dir)?;
+    let staging = output.dir();
 
     let cancel = cancel_on_ctrl_c();
     if !args.flags.quiet {
@@ -100,16 +113,12 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(130));
     };
 
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&model.name).join("sensitivity"));
     write_atomic(
-        &out_dir.join("sensitivity.csv"),
+        &staging.join("sensitivity.csv"),
         report::sensitivity::csv(&result).as_bytes(),
     )?;
     write_atomic(
-        &out_dir.join("sensitivity.json"),
+        &staging.join("sensitivity.json"),
         serde_json::to_string_pretty(&result)
             .context("serialising the sensitivity results")?
             .as_bytes(),
@@ -119,7 +128,8 @@ pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
         paths: result.paths,
         seed: result.seed,
     };
-    report::charts::write_tornado(&result, &meta, &out_dir).context("drawing the tornado chart")?;
+    report::charts::write_tornado(&result, &meta, staging).context("drawing the tornado chart")?;
+    output.commit()?;
 
     print(&format!(
         "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",

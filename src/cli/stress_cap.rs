@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, manifest, now_unix, parse_share, print,
-    threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_scenario, manifest,
+    now_unix, parse_share, print, threads, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::{comparison, run_variant, sectioned_paths, stress_cap, VariantRun};
@@ -66,7 +66,21 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         ));
     }
 
+    if args.paths == 0 || sectioned_paths(args.paths) > u64::from(u32::MAX) {
+        return Err(bad(format!(
+            "--paths must be between 1 and {}",
+            u64::from(u32::MAX) / 2048 * 2048
+        )));
+    }
     let threads = threads(args.flags.threads)?;
+    check_memory(&with_model, threads, args.flags.memory_limit)?;
+    let name = with_model.name.clone();
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&name).join("stress-cap"));
+    let output = begin_output(&out_dir)?;
+    let staging = output.dir();
     let cfg = RunConfig {
         seed: args.flags.seed,
         paths: args.paths,
@@ -97,13 +111,8 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let (a, b) = (&runs[0], &runs[1]);
     let result = stress_cap::analyse(&args.bloc, args.cap, &with_model, a, b);
 
-    let name = with_model.name.clone();
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&name).join("stress-cap"));
     write_atomic(
-        &out_dir.join("stress-cap.csv"),
+        &staging.join("stress-cap.csv"),
         report::stress_cap::csv(&name, &result.rows).as_bytes(),
     )?;
     let info = report::stress_cap::RunInfo {
@@ -115,7 +124,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         elapsed_seconds: elapsed,
     };
     write_atomic(
-        &out_dir.join("stress-cap.json"),
+        &staging.join("stress-cap.json"),
         report::stress_cap::json(&result, &info)?.as_bytes(),
     )?;
     // The full paired comparison of every headline metric, with its charts and report page.
@@ -147,12 +156,7 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             manifest: &manifest_b,
         },
     };
-    report::comparison::write(&comparison_report, &out_dir, !args.no_charts)?;
-    print(&format!(
-        "{}{}",
-        report::stress_cap::table(&result),
-        report::stress_cap::breach_table(&result.breach)
-    ))?;
+    report::comparison::write(&comparison_report, staging, !args.no_charts)?;
     if !args.no_charts {
         let meta = ChartMeta {
             scenario: name.clone(),
@@ -160,8 +164,14 @@ pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             seed: args.flags.seed,
         };
         let chart = report::stress_cap::breach_chart(&result, &b.summary.month_labels);
-        write_sweep_chart(&chart, &meta, &out_dir).context("drawing the breach chart")?;
+        write_sweep_chart(&chart, &meta, staging).context("drawing the breach chart")?;
     }
+    output.commit()?;
+    print(&format!(
+        "{}{}",
+        report::stress_cap::table(&result),
+        report::stress_cap::breach_table(&result.breach)
+    ))?;
     print(&format!(
         "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
         thousands(paths),

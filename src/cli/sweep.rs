@@ -10,11 +10,11 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, cancel_on_ctrl_c, default_out_dir, load_scenario, print, threads, Error, ExperimentFlags,
-    Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_scenario, print,
+    threads, Error, ExperimentFlags, Result,
 };
 use super::progress;
-use crate::experiment::sweep::{self, Axis, Sweep, SweepError, SweepPoint};
+use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{run_variant, sectioned_paths};
 use crate::model::Model;
@@ -101,6 +101,8 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
         .iter()
         .map(|s| Axis::parse(s).map_err(|e| bad(format!("--set {e}"))))
         .collect::<Result<_>>()?;
+    // The grid's size before anything is created or simulated.
+    sweep::grid(&axes).map_err(bad)?;
     let stat = Stat::parse(&args.metric).map_err(|e| bad(format!("--metric {e}")))?;
     let goal = args
         .goal
@@ -150,17 +152,30 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let base_model = crate::model::compile(&base)?;
     let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
 
+    if args.paths == 0 || sectioned_paths(args.paths) > u64::from(u32::MAX) {
+        return Err(bad(format!(
+            "--paths must be between 1 and {}",
+            u64::from(u32::MAX) / 2048 * 2048
+        )));
+    }
+    let threads = threads(args.flags.threads)?;
+    check_memory(&base_model, threads, args.flags.memory_limit)?;
     let cfg = RunConfig {
         seed: args.flags.seed,
         paths: args.paths,
-        threads: threads(args.flags.threads)?,
+        threads,
         target_se: None,
         max_paths: args.paths,
     };
     let paths = sectioned_paths(args.paths);
+    let name = base_model.name.clone();
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&name).join(folder(&axes)));
+    let output = begin_output(&out_dir)?;
     let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();
-    let name = base_model.name.clone();
 
     // Subject of the goal and of a single-material chart: the --material, else the material a
     // single --set path names (blocs.EU.stockpiles.gallium...), else the bloc as a whole.
@@ -207,12 +222,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     };
     let elapsed = clock.elapsed().as_secs_f64();
 
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&name).join(folder(&sweep)));
+    let staging = output.dir();
     write_atomic(
-        &out_dir.join("sweep.csv"),
+        &staging.join("sweep.csv"),
         report::sweep::csv(&name, &sweep).as_bytes(),
     )?;
     let info = report::sweep::RunInfo {
@@ -223,7 +235,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         elapsed_seconds: elapsed,
     };
     write_atomic(
-        &out_dir.join("sweep.json"),
+        &staging.join("sweep.json"),
         report::sweep::json(&sweep, &info)?.as_bytes(),
     )?;
 
@@ -242,8 +254,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             paths,
             seed: args.flags.seed,
         };
-        write_sweep_chart(&chart, &meta, &out_dir).context("drawing the sweep chart")?;
+        write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
     }
+    output.commit()?;
 
     let differences = sweep.last_minus_first(&subjects, chart_stat);
     let mut text = report::sweep::table(&sweep, &subjects, chart_stat, &differences);
@@ -266,12 +279,13 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
 
 /// The default folder under the scenario's: `sweep-` and the last two segments of each swept
 /// path (`sweep-supplier_cap-level`).
-fn folder(sweep: &Sweep) -> String {
-    let slug: Vec<String> = sweep
-        .parameters()
+fn folder(axes: &[Axis]) -> String {
+    let slug: Vec<String> = axes
         .iter()
-        .map(|p| {
-            p.rsplit('.')
+        .map(|a| {
+            a.path
+                .text
+                .rsplit('.')
                 .take(2)
                 .collect::<Vec<_>>()
                 .into_iter()
@@ -280,5 +294,17 @@ fn folder(sweep: &Sweep) -> String {
                 .join("-")
         })
         .collect();
-    format!("sweep-{}", slug.join("-"))
+    // Segments may be bloc or material names: keep only file-name-safe characters.
+    let safe: String = slug
+        .join("-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("sweep-{safe}")
 }

@@ -64,21 +64,33 @@ impl Axis {
                         "`{spec}`: expected FROM <= TO and STEP > 0, e.g. 0.5:1:0.05"
                     ));
                 }
-                let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-                if n > MAX_POINTS {
-                    return Err(format!("`{spec}` has {n} points; at most {MAX_POINTS}"));
+                // Counted in f64 and checked before the cast: a tiny step (1e-300) gives a count
+                // no integer holds (the cast would saturate and `+ 1` wrap to 0).
+                let steps = ((to - from) / step + 1e-9).floor();
+                if steps.is_nan() || steps >= MAX_POINTS as f64 {
+                    return Err(format!(
+                        "`{spec}` has {} points; at most {MAX_POINTS} (each point is a full run): use a larger STEP",
+                        if steps.is_finite() { format!("{}", steps + 1.0) } else { "too many".into() }
+                    ));
                 }
+                let n = steps as usize + 1;
                 // Rounded to 12 significant digits so 0.1 steps print as 0.3, not 0.30000000000000004.
                 let vs = (0..n).map(|i| round12(from + i as f64 * step)).collect();
                 (vs, Some(step))
             }
-            [_] => (
-                values
+            [_] => {
+                let vs = values
                     .split(',')
                     .map(number)
-                    .collect::<Result<Vec<f64>, String>>()?,
-                None,
-            ),
+                    .collect::<Result<Vec<f64>, String>>()?;
+                if vs.len() > MAX_POINTS {
+                    return Err(format!(
+                        "`{spec}` lists {} values; at most {MAX_POINTS}",
+                        vs.len()
+                    ));
+                }
+                (vs, None)
+            }
             _ => {
                 return Err(format!(
                     "`{spec}`: expected FROM:TO:STEP (three numbers) or a list V1,V2,..."
@@ -99,12 +111,18 @@ fn round12(v: f64) -> f64 {
 
 /// Every combination of the axes' values, first axis varying slowest.
 pub fn grid(axes: &[Axis]) -> Result<Vec<Vec<Setting>>, String> {
-    let total: usize = axes.iter().map(|a| a.values.len()).product();
-    if total > MAX_POINTS {
+    // Checked: 8 axes of 256 values would wrap a plain product to 0.
+    let total = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+        .filter(|&n| n <= MAX_POINTS);
+    let Some(_) = total else {
+        let counts: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
         return Err(format!(
-            "the sweep has {total} points; at most {MAX_POINTS} (each point is a full run)"
+            "the sweep has {} points; at most {MAX_POINTS} (each point is a full run)",
+            counts.join(" × ")
         ));
-    }
+    };
     let mut points: Vec<Vec<Setting>> = vec![Vec::new()];
     for axis in axes {
         points = points
@@ -424,6 +442,20 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn point_counts_cannot_overflow() {
+        let e = Axis::parse("supplier_cap.level=0:1:1e-300").unwrap_err();
+        assert!(e.contains("at most 400"), "{e}");
+        let e = Axis::parse("supplier_cap.level=0:1e308:1e-308").unwrap_err();
+        assert!(e.contains("too many"), "{e}");
+        let many: Vec<String> = (0..256).map(|i| format!("{}", i as f64 / 256.0)).collect();
+        let spec = format!("supplier_cap.level={}", many[..200].join(","));
+        let axis = Axis::parse(&spec).unwrap();
+        let axes = vec![axis; 8];
+        let e = grid(&axes).unwrap_err();
+        assert!(e.contains("200 × 200"), "{e}");
+    }
     use crate::stats::estimate::Interval;
     use crate::stats::metric::Stat;
 

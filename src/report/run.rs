@@ -85,11 +85,8 @@ pub fn write_report(
     headline_bloc: &str,
     charts: &[PathBuf],
 ) -> Result<PathBuf> {
-    let slug: String = headline_bloc
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    // The charts' own name-to-file rule, so "AA (EU)" finds `exceedance-aa-eu`.
+    let slug = charts::theme::slug(headline_bloc);
     let wanted = |stem: &str| {
         stem == format!("p-over-10pct-{slug}")
             || stem == format!("exceedance-{slug}")

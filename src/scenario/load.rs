@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::diagnostic::{InvalidScenario, Issue, Location};
+use super::guard;
 use super::locate::locate_best;
 use super::overlay::overlay;
 use super::raw::ScenarioFile;
@@ -67,13 +68,30 @@ impl LoadedScenario {
         if let Some(name) = &self.raw.name {
             return name.clone();
         }
-        self.texts
+        // A file stem is not checked like a written name: it is made safe instead, since it
+        // names the output folder (`my scenario.ron` → `my-scenario`).
+        let stem: String = self
+            .texts
             .first()
             .and_then(|s| s.path.file_stem())
-            .map_or_else(
-                || "scenario".to_string(),
-                |s| s.to_string_lossy().into_owned(),
-            )
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(guard::MAX_NAME_CHARS)
+            .collect();
+        let stem = stem.trim_start_matches('.');
+        if stem.is_empty() {
+            "scenario".to_string()
+        } else {
+            stem.to_string()
+        }
     }
 }
 
@@ -81,6 +99,7 @@ impl LoadedScenario {
 pub fn load(spec: &str) -> Result<LoadedScenario, InvalidScenario> {
     let mut texts = Vec::new();
     let raw = load_chain(spec, None, &mut texts)?;
+    check_name(&raw, &texts)?;
     let mut hasher = Sha256::new();
     // The texts alone identify the input: the same files hash the same however they are named.
     for t in &texts {
@@ -109,10 +128,33 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedScenario, InvalidScenari
             message: "a scenario given as text cannot extend another; load it from a file".into(),
         }));
     }
+    let texts = vec![source];
+    check_name(&raw, &texts)?;
     Ok(LoadedScenario {
         raw,
-        texts: vec![source],
+        texts,
         hash: String::new(),
+    })
+}
+
+/// The scenario `name` names the output folder: refuse one that could leave `output/`.
+fn check_name(raw: &ScenarioFile, texts: &[SourceText]) -> Result<(), InvalidScenario> {
+    let Some(name) = &raw.name else {
+        return Ok(());
+    };
+    guard::check_scenario_name(name).map_err(|message| {
+        let location = texts.iter().find_map(|t| {
+            super::locate::locate(&t.text, &["name"]).map(|(line, column)| Location {
+                file: t.path.clone(),
+                line,
+                column,
+            })
+        });
+        InvalidScenario::single(Issue {
+            location,
+            field: "name".into(),
+            message,
+        })
     })
 }
 
@@ -144,8 +186,19 @@ fn load_chain(
         })
     };
     let relative_to = parent.and_then(|p| p.path.parent());
-    let source =
-        read_source(spec, relative_to).map_err(|e| at_extends(e.issues[0].message.clone()))?;
+    let source = read_source(spec, relative_to).map_err(|e| match &e.issues[0].location {
+        // Invalid UTF-8 is located in the file itself.
+        Some(_) => e,
+        None => at_extends(e.issues[0].message.clone()),
+    })?;
+    if parent.is_some() && !looks_like_scenario(&source.text) {
+        // Say no more than that: RON's message would quote the file's first word, and
+        // `extends` may name a file the reader of the error should not see (/etc/shadow).
+        return Err(at_extends(format!(
+            "`{}` is not a shortfall scenario (it should start with `Scenario(`)",
+            source.path.display()
+        )));
+    }
     if texts.iter().any(|t| same_file(&t.path, &source.path)) {
         let chain: Vec<String> = texts.iter().map(|t| t.path.display().to_string()).collect();
         return Err(at_extends(format!(
@@ -202,14 +255,37 @@ fn read_source(spec: &str, relative_to: Option<&Path>) -> Result<SourceText, Inv
         Some(dir) if Path::new(spec).is_relative() => dir.join(spec),
         _ => PathBuf::from(spec),
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = guard::read_bounded(&path).map_err(|(message, at)| {
         InvalidScenario::single(Issue {
-            location: None,
+            location: at.map(|(line, column)| Location {
+                file: path.clone(),
+                line,
+                column,
+            }),
             field: String::new(),
-            message: format!("cannot read scenario file `{}`: {e}", path.display()),
+            message,
         })
     })?;
     Ok(SourceText { path, text })
+}
+
+/// Whether a text begins like a scenario (after comments and `#![enable(...)]` lines): an
+/// `extends` target that does not is refused without quoting it.
+fn looks_like_scenario(text: &str) -> bool {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else if rest.starts_with("#!") {
+            rest = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.starts_with("Scenario") || rest.starts_with('(')
 }
 
 fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
@@ -243,6 +319,35 @@ fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
                     field: String::new(),
                     message: format!("{} after the end of the scenario", e.code),
                 }));
+            }
+            let mut findings = guard::walk(&source.text, &options);
+            // Named lists that `extends` merges by name: a name twice in one file would
+            // silently keep only the last.
+            findings.extend(guard::repeated_names(
+                "partnerships",
+                file.partnerships.iter().map(|p| p.name.as_str()),
+            ));
+            findings.extend(guard::repeated_names(
+                "price_floors",
+                file.price_floors.iter().map(|p| p.name.as_str()),
+            ));
+            if !findings.is_empty() {
+                return Err(InvalidScenario {
+                    issues: findings
+                        .iter()
+                        .map(|f| Issue {
+                            location: guard::locate_finding(&source.text, f)
+                                .and_then(|(l, c)| located(l, c)),
+                            field: f
+                                .path
+                                .iter()
+                                .map(|p| guard::printable(p))
+                                .collect::<Vec<_>>()
+                                .join("."),
+                            message: f.message.clone(),
+                        })
+                        .collect(),
+                });
             }
             if file.version != 1 {
                 let loc = locate_best(&source.text, &["version"]);

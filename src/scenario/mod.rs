@@ -21,6 +21,7 @@
 //! ```
 
 pub mod diagnostic;
+pub mod guard;
 pub mod load;
 pub mod locate;
 pub mod overlay;

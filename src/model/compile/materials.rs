@@ -38,8 +38,9 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                     &path("base_usd_per_t"),
                     p.base_usd_per_t,
                     f64::MIN_POSITIVE,
-                    f64::MAX,
-                    "a price > 0 (USD per tonne)",
+                    // Bounded so shortfall values (tonnes × price) stay finite in summary.json.
+                    1e10,
+                    "a price > 0 and at most 1e10 USD per tonne",
                 );
                 cx.finite_in(
                     &path("scarcity_sensitivity"),
