@@ -33,6 +33,15 @@ pub struct CellMonth {
     pub borrowed: f64,
     pub shortfall: f64,
     pub stock: f64,
+    /// Import gap IG_j(t): contracted supply that failed to arrive from disrupted suppliers,
+    /// before rerouting and buffers (max over stages of the lost contracted volume), t.
+    pub import_gap: f64,
+    /// Volume pulled forward into the commercial inventory ahead of an announced measure, t.
+    pub prebought: f64,
+    /// Commercial inventory at the end of the month, t.
+    pub inventory: f64,
+    /// Commercial inventory used to cover the gap this month, t.
+    pub inventory_used: f64,
 }
 
 /// Observer of a path, for `--replay-path`. The run uses `NoTrace`, which compiles away.

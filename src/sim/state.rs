@@ -55,6 +55,8 @@ pub(super) struct MaterialState {
     /// Per cell: current run of short months, and shortfall summed by year.
     pub run: Vec<u32>,
     pub year_short: Vec<Vec<f64>>,
+    /// Per cell: import gap summed by year.
+    pub year_gap: Vec<Vec<f64>>,
     /// Episodes active this month, and the next of `MaterialCtx::episodes` to start.
     pub active: Vec<(usize, usize)>,
     pub next_episode: usize,
@@ -171,6 +173,7 @@ pub(super) fn start(
     resize2(&mut m.lost, (0..ns).map(|_| nj), 0.0);
     resize2(&mut s.shut_until, per_supplier(), 0u32);
     resize2(&mut s.year_short, (0..nj).map(|_| years), 0.0);
+    resize2(&mut s.year_gap, (0..nj).map(|_| years), 0.0);
     resize2(&mut m.is_touched, per_supplier(), false);
     m.touched.clear();
     resize2(&mut m.rerouted, per_supplier(), 0.0);

@@ -3,7 +3,7 @@
 //! The kernel fills a `PathRecord` per path; `RunAccumulator::add` folds it; accumulators of
 //! disjoint path ranges `merge` into the accumulator of their union. Memory does not grow with
 //! the number of paths: moments are sums, distributions are `LogHistogram`s, and paths with
-//! nothing to report (no shortfall anywhere) cost a counter increment.
+//! nothing to report (no shortfall and no import gap anywhere) cost a counter increment.
 
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +68,10 @@ pub struct CellRecord {
     pub longest_run_months: u32,
     pub first_short_month: Option<u32>,
     pub stock_depleted_month: Option<u32>,
+    /// Import gap over the horizon (months whose import gap exceeds 0.01% of demand), tonnes.
+    pub import_gap_t: f64,
+    /// Import gap of the worst year as a share of that year's demand.
+    pub worst_year_import_gap_share: f64,
 }
 
 impl CellRecord {
@@ -184,6 +188,14 @@ pub struct CellAcc {
     /// Month of first depletion, among depleting paths (month index + 1, so month 0 is recorded).
     pub depletion_month: ScalarAcc,
     pub first_short_month: ScalarAcc,
+    /// Import gap over the horizon, tonnes (paths with an import gap only; zeros implicit).
+    pub import_gap_t: ScalarAcc,
+    /// Worst-year import gap share (paths with an import gap only; zeros implicit).
+    pub worst_year_import_gap_share: ScalarAcc,
+    /// Paths with an import gap in some month.
+    pub any_import_gap: u64,
+    /// Paths whose worst-year import gap share exceeds each of `THRESHOLDS`.
+    pub import_gap_over_threshold: [u64; 3],
 }
 
 impl CellAcc {
@@ -202,6 +214,10 @@ impl CellAcc {
             stock_depleted: 0,
             depletion_month: ScalarAcc::new(SUB_BITS_MONTHS),
             first_short_month: ScalarAcc::new(SUB_BITS_MONTHS),
+            import_gap_t: s(),
+            worst_year_import_gap_share: s(),
+            any_import_gap: 0,
+            import_gap_over_threshold: [0; 3],
         }
     }
 
@@ -220,6 +236,13 @@ impl CellAcc {
         self.stock_depleted += o.stock_depleted;
         self.depletion_month.merge(&o.depletion_month);
         self.first_short_month.merge(&o.first_short_month);
+        self.import_gap_t.merge(&o.import_gap_t);
+        self.worst_year_import_gap_share
+            .merge(&o.worst_year_import_gap_share);
+        self.any_import_gap += o.any_import_gap;
+        for k in 0..3 {
+            self.import_gap_over_threshold[k] += o.import_gap_over_threshold[k];
+        }
     }
 }
 
@@ -328,6 +351,19 @@ impl RunAccumulator {
             if let Some(month) = c.stock_depleted_month {
                 acc.stock_depleted += 1;
                 acc.depletion_month.add(month as f64 + 1.0);
+            }
+            // A path can have an import gap and no shortfall (buffers covered it): the
+            // import-gap fields are folded before the no-shortfall shortcut.
+            if c.import_gap_t > 0.0 {
+                acc.any_import_gap += 1;
+                acc.import_gap_t.add(c.import_gap_t);
+                acc.worst_year_import_gap_share
+                    .add(c.worst_year_import_gap_share);
+                for (k, t) in THRESHOLDS.iter().enumerate() {
+                    if c.worst_year_import_gap_share > *t {
+                        acc.import_gap_over_threshold[k] += 1;
+                    }
+                }
             }
             if !c.any_short() {
                 continue;

@@ -7,8 +7,15 @@ use crate::stats::accumulator::{MonthlyPoint, PathRecord, Series};
 use super::super::path::{CellMonth, SHORT_MONTH_SHARE};
 use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
 
-/// Phase 8: record the month's shortfall per cell (only gaps above `SHORT_MONTH_SHARE` of
-/// demand count) and its price.
+/// Import gap IG_j(t) of cell j: the contracted volume lost at its tightest stage (phase 3),
+/// before rerouting and buffers.
+#[inline]
+pub(in crate::sim) fn import_gap(m: &MonthScratch, j: usize) -> f64 {
+    m.lost.iter().fold(0.0f64, |a, l| a.max(l[j]))
+}
+
+/// Phase 8: record the month's shortfall and import gap per cell (only values above
+/// `SHORT_MONTH_SHARE` of demand count) and its price.
 pub(in crate::sim) fn record_month(
     cx: &MaterialCtx,
     s: &mut MaterialState,
@@ -21,6 +28,11 @@ pub(in crate::sim) fn record_month(
         let short = m.gap[j].max(0.0);
         let ci = mp.cells[j];
         let rec = &mut record.cells[ci];
+        let gap = import_gap(m, j);
+        if gap > SHORT_MONTH_SHARE * m.demand[j] {
+            rec.import_gap_t += gap;
+            s.year_gap[j][t / 12] += gap;
+        }
         if short > SHORT_MONTH_SHARE * m.demand[j] {
             rec.total_short_t += short;
             rec.months_short += 1;
@@ -117,16 +129,24 @@ pub(in crate::sim) fn cell_months(
             borrowed: m.borrowed[j],
             shortfall: m.gap[j].max(0.0),
             stock: s.stock[j],
+            import_gap: import_gap(m, j),
+            prebought: 0.0,
+            inventory: 0.0,
+            inventory_used: 0.0,
         });
     }
 }
 
-/// Horizon totals and the worst year, for cells that were short at all.
+/// Horizon totals and the worst year, for cells that were short or had an import gap at all.
 pub(in crate::sim) fn horizon_totals(cx: &MaterialCtx, s: &MaterialState, record: &mut PathRecord) {
     let months = cx.model.months;
     for j in 0..cx.nj {
         let ci = cx.mp.cells[j];
         let rec = &mut record.cells[ci];
+        if rec.import_gap_t > 0.0 {
+            rec.total_demand_t = geometric_sum(s.d0[j], s.q[j], 0, months);
+            rec.worst_year_import_gap_share = worst_year_share(s, j, &s.year_gap[j], months);
+        }
         if rec.months_short == 0 {
             continue;
         }
@@ -144,6 +164,22 @@ pub(in crate::sim) fn horizon_totals(cx: &MaterialCtx, s: &MaterialState, record
             }
         }
     }
+}
+
+/// max over years y with sums[y] > 0 of sums[y] / (demand of year y).
+fn worst_year_share(s: &MaterialState, j: usize, sums: &[f64], months: usize) -> f64 {
+    let mut worst = 0.0f64;
+    for (y, &v) in sums.iter().enumerate() {
+        if v <= 0.0 {
+            continue;
+        }
+        let start = y * 12;
+        let year_demand = geometric_sum(s.d0[j], s.q[j], start, 12.min(months - start));
+        if year_demand > 0.0 {
+            worst = worst.max(v / year_demand);
+        }
+    }
+    worst
 }
 
 /// Σ_{t=start}^{start+len−1} d0 · q^t.
