@@ -208,8 +208,16 @@ fn cell_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<CellSummary> {
                 probability_stock_depleted: probability(c.stock_depleted, n),
                 median_depletion_month: depletion,
                 median_first_shortfall_month: first,
-                // Filled once the kernel records the import gap per path.
-                import_gap: None,
+                import_gap: Some(ImportGapSummary {
+                    probability_any: probability(c.any_import_gap, n),
+                    probability_over_threshold: c
+                        .import_gap_over_threshold
+                        .iter()
+                        .map(|&k| probability(k, n))
+                        .collect(),
+                    total_t: distribution(&c.import_gap_t, n),
+                    worst_year_share: distribution(&c.worst_year_import_gap_share, n),
+                }),
             }
         })
         .collect()
