@@ -289,7 +289,7 @@ fn gap_sentence(c: &CellSummary, k10: usize) -> String {
         " The buffers absorb little of it at this threshold."
     };
     format!(
-        " The import gap — what fails to arrive from disrupted suppliers — exceeds 10% of a year's demand in {} of paths [{}–{}].{absorbed}",
+        " The import gap — what fails to arrive from disrupted suppliers — exceeds 10% of demand in the worst year in {} of paths [{}–{}].{absorbed}",
         pct(gap.p),
         pct(gap.ci95.low),
         pct(gap.ci95.high)
