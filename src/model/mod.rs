@@ -37,6 +37,8 @@ pub struct Model {
     /// The cap whose breaches the kernel counts month by month: the scenario's own cap, or one
     /// that `stress-cap` sets on a variant without it to see how often it would be breached.
     pub cap_watch: Option<cap::CapSpec>,
+    /// Capacity arriving at a date or restarting on price, in scenario order.
+    pub new_capacity: Vec<NewCapacityModel>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +102,67 @@ pub struct Cell {
     /// Per stage: (supplier index within the stage, share of the bloc's need). Shares sum to 1.
     pub sourcing: Vec<Vec<(usize, f64)>>,
     pub stockpile: Option<StockpileModel>,
+    /// Commercial inventories (None: the bloc holds none of this material).
+    pub inventory: Option<InventoryModel>,
+}
+
+/// Commercial and pipeline inventories of one cell.
+#[derive(Debug, Clone)]
+pub struct InventoryModel {
+    /// Months of demand held in calm times, drawn once per path, clamped to [0, 240] (and to
+    /// `max_cover_months` when given).
+    pub cover_months: Dist,
+    /// Most the bloc can hold, months of demand; None: twice the drawn cover.
+    pub max_cover_months: Option<f64>,
+    /// Months to restock from empty to the calm cover (>= 0.1).
+    pub restock_months: f64,
+}
+
+/// Capacity that arrives at a date or restarts when the price stays high.
+#[derive(Debug, Clone)]
+pub struct NewCapacityModel {
+    pub name: String,
+    pub material: usize,
+    pub stage: usize,
+    /// Supplier index within the stage (a zero-capacity supplier appended if the country had none).
+    pub supplier: usize,
+    pub tonnes_per_month: f64,
+    pub start: NewCapacityStart,
+    /// Linear ramp from first output to full capacity, months (0: a step).
+    pub ramp_months: f64,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum NewCapacityStart {
+    /// Online at month `month` (from the horizon start; may be negative) plus a delay drawn per
+    /// path, rounded to whole months.
+    Scheduled { month: i64, delay: Dist },
+    /// Online the month after the price ratio has been >= `ratio` for `months` consecutive
+    /// solved months.
+    Restart { ratio: f64, months: u32 },
+}
+
+/// How an announced trade measure, licence recovery and leakage act, drawn per episode.
+#[derive(Debug, Clone, Default)]
+pub struct TradeDynamics {
+    /// Months between announcement and effect (None: no announcement).
+    pub announced_months: Option<Dist>,
+    /// Most pulled forward in a month, share of the normal contracted flow from the hit suppliers.
+    pub prebuy_share: f64,
+    /// (half-life months, residual share) of the licence recovery.
+    pub licence_recovery: Option<(Dist, Dist)>,
+    /// Share of the blocked flow that still arrives.
+    pub leakage_share: Option<Dist>,
+}
+
+impl TradeDynamics {
+    /// Whether any per-episode draw is needed (otherwise stream `episode:<name>` is not created).
+    pub fn any(&self) -> bool {
+        self.announced_months.is_some()
+            || self.licence_recovery.is_some()
+            || self.leakage_share.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,6 +206,8 @@ pub struct DisruptionModel {
     pub materials: Vec<usize>,
     /// Country indices hit (for floods: the flooding country).
     pub countries: Vec<usize>,
+    /// Announcement, licence recovery and leakage (trade measures only; default: none).
+    pub trade: TradeDynamics,
 }
 
 #[derive(Debug, Clone, Copy)]

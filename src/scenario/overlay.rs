@@ -1,10 +1,11 @@
 //! `extends`: how a scenario that builds on another overrides it.
 //!
 //! The rule is "the child wins, at the finest level that still makes sense on its own":
-//! named entries (materials, countries, blocs, stages, demand, stockpiles, capacities) merge by
-//! name; a bloc's supplier shares for one stage are replaced as a whole, because shares only make
-//! sense together (they must sum to 1); disruptions, partnerships and price floors replace an
-//! inherited entry of the same name or are appended. Optional sections replace when given.
+//! named entries (materials, countries, blocs, stages, demand, stockpiles, inventories,
+//! capacities) merge by name; a bloc's supplier shares for one stage are replaced as a whole,
+//! because shares only make sense together (they must sum to 1); disruptions, partnerships,
+//! price floors and new capacity replace an inherited entry of the same name or are appended.
+//! Optional sections replace when given.
 
 use super::raw::*;
 
@@ -52,6 +53,7 @@ pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
         .collect();
     base.supplier_cap = child.supplier_cap.or(base.supplier_cap);
     merge_named(&mut base.price_floors, child.price_floors, |p| &p.name);
+    merge_named(&mut base.new_capacity, child.new_capacity, |c| &c.name);
     base
 }
 
@@ -73,6 +75,7 @@ fn overlay_bloc(base: &mut Bloc, child: Bloc) {
     }
     base.recycling.extend(child.recycling);
     base.stockpiles.extend(child.stockpiles);
+    base.inventories.extend(child.inventories);
 }
 
 fn merge_named<T>(base: &mut Vec<T>, child: Vec<T>, name: impl Fn(&T) -> &String) {

@@ -53,6 +53,9 @@ pub struct ScenarioFile {
     pub supplier_cap: Option<SupplierCap>,
     #[serde(default)]
     pub price_floors: Vec<PriceFloor>,
+    /// Capacity that comes online at a date, or restarts when the price stays high.
+    #[serde(default)]
+    pub new_capacity: Vec<NewCapacity>,
 }
 
 /// Simulated period: monthly steps from `start`.
@@ -175,6 +178,30 @@ pub struct Bloc {
     /// Material → strategic stockpile.
     #[serde(default)]
     pub stockpiles: ByName<Stockpile>,
+    /// Material → commercial and pipeline inventories held by the bloc's traders and users
+    /// (used before the strategic stockpile, restocked by buying spare supply).
+    #[serde(default)]
+    pub inventories: ByName<Inventory>,
+}
+
+/// Commercial inventories of one bloc and material, in months of its demand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// Months of demand held in calm times (drawn once per path).
+    pub cover_months: Param,
+    /// Most the bloc can hold, months of demand (room for pre-buying); defaults to twice the
+    /// drawn cover.
+    #[serde(default)]
+    pub max_cover_months: Option<f64>,
+    /// Months to restock from empty to the calm cover (the most bought back in a month is
+    /// cover / restock_months).
+    #[serde(default = "default_restock_months")]
+    pub restock_months: f64,
+}
+
+fn default_restock_months() -> f64 {
+    6.0
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -319,6 +346,21 @@ pub struct Disruption {
     pub triggers: Vec<Trigger>,
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+    /// Trade measures only: months between announcement and effect (drawn per episode,
+    /// rounded to whole months); importers pre-buy in between. None: no announcement.
+    #[serde(default)]
+    pub announced_months: Option<Param>,
+    /// Trade measures only: the most pulled forward in one month of the announcement window,
+    /// as a share of the normal monthly contracted flow from the hit suppliers (default 1).
+    #[serde(default)]
+    pub prebuy_share: Option<f64>,
+    /// ExportLicence or ExportQuota only: licences are granted over time toward a residual cut.
+    #[serde(default)]
+    pub licence_recovery: Option<LicenceRecovery>,
+    /// Trade measures only: share of the blocked flow that still arrives through third
+    /// countries (drawn per episode, in [0, 1]).
+    #[serde(default)]
+    pub leakage_share: Option<Param>,
     /// Free text: the historical record this process was calibrated on.
     #[serde(default)]
     pub note: Option<String>,
@@ -329,6 +371,17 @@ fn default_tension_sensitivity() -> f64 {
 }
 fn default_enabled() -> bool {
     true
+}
+
+/// How the cut of a licence regime recovers while the measure stays in force: the cut decays
+/// from its full severity toward `residual_share` of it with the given half-life.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceRecovery {
+    /// Months for the recoverable part of the cut to halve (drawn per episode, >= 0.1).
+    pub half_life_months: Param,
+    /// Share of the full cut that remains however long licences are granted (per episode, [0, 1]).
+    pub residual_share: Param,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -371,4 +424,47 @@ pub struct PriceFloor {
     pub countries: Vec<String>,
     /// Bloc whose public purse pays the difference.
     pub paid_by: String,
+}
+
+/// Capacity that arrives at a date (`online`) or restarts when the price stays above a ratio
+/// (`restart_when_price_above`): exactly one of the two. It is uncommitted: it only adds spare.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCapacity {
+    /// Unique name; names the random stream of its delay.
+    pub name: String,
+    pub country: String,
+    pub material: String,
+    pub stage: String,
+    /// Full capacity once ramped up, tonnes per year.
+    pub tonnes_per_year: f64,
+    /// Scheduled start, "YYYY-MM" (before any delay).
+    #[serde(default)]
+    pub online: Option<String>,
+    /// Slippage after `online`, months (drawn once per path, rounded to whole months; default 0).
+    #[serde(default)]
+    pub delay_months: Option<Param>,
+    /// Months from first output to full capacity (linear; 0 = a step).
+    #[serde(default = "default_new_capacity_ramp")]
+    pub ramp_months: f64,
+    /// Idle capacity that restarts once the price ratio has stayed at or above `ratio` for
+    /// `months` consecutive months.
+    #[serde(default)]
+    pub restart_when_price_above: Option<RestartRule>,
+    /// Where the figure comes from.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+fn default_new_capacity_ramp() -> f64 {
+    12.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestartRule {
+    /// Price ratio to the base price (> 1).
+    pub ratio: f64,
+    /// Consecutive months at or above the ratio before the restart (>= 1).
+    pub months: u32,
 }

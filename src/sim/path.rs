@@ -11,7 +11,9 @@ use crate::model::Model;
 use crate::stats::accumulator::PathRecord;
 
 use super::phase::calendar::{self, Step};
-use super::phase::{demand, disrupt, price, record, reroute, ship, stockpile, watch};
+use super::phase::{
+    capacity, demand, disrupt, inventory, price, record, reroute, ship, stockpile, watch,
+};
 use super::plan::Plan;
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
 use super::timeline::{draw_params, draw_timeline, PathParams, Timeline, TimelineScratch};
@@ -162,15 +164,35 @@ fn simulate_material<T: Trace>(
             }
             Step::Stop => break,
         }
+        let (inventories, new_capacity) = (cx.mp.has_inventory, !cx.mp.new_capacity.is_empty());
         demand::demand(cx, s, m, t);
+        if inventories {
+            inventory::restock_claim(cx, s, m);
+        }
         disrupt::disruptions(cx, s, m, t);
         disrupt::flood_shutdowns(cx, s, m, t);
+        if new_capacity {
+            capacity::new_capacity(cx, s, m, t);
+        }
         ship::contracted_flows(cx, m);
         reroute::reroute(cx, s, m);
         reroute::bottleneck(cx, m);
+        if inventories {
+            inventory::restock(cx, s, m);
+            if cx.mp.announced {
+                inventory::prebuy(cx, s, m, t);
+            }
+        }
         watch::cap_breaches(cx, m, t, record);
         price::price_and_substitution(cx, m);
-        stockpile::substitute_and_release(cx, s, m);
+        if new_capacity {
+            capacity::restart_counters(cx, s, m, t);
+        }
+        stockpile::substitute(cx, m);
+        if inventories {
+            inventory::use_inventory(cx, s, m);
+        }
+        stockpile::release(cx, s, m);
         stockpile::share(cx, s, m);
         stockpile::refill(cx, s, m, t, record);
         record::record_month(cx, s, m, t, record);

@@ -70,6 +70,21 @@ pub struct ProcessHits {
     pub process: u32,
     pub effect: Effect,
     pub hits: Vec<LocalHit>,
+    /// Announced trade measure: its pre-buying cap (share of the hit contracted flow a month).
+    pub prebuy_share: Option<f64>,
+}
+
+/// New capacity of a material: where it is and how it starts.
+#[derive(Debug, Clone)]
+pub struct NewCapacityPlan {
+    /// Index into `Model::new_capacity` (and `PathParams::capacity_online`).
+    pub index: usize,
+    pub stage: usize,
+    pub supplier: usize,
+    pub tonnes_per_month: f64,
+    pub ramp_months: f64,
+    /// Restart on price: (ratio, consecutive months).
+    pub restart: Option<(f64, u32)>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +109,11 @@ pub struct MaterialPlan {
     pub has_costs: bool,
     /// Single-supplier cap links of this material whose breaches are counted.
     pub watches: Vec<WatchPlan>,
+    /// Some cell holds a commercial inventory of the material.
+    pub has_inventory: bool,
+    /// Some process touching the material is announced ahead (pre-buying windows).
+    pub announced: bool,
+    pub new_capacity: Vec<NewCapacityPlan>,
 }
 
 /// One watched cap link: local cell `cell` at stage `stage`.
@@ -278,6 +298,35 @@ fn build_material(
                     cells: local.to_local(h.blocs),
                 })
                 .collect(),
+            prebuy_share: d
+                .trade
+                .announced_months
+                .as_ref()
+                .map(|_| d.trade.prebuy_share),
+        })
+        .collect::<Vec<_>>();
+    let announced = processes.iter().any(|p| p.prebuy_share.is_some());
+    let has_inventory = local.cells.iter().any(|&ci| {
+        let (b, m) = layout.cells[ci];
+        model.cells[b][m]
+            .as_ref()
+            .is_some_and(|c| c.inventory.is_some())
+    });
+    let new_capacity = model
+        .new_capacity
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.material == mi)
+        .map(|(index, c)| NewCapacityPlan {
+            index,
+            stage: c.stage,
+            supplier: c.supplier,
+            tonnes_per_month: c.tonnes_per_month,
+            ramp_months: c.ramp_months,
+            restart: match c.start {
+                crate::model::NewCapacityStart::Restart { ratio, months } => Some((ratio, months)),
+                crate::model::NewCapacityStart::Scheduled { .. } => None,
+            },
         })
         .collect();
     let lends_to: Vec<u64> = local
@@ -306,6 +355,9 @@ fn build_material(
         processes,
         lends_to,
         floors,
+        has_inventory,
+        announced,
+        new_capacity,
         has_costs: mat
             .stages
             .iter()

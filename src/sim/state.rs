@@ -62,6 +62,16 @@ pub(super) struct MaterialState {
     pub next_episode: usize,
     /// The material's need summed over cells at month 0 (for the growth index).
     pub need0: f64,
+    /// Per cell: commercial inventory I_j (t), whether it is at its target, and the drawn
+    /// cover c_j and room m_j (months of demand).
+    pub inv: Vec<f64>,
+    pub inv_full: Vec<bool>,
+    pub cover: Vec<f64>,
+    pub max_cover: Vec<f64>,
+    /// Per new capacity of the material (`MaterialPlan::new_capacity` order): the month it
+    /// comes online (infinite until a restart fires) and the run of months at a high price.
+    pub cap_online: Vec<f64>,
+    pub restart_run: Vec<u32>,
 }
 
 /// Working arrays and values of one month. Arrays indexed by supplier are reset only where
@@ -110,6 +120,16 @@ pub(super) struct MonthScratch {
     pub any_loss: bool,
     /// Σ gap after rerouting (phase 5).
     pub gap_total: f64,
+    /// Per cell: restock claim ρ (phase 0), restocked Δ (phase 5), pre-bought B (phase 5b) and
+    /// inventory used (phase 7), t.
+    pub restock_claim: Vec<f64>,
+    pub restocked: Vec<f64>,
+    pub prebought: Vec<f64>,
+    pub inv_used: Vec<f64>,
+    /// Whether some cell claims restocking this month (phase 0).
+    pub any_restock: bool,
+    /// `[stage][supplier]`: new capacity online this month, t/month (zeros without any).
+    pub new_cap: Vec<Vec<f64>>,
     /// Price ratio π and substitution share θ (phase 6).
     pub price_ratio: f64,
     pub substitution_share: f64,
@@ -138,6 +158,10 @@ pub(super) fn start(
     let (mp, nj) = (cx.mp, cx.nj);
     // Stockpiles that start below target must refill, so the material is busy from month 0.
     let mut any_stock_not_full = false;
+    s.inv.clear();
+    s.inv_full.clear();
+    s.cover.clear();
+    s.max_cover.clear();
     s.d0.clear();
     s.q.clear();
     s.stock.clear();
@@ -156,6 +180,12 @@ pub(super) fn start(
         };
         s.stock.push(stock);
         s.stock_full.push(full);
+        // Commercial inventories start full: c_j months of month-0 demand.
+        let (cover, room) = (params.cover[mp.cells[j]], params.max_cover[mp.cells[j]]);
+        s.cover.push(cover);
+        s.max_cover.push(room);
+        s.inv.push(cover * c.demand_t_per_month);
+        s.inv_full.push(true);
         any_stock_not_full |= !full;
     }
     if cx.episodes.is_empty() && mp.floors.is_empty() && !any_stock_not_full {
@@ -196,11 +226,25 @@ pub(super) fn start(
         &mut m.borrowed,
         &mut m.substituted,
         &mut m.gap_before_stock,
+        &mut m.restock_claim,
+        &mut m.restocked,
+        &mut m.prebought,
+        &mut m.inv_used,
     ] {
         v.clear();
         v.resize(nj, 0.0);
     }
     s.active.clear();
+    m.any_restock = false;
+    resize2(&mut m.new_cap, per_supplier(), 0.0);
+    s.cap_online.clear();
+    s.cap_online.extend(
+        mp.new_capacity
+            .iter()
+            .map(|c| params.capacity_online[c.index]),
+    );
+    s.restart_run.clear();
+    s.restart_run.resize(mp.new_capacity.len(), 0);
 
     s.need0 = (0..nj)
         .map(|j| s.d0[j] * (1.0 - cx.cell(j).recycling_start))

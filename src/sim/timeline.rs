@@ -16,7 +16,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::model::Model;
+use crate::model::{Model, NewCapacityStart, TradeDynamics};
 
 use super::rng::{path_rng, splitmix64, PathRng};
 
@@ -27,6 +27,13 @@ pub struct Episode {
     pub start: u32,
     pub end: f64,
     pub severity: f64,
+    /// Whole months between announcement and effect (0: unannounced), stream `episode:<name>`.
+    pub lead: u32,
+    /// Licence recovery half-life in months (infinite: no recovery) and residual share.
+    pub half_life: f64,
+    pub residual: f64,
+    /// Share of the blocked flow that still arrives through third countries.
+    pub leakage: f64,
 }
 
 impl Episode {
@@ -36,6 +43,20 @@ impl Episode {
         let lo = (t as f64).max(self.start as f64);
         let hi = (t as f64 + 1.0).min(self.end);
         (hi - lo).clamp(0.0, 1.0)
+    }
+
+    /// Severity of a licence episode in month t ≥ start before exposure: the full cut decays
+    /// toward the residual share with the drawn half-life (docs/model.md, phase 1).
+    #[inline]
+    pub fn licence_factor(&self, t: u32) -> f64 {
+        let n = (t - self.start) as f64;
+        self.residual + (1.0 - self.residual) * (-n / self.half_life).exp2()
+    }
+
+    /// First month of the pre-buying window (the announcement month, not before month 0).
+    #[inline]
+    pub fn window_start(&self) -> u32 {
+        self.start.saturating_sub(self.lead)
     }
 
     /// Last month (exclusive) with any exposure.
@@ -52,6 +73,12 @@ pub struct PathParams {
     pub monthly_rate: Vec<f64>,
     /// Annual demand growth per cell (kernel cell order).
     pub growth: Vec<f64>,
+    /// Commercial inventory cover c_j and room m_j, months of demand, per cell (0 without one).
+    pub cover: Vec<f64>,
+    pub max_cover: Vec<f64>,
+    /// Per new capacity entry: the month it comes online (scheduled: start + rounded delay;
+    /// restart on price: infinite, decided in the month solve).
+    pub capacity_online: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -100,6 +127,48 @@ pub fn draw_params(
         };
         out.growth.push(g);
     }
+    draw_buffers(model, keys, seed, path, out);
+}
+
+/// Inventory covers (stream `inventory:<bloc>␟<material>`) and new capacity delays (stream
+/// `capacity:<name>`): one draw each unless `Fixed`.
+fn draw_buffers(model: &Model, keys: &StreamKeys, seed: u64, path: u64, out: &mut PathParams) {
+    out.cover.clear();
+    out.max_cover.clear();
+    for (&(b, m), &key) in keys.cell_index.iter().zip(&keys.inventories) {
+        let cell = model.cells[b][m].as_ref().expect("layout cells exist");
+        let (c, room) = match &cell.inventory {
+            None => (0.0, 0.0),
+            Some(inv) => {
+                let hi = inv.max_cover_months.unwrap_or(240.0).min(240.0);
+                let c = if inv.cover_months.is_fixed() {
+                    inv.cover_months.sample_clamped(&mut NoRng, 0.0, hi)
+                } else {
+                    inv.cover_months
+                        .sample_clamped(&mut stream_rng(seed, path, key), 0.0, hi)
+                };
+                let c = c.clamp(0.0, hi);
+                (c, inv.max_cover_months.unwrap_or(2.0 * c))
+            }
+        };
+        out.cover.push(c);
+        out.max_cover.push(room);
+    }
+    out.capacity_online.clear();
+    for (nc, &key) in model.new_capacity.iter().zip(&keys.capacity) {
+        let online = match &nc.start {
+            NewCapacityStart::Scheduled { month, delay } => {
+                let d = if delay.is_fixed() {
+                    delay.sample_clamped(&mut NoRng, 0.0, 600.0)
+                } else {
+                    delay.sample_clamped(&mut stream_rng(seed, path, key), 0.0, 600.0)
+                };
+                *month as f64 + d.round()
+            }
+            NewCapacityStart::Restart { .. } => f64::INFINITY,
+        };
+        out.capacity_online.push(online);
+    }
 }
 
 /// Random streams are named, not numbered: each process, each demand cell and the tension
@@ -112,6 +181,12 @@ pub struct StreamKeys {
     pub processes: Vec<u64>,
     pub cells: Vec<u64>,
     pub cell_index: Vec<(usize, usize)>,
+    /// `episode:<name>` per process (per-episode buffer draws).
+    pub episodes: Vec<u64>,
+    /// `inventory:<bloc>␟<material>` per cell.
+    pub inventories: Vec<u64>,
+    /// `capacity:<name>` per new capacity entry.
+    pub capacity: Vec<u64>,
 }
 
 impl StreamKeys {
@@ -123,21 +198,37 @@ impl StreamKeys {
                 .iter()
                 .map(|d| fnv1a(format!("disruption:{}", d.name).as_bytes()))
                 .collect(),
-            cells: cells
-                .iter()
-                .map(|&(b, m)| {
-                    fnv1a(
-                        format!(
-                            "demand:{}\u{1f}{}",
-                            model.blocs[b].name, model.materials[m].name
-                        )
-                        .as_bytes(),
-                    )
-                })
-                .collect(),
+            cells: cell_keys(model, cells, "demand"),
             cell_index: cells.to_vec(),
+            episodes: model
+                .disruptions
+                .iter()
+                .map(|d| fnv1a(format!("episode:{}", d.name).as_bytes()))
+                .collect(),
+            inventories: cell_keys(model, cells, "inventory"),
+            capacity: model
+                .new_capacity
+                .iter()
+                .map(|c| fnv1a(format!("capacity:{}", c.name).as_bytes()))
+                .collect(),
         }
     }
+}
+
+/// `<prefix>:<bloc>␟<material>` per cell, ␟ the unit separator 0x1F.
+fn cell_keys(model: &Model, cells: &[(usize, usize)], prefix: &str) -> Vec<u64> {
+    cells
+        .iter()
+        .map(|&(b, m)| {
+            fnv1a(
+                format!(
+                    "{prefix}:{}\u{1f}{}",
+                    model.blocs[b].name, model.materials[m].name
+                )
+                .as_bytes(),
+            )
+        })
+        .collect()
 }
 
 /// FNV-1a, 64-bit: a fixed, portable hash of a name.
@@ -167,6 +258,22 @@ impl rand::TryRng for NoRng {
     }
 }
 
+/// Per-episode draws on stream `episode:<name>`, in this order: lead, half-life, residual,
+/// leakage (each only when set and not `Fixed`).
+fn draw_episode_buffers(trade: &TradeDynamics, rng: &mut PathRng, e: &mut Episode) {
+    if let Some(lead) = &trade.announced_months {
+        e.lead = lead.sample_clamped(rng, 0.0, 600.0).round() as u32;
+    }
+    if let Some((half, residual)) = &trade.licence_recovery {
+        // A `Fixed` value is returned as given: clamp here too.
+        e.half_life = half.sample_clamped(rng, 0.1, 600.0).max(0.1);
+        e.residual = residual.sample_clamped(rng, 0.0, 1.0);
+    }
+    if let Some(leak) = &trade.leakage_share {
+        e.leakage = leak.sample_clamped(rng, 0.0, 1.0);
+    }
+}
+
 /// Scratch reused across paths.
 #[derive(Debug, Clone, Default)]
 pub struct TimelineScratch {
@@ -177,6 +284,8 @@ pub struct TimelineScratch {
     /// First month in which each process may start again.
     busy_until: Vec<u32>,
     process_rngs: Vec<PathRng>,
+    /// Per process with buffer draws: its `episode:<name>` stream.
+    episode_rngs: Vec<Option<PathRng>>,
 }
 
 pub fn draw_timeline(
@@ -217,6 +326,11 @@ pub fn draw_timeline(
     scratch.busy_until.resize(n, 0);
     scratch.boosts.resize_with(n, Vec::new);
     scratch.boosts.iter_mut().for_each(Vec::clear);
+    scratch.episode_rngs.clear();
+    for (d, &key) in model.disruptions.iter().zip(&keys.episodes) {
+        let rng = d.trade.any().then(|| stream_rng(seed, path, key));
+        scratch.episode_rngs.push(rng);
+    }
 
     for t in 0..months as u32 {
         let regime = out.regime[t as usize] as usize;
@@ -248,12 +362,19 @@ pub fn draw_timeline(
                 let rng = &mut scratch.process_rngs[p];
                 let duration = d.duration_months.sample_clamped(rng, 0.0, 600.0);
                 let severity = d.severity.sample_clamped(rng, 0.0, 1.0);
-                let episode = Episode {
+                let mut episode = Episode {
                     process: p as u32,
                     start: t,
                     end: t as f64 + duration,
                     severity,
+                    lead: 0,
+                    half_life: f64::INFINITY,
+                    residual: 1.0,
+                    leakage: 0.0,
                 };
+                if let Some(rng) = &mut scratch.episode_rngs[p] {
+                    draw_episode_buffers(&d.trade, rng, &mut episode);
+                }
                 scratch.busy_until[p] = episode.end_month().max(t + 1);
                 out.episodes.push(episode);
                 // Restart the clock from the end of this month: at most one onset per month.

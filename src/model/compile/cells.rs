@@ -18,14 +18,17 @@ pub(super) fn cells(
             .keys()
             .chain(bloc.recycling.keys())
             .chain(bloc.stockpiles.keys())
+            .chain(bloc.inventories.keys())
         {
             if !bloc.demand.contains_key(mname) {
                 let section = if bloc.sourcing.contains_key(mname) {
                     "sourcing"
                 } else if bloc.recycling.contains_key(mname) {
                     "recycling"
-                } else {
+                } else if bloc.stockpiles.contains_key(mname) {
                     "stockpiles"
+                } else {
+                    "inventories"
                 };
                 if index_of(material_names, mname).is_none() {
                     cx.err(
@@ -123,6 +126,10 @@ fn build_cell(
         .stockpiles
         .get(mname)
         .map(|s| stockpile(cx, bname, mname, s));
+    let inventory = bloc
+        .inventories
+        .get(mname)
+        .map(|i| inventory(cx, bname, mname, i));
     ok.then_some(Cell {
         bloc: b,
         material: mi,
@@ -132,6 +139,7 @@ fn build_cell(
         recycling_end,
         sourcing,
         stockpile,
+        inventory,
     })
 }
 
@@ -272,5 +280,52 @@ fn stockpile(cx: &mut Ctx, bname: &str, mname: &str, s: &raw::Stockpile) -> Stoc
         max_release_share: s.max_release_share,
         release_threshold_share: s.release_threshold_share,
         refill_months: s.refill_months,
+    }
+}
+
+/// Commercial inventories: cover (a distribution in [0, 240] months), room and restock time.
+fn inventory(cx: &mut Ctx, bname: &str, mname: &str, i: &raw::Inventory) -> InventoryModel {
+    let p = |f: &'static str| ["blocs", bname, "inventories", mname, f];
+    let cover_months = cx.dist(
+        &p("cover_months"),
+        &i.cover_months,
+        Bounds {
+            min: 0.0,
+            max: 240.0,
+            what: "months of demand in [0, 240]",
+        },
+    );
+    if let Some(max) = i.max_cover_months {
+        if cx.finite_in(
+            &p("max_cover_months"),
+            max,
+            0.0,
+            480.0,
+            "months of demand in [0, 480]",
+        ) {
+            let (_, top) = i.cover_months.range();
+            let bounded = !matches!(
+                i.cover_months,
+                Param::Normal { .. } | Param::LogNormal { .. } | Param::Exponential { .. }
+            );
+            if bounded && top > max {
+                cx.err(
+                    &p("max_cover_months"),
+                    format!("found {max}, below the largest cover `cover_months` can take ({top}); expected at least {top} months"),
+                );
+            }
+        }
+    }
+    cx.finite_in(
+        &p("restock_months"),
+        i.restock_months,
+        0.1,
+        600.0,
+        "months in [0.1, 600]",
+    );
+    InventoryModel {
+        cover_months,
+        max_cover_months: i.max_cover_months,
+        restock_months: i.restock_months,
     }
 }

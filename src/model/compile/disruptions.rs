@@ -201,6 +201,7 @@ fn build_disruption(
         );
     }
     let triggers = triggers(cx, d, all_names);
+    let trade = trade_dynamics(cx, d, effect);
     mats.sort_unstable();
     mats.dedup();
     Some(DisruptionModel {
@@ -218,7 +219,83 @@ fn build_disruption(
         hits,
         materials: mats,
         countries,
+        trade,
     })
+}
+
+/// Announcement, pre-buying, licence recovery and leakage: trade measures only (licence
+/// recovery only on ExportLicence and ExportQuota).
+fn trade_dynamics(cx: &mut Ctx, d: &raw::Disruption, effect: Effect) -> TradeDynamics {
+    let name = d.name.as_str();
+    let path = |f: &'static str| ["disruptions", name, f];
+    let not_trade = |f: &str| {
+        format!("{:?} is not a trade measure, so it cannot take `{f}`; only ExportBan, ExportLicence and ExportQuota do", d.kind)
+    };
+    let trade = effect == Effect::Trade;
+    let months = Bounds {
+        min: 0.0,
+        max: 600.0,
+        what: "months in [0, 600]",
+    };
+    let mut out = TradeDynamics {
+        prebuy_share: 1.0,
+        ..TradeDynamics::default()
+    };
+    if let Some(p) = &d.announced_months {
+        if trade {
+            out.announced_months = Some(cx.dist(&path("announced_months"), p, months));
+        } else {
+            cx.err(&path("announced_months"), not_trade("announced_months"));
+        }
+    }
+    if let Some(share) = d.prebuy_share {
+        if !trade {
+            cx.err(&path("prebuy_share"), not_trade("prebuy_share"));
+        } else if cx.finite_in(
+            &path("prebuy_share"),
+            share,
+            0.0,
+            100.0,
+            "a share of the monthly contracted flow in [0, 100]",
+        ) {
+            out.prebuy_share = share;
+        }
+    }
+    if let Some(l) = &d.leakage_share {
+        if trade {
+            out.leakage_share = Some(cx.dist(&path("leakage_share"), l, dist::SHARE));
+        } else {
+            cx.err(&path("leakage_share"), not_trade("leakage_share"));
+        }
+    }
+    if let Some(r) = &d.licence_recovery {
+        if matches!(
+            d.kind,
+            DisruptionKind::ExportLicence | DisruptionKind::ExportQuota
+        ) {
+            let half = cx.dist(
+                &["disruptions", name, "licence_recovery", "half_life_months"],
+                &r.half_life_months,
+                Bounds {
+                    min: 0.0,
+                    max: 600.0,
+                    what: "a half-life in [0, 600] months (draws below 0.1 count as 0.1)",
+                },
+            );
+            let residual = cx.dist(
+                &["disruptions", name, "licence_recovery", "residual_share"],
+                &r.residual_share,
+                dist::SHARE,
+            );
+            out.licence_recovery = Some((half, residual));
+        } else {
+            cx.err(
+                &path("licence_recovery"),
+                format!("{:?} is not a licence regime, so it cannot take `licence_recovery`; only ExportLicence and ExportQuota do", d.kind),
+            );
+        }
+    }
+    out
 }
 
 /// How a kind of disruption acts in the month solve. Exhaustive on purpose: a new kind must be

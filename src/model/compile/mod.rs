@@ -15,6 +15,7 @@ mod disruptions;
 mod floors;
 mod horizon;
 mod materials;
+mod new_capacity;
 mod suppliers;
 mod tension;
 
@@ -124,6 +125,11 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     suppliers::suppliers(&mut cx, raw, &names, &member_of, &mut materials);
     suppliers::partnerships(&mut cx, raw, &names, &mut materials, &mut blocs);
     let cells = cells::cells(&mut cx, raw, &names, &materials, blocs.len());
+    // After the cells, so an appended zero-capacity supplier never enters a world mix; before
+    // the disruptions, so measures on its country hit it.
+    let new_capacity =
+        new_capacity::new_capacity(&mut cx, raw, &names, &member_of, start, &mut materials);
+    suppliers::partnership_priorities(raw, &names, &new_capacity, &mut materials);
     let refs = Refs {
         names: &names,
         materials: &materials,
@@ -153,6 +159,7 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         cap_report: Vec::new(),
         cap_watch: None,
         cap_level: None,
+        new_capacity,
     };
 
     if let Some(cap) = &raw.supplier_cap {

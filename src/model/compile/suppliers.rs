@@ -154,3 +154,31 @@ pub(super) fn partnerships(
         }
     }
 }
+
+/// Partnership priorities of the suppliers that new capacity names (some appended after
+/// `partnerships` ran): its members' blocs plus every partnership naming its country and
+/// covering the material. The same value `partnerships` gives an existing supplier.
+pub(super) fn partnership_priorities(
+    raw: &raw::ScenarioFile,
+    names: &Names,
+    new_capacity: &[NewCapacityModel],
+    materials: &mut [MaterialModel],
+) {
+    for nc in new_capacity {
+        let s = &mut materials[nc.material].stages[nc.stage].suppliers[nc.supplier];
+        let country = &names.countries[s.country];
+        let material = &names.materials[nc.material];
+        let mut priority = s.member_of;
+        for p in &raw.partnerships {
+            let covers = p.materials.is_empty() || p.materials.contains(material);
+            if covers && p.countries.contains(country) {
+                for b in &p.blocs {
+                    if let Some(bi) = index_of(&names.blocs, b).filter(|&bi| bi < MAX_BLOCS) {
+                        priority |= 1 << bi;
+                    }
+                }
+            }
+        }
+        s.priority_blocs = priority;
+    }
+}

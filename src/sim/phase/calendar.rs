@@ -13,8 +13,8 @@ pub(in crate::sim) enum Step {
 }
 
 /// Start the episodes that begin by month t and end those that are over; then decide whether
-/// t is busy (an episode is active, a stockpile is below target, a producer is shut, or a price
-/// floor is paying).
+/// t is busy (an episode is active, a stockpile or commercial inventory is below target, a
+/// producer is shut, a price floor is paying, or t is in an episode's pre-buying window).
 pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usize) -> Step {
     let tu = t as u32;
     let (episodes, all_episodes) = (cx.episodes, cx.all_episodes);
@@ -26,8 +26,22 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
     let stocks_full = s.stock_full.iter().all(|&f| f);
     let busy =
         !s.active.is_empty() || !stocks_full || s.any_shut_until > tu || !cx.mp.floors.is_empty();
-    if busy {
+    if busy || (cx.mp.has_inventory && !s.inv_full.iter().all(|&f| f)) {
         return Step::Solve;
+    }
+    // The first month of the next pre-buying window or episode, whichever comes first.
+    let next = if cx.mp.announced {
+        cx.episodes[s.next_episode..]
+            .iter()
+            .map(|&(e, _)| all_episodes[e].window_start())
+            .min()
+    } else {
+        episodes
+            .get(s.next_episode)
+            .map(|&(e, _)| all_episodes[e].start)
+    };
+    if next.is_some_and(|n| n <= tu) {
+        return Step::Solve; // inside a pre-buying window
     }
     // A calm month breaks every run of short months, and nothing is rerouted in it:
     // the ramp-up limit starts afresh.
@@ -35,8 +49,10 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
     for row in &mut s.rerouted_prev {
         row.iter_mut().for_each(|x| *x = 0.0);
     }
-    match episodes.get(s.next_episode) {
-        Some(&(e, _)) => Step::JumpTo(all_episodes[e].start as usize),
+    // A skipped month has π = 1 < every restart ratio: it ends every run of high prices.
+    s.restart_run.iter_mut().for_each(|r| *r = 0);
+    match next {
+        Some(n) => Step::JumpTo(n as usize),
         None => Step::Stop,
     }
 }

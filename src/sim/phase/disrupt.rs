@@ -17,7 +17,12 @@ pub(in crate::sim) fn disruptions(
     let mut flood = 1.0;
     for &(e, local) in &s.active {
         let ep = &cx.all_episodes[e];
-        let sev = ep.severity * ep.exposure(tu);
+        let sev = if ep.half_life.is_finite() {
+            // Licences granted over time: the cut decays toward its residual share.
+            ep.severity * ep.licence_factor(tu) * ep.exposure(tu)
+        } else {
+            ep.severity * ep.exposure(tu)
+        };
         if sev <= 0.0 {
             continue;
         }
@@ -32,10 +37,16 @@ pub(in crate::sim) fn disruptions(
             if ph.effect == Effect::Capacity {
                 m.cap_factor[si][k] *= 1.0 - sev;
             } else {
+                // Leakage ℓ: a share of the blocked flow still arrives through third countries.
+                let cut = if ep.leakage > 0.0 {
+                    sev * (1.0 - ep.leakage)
+                } else {
+                    sev
+                };
                 let row = &mut m.keep[si][k * nj..(k + 1) * nj];
                 for (j, x) in row.iter_mut().enumerate() {
                     if h.cells & (1 << j) != 0 {
-                        *x *= 1.0 - sev;
+                        *x *= 1.0 - cut;
                     }
                 }
             }

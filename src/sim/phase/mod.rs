@@ -7,8 +7,10 @@
 //! keeps the exact order of floating-point operations of the document's formulas.
 
 pub(super) mod calendar;
+pub(super) mod capacity;
 pub(super) mod demand;
 pub(super) mod disrupt;
+pub(super) mod inventory;
 pub(super) mod price;
 pub(super) mod record;
 pub(super) mod reroute;

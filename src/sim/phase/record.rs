@@ -130,9 +130,9 @@ pub(in crate::sim) fn cell_months(
             shortfall: m.gap[j].max(0.0),
             stock: s.stock[j],
             import_gap: import_gap(m, j),
-            prebought: 0.0,
-            inventory: 0.0,
-            inventory_used: 0.0,
+            prebought: m.prebought[j],
+            inventory: s.inv[j],
+            inventory_used: m.inv_used[j],
         });
     }
 }

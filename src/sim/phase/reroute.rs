@@ -13,7 +13,13 @@ use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
 pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut MonthScratch) {
     let nj = cx.nj;
     m.avail.copy_from_slice(&m.need);
-    if !m.any_loss {
+    if m.any_restock {
+        // Restocking is demand too: it claims spare like a gap (pro rata with other blocs).
+        for (a, r) in m.avail.iter_mut().zip(&m.restock_claim) {
+            *a += r;
+        }
+    }
+    if !m.any_loss && !m.any_restock {
         return;
     }
     for (si, st) in cx.mp.stages.iter().enumerate() {
@@ -30,7 +36,8 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
                     let committed = st.committed(k, &m.need);
                     let scale = st.supplier_scale(k, committed, m.growth_index);
                     m.shipped[si][k] = committed;
-                    m.spare[si][k] = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
+                    m.spare[si][k] =
+                        (st.capacity0[k] - st.output0[k]).max(0.0) * scale + m.new_cap[si][k];
                 }
             }
             for tier_priority in [true, false] {
@@ -64,7 +71,9 @@ fn give_spare(
     let limit = if ramp <= 0.0 {
         f64::INFINITY
     } else {
-        s.rerouted_prev[si][k] + st.spare_rate0[k] * m.growth_index / ramp + m.freed[si][k]
+        s.rerouted_prev[si][k]
+            + (st.spare_rate0[k] * m.growth_index + m.new_cap[si][k]) / ramp
+            + m.freed[si][k]
     };
     let avail = m.spare[si][k].min(limit - m.rerouted[si][k]);
     if avail <= 0.0 {

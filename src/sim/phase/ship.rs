@@ -23,7 +23,8 @@ pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
         let committed = st.committed(k, &m.need);
         let scale = st.supplier_scale(k, committed, m.growth_index);
         let output = st.output0[k] * scale;
-        let cap = st.capacity0[k] * scale * m.cap_factor[si][k];
+        // New capacity (zero without any) adds to the available capacity and is cut alike.
+        let cap = (st.capacity0[k] * scale + m.new_cap[si][k]) * m.cap_factor[si][k];
         let ration = if output > cap { cap / output } else { 1.0 };
         if cx.watching {
             m.ration[si][k] = ration;
@@ -67,7 +68,7 @@ pub(in crate::sim) fn max_excess_shipment(cx: &MaterialCtx, m: &MonthScratch) ->
         let st = &cx.mp.stages[si];
         let committed = st.committed(k, &m.need);
         let scale = st.supplier_scale(k, committed, m.growth_index);
-        let cap = st.capacity0[k] * scale * m.cap_factor[si][k];
+        let cap = (st.capacity0[k] * scale + m.new_cap[si][k]) * m.cap_factor[si][k];
         let other_uses =
             (st.output0[k] * scale - committed).max(0.0) * (cap / (st.output0[k] * scale)).min(1.0);
         max_excess = max_excess.max(m.shipped[si][k] + other_uses - cap);

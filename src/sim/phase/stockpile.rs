@@ -7,13 +7,9 @@ use crate::stats::accumulator::{MonthlyPoint, PathRecord, Series};
 use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
 use super::EPS;
 
-/// Demand gives way by substitution first; then a bloc whose gap is above its release
-/// threshold draws on its own stock, up to its release rate.
-pub(in crate::sim) fn substitute_and_release(
-    cx: &MaterialCtx,
-    s: &mut MaterialState,
-    m: &mut MonthScratch,
-) {
+/// Demand gives way by substitution first (the gap after it is kept for the record and the
+/// refill rule).
+pub(in crate::sim) fn substitute(cx: &MaterialCtx, m: &mut MonthScratch) {
     for j in 0..cx.nj {
         m.borrowed[j] = 0.0;
         let subst = (m.substitution_share * m.demand[j]).min(m.gap[j]);
@@ -22,9 +18,16 @@ pub(in crate::sim) fn substitute_and_release(
         m.gap_before_stock[j] = m.gap[j];
         m.released[j] = 0.0;
         m.lent[j] = 0.0;
+    }
+}
+
+/// After substitution and commercial inventories, a bloc whose gap is above its release
+/// threshold draws on its own strategic stock, up to its release rate.
+pub(in crate::sim) fn release(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    for j in 0..cx.nj {
         let c = cx.cell(j);
         if let Some(sp) = c.stockpile {
-            let realised = m.demand[j] - subst;
+            let realised = m.demand[j] - m.substituted[j];
             if m.gap[j] > sp.release_threshold_share * realised && m.gap[j] > 0.0 {
                 let r = s.stock[j]
                     .min(sp.max_release_share * realised)

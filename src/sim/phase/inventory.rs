@@ -1,0 +1,97 @@
+//! Commercial inventories: the restock claim (phase 0), restocking bought through rerouting
+//! (phase 5), pre-buying in an announcement window (phase 5b) and use before the strategic
+//! stockpile (phase 7). docs/model.md, "The month solve" and "Commercial inventories".
+
+use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
+
+/// Phase 0: a full inventory follows its target c_j · D_j(t); one below target claims
+/// ρ_j = min(I*_j − I_j, I*_j / F_j) of supply this month.
+pub(in crate::sim) fn restock_claim(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    let mut any = false;
+    for j in 0..cx.nj {
+        let Some(inv) = &cx.cell(j).inventory else {
+            continue;
+        };
+        let target = s.cover[j] * m.demand[j];
+        if s.inv_full[j] {
+            s.inv[j] = s.inv[j].max(target);
+        }
+        m.restock_claim[j] = if s.inv[j] < target {
+            (target - s.inv[j]).min(target / inv.restock_months)
+        } else {
+            0.0
+        };
+        any |= m.restock_claim[j] > 0.0;
+        m.restocked[j] = 0.0;
+        m.prebought[j] = 0.0;
+        m.inv_used[j] = 0.0;
+    }
+    m.any_restock = any;
+}
+
+/// Phase 5, after the gap: what rerouting delivered beyond the need restocks the inventory,
+/// Δ_j = max(α_j − N_j, 0).
+pub(in crate::sim) fn restock(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    for j in 0..cx.nj {
+        let delta = (m.avail[j] - m.need[j]).max(0.0);
+        m.restocked[j] = delta;
+        s.inv[j] += delta;
+    }
+}
+
+/// Phase 5b: in the announcement window of an episode (max(start − lead, 0) ≤ t < start), each
+/// hit cell with an inventory pulls forward B_j = min(max(Imax_j − I_j, 0), b_e · Σ_k c_skj(t))
+/// over the hit suppliers k of the episode's most downstream hit stage s.
+pub(in crate::sim) fn prebuy(
+    cx: &MaterialCtx,
+    s: &mut MaterialState,
+    m: &mut MonthScratch,
+    t: usize,
+) {
+    let (tu, nj) = (t as u32, cx.nj);
+    for &(e, local) in &cx.episodes[s.next_episode..] {
+        let ep = &cx.all_episodes[e];
+        if ep.window_start() > tu || ep.start <= tu {
+            continue;
+        }
+        let ph = &cx.mp.processes[local];
+        let Some(share) = ph.prebuy_share else {
+            continue;
+        };
+        let Some(last) = ph.hits.iter().map(|h| h.stage).max() else {
+            continue;
+        };
+        for j in 0..nj {
+            if cx.cell(j).inventory.is_none() {
+                continue;
+            }
+            let mut flow = 0.0;
+            for h in ph.hits.iter().filter(|h| h.stage == last) {
+                if h.cells & (1 << j) != 0 {
+                    let st = &cx.mp.stages[last as usize];
+                    flow += st.share[h.supplier as usize * nj + j] * m.need[j];
+                }
+            }
+            let room = (s.max_cover[j] * m.demand[j] - s.inv[j]).max(0.0);
+            let bought = room.min(share * flow);
+            s.inv[j] += bought;
+            m.prebought[j] += bought;
+        }
+    }
+}
+
+/// Phase 7, between substitution and the strategic stockpile: Use_j = min(I_j, Gap_j). Then
+/// full_j ← I_j ≥ I*_j (1 − 10⁻¹²).
+pub(in crate::sim) fn use_inventory(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    for j in 0..cx.nj {
+        if cx.cell(j).inventory.is_none() {
+            continue;
+        }
+        let used = s.inv[j].min(m.gap[j]).max(0.0);
+        s.inv[j] -= used;
+        m.gap[j] -= used;
+        m.inv_used[j] = used;
+        let target = s.cover[j] * m.demand[j];
+        s.inv_full[j] = s.inv[j] >= target * (1.0 - 1e-12);
+    }
+}
