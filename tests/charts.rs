@@ -81,6 +81,10 @@ fn every_chart_of_a_real_run_is_a_readable_png_and_svg() {
     // The headline bloc comes first; each kind of chart is there.
     let stems: Vec<String> = files.iter().map(|f| stem(f)).collect();
     assert_eq!(stems[0], "p-over-10pct-eu");
+    assert_eq!(
+        stems[2], "import-gap-vs-shortfall-eu",
+        "right after the headline bars"
+    );
     for wanted in [
         "exceedance-eu",
         "fan-shortfall-eu",
@@ -122,12 +126,15 @@ fn every_chart_of_a_real_run_is_a_readable_png_and_svg() {
     }
 
     let svg = |name: &str| std::fs::read_to_string(charts.join(name)).unwrap();
-    assert!(
-        svg("p-over-10pct-eu.svg").contains("EU: probability of a worst-year shortfall above 10%")
-    );
+    assert!(svg("p-over-10pct-eu.svg").contains("EU: P(worst-year consumption shortfall"));
     assert!(svg("exceedance-eu.svg")
-        .contains("EU: how likely is a worst-year shortfall larger than x?"));
-    assert!(svg("fan-shortfall-eu.svg").contains("EU: monthly shortfall over time"));
+        .contains("EU: how likely is a worst-year consumption shortfall above x?"));
+    assert!(svg("fan-shortfall-eu.svg").contains("EU: monthly consumption shortfall over time"));
+    // Both quantities, each named, in one chart.
+    let gap = svg("import-gap-vs-shortfall-eu.svg");
+    assert!(gap.contains("EU: import gap vs consumption shortfall, worst year"));
+    assert!(gap.contains("import gap (before buffers)"));
+    assert!(gap.contains("consumption shortfall (after buffers)"));
     assert!(svg("distribution-eu-rare-earths.svg")
         .contains("EU · rare earths: how bad is the worst year?"));
     // Month ticks are YYYY-MM; percent ticks carry a % sign.
@@ -151,7 +158,9 @@ fn a_run_without_shortfall_says_so_instead_of_drawing_empty_axes() {
         let text = std::fs::read_to_string(f).unwrap();
         if stem(f) != "fan-price-ratio" {
             assert!(
-                text.contains("No shortfall") || text.contains("No price moved"),
+                text.contains("No consumption shortfall")
+                    || text.contains("No import gap and no consumption shortfall")
+                    || text.contains("No price moved"),
                 "{} draws no note",
                 f.display()
             );

@@ -98,7 +98,7 @@ fn summary_csv_is_tidy_and_complete() {
     let header = lines.next().unwrap();
     assert_eq!(
         header,
-        "scenario,bloc,material,metric,statistic,value,se,ci95_low,ci95_high,unit"
+        "scenario,bloc,material,metric,statistic,value,se,ci95_low,ci95_high,unit,measure"
     );
     let columns = header.split(',').count();
     let rows: Vec<&str> = lines.collect();

@@ -120,3 +120,166 @@ fn every_chart_is_visible_in_a_browser() {
         assert!(w > 300 && h > 150, "a chart rendered at {w}×{h}");
     }
 }
+
+/// One material, one supplier A with no spare, banned fully for the first 12 of 24 months on
+/// every path. The EU holds nothing; the US holds 13 months of demand in a strategic stockpile
+/// that refills only very slowly.
+const BUFFERED_BAN: &str = r#"Scenario(
+    version: 1,
+    horizon: (start: "2026-01", months: 24),
+    materials: { "x": (stages: { "processing": () },
+                       price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) },
+    countries: {
+        "A": (capacity: { "x": { "processing": (tonnes_per_year: 2400, utilisation: 1.0) } }),
+    },
+    blocs: {
+        "EU": (demand: { "x": (tonnes_per_year: 1200) },
+               sourcing: { "x": { "processing": { "A": 1.0 } } }),
+        "US": (demand: { "x": (tonnes_per_year: 1200) },
+               sourcing: { "x": { "processing": { "A": 1.0 } } },
+               stockpiles: { "x": (initial_months: 13.0, refill_months: 600) }),
+    },
+    disruptions: [
+        (name: "ban", kind: ExportBan, countries: ["A"], materials: ["x"],
+         scheduled_start: "2026-01", duration_months: 12, severity: 1.0),
+    ],
+)"#;
+
+#[test]
+fn the_import_gap_is_what_failed_to_arrive_and_a_stockpile_keeps_it_from_consumption() {
+    use std::sync::atomic::AtomicBool;
+
+    let loaded = shortfall::scenario::load_str("buffered-ban.ron", BUFFERED_BAN)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let model = shortfall::model::compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = shortfall::sim::RunConfig {
+        seed: 3,
+        paths: 400,
+        threads: 2,
+        target_se: None,
+        max_paths: 400,
+    };
+    let out = shortfall::sim::run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
+    let s = shortfall::stats::finish(&out.plan.layout, &out.acc);
+    let cell = |bloc: &str| s.cells.iter().find(|c| c.bloc == bloc).unwrap();
+    for bloc in ["EU", "US"] {
+        let g = cell(bloc)
+            .import_gap
+            .as_ref()
+            .expect("the summary holds the import gap");
+        // Nothing of 100 t/month arrives for 12 months on every path: 1,200 t, the whole of the
+        // first year's demand, so every threshold is exceeded on every path.
+        assert_eq!(g.probability_any.p, 1.0, "{bloc}");
+        for p in &g.probability_over_threshold {
+            assert_eq!(p.p, 1.0, "{bloc}");
+            // Wilson: 400 of 400 still leaves 1 − 3.84/403.84 ≈ 0.9905 as the lower bound.
+            assert!(
+                (p.ci95.low - 400.0 / (400.0 + 3.8415)).abs() < 1e-3,
+                "{p:?}"
+            );
+        }
+        assert!(
+            (g.total_t.mean - 1200.0).abs() < 1e-6,
+            "{bloc}: {:?}",
+            g.total_t
+        );
+        assert!((g.worst_year_share.mean - 1.0).abs() < 1e-9, "{bloc}");
+        let p95 = g.worst_year_share.quantile(0.95).unwrap();
+        assert!((p95.value - 1.0).abs() < 0.004, "{bloc}: {p95:?}");
+    }
+    // Without a buffer the import gap is consumed in full; 13 months of stock absorb all of it.
+    let (eu, us) = (cell("EU"), cell("US"));
+    let k10 = s
+        .thresholds
+        .iter()
+        .position(|t| (t - 0.10).abs() < 1e-9)
+        .unwrap();
+    assert_eq!(eu.probability_over_threshold[k10].p, 1.0);
+    assert!((eu.worst_year_shortfall_share.mean - 1.0).abs() < 1e-9);
+    assert_eq!(us.probability_any_shortfall.p, 0.0);
+    assert_eq!(us.worst_year_shortfall_share.mean, 0.0);
+}
+
+#[test]
+fn every_output_says_which_shortfall_it_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("buffered-ban.ron");
+    fs::write(&scenario, BUFFERED_BAN).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = Command::cargo_bin("shortfall")
+        .unwrap()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "500", "--seed", "2", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "Consumption shortfall = demand not met",
+        "Import gap = contracted supply",
+        "EU consumption shortfall in the worst year",
+        "import gap P(>10%)",
+        "Monte Carlo error only",
+    ] {
+        assert!(
+            terminal.contains(part),
+            "terminal misses {part:?}:\n{terminal}"
+        );
+    }
+    assert!(terminal
+        .lines()
+        .all(|l| l.chars().count() <= 100 || l.starts_with("wrote ")));
+    // The EU row: consumption shortfall P(>10%) 100% and import gap P(>10%) 100%.
+    let eu_row = terminal.lines().find(|l| l.starts_with("x ")).unwrap();
+    assert!(eu_row.trim_end().ends_with("100.0%"), "{eu_row}");
+
+    let csv = fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",unit,measure"), "{header}");
+    for row in [
+        "EU,x,import_gap_worst_year_over_10pct,p,1,",
+        "US,x,import_gap_worst_year_over_10pct,p,1,",
+        "US,x,worst_year_shortfall_over_10pct,p,0,",
+    ] {
+        assert!(csv.contains(row), "summary.csv misses {row:?}");
+    }
+    assert!(csv
+        .lines()
+        .any(|l| l.contains(",import_gap_total_t,mean,1200,") && l.ends_with(",import_gap")));
+    assert!(csv
+        .lines()
+        .any(|l| l.contains(",any_shortfall,p,") && l.ends_with(",consumption_shortfall")));
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
+    let eu = &json["cells"][0];
+    assert_eq!(eu["import_gap"]["probability_over_threshold"][1]["p"], 1.0);
+
+    let html = fs::read_to_string(out_dir.join("report.html")).unwrap();
+    for part in [
+        "What this model leaves out",
+        "simulation error only, not the whole uncertainty",
+        "No cross-material coupling",
+        "Fixed sourcing shares",
+        "No structural deficits",
+        "consumption shortfall (worst year)",
+        "import gap (worst year)",
+        "in 1 path in 20 the EU's consumption shortfall exceeds",
+        "The import gap — what fails to arrive from disrupted suppliers — exceeds 10%",
+    ] {
+        assert!(html.contains(part), "report.html misses {part:?}");
+    }
+    assert!(
+        html.contains("import-gap-vs-shortfall-eu"),
+        "the chart is inlined"
+    );
+    assert!(out_dir
+        .join("charts/import-gap-vs-shortfall-eu.png")
+        .exists());
+}

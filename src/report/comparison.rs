@@ -14,7 +14,7 @@ use crate::experiment::comparison::{Comparison, Row};
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{write_comparison_charts, ChartMeta, ComparisonCharts};
 use crate::report::csv::{num, CsvText};
-use crate::report::format::{pct, tonnes};
+use crate::report::format::{pct, the, tonnes};
 use crate::report::html::{escape, strip_xml_declaration, STYLE};
 use crate::report::manifest::Manifest;
 use crate::report::terminal::truncate;
@@ -57,7 +57,7 @@ pub struct ComparisonManifest {
 pub const CSV_HEADER: &str = "bloc,material,metric,a,a_low,a_high,b,b_low,b_high,difference,difference_low,difference_high,sections";
 
 /// The metrics of the terminal table, the HTML table and the readings: the chance of any
-/// shortfall, the headline probability (worst year above 10%), the bad-case level (P95) and
+/// consumption shortfall, the headline probability (worst year above 10%), the bad-case level (P95) and
 /// the mean of the worst 5%.
 const TABLE_STATS: [Stat; 4] = [
     Stat::ProbabilityAny,
@@ -209,7 +209,7 @@ pub fn terminal(r: &ComparisonReport) -> String {
     );
     let _ = writeln!(
         w,
-        "Worst-year shortfall as a share of that year's demand. A, B: estimate [95% CI]. B − A in percentage points"
+        "Worst-year consumption shortfall (demand not met after all buffers) as a share of that year's demand. A, B: estimate [95% CI]. B − A in percentage points"
     );
     let _ = writeln!(
         w,
@@ -317,35 +317,27 @@ pub fn terminal(r: &ComparisonReport) -> String {
 }
 
 /// "the EU", "the US", but "Japan": an article before acronyms.
-fn the(bloc: &str) -> String {
-    if bloc.len() <= 4 && bloc.chars().all(|c| c.is_ascii_uppercase()) {
-        format!("the {bloc}")
-    } else {
-        bloc.to_string()
-    }
-}
-
 /// A sentence on one row: "switching from A to B lowers the EU's P95 worst-year cobalt
-/// shortfall from 12.0% to 7.9% of that year's demand, by 4.1 points (95% CI 3.8 to 4.4)".
+/// consumption shortfall from 12.0% to 7.9% of that year's demand, by 4.1 points (95% CI 3.8 to 4.4)".
 pub fn reading(row: &Row, a: &str, b: &str) -> String {
     let bloc = the(&row.subject.bloc);
     let owner = format!("{bloc}'s");
     let what = match (&row.subject.material, row.stat) {
         (Some(m), Stat::ProbabilityOver(t)) => format!(
-            "the chance that {owner} worst-year {m} shortfall exceeds {} of that year's demand",
+            "the chance that {owner} worst-year {m} consumption shortfall exceeds {} of that year's demand",
             threshold(t)
         ),
         (None, Stat::ProbabilityOver(t)) => format!(
-            "the chance that {bloc} is short of more than {} of a year's demand of at least one material",
+            "the chance that {bloc}'s consumption shortfall exceeds {} of a year's demand of at least one material",
             threshold(t)
         ),
         (Some(m), Stat::ProbabilityAny) => {
-            format!("the chance that {bloc} is short of {m} at all")
+            format!("the chance of any consumption shortfall of {m} in {bloc}")
         }
-        (None, Stat::ProbabilityAny) => format!("the chance that {bloc} is short of anything at all"),
+        (None, Stat::ProbabilityAny) => format!("the chance of any consumption shortfall of anything in {bloc}"),
         (m, stat) => {
-            let of = m.as_deref().map_or("shortfall of its worst-hit material".to_string(), |m| {
-                format!("{m} shortfall")
+            let of = m.as_deref().map_or("consumption shortfall of its worst-hit material".to_string(), |m| {
+                format!("{m} consumption shortfall")
             });
             let gloss = match stat {
                 Stat::Quantile(q) => format!(
@@ -626,7 +618,7 @@ fn bloc_table(h: &mut String, c: &Comparison, bloc: &str, ranked: &[(&str, bool)
             escape(&same.join(", "))
         );
     }
-    h.push_str("<p class=\"muted\">Worst year: the simulated year with the largest shortfall, as a share of that year's demand. A, B: estimate [95% CI] as <code>shortfall run</code> reports it. B − A in percentage points [95% CI by sectioning]; bold where the interval excludes zero. Every bloc, material and metric (also the mean, P(&gt;5%), P(&gt;25%), P50, P90, P99) is in comparison.csv.</p>");
+    h.push_str("<p class=\"muted\">Consumption shortfall: demand not met after rerouting, substitution, commercial inventories and strategic stockpiles. Worst year: the simulated year with the largest consumption shortfall, as a share of that year's demand. A, B: estimate [95% CI] as <code>shortfall run</code> reports it. B − A in percentage points [95% CI by sectioning]; bold where the interval excludes zero. Every bloc, material and metric (also the mean, P(&gt;5%), P(&gt;25%), P50, P90, P99) is in comparison.csv.</p>");
 }
 
 /// Other blocs, as a whole.
@@ -801,7 +793,7 @@ mod tests {
         );
         let text = reading(&r, "eu-2030", "with stock");
         assert!(
-            text.contains("lowers the EU's P95 worst-year cobalt shortfall")
+            text.contains("lowers the EU's P95 worst-year cobalt consumption shortfall")
                 && text.contains("from 12.0% to 7.9% of that year's demand")
                 && text.contains("by 4.1 points (95% CI 3.8 to 4.4)"),
             "{text}"

@@ -49,6 +49,15 @@ pub fn tonnes(t: f64) -> String {
     }
 }
 
+/// A bloc's name as the subject of a sentence: "the EU", "the US", but "Japan", "Rest of world".
+pub fn the(bloc: &str) -> String {
+    if bloc.len() <= 4 && bloc.chars().all(|c| c.is_ascii_uppercase()) {
+        format!("the {bloc}")
+    } else {
+        bloc.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,9 @@
 use std::fmt::Write;
 
 use crate::model::check::CheckReport;
-use crate::report::format::{pct, tonnes};
+use crate::report::format::{pct, the, tonnes};
 use crate::report::manifest::Manifest;
+use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
 use crate::stats::summary::CellSummary;
 use crate::stats::Summary;
 
@@ -30,7 +31,11 @@ pub(crate) const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{padding:.25em .6em;border-bottom:1px solid #e4e4e4;text-align:right}\
 th:first-child,td:first-child{text-align:left}.muted{color:#666;font-size:.9em}figure{margin:1.5em 0}\
-figure svg{width:100%;height:auto;border:1px solid #eee}li{margin:.3em 0}";
+figure svg{width:100%;height:auto;border:1px solid #eee}li{margin:.3em 0}\
+.leaves-out{border:2px solid #b4543a;background:#fdf6f2;padding:.3em 1.2em;margin:1.5em 0}.leaves-out h2{border:none;margin-top:.6em}";
+
+/// What the two quantities are, in the words every table and reading uses.
+const TERMS: &str = "<b>Consumption shortfall</b> (the headline): demand not met after rerouting, substitution, commercial inventories and strategic stockpiles. <b>Import gap</b>: contracted supply that failed to arrive from disrupted suppliers, before any of those buffers; what customs statistics show.";
 
 pub fn render(input: &ReportInput) -> String {
     let s = input.summary;
@@ -49,7 +54,7 @@ pub fn render(input: &ReportInput) -> String {
     );
     let _ = write!(
         h,
-        "<h1>Supply shortfall risk: {}</h1><p class=\"muted\">{} · {} months from {} · {} paths · seed {} · shortfall {}</p>",
+        "<h1>Supply disruption risk: {}</h1><p class=\"muted\">{} · {} months from {} · {} paths · seed {} · shortfall {}</p><p>{TERMS}</p>",
         escape(&m.scenario),
         escape(&input.check.description),
         input.check.horizon_months,
@@ -59,7 +64,7 @@ pub fn render(input: &ReportInput) -> String {
         escape(&m.version)
     );
 
-    // Readings first: what a reader came for.
+    // Readings first: what a reader came for; then what the figures leave out.
     let mut cells: Vec<_> = s.cells.iter().filter(|c| c.bloc == bloc).collect();
     cells.sort_by(|a, b| {
         b.probability_over_threshold[k10]
@@ -67,33 +72,8 @@ pub fn render(input: &ReportInput) -> String {
             .total_cmp(&a.probability_over_threshold[k10].p)
     });
     readings(&mut h, s, bloc, &cells, k10);
-
-    // Headline table.
-    let _ = write!(
-        h,
-        "<h2>Headline figures: {}</h2><table><tr><th>material</th><th>P(any shortfall)</th><th>P(worst year &gt; 10%)</th><th>mean worst year</th><th>P95 worst year [95% CI]</th><th>P95 worst year, t</th><th>CVaR95</th><th>P(stock depleted)</th></tr>",
-        escape(bloc)
-    );
-    for c in &cells {
-        let p = &c.probability_over_threshold[k10];
-        let wy = &c.worst_year_shortfall_share;
-        let p95 = wy.quantile(0.95);
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{} [{}–{}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&c.material),
-            pct(c.probability_any_shortfall.p),
-            pct(p.p),
-            pct(p.ci95.low),
-            pct(p.ci95.high),
-            pct(wy.mean),
-            p95.map_or("n/a".into(), |q| format!("{} [{}–{}]", pct(q.value), pct(q.ci95.low), pct(q.ci95.high))),
-            tonnes(c.worst_year_shortfall_t.quantile(0.95).map_or(f64::NAN, |q| q.value)),
-            pct(wy.cvar95.value),
-            if c.has_stockpile { pct(c.probability_stock_depleted.p) } else { "no stockpile".into() }
-        );
-    }
-    h.push_str("</table><p class=\"muted\">Worst year: the simulated calendar year with the largest shortfall, as a share of that year's demand. Shortfall: demand not delivered after rerouting, stockpiles and substitution. Intervals: Wilson (probabilities), order statistics (quantiles).</p>");
+    h.push_str(LEAVES_OUT);
+    headline_table(&mut h, bloc, &cells, k10);
 
     // Charts.
     h.push_str("<h2>Charts</h2>");
@@ -110,9 +90,80 @@ pub fn render(input: &ReportInput) -> String {
     at_a_glance(&mut h, input.check);
 
     // Method in brief.
-    h.push_str("<h2>Method in brief</h2><p>Each simulated path draws the scenario's uncertain parameters, a geopolitical tension regime (a Markov chain that raises the hazard of sensitive disruptions together) and disruption episodes with random durations and severities. Month by month, capacity and export cuts propagate down each material's mining → processing chain; suppliers with spare capacity ramp up for the blocs cut off, partners first; prices rise with scarcity and demand gives way a little; stockpiles release and refill. Shortfall is demand minus what is delivered. Paths are independent and reproducible from the seed on any number of threads; every estimate carries its Monte Carlo error. The full mathematics is in docs/model.md of the shortfall repository.</p>");
+    h.push_str("<h2>Method in brief</h2><p>Each simulated path draws the scenario's uncertain parameters, a geopolitical tension regime (a Markov chain that raises the hazard of sensitive disruptions together) and disruption episodes with random durations and severities. Month by month, capacity and export cuts propagate down each material's mining → processing chain: what the disrupted suppliers fail to deliver is the import gap. Suppliers with spare capacity ramp up for the blocs cut off, partners first; prices rise with scarcity and demand gives way a little; commercial inventories are drawn, then strategic stockpiles release and later refill. What is still missing is the consumption shortfall. Paths are independent and reproducible from the seed on any number of threads; every estimate carries its Monte Carlo error. The full mathematics is in docs/model.md of the shortfall repository.</p>");
 
-    // Manifest.
+    manifest_section(&mut h, m);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The boxed list of what the model leaves out (from docs/model.md's assumptions and
+/// docs/calibration.md's limitations), so no reader takes the Monte Carlo interval for the whole
+/// uncertainty.
+const LEAVES_OUT: &str = "<section class=\"leaves-out\"><h2>What this model leaves out</h2><ul>\
+<li><b>The interval is simulation error only, not the whole uncertainty.</b> Each [95% CI] says how far a longer run of the same model could move the figure. The scenario's uncertain parameters (frequencies, durations, severities, demand growth) are drawn on every path, so they are mixed into the outcome the interval describes; the uncertainty about those ranges themselves, and about the model's structure, is in no interval.</li>\
+<li><b>No cross-material coupling.</b> Materials are solved one by one and share only the tension regime and event triggers: by-products (gallium from alumina, germanium from zinc, cobalt from copper and nickel) and shared plants are not linked.</li>\
+<li><b>Fixed sourcing shares.</b> Each bloc buys a fixed share from each supplier; beyond other suppliers' spare capacity there is no re-contracting, however long a disruption lasts.</li>\
+<li><b>No structural deficits.</b> Capacity grows with demand, so under-investment or fast demand growth never creates a shortage: the figures are disruption risk only.</li>\
+<li><b>Prices and demand response simplified.</b> One world price per material, linear in the gap; substitution is instant and capped; no long-run demand destruction and no price premium on rerouted or leaked volume.</li>\
+<li><b>No circumvention beyond the stated leakage shares.</b> Trans-shipment, processing in third countries and smuggling reach a targeted bloc only as far as the scenario's leakage shares say.</li>\
+</ul><p class=\"muted\">Sources: the assumptions in docs/model.md and the limitations in docs/calibration.md of the shortfall repository.</p></section>";
+
+/// The headline table: the consumption shortfall (the headline) and, beside it, the import gap.
+fn headline_table(h: &mut String, bloc: &str, cells: &[&CellSummary], k10: usize) {
+    let _ = write!(
+        h,
+        "<h2>Headline figures: {}</h2><table><tr><th></th><th colspan=\"6\">consumption shortfall (worst year)</th><th colspan=\"3\">import gap (worst year)</th><th></th></tr>\
+<tr><th>material</th><th>P(any)</th><th>P(&gt; 10%) [95% CI]</th><th>mean</th><th>P95 [95% CI]</th><th>P95, t</th><th>CVaR95</th><th>P(&gt; 10%) [95% CI]</th><th>mean</th><th>P95 [95% CI]</th><th>P(stock depleted)</th></tr>",
+        escape(bloc)
+    );
+    let p_ci = |p: &ProbabilityEstimate| {
+        format!("{} [{}–{}]", pct(p.p), pct(p.ci95.low), pct(p.ci95.high))
+    };
+    let q_ci = |d: &DistributionEstimate| {
+        d.quantile(0.95).map_or("n/a".into(), |q| {
+            format!(
+                "{} [{}–{}]",
+                pct(q.value),
+                pct(q.ci95.low),
+                pct(q.ci95.high)
+            )
+        })
+    };
+    for c in cells {
+        let wy = &c.worst_year_shortfall_share;
+        let gap = c.import_gap.as_ref().map_or(
+            ["n/a".to_string(), "n/a".to_string(), "n/a".to_string()],
+            |g| {
+                [
+                    g.probability_over_threshold
+                        .get(k10)
+                        .map_or("n/a".into(), p_ci),
+                    pct(g.worst_year_share.mean),
+                    q_ci(&g.worst_year_share),
+                ]
+            },
+        );
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.material),
+            pct(c.probability_any_shortfall.p),
+            p_ci(&c.probability_over_threshold[k10]),
+            pct(wy.mean),
+            q_ci(wy),
+            tonnes(c.worst_year_shortfall_t.quantile(0.95).map_or(f64::NAN, |q| q.value)),
+            pct(wy.cvar95.value),
+            gap[0],
+            gap[1],
+            gap[2],
+            if c.has_stockpile { pct(c.probability_stock_depleted.p) } else { "no stockpile".into() }
+        );
+    }
+    h.push_str("</table><p class=\"muted\">Worst year: the simulated calendar year with the largest consumption shortfall (for the import gap, the largest import gap), as a share of that year's demand. Consumption shortfall: demand not met after rerouting, substitution, commercial inventories and strategic stockpiles. Import gap: contracted supply that failed to arrive from disrupted suppliers, before those buffers. Intervals: Wilson (probabilities), order statistics (quantiles); Monte Carlo error only.</p>");
+}
+
+fn manifest_section(h: &mut String, m: &Manifest) {
     let _ = write!(
         h,
         "<h2>Run manifest</h2><table><tr><td>tool</td><td>{} {}</td></tr><tr><td>scenario</td><td>{} ({})</td></tr><tr><td>scenario SHA-256</td><td>{}</td></tr><tr><td>seed · paths · threads</td><td>{} · {} · {}</td></tr><tr><td>started (UTC) · elapsed</td><td>{} · {:.1} s</td></tr></table>",
@@ -134,8 +185,6 @@ pub fn render(input: &ReportInput) -> String {
         }
         h.push_str("</ul>");
     }
-    h.push_str("</body></html>\n");
-    h
 }
 
 pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
@@ -146,58 +195,105 @@ pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-/// The readings: the bloc's headline probability, then one sentence per material that is ever
-/// short (the five most likely to lose over 10% first).
+/// The readings: the bloc's headline probability, then one sentence per material, each naming
+/// the quantity it describes: the consumption shortfall of the five materials most likely to
+/// lose over 10%, with their import gap beside it.
 fn readings(h: &mut String, s: &Summary, bloc: &str, cells: &[&CellSummary], k10: usize) {
+    let the_bloc = the(bloc);
     let _ = write!(
         h,
-        "<h2>What the simulation says for the {}</h2><ul>",
-        escape(bloc)
+        "<h2>What the simulation says for {}</h2><ul>",
+        escape(&the_bloc)
     );
     if let Some(b) = s.blocs.iter().find(|b| b.bloc == bloc) {
         let p = &b.probability_any_material_over_threshold[k10];
         let _ = write!(
             h,
-            "<li>In {} of paths [95% CI {}–{}], the {} is short of more than 10% of a year's demand of at least one material in some year of the horizon.</li>",
+            "<li>In {} of paths [95% CI {}–{}], {}'s consumption shortfall exceeds 10% of a year's demand of at least one material in some year of the horizon.</li>",
             pct(p.p),
             pct(p.ci95.low),
             pct(p.ci95.high),
-            escape(bloc)
+            escape(&the_bloc)
         );
     }
     for c in cells.iter().take(5) {
-        let p = &c.probability_over_threshold[k10];
-        let p95_t = c
-            .worst_year_shortfall_t
-            .quantile(0.95)
-            .map_or(0.0, |q| q.value);
-        let p95_share = c
-            .worst_year_shortfall_share
-            .quantile(0.95)
-            .map_or(0.0, |q| q.value);
-        if p95_t <= 0.0 {
-            continue;
-        }
-        let start = c
-            .median_first_shortfall_month
-            .and_then(|m| s.month_labels.get((m as usize).saturating_sub(1)))
-            .map_or(String::new(), |l| {
-                format!(" Where a shortfall happens, it typically starts around {l}.")
-            });
         let _ = write!(
             h,
-            "<li><b>{}</b>: in 1 path in 20 the {} loses more than {} t ({} of that year's demand) in its worst year; the chance of a worst year above 10% is {} [{}–{}].{}</li>",
+            "<li><b>{}</b>: {}{}</li>",
             escape(&c.material),
-            escape(bloc),
-            tonnes(p95_t),
-            pct(p95_share),
-            pct(p.p),
-            pct(p.ci95.low),
-            pct(p.ci95.high),
-            escape(&start)
+            shortfall_sentence(s, &the_bloc, c, k10),
+            gap_sentence(c, k10)
         );
     }
     h.push_str("</ul>");
+}
+
+/// "in 1 path in 20 the EU's consumption shortfall exceeds 1,234 t (12.0% of that year's demand)
+/// in its worst year; …", or that it is nil in 19 paths of 20.
+fn shortfall_sentence(s: &Summary, the_bloc: &str, c: &CellSummary, k10: usize) -> String {
+    let p = &c.probability_over_threshold[k10];
+    let p95_t = c
+        .worst_year_shortfall_t
+        .quantile(0.95)
+        .map_or(0.0, |q| q.value);
+    let p95_share = c
+        .worst_year_shortfall_share
+        .quantile(0.95)
+        .map_or(0.0, |q| q.value);
+    if p95_t <= 0.0 {
+        return format!(
+            "in at least 19 paths in 20 {}'s consumption shortfall is nil; the chance of a worst year above 10% is {} [{}–{}].",
+            escape(the_bloc),
+            pct(p.p),
+            pct(p.ci95.low),
+            pct(p.ci95.high)
+        );
+    }
+    let start = c
+        .median_first_shortfall_month
+        .and_then(|m| s.month_labels.get((m as usize).saturating_sub(1)))
+        .map_or(String::new(), |l| {
+            format!(" Where a consumption shortfall happens, it typically starts around {l}.")
+        });
+    format!(
+        "in 1 path in 20 {}'s consumption shortfall exceeds {} t ({} of that year's demand) in its worst year; the chance of a worst year above 10% is {} [{}–{}].{}",
+        escape(the_bloc),
+        tonnes(p95_t),
+        pct(p95_share),
+        pct(p.p),
+        pct(p.ci95.low),
+        pct(p.ci95.high),
+        escape(&start)
+    )
+}
+
+/// " The import gap — what fails to arrive from disrupted suppliers — exceeds 10% … in 40% of
+/// paths; …", or nothing for a summary without the import gap.
+fn gap_sentence(c: &CellSummary, k10: usize) -> String {
+    let Some(g) = &c.import_gap else {
+        return String::new();
+    };
+    let Some(gap) = g.probability_over_threshold.get(k10) else {
+        return String::new();
+    };
+    if gap.p == 0.0 {
+        return format!(
+            " The import gap (what fails to arrive from disrupted suppliers) exceeds 10% of a year's demand in no path [95% CI below {}].",
+            pct(gap.ci95.high)
+        );
+    }
+    let short = &c.probability_over_threshold[k10];
+    let absorbed = if gap.p > short.p {
+        " Rerouting, inventories, stockpiles and substitution absorb the difference."
+    } else {
+        " The buffers absorb little of it at this threshold."
+    };
+    format!(
+        " The import gap — what fails to arrive from disrupted suppliers — exceeds 10% of demand in the worst year in {} of paths [{}–{}].{absorbed}",
+        pct(gap.p),
+        pct(gap.ci95.low),
+        pct(gap.ci95.high)
+    )
 }
 
 /// The scenario at a glance, from the check view: concentration per stage, then the disruption

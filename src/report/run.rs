@@ -75,8 +75,8 @@ pub fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
     )
 }
 
-/// Write `report.html` with the headline bloc's charts inlined: its P(>10%) bars, exceedance
-/// curve and distribution, and every fan chart.
+/// Write `report.html` with the headline bloc's charts inlined: its P(>10%) bars, import gap
+/// against consumption shortfall, exceedance curve and distribution, and every fan chart.
 pub fn write_report(
     out_dir: &Path,
     summary: &Summary,
@@ -89,6 +89,7 @@ pub fn write_report(
     let slug = charts::theme::slug(headline_bloc);
     let wanted = |stem: &str| {
         stem == format!("p-over-10pct-{slug}")
+            || stem == format!("import-gap-vs-shortfall-{slug}")
             || stem == format!("exceedance-{slug}")
             || stem == format!("distribution-{slug}")
             || stem.starts_with("fan-")

@@ -19,6 +19,8 @@ value,value_low,value_high,difference,difference_se,difference_low,difference_hi
 pub const TABLE_ROWS: usize = 12;
 
 /// The metric in words: "P(worst-year shortfall > 10%)", "P95 of the worst-year shortfall".
+/// Short on purpose (it titles the tornado chart); the shortfall is the consumption shortfall,
+/// and the table and chart say so in a sentence of their own.
 pub fn metric_phrase(stat: Stat) -> String {
     match stat {
         Stat::ProbabilityAny => "P(any shortfall)".into(),
@@ -138,7 +140,8 @@ pub fn table(s: &Sensitivity, elapsed: f64) -> String {
     );
     let _ = writeln!(
         w,
-        "off = process switched off; low/high = its frequency at P5/P95 of its range (half/double if fixed), for the {} largest switch-off effects.\n",
+        "Shortfall here is the consumption shortfall: demand not met after rerouting, substitution, inventories and stockpiles.\n\
+         off = process switched off; low/high = its frequency at P5/P95 of its range (half/double if fixed), for the {} largest switch-off effects.\n",
         s.top
     );
     // Processes that cannot reach the subject are exact zeros: one line says so below.

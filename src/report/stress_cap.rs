@@ -87,7 +87,7 @@ pub fn table(s: &StressCap) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} with a {} single-supplier cap on strategic materials (worst-year shortfall, % of demand)\n",
+        "{} with a {} single-supplier cap on strategic materials (worst-year consumption shortfall, % of demand)\n",
         s.bloc,
         pct(s.cap)
     );

@@ -210,7 +210,7 @@ pub fn chart(
         y_label: if stat.is_probability() {
             "probability, % of paths".into()
         } else {
-            "worst-year shortfall, % of that year's demand".into()
+            "worst-year consumption shortfall, % of that year's demand".into()
         },
         lines,
         goal_bound: goal.map(|g| g.bound),
@@ -263,11 +263,11 @@ fn parameter_phrase(path: &str) -> String {
 
 fn metric_phrase(stat: Stat) -> String {
     match stat {
-        Stat::Mean => "mean worst-year shortfall".into(),
-        Stat::ProbabilityAny => "probability of any shortfall".into(),
-        Stat::ProbabilityOver(x) => format!("P(worst-year shortfall > {})", pct(x)),
-        Stat::Quantile(q) => format!("P{} worst-year shortfall", q * 100.0),
-        Stat::Cvar95 | Stat::Cvar99 => format!("{stat} of the worst-year shortfall"),
+        Stat::Mean => "mean worst-year consumption shortfall".into(),
+        Stat::ProbabilityAny => "probability of any consumption shortfall".into(),
+        Stat::ProbabilityOver(x) => format!("P(worst-year consumption shortfall > {})", pct(x)),
+        Stat::Quantile(q) => format!("P{} worst-year consumption shortfall", q * 100.0),
+        Stat::Cvar95 | Stat::Cvar99 => format!("{stat} of the worst-year consumption shortfall"),
     }
 }
 
@@ -290,7 +290,11 @@ pub fn table(
                 .unwrap_or_else(|| format!("{} all", s.bloc))
         );
     }
-    let _ = writeln!(out, "\n{:<28}", format!("({stat}, 95% CI)"));
+    let _ = writeln!(
+        out,
+        "\n{:<28}",
+        format!("({stat} of the worst-year consumption shortfall, 95% CI)")
+    );
     for p in &sweep.points {
         let values: Vec<String> = p.settings.iter().map(|s| s.value.to_string()).collect();
         let _ = write!(out, "{:<28}", values.join(", "));

@@ -1,12 +1,20 @@
 //! Files an analyst opens in pandas or Excel: `summary.csv` (tidy long format, one estimate per
-//! row with its standard error and 95% interval) and `timeseries.csv` (monthly percentiles).
+//! row with its standard error and 95% interval, and the quantity it measures) and
+//! `timeseries.csv` (monthly percentiles).
 
 use crate::report::csv::{num, CsvText};
 use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
+use crate::stats::summary::{CellSummary, ImportGapSummary};
 use crate::stats::Summary;
 
+/// `measure`, last so the earlier columns keep their positions, names the quantity a row is
+/// about: `consumption_shortfall` (the headline; the `*shortfall*` metric names predate the
+/// import gap), `import_gap`, `strategic_stockpile`, `price` or `fiscal_cost`.
 pub const SUMMARY_HEADER: &str =
-    "scenario,bloc,material,metric,statistic,value,se,ci95_low,ci95_high,unit";
+    "scenario,bloc,material,metric,statistic,value,se,ci95_low,ci95_high,unit,measure";
+
+pub const CONSUMPTION_SHORTFALL: &str = "consumption_shortfall";
+pub const IMPORT_GAP: &str = "import_gap";
 
 /// What one group of `summary.csv` rows is about: the columns every statistic of one metric
 /// shares.
@@ -28,6 +36,8 @@ struct Estimate<'a> {
 struct Rows<'a> {
     out: CsvText,
     scenario: &'a str,
+    /// The `measure` column of the rows being written.
+    measure: &'static str,
 }
 
 impl Rows<'_> {
@@ -44,6 +54,7 @@ impl Rows<'_> {
             opt(e.ci.map(|c| c.0)),
             opt(e.ci.map(|c| c.1)),
             key.unit.to_string(),
+            self.measure.to_string(),
         ]);
     }
 
@@ -123,8 +134,10 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
     let mut r = Rows {
         out: CsvText::with_header(SUMMARY_HEADER),
         scenario,
+        measure: CONSUMPTION_SHORTFALL,
     };
     for c in &s.cells {
+        r.measure = CONSUMPTION_SHORTFALL;
         let unit_t = format!("t ({})", c.unit);
         r.probability(
             &c.bloc,
@@ -204,6 +217,7 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
             &c.months_to_recovery,
         );
         if c.has_stockpile {
+            r.measure = "strategic_stockpile";
             r.probability(
                 &c.bloc,
                 &c.material,
@@ -211,7 +225,12 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
                 &c.probability_stock_depleted,
             );
         }
+        if let Some(g) = &c.import_gap {
+            r.measure = IMPORT_GAP;
+            import_gap_rows(&mut r, c, g, &s.thresholds);
+        }
     }
+    r.measure = CONSUMPTION_SHORTFALL;
     for b in &s.blocs {
         r.probability(&b.bloc, "", "any_shortfall", &b.probability_any_shortfall);
         for (t, p) in s
@@ -245,6 +264,7 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
             &b.worst_material_year_share,
         );
     }
+    r.measure = "price";
     for m in &s.materials {
         r.distribution(
             Key {
@@ -256,6 +276,7 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
             &m.peak_price_rise,
         );
     }
+    r.measure = "fiscal_cost";
     for f in &s.floors {
         r.distribution(
             Key {
@@ -268,6 +289,38 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
         );
     }
     r.out.finish()
+}
+
+/// The import gap of one cell: P(any), P(worst year > each threshold), the total in tonnes and
+/// the worst-year share.
+fn import_gap_rows(r: &mut Rows, c: &CellSummary, g: &ImportGapSummary, thresholds: &[f64]) {
+    r.probability(&c.bloc, &c.material, "import_gap_any", &g.probability_any);
+    for (t, p) in thresholds.iter().zip(&g.probability_over_threshold) {
+        r.probability(
+            &c.bloc,
+            &c.material,
+            &format!("import_gap_worst_year_over_{}pct", (t * 100.0).round()),
+            p,
+        );
+    }
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "import_gap_total_t",
+            unit: &format!("t ({})", c.unit),
+        },
+        &g.total_t,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "import_gap_worst_year_share",
+            unit: "share of that year's demand",
+        },
+        &g.worst_year_share,
+    );
 }
 
 pub const TIMESERIES_HEADER: &str = "scenario,series,bloc,material,month,mean,p05,p25,p50,p75,p95";

@@ -1,8 +1,11 @@
-//! The compact headline table printed at the end of `shortfall run`.
+//! The compact headline table printed at the end of `shortfall run`. Its headline is the
+//! consumption shortfall; the import gap stands beside it in one column, so a reader sees how
+//! much of what failed to arrive the buffers absorbed. Fits in 100 columns.
 
 use std::fmt::Write;
 
 use crate::report::format::{pct, tonnes};
+use crate::stats::estimate::ProbabilityEstimate;
 use crate::stats::Summary;
 
 /// `headline_bloc` gets a row per material; every bloc gets a summary line.
@@ -14,12 +17,28 @@ pub fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) 
         .iter()
         .position(|&t| (t - 0.10).abs() < 1e-12)
         .unwrap_or(0);
-    let _ = writeln!(w, "\n{scenario}: {} paths in {elapsed:.1} s. Shortfall = demand not delivered after rerouting, stockpiles and substitution.", s.paths);
-    let _ = writeln!(w, "Worst year = the simulated year with the largest shortfall, as a share of that year's demand. [95% CI]\n");
+    let _ = writeln!(w, "\n{scenario}: {} paths in {elapsed:.1} s.", s.paths);
+    let _ = writeln!(w, "Consumption shortfall = demand not met after rerouting, substitution, commercial inventories");
+    let _ = writeln!(w, "and strategic stockpiles. Import gap = contracted supply that failed to arrive from disrupted");
+    let _ = writeln!(w, "suppliers, before those buffers. Worst year = the simulated year with the largest share of");
     let _ = writeln!(
         w,
-        "{headline_bloc:<14} {:>15} {:>22} {:>9} {:>24} {:>14} {:>9}",
-        "P(any short)", "P(worst yr > 10%)", "mean", "P95 worst year", "P95 worst yr t", "CVaR95"
+        "that year's demand. [95% CI: Monte Carlo error only, not the model's own uncertainty]\n"
+    );
+    let _ = writeln!(
+        w,
+        "{headline_bloc} consumption shortfall in the worst year, by material (import gap on the right):"
+    );
+    let _ = writeln!(
+        w,
+        "{:<11} {:>6} {:>21} {:>6} {:>22} {:>9} {:>18}",
+        "material",
+        "P(any)",
+        "P(>10%) [95% CI]",
+        "mean",
+        "P95 [95% CI]",
+        "P95 t",
+        "import gap P(>10%)"
     );
     let mut rows: Vec<_> = s.cells.iter().filter(|c| c.bloc == headline_bloc).collect();
     rows.sort_by(|a, b| {
@@ -35,18 +54,17 @@ pub fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) 
             .worst_year_shortfall_t
             .quantile(0.95)
             .map_or(f64::NAN, |q| q.value);
-        let over = &c.probability_over_threshold[k10];
+        let gap = c
+            .import_gap
+            .as_ref()
+            .and_then(|g| g.probability_over_threshold.get(k10))
+            .map_or("n/a".to_string(), |p| pct(p.p));
         let _ = writeln!(
             w,
-            "{:<14} {:>15} {:>22} {:>9} {:>24} {:>14} {:>9}",
-            truncate(&c.material, 14),
+            "{:<11} {:>6} {:>21} {:>6} {:>22} {:>9} {:>18}",
+            truncate(&c.material, 11),
             pct(c.probability_any_shortfall.p),
-            format!(
-                "{} [{}–{}]",
-                pct(over.p),
-                pct(over.ci95.low),
-                pct(over.ci95.high)
-            ),
+            with_ci(&c.probability_over_threshold[k10]),
             pct(wy.mean),
             p95.map_or("n/a".into(), |q| format!(
                 "{} [{}–{}]",
@@ -55,27 +73,22 @@ pub fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) 
                 pct(q.ci95.high)
             )),
             tonnes(p95t),
-            pct(wy.cvar95.value),
+            gap,
         );
     }
+    let _ = writeln!(w, "\nConsumption shortfall per bloc (some material's worst year > 10%; value at base prices):");
     let _ = writeln!(
         w,
-        "\n{:<14} {:>15} {:>30} {:>26}",
-        "bloc", "P(any short)", "P(some material > 10%)", "P95 shortfall value USD"
+        "{:<14} {:>7} {:>30} {:>26}",
+        "bloc", "P(any)", "P(some material > 10%)", "P95 value, USD"
     );
     for b in &s.blocs {
-        let over = &b.probability_any_material_over_threshold[k10];
         let _ = writeln!(
             w,
-            "{:<14} {:>15} {:>30} {:>26}",
+            "{:<14} {:>7} {:>30} {:>26}",
             truncate(&b.bloc, 14),
             pct(b.probability_any_shortfall.p),
-            format!(
-                "{} [{}–{}]",
-                pct(over.p),
-                pct(over.ci95.low),
-                pct(over.ci95.high)
-            ),
+            with_ci(&b.probability_any_material_over_threshold[k10]),
             tonnes(
                 b.shortfall_value_usd
                     .quantile(0.95)
@@ -84,6 +97,11 @@ pub fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) 
         );
     }
     out
+}
+
+/// "12.3% [11.8%–12.9%]".
+fn with_ci(p: &ProbabilityEstimate) -> String {
+    format!("{} [{}–{}]", pct(p.p), pct(p.ci95.low), pct(p.ci95.high))
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {

@@ -1,8 +1,11 @@
 //! The headline metrics that sweeps, comparisons and goals speak of, read from a `Summary`.
 //!
-//! Every metric is a statistic of one distribution: the worst-year shortfall as a share of that
-//! year's demand, for one bloc × material, or for a bloc as a whole (its worst material). That
-//! is the quantity the CRMA debate and the thresholds of `summary.json` are about.
+//! Every metric is a statistic of one distribution: the worst-year **consumption shortfall**
+//! (demand not met after rerouting, substitution, commercial inventories and strategic
+//! stockpiles) as a share of that year's demand, for one bloc × material, or for a bloc as a
+//! whole (its worst material). That is the headline the CRMA debate and the thresholds of
+//! `summary.json` are about; the import gap (what failed to arrive, before those buffers) is
+//! reported beside it in the summary but is not a goal or sweep metric.
 
 use std::fmt;
 
@@ -11,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::estimate::{DistributionEstimate, Interval, ProbabilityEstimate, Z95};
 use super::Summary;
 
-/// A statistic of the worst-year shortfall share.
+/// A statistic of the worst-year consumption shortfall share.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Stat {
     Mean,
@@ -26,7 +29,7 @@ pub enum Stat {
 }
 
 /// The statistics sweeps and comparisons report for every subject, in row order: the mean, the
-/// probabilities of any shortfall and of a worst year above 5/10/25%, the quantiles P50–P99 and
+/// probabilities of any consumption shortfall and of a worst year above 5/10/25%, the quantiles P50–P99 and
 /// CVaR95. (P99.9 and CVaR99 are left out: a section of 2,048 paths holds two paths beyond
 /// P99.9, too few for a section estimate worth an interval.) The one list of headline metrics.
 pub const HEADLINE_STATS: [Stat; 10] = [
@@ -123,7 +126,7 @@ impl fmt::Display for Stat {
     }
 }
 
-/// Whose shortfall: a bloc × material, or a bloc's worst material (`material: None`).
+/// Whose consumption shortfall: a bloc × material, or a bloc's worst material (`material: None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     pub bloc: String,
@@ -146,7 +149,7 @@ pub struct Reading {
     pub ci95: Interval,
 }
 
-/// The estimates a subject's metrics are read from: P(any shortfall), P(worst-year share >
+/// The estimates a subject's metrics are read from: P(any consumption shortfall), P(worst-year share >
 /// each of `summary.thresholds`), and the distribution of the worst-year share (for a bloc as a
 /// whole, that of its worst material). Charts that need more than one metric (an exceedance
 /// curve) read them here, so "which estimate is a bloc's" is decided in one place.

@@ -35,12 +35,16 @@ pub struct CapBreachSummary {
     pub monthly_probability: Vec<f64>,
 }
 
+/// One bloc × material. The `*shortfall*` fields are the **consumption shortfall**: demand not
+/// met after rerouting, substitution, commercial inventories and strategic stockpiles (the
+/// headline; field names kept from before the import gap existed). `import_gap` is what failed
+/// to arrive from disrupted suppliers, before any of those buffers.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CellSummary {
     pub bloc: String,
     pub material: String,
     pub unit: String,
-    /// P(some month's shortfall exceeds 0.01% of that month's demand).
+    /// P(some month's consumption shortfall exceeds 0.01% of that month's demand).
     pub probability_any_shortfall: ProbabilityEstimate,
     /// P(worst-year shortfall > threshold × that year's demand), one per `thresholds`.
     pub probability_over_threshold: Vec<ProbabilityEstimate>,
@@ -58,13 +62,35 @@ pub struct CellSummary {
     pub median_depletion_month: Option<f64>,
     /// Median month (1-based) of the first shortfall among paths with one.
     pub median_first_shortfall_month: Option<f64>,
+    /// The import gap, the quantity customs statistics show. None in a summary written before
+    /// the import gap was recorded (`plot` on an old run folder).
+    #[serde(default)]
+    pub import_gap: Option<ImportGapSummary>,
+}
+
+/// The import gap of one cell: contracted supply that failed to arrive from disrupted
+/// suppliers, month by month, before rerouting, inventories, stockpiles and substitution. Its
+/// worst year is the simulated calendar year with the largest import gap as a share of that
+/// year's demand (the same year blocks as the consumption shortfall).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImportGapSummary {
+    /// P(some month has an import gap).
+    pub probability_any: ProbabilityEstimate,
+    /// P(worst-year import gap share > threshold), one per `Summary::thresholds`.
+    pub probability_over_threshold: Vec<ProbabilityEstimate>,
+    /// Import gap summed over the horizon, tonnes (its `mean` is the mean total).
+    pub total_t: DistributionEstimate,
+    /// Worst-year import gap as a share of that year's demand (mean, P95 with CI, ...).
+    pub worst_year_share: DistributionEstimate,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BlocSummary {
     pub bloc: String,
+    /// Consumption shortfall throughout (the import gap is reported per cell only: the
+    /// accumulator keeps no per-path "worst material" of the import gap).
     pub probability_any_shortfall: ProbabilityEstimate,
-    /// P(some material's worst-year shortfall > threshold), one per `thresholds`.
+    /// P(some material's worst-year consumption shortfall > threshold), one per `thresholds`.
     pub probability_any_material_over_threshold: Vec<ProbabilityEstimate>,
     /// Shortfall over the horizon valued at base prices, USD.
     pub shortfall_value_usd: DistributionEstimate,
@@ -182,6 +208,16 @@ fn cell_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<CellSummary> {
                 probability_stock_depleted: probability(c.stock_depleted, n),
                 median_depletion_month: depletion,
                 median_first_shortfall_month: first,
+                import_gap: Some(ImportGapSummary {
+                    probability_any: probability(c.any_import_gap, n),
+                    probability_over_threshold: c
+                        .import_gap_over_threshold
+                        .iter()
+                        .map(|&k| probability(k, n))
+                        .collect(),
+                    total_t: distribution(&c.import_gap_t, n),
+                    worst_year_share: distribution(&c.worst_year_import_gap_share, n),
+                }),
             }
         })
         .collect()

@@ -1,4 +1,5 @@
-//! Per bloc: one row per material summarising the distribution of the worst-year shortfall
+//! Per bloc: one row per material summarising the distribution of the worst-year consumption
+//! shortfall
 //! share: the P50–P90 box, a line out to P99.9, and markers for the mean, P95 and P99.
 //! The Summary keeps quantiles, not samples, so this is a summary plot, not a density.
 
@@ -93,7 +94,7 @@ impl Chart for Distribution<'_> {
             self.bloc
         );
         let subtitle = vec![
-            "Worst-year shortfall as a share of that year's demand, across paths: box P50–P90, line to P99.9, markers for mean, P95 and P99."
+            "Worst-year consumption shortfall (demand not met after all buffers) as a share of that year's demand, across paths: box P50–P90, line to P99.9, markers for mean, P95 and P99."
                 .to_string(),
             "Sorted by P99. Only quantiles are stored, so this summarises the distribution rather than drawing its density."
                 .to_string(),
@@ -110,7 +111,7 @@ impl Chart for Distribution<'_> {
             theme::note(
                 &area,
                 &[
-                    "No shortfall in any path".to_string(),
+                    "No consumption shortfall in any path".to_string(),
                     format!("{} was never short of any material", self.bloc),
                 ],
             )?;
@@ -145,7 +146,7 @@ impl Chart for Distribution<'_> {
             .x_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&name_at)
-            .x_desc("worst-year shortfall, % of that year's demand")
+            .x_desc("worst-year consumption shortfall, % of that year's demand")
             .draw()?;
 
         let half = 0.26;

@@ -1,4 +1,4 @@
-//! The exceedance curve P(worst-year shortfall share > x) on a log probability axis. Tails
+//! The exceedance curve P(worst-year consumption shortfall share > x) on a log probability axis. Tails
 //! matter more than means; this shows the whole right tail. Two uses: per bloc, one line per
 //! material (`new`, for `run`); per subject, scenario A against scenario B (`overlay`, for
 //! `compare`), where the gap between the lines is what the change does to the tail.
@@ -83,11 +83,11 @@ impl Exceedance {
         }
         Exceedance {
             stem: format!("exceedance-{}", theme::slug(bloc)),
-            title: format!("{bloc}: how likely is a worst-year shortfall larger than x?"),
+            title: format!("{bloc}: how likely is a worst-year consumption shortfall above x?"),
             curves,
             remark,
             nothing: [
-                "No shortfall in any path".to_string(),
+                "No consumption shortfall in any path".to_string(),
                 format!("{bloc} was never short of any material"),
             ],
             thresholds,
@@ -130,17 +130,17 @@ impl Exceedance {
                 format!("{bloc}, worst material"),
                 theme::slug(bloc),
                 Some(format!(
-                    " Worst material: on each path, the {bloc} material with the largest worst-year shortfall."
+                    " Worst material: on each path, the {bloc} material with the largest worst-year consumption shortfall."
                 )),
             ),
         };
         Some(Exceedance {
             stem: format!("compare-exceedance-{stem}"),
-            title: format!("{whom}: worst-year shortfall larger than x, A and B"),
+            title: format!("{whom}: worst-year consumption shortfall, A and B"),
             curves,
             remark,
             nothing: [
-                "No shortfall in any path of either scenario".to_string(),
+                "No consumption shortfall in any path of either scenario".to_string(),
                 format!("{subject}: full demand delivered in A and in B"),
             ],
             thresholds,
@@ -226,7 +226,7 @@ impl Chart for Exceedance {
                 "Filled points: direct estimates P(share > 0) and P(share > {}). Hollow points: quantiles P50–P99.9, plotted at 1 − q.",
                 thresholds.join(", ")
             ),
-            "Lines only join the estimated points; the curve between them is not estimated.".to_string(),
+            "Lines only join the estimated points; the curve between them is not estimated. Consumption shortfall = demand not met after rerouting, substitution, inventories and stockpiles.".to_string(),
         ];
         if let Some(remark) = &self.remark {
             subtitle[1].push_str(remark);
@@ -269,8 +269,8 @@ impl Chart for Exceedance {
             .x_max_light_lines(0)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_desc("x = worst-year shortfall, % of that year's demand")
-            .y_desc("P(worst-year shortfall > x), log scale")
+            .x_desc("x = worst-year consumption shortfall, % of that year's demand")
+            .y_desc("P(worst-year consumption shortfall > x), log scale")
             .draw()?;
 
         for curve in &self.curves {

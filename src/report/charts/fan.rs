@@ -93,7 +93,7 @@ impl<'a> Fan<'a> {
 
     fn title(&self) -> String {
         match self.kind {
-            Kind::Shortfall(bloc) => format!("{bloc}: monthly shortfall over time"),
+            Kind::Shortfall(bloc) => format!("{bloc}: monthly consumption shortfall over time"),
             Kind::Drawdown(bloc) => format!("{bloc}: stockpile drawdown over time"),
             Kind::Price => "Prices over time, relative to base".to_string(),
         }
@@ -133,8 +133,8 @@ impl Fan<'_> {
         let shown = format!("{} of {} materials", self.panels.len(), self.available);
         let (what, which, y_desc) = match self.kind {
             Kind::Shortfall(_) => (
-                "Shortfall each month as a share of that month's demand.",
-                format!("The {shown} with the largest mean shortfall."),
+                "Consumption shortfall (demand not met after rerouting, substitution, inventories and stockpiles) each month, as a share of that month's demand.",
+                format!("The {shown} with the largest mean consumption shortfall."),
                 "% of monthly demand",
             ),
             Kind::Drawdown(_) => (
@@ -175,7 +175,7 @@ impl Fan<'_> {
     fn nothing(&self) -> Vec<String> {
         match self.kind {
             Kind::Shortfall(bloc) => vec![
-                "No shortfall in any path".to_string(),
+                "No consumption shortfall in any path".to_string(),
                 format!("{bloc} received its full demand of every material, every month"),
             ],
             Kind::Drawdown(bloc) => vec![

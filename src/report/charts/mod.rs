@@ -8,6 +8,7 @@ mod comparison;
 mod distribution;
 mod exceedance;
 mod fan;
+mod gap_vs_shortfall;
 mod paired_difference;
 mod probability_bars;
 mod quantile_ladder;
@@ -65,6 +66,13 @@ pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Resu
         out.emit(&probability_bars::ProbabilityBars::new(
             summary, bloc, &cells,
         ))?;
+        // The headline bloc's import gap beside its consumption shortfall (absent for a
+        // summary written before the import gap was recorded).
+        if Some(bloc) == headline.as_ref() {
+            if let Some(chart) = gap_vs_shortfall::GapVsShortfall::new(summary, bloc, &cells) {
+                out.emit(&chart)?;
+            }
+        }
     }
     for bloc in &blocs {
         let cells = cells_of(summary, bloc);

@@ -18,11 +18,11 @@ use crate::stats::sectioning::SectionedEstimate;
 const PANELS: [(Stat, &str); 2] = [
     (
         Stat::ProbabilityOver(0.10),
-        "Chance of a worst year short of > 10% of demand",
+        "Chance of worst-year consumption shortfall > 10%",
     ),
     (
         Stat::Quantile(0.95),
-        "P95 worst-year shortfall (1 path in 20 is worse)",
+        "P95 worst-year consumption shortfall (1 in 20 worse)",
     ),
 ];
 /// Width of the material names left of the first panel, in pixels.
@@ -110,7 +110,7 @@ impl Chart for PairedDifference<'_> {
         );
         let subtitle = vec![
             format!(
-                "A = {}, B = {}. Top row: on each path, the {} material with the largest worst-year shortfall.",
+                "A = {}, B = {}. Top row: on each path, the {} material with the largest worst-year consumption shortfall.",
                 self.a, self.b, self.bloc
             ),
             format!(

@@ -1,4 +1,5 @@
-//! Per bloc: the probability that a material's worst-year shortfall exceeds 10% of demand,
+//! Per bloc: the probability that a material's worst-year consumption shortfall exceeds 10% of
+//! demand,
 //! one horizontal bar per material with its 95% confidence interval. The headline question.
 
 use anyhow::Result;
@@ -60,7 +61,7 @@ impl<'a> ProbabilityBars<'a> {
 
     fn title(&self) -> String {
         format!(
-            "{}: probability of a worst-year shortfall above {}",
+            "{}: P(worst-year consumption shortfall > {})",
             self.bloc,
             theme::pct_tick(self.threshold, 1.0)
         )
@@ -86,11 +87,11 @@ impl Chart for ProbabilityBars<'_> {
     {
         let subtitle = vec![
             format!(
-                "Share of the {} paths in which the worst calendar year's shortfall exceeds {} of that year's demand.",
+                "Share of the {} paths in which the worst calendar year's consumption shortfall exceeds {} of that year's demand.",
                 theme::thousands(self.paths),
                 theme::pct_tick(self.threshold, 1.0)
             ),
-            "Bar: estimate · whisker: 95% confidence interval (Wilson score). Shortfall = demand not delivered after all responses."
+            "Bar: estimate · whisker: 95% confidence interval (Wilson score). Consumption shortfall = demand not met after rerouting, substitution, inventories and stockpiles."
                 .to_string(),
         ];
         let area = theme::frame(root, &self.title(), &subtitle, meta)?;
@@ -112,7 +113,7 @@ impl Chart for ProbabilityBars<'_> {
                 &area,
                 &[
                     format!(
-                        "No shortfall above {} in any path, for any material",
+                        "No consumption shortfall above {} in any path, for any material",
                         theme::pct_tick(self.threshold, 1.0)
                     ),
                     format!(
@@ -162,7 +163,7 @@ impl Chart for ProbabilityBars<'_> {
             .x_label_formatter(&pct_label)
             .y_label_formatter(&name_at)
             .x_desc(format!(
-                "P(worst-year shortfall > {} of demand), % of paths",
+                "P(worst-year consumption shortfall > {} of demand), % of paths",
                 theme::pct_tick(self.threshold, 1.0)
             ))
             .draw()?;

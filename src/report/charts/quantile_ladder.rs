@@ -1,4 +1,4 @@
-//! Per material of the headline bloc: the worst-year shortfall at P50, P90, P95, P99 and
+//! Per material of the headline bloc: the worst-year consumption shortfall at P50, P90, P95, P99 and
 //! P99.9 as bars with their 95% confidence intervals, tonnes under each, and reference lines for
 //! the mean and CVaR95. Answers "how many tonnes are lost in a bad (P95) case?".
 
@@ -192,10 +192,10 @@ impl Chart for QuantileLadder<'_> {
 
         let title = format!("{} · {}: how bad is the worst year?", c.bloc, c.material);
         let subtitle = vec![
-            "Worst-year shortfall as a share of that year's demand: quantiles across paths (95% CI), mean, and CVaR95 = mean of the worst 5% of paths."
+            "Worst-year consumption shortfall (demand not met after all buffers) as a share of that year's demand: quantiles across paths (95% CI), mean, and CVaR95 = mean of the worst 5% of paths."
                 .to_string(),
             format!(
-                "Tonnes: the same quantile of the worst-year shortfall in tonnes ({}).",
+                "Tonnes: the same quantile of the worst-year consumption shortfall in tonnes ({}).",
                 c.unit
             ),
         ];
@@ -211,7 +211,7 @@ impl Chart for QuantileLadder<'_> {
             theme::note(
                 &area,
                 &[
-                    "No shortfall in any path".to_string(),
+                    "No consumption shortfall in any path".to_string(),
                     format!(
                         "{} received its full demand of {} in every path",
                         c.bloc, c.material
@@ -246,7 +246,7 @@ impl Chart for QuantileLadder<'_> {
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_desc("quantile of the worst-year shortfall across paths (how rarely it is exceeded)")
+            .x_desc("quantile of the worst-year consumption shortfall across paths (how rarely it is exceeded)")
             .y_desc("% of that year's demand")
             .draw()?;
 

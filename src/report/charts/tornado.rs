@@ -47,7 +47,8 @@ impl<'a> Tornado<'a> {
     fn subtitle(&self) -> Vec<String> {
         let s = self.s;
         let mut lines = vec![format!(
-            "Dashed line: the base, {} [95% CI {} – {}], every process as in the scenario. Bars: the change on the same {} paths \
+            "Shortfall = consumption shortfall (demand not met after rerouting, substitution, inventories and stockpiles). \
+             Dashed line: the base, {} [95% CI {} – {}], every process as in the scenario. Bars: the change on the same {} paths \
              (common random numbers) with one process switched off, or its frequency at the 5th / 95th percentile of its range \
              (half / double if fixed; run for the {} largest switch-off effects). Whiskers: 95% CI of each change (sectioning, {} sections).",
             pct(s.base.value),
