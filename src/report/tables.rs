@@ -130,6 +130,102 @@ fn format_q(q: f64) -> String {
     }
 }
 
+/// The rows of one cell: its consumption shortfall, its stockpile, then its import gap.
+fn cell_rows(r: &mut Rows, c: &CellSummary, thresholds: &[f64]) {
+    r.measure = CONSUMPTION_SHORTFALL;
+    let unit_t = format!("t ({})", c.unit);
+    r.probability(
+        &c.bloc,
+        &c.material,
+        "any_shortfall",
+        &c.probability_any_shortfall,
+    );
+    for (t, p) in thresholds.iter().zip(&c.probability_over_threshold) {
+        r.probability(
+            &c.bloc,
+            &c.material,
+            &format!("worst_year_shortfall_over_{}pct", (t * 100.0).round()),
+            p,
+        );
+    }
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "total_shortfall_t",
+            unit: &unit_t,
+        },
+        &c.total_shortfall_t,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "total_shortfall_share",
+            unit: "share of horizon demand",
+        },
+        &c.total_shortfall_share,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "worst_year_shortfall_t",
+            unit: &unit_t,
+        },
+        &c.worst_year_shortfall_t,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "worst_year_shortfall_share",
+            unit: "share of that year's demand",
+        },
+        &c.worst_year_shortfall_share,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "peak_month_shortfall_share",
+            unit: "share of that month's demand",
+        },
+        &c.peak_month_shortfall_share,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "months_in_shortfall",
+            unit: "months",
+        },
+        &c.months_in_shortfall,
+    );
+    r.distribution(
+        Key {
+            bloc: &c.bloc,
+            material: &c.material,
+            metric: "months_to_recovery",
+            unit: "months",
+        },
+        &c.months_to_recovery,
+    );
+    if c.has_stockpile {
+        r.measure = "strategic_stockpile";
+        r.probability(
+            &c.bloc,
+            &c.material,
+            "stockpile_depleted",
+            &c.probability_stock_depleted,
+        );
+    }
+    if let Some(g) = &c.import_gap {
+        r.measure = IMPORT_GAP;
+        import_gap_rows(r, c, g, thresholds);
+    }
+}
+
 pub fn summary_csv(scenario: &str, s: &Summary) -> String {
     let mut r = Rows {
         out: CsvText::with_header(SUMMARY_HEADER),
@@ -137,98 +233,7 @@ pub fn summary_csv(scenario: &str, s: &Summary) -> String {
         measure: CONSUMPTION_SHORTFALL,
     };
     for c in &s.cells {
-        r.measure = CONSUMPTION_SHORTFALL;
-        let unit_t = format!("t ({})", c.unit);
-        r.probability(
-            &c.bloc,
-            &c.material,
-            "any_shortfall",
-            &c.probability_any_shortfall,
-        );
-        for (t, p) in s.thresholds.iter().zip(&c.probability_over_threshold) {
-            r.probability(
-                &c.bloc,
-                &c.material,
-                &format!("worst_year_shortfall_over_{}pct", (t * 100.0).round()),
-                p,
-            );
-        }
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "total_shortfall_t",
-                unit: &unit_t,
-            },
-            &c.total_shortfall_t,
-        );
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "total_shortfall_share",
-                unit: "share of horizon demand",
-            },
-            &c.total_shortfall_share,
-        );
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "worst_year_shortfall_t",
-                unit: &unit_t,
-            },
-            &c.worst_year_shortfall_t,
-        );
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "worst_year_shortfall_share",
-                unit: "share of that year's demand",
-            },
-            &c.worst_year_shortfall_share,
-        );
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "peak_month_shortfall_share",
-                unit: "share of that month's demand",
-            },
-            &c.peak_month_shortfall_share,
-        );
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "months_in_shortfall",
-                unit: "months",
-            },
-            &c.months_in_shortfall,
-        );
-        r.distribution(
-            Key {
-                bloc: &c.bloc,
-                material: &c.material,
-                metric: "months_to_recovery",
-                unit: "months",
-            },
-            &c.months_to_recovery,
-        );
-        if c.has_stockpile {
-            r.measure = "strategic_stockpile";
-            r.probability(
-                &c.bloc,
-                &c.material,
-                "stockpile_depleted",
-                &c.probability_stock_depleted,
-            );
-        }
-        if let Some(g) = &c.import_gap {
-            r.measure = IMPORT_GAP;
-            import_gap_rows(&mut r, c, g, &s.thresholds);
-        }
+        cell_rows(&mut r, c, &s.thresholds);
     }
     r.measure = CONSUMPTION_SHORTFALL;
     for b in &s.blocs {

@@ -20,6 +20,9 @@ const WANTED_THRESHOLD: f64 = 0.10;
 /// Rows that fit a 1600×900 slide with two readable bars each.
 const MAX_ROWS: usize = 12;
 
+/// Which of a row's two estimates a bar shows.
+type Pick = fn(&Row) -> ProbabilityEstimate;
+
 struct Row<'a> {
     material: &'a str,
     gap: ProbabilityEstimate,
@@ -170,7 +173,7 @@ impl Chart for GapVsShortfall<'_> {
             .draw()?;
 
         let half = 0.17;
-        let series: [(&str, RGBColor, f64, fn(&Row) -> ProbabilityEstimate); 2] = [
+        let series: [(&str, RGBColor, f64, Pick); 2] = [
             ("import gap (before buffers)", ORANGE, 0.2, |r| r.gap),
             ("consumption shortfall (after buffers)", BLUE, -0.2, |r| {
                 r.short
