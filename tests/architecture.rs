@@ -187,7 +187,11 @@ fn every_layer_uses_only_the_layers_below_it() {
             ));
         }
     }
-    assert!(broken.is_empty(), "layer rules broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "layer rules broken:\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]
@@ -276,7 +280,15 @@ fn no_import_cycles_between_files() {
 #[test]
 fn cli_files_build_no_csv_html_or_tables() {
     let (src, sources) = sources();
-    let markers = ["csv::", "<table", "<html", "<tr>", "<div", "<svg", "WriterBuilder"];
+    let markers = [
+        "csv::",
+        "<table",
+        "<html",
+        "<tr>",
+        "<div",
+        "<svg",
+        "WriterBuilder",
+    ];
     let mut broken = Vec::new();
     for s in sources.iter().filter(|s| s.layer == "cli") {
         for m in markers {
