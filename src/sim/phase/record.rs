@@ -98,7 +98,7 @@ pub(in crate::sim) fn price_floors(
             let scale = st.supplier_scale(k, committed, m.growth_index);
             let output = st.output0[k] * scale;
             let sold = if m.is_touched[si][k] {
-                let cap = st.capacity0[k] * scale * m.cap_factor[si][k];
+                let cap = (st.capacity0[k] * scale + m.new_cap[si][k]) * m.cap_factor[si][k];
                 m.shipped[si][k] + (output - committed).max(0.0) * (cap / output).min(1.0)
             } else {
                 output
