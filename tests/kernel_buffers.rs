@@ -187,15 +187,21 @@ fn an_import_gap_without_shortfall_is_still_accumulated() {
 }
 
 /// US shortfall when the EU, after its own covered ban, restocks from B's 50 t/month of spare
-/// while the US is banned (months 2–4) and has only that spare.
+/// while the US loses its own supplier D to an accident (months 2–4) and has only that spare.
+/// (An accident, not a ban: a ban's freed output would go to the EU's restocking at once.)
 fn us_shortfall_after_eu_restocking(eu_inventory: &str) -> f64 {
-    let bans = [
-        ban("eu-ban", "ExportBan", "EU", "2026-01", 2.0, ""),
-        ban("us-ban", "ExportBan", "US", "2026-03", 3.0, ""),
-    ]
-    .concat();
-    let m = model(&scenario(eu_inventory, "", &bans, ""));
-    let (_, record) = replay(&m, 0);
+    let events = ban("eu-ban", "ExportBan", "EU", "2026-01", 2.0, "")
+        + r#"(name: "d-accident", kind: Accident, countries: ["D"], materials: ["x"],
+            scheduled_start: "2026-03", duration_months: 3, severity: 1.0),"#;
+    let mut text = scenario(eu_inventory, "", &events, "").replace(
+        r#""C": (),"#,
+        r#""C": (), "D": (capacity: { "x": { "processing": (tonnes_per_year: 1200, utilisation: 1.0) } }),"#,
+    );
+    // The US (the last bloc) buys from D instead of A.
+    let us = text.rfind(r#""A": 1.0"#).expect("the US sourcing");
+    text.replace_range(us..us + 1 + 1, r#""D"#);
+    assert!(text.contains(r#""D": 1.0"#), "{text}");
+    let (_, record) = replay(&model(&text), 0);
     record.cells[1].total_short_t
 }
 

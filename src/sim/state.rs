@@ -254,8 +254,7 @@ pub(super) fn start(
     true
 }
 
-fn resize2<T: Copy>(v: &mut Vec<Vec<T>>, sizes: impl Iterator<Item = usize>, fill: T) {
-    let sizes: Vec<usize> = sizes.collect();
+fn resize2<T: Copy>(v: &mut Vec<Vec<T>>, sizes: impl ExactSizeIterator<Item = usize>, fill: T) {
     v.resize_with(sizes.len(), Vec::new);
     for (row, n) in v.iter_mut().zip(sizes) {
         row.clear();

@@ -28,7 +28,8 @@ pub(in crate::sim) fn record_month(
         let short = m.gap[j].max(0.0);
         let ci = mp.cells[j];
         let rec = &mut record.cells[ci];
-        let gap = import_gap(m, j);
+        // No stage lost contracted volume this month (phase 3): no import gap anywhere.
+        let gap = if m.any_loss { import_gap(m, j) } else { 0.0 };
         if gap > SHORT_MONTH_SHARE * m.demand[j] {
             rec.import_gap_t += gap;
             s.year_gap[j][t / 12] += gap;
@@ -98,7 +99,7 @@ pub(in crate::sim) fn price_floors(
             let scale = st.supplier_scale(k, committed, m.growth_index);
             let output = st.output0[k] * scale;
             let sold = if m.is_touched[si][k] {
-                let cap = st.capacity0[k] * scale * m.cap_factor[si][k];
+                let cap = (st.capacity0[k] * scale + m.new_cap[si][k]) * m.cap_factor[si][k];
                 m.shipped[si][k] + (output - committed).max(0.0) * (cap / output).min(1.0)
             } else {
                 output
@@ -150,7 +151,9 @@ pub(in crate::sim) fn horizon_totals(cx: &MaterialCtx, s: &MaterialState, record
         if rec.months_short == 0 {
             continue;
         }
-        rec.total_demand_t = geometric_sum(s.d0[j], s.q[j], 0, months);
+        if rec.import_gap_t <= 0.0 {
+            rec.total_demand_t = geometric_sum(s.d0[j], s.q[j], 0, months);
+        }
         for (y, &short) in s.year_short[j].iter().enumerate() {
             if short <= 0.0 {
                 continue;

@@ -22,6 +22,7 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
     if !m.any_loss && !m.any_restock {
         return;
     }
+    let new_capacity = !cx.mp.new_capacity.is_empty();
     for (si, st) in cx.mp.stages.iter().enumerate() {
         let mut any_claim = false;
         for j in 0..nj {
@@ -36,8 +37,12 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
                     let committed = st.committed(k, &m.need);
                     let scale = st.supplier_scale(k, committed, m.growth_index);
                     m.shipped[si][k] = committed;
-                    m.spare[si][k] =
-                        (st.capacity0[k] - st.output0[k]).max(0.0) * scale + m.new_cap[si][k];
+                    let calm = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
+                    m.spare[si][k] = if new_capacity {
+                        calm + m.new_cap[si][k]
+                    } else {
+                        calm
+                    };
                 }
             }
             for tier_priority in [true, false] {
@@ -71,9 +76,14 @@ fn give_spare(
     let limit = if ramp <= 0.0 {
         f64::INFINITY
     } else {
-        s.rerouted_prev[si][k]
-            + (st.spare_rate0[k] * m.growth_index + m.new_cap[si][k]) / ramp
-            + m.freed[si][k]
+        // New capacity comes online at the ramp rate like calm spare (the sum is skipped, not
+        // just zero, for materials without any: the hot path stays as it was).
+        let rate = if cx.mp.new_capacity.is_empty() {
+            st.spare_rate0[k] * m.growth_index / ramp
+        } else {
+            (st.spare_rate0[k] * m.growth_index + m.new_cap[si][k]) / ramp
+        };
+        s.rerouted_prev[si][k] + rate + m.freed[si][k]
     };
     let avail = m.spare[si][k].min(limit - m.rerouted[si][k]);
     if avail <= 0.0 {
