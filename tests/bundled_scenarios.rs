@@ -166,7 +166,8 @@ fn policies_move_the_shortfall_risk_they_target() {
 
     // A scripted Chinese ban on rare-earth separation and magnet exports to the EU, US and Japan
     // (cn-ree-magnet-ban) makes an EU worst year above 10% far more likely. At 20,000 paths:
-    // 30% in the baseline, 97% with the ban.
+    // 0.0% in the baseline, 66% with the ban (commercial stocks bridge its first months, so
+    // paths where it starts late in the horizon stay below 10%; docs/policy-scenarios.md).
     let ban = simulate(&model("cn-ree-magnet-ban.ron"));
     let (b, p) = (
         p_over_10pct(&base, "EU", "rare earths"),
@@ -174,7 +175,7 @@ fn policies_move_the_shortfall_risk_they_target() {
     );
     assert_clearly_below(&b, &p, "EU rare earths, baseline vs cn-ree-magnet-ban");
     assert!(
-        p.p > 0.8,
+        p.p > 0.5,
         "a scripted ban on 85% of EU magnet supply: {}",
         p.p
     );
@@ -191,9 +192,10 @@ fn policies_move_the_shortfall_risk_they_target() {
     );
 
     // A filled 60-day US reserve (us-stockpile-vault) lowers the US's risk for the stockpiled
-    // materials. At 20,000 paths: rare earths 27% -> 16%, cobalt 50% -> 37%.
+    // materials. At 20,000 paths: graphite 24% -> 7.5%, cobalt 22% -> 14%, gallium 24% -> 16%
+    // (rare earths are already near 0% in the baseline).
     let vault = simulate(&model("us-stockpile-vault.ron"));
-    for material in ["rare earths", "cobalt"] {
+    for material in ["graphite", "cobalt"] {
         assert_clearly_below(
             &p_over_10pct(&vault, "US", material),
             &p_over_10pct(&base, "US", material),
@@ -203,8 +205,8 @@ fn policies_move_the_shortfall_risk_they_target() {
 
     // Stockpile sharing plus an EU stock (eu-us-japan-partnership) lowers the EU's risk of some
     // material's worst year above 10%, and the US, which borrows from the EU and Japan during
-    // US-targeted gallium bans, is less often short of gallium. At 20,000 paths: EU 76% -> 63%,
-    // US gallium 45% -> 28%.
+    // US-targeted gallium bans, is less often short of gallium. At 20,000 paths: EU 37% -> 32%,
+    // US gallium 24% -> 17%.
     let pact = simulate(&model("eu-us-japan-partnership.ron"));
     let eu_any = |s: &Summary| {
         let k = s.thresholds.iter().position(|&t| (t - 0.10).abs() < 1e-12);

@@ -18,8 +18,8 @@ pub struct ReplayEvent {
     pub regime: String,
 }
 
-/// One bloc × material in a month where something happened (a shortfall, a stock release, a
-/// substitution or a price away from base). Tonnes per month.
+/// One bloc × material in a month where something happened (an import gap, a shortfall, a stock
+/// release, inventory use or pre-buying, a substitution or a price away from base). Tonnes per month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayMonth {
     pub month: String,
@@ -32,8 +32,17 @@ pub struct ReplayMonth {
     pub substituted: f64,
     /// Released from the stockpile plus borrowed.
     pub stock_out: f64,
+    /// Consumption shortfall: demand not met after every buffer.
     pub shortfall: f64,
     pub stock: f64,
+    /// What failed to arrive from disrupted suppliers, before rerouting and buffers.
+    pub import_gap: f64,
+    /// Commercial inventory used to cover the gap.
+    pub inventory_used: f64,
+    /// Bought ahead of an announced measure, into the commercial inventory.
+    pub prebought: f64,
+    /// Commercial inventory at the end of the month.
+    pub inventory: f64,
 }
 
 /// A cell's totals over the horizon, for the cells with a shortfall.
@@ -88,10 +97,14 @@ impl Trace for Recorder<'_> {
 
     fn month(&mut self, t: usize, material: usize, price_ratio: f64, cells: &[CellMonth]) {
         // Calm months (everything delivered, price at base) are left out.
-        let quiet = cells
-            .iter()
-            .all(|c| c.shortfall <= 0.0 && c.released <= 0.0 && c.substituted <= 0.0)
-            && price_ratio == 1.0;
+        let quiet = cells.iter().all(|c| {
+            c.shortfall <= 0.0
+                && c.released <= 0.0
+                && c.substituted <= 0.0
+                && c.import_gap <= 0.0
+                && c.inventory_used <= 0.0
+                && c.prebought <= 0.0
+        }) && price_ratio == 1.0;
         if quiet {
             return;
         }
@@ -109,6 +122,10 @@ impl Trace for Recorder<'_> {
                 stock_out: c.released + c.borrowed,
                 shortfall: c.shortfall,
                 stock: c.stock,
+                import_gap: c.import_gap,
+                inventory_used: c.inventory_used,
+                prebought: c.prebought,
+                inventory: c.inventory,
             });
         }
     }

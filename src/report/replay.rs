@@ -27,23 +27,26 @@ pub fn text(r: &Replay) -> String {
     }
     let _ = writeln!(
         out,
-        "\nBusy months (calm months are not shown: everything is delivered). Tonnes per month.\n{:<8} {:<14} {:<14} {:>6} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
-        "month", "material", "bloc", "price", "demand", "recycled", "primary", "substituted", "stock out", "shortfall", "stock"
+        "\nBusy months (calm months are not shown: everything is delivered). Tonnes per month; import gap = what failed to arrive\nfrom disrupted suppliers, shortfall = consumption shortfall after every buffer.\n{:<8} {:<14} {:<14} {:>6} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+        "month", "material", "bloc", "price", "demand", "recycled", "import gap", "primary", "substituted", "inv. used", "stock out", "shortfall", "inventory", "stock"
     );
     for m in &r.months {
         let _ = writeln!(
             out,
-            "{:<8} {:<14} {:<14} {:>6.2} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+            "{:<8} {:<14} {:<14} {:>6.2} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
             m.month,
             m.material,
             m.bloc,
             m.price_ratio,
             tonnes(m.demand),
             tonnes(m.recycled),
+            tonnes(m.import_gap),
             tonnes(m.primary),
             tonnes(m.substituted),
+            tonnes(m.inventory_used),
             tonnes(m.stock_out),
             tonnes(m.shortfall),
+            tonnes(m.inventory),
             tonnes(m.stock)
         );
     }
