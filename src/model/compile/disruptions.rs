@@ -102,50 +102,29 @@ fn build_disruption(
     if effect != Effect::Trade && !d.target_blocs.is_empty() {
         cx.err(&path("target_blocs"), format!("{:?} is not a trade measure, so it cannot target blocs; only ExportBan, ExportLicence and ExportQuota take `target_blocs`", d.kind));
     }
-    let mut targets = 0u64;
-    for b in &d.target_blocs {
-        match index_of(bloc_names, b) {
-            Some(bi) if bi < MAX_BLOCS => targets |= 1 << bi,
-            _ => cx.err(
-                &["disruptions", name, "target_blocs", b],
-                unknown_name_hint(b, "bloc", bloc_names.iter().map(String::as_str)),
-            ),
-        }
-    }
-    let all_blocs = if bloc_names.len() >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << bloc_names.len()) - 1
-    };
-    if targets == 0 {
-        targets = all_blocs;
-    }
-    let mut countries = Vec::new();
-    for c in &d.countries {
-        match index_of(country_names, c) {
-            Some(ci) => countries.push(ci),
-            None => cx.err(
-                &["disruptions", name, "countries", c],
-                unknown_name_hint(c, "country", country_names.iter().map(String::as_str)),
-            ),
-        }
-    }
+    let (targets, all_blocs) = target_mask(cx, d, bloc_names);
+    let countries = indices_of(
+        cx,
+        name,
+        "countries",
+        &d.countries,
+        country_names,
+        "country",
+    );
     if d.countries.is_empty() {
         cx.err(
             &path("countries"),
             "no country; name the countries whose supply is hit",
         );
     }
-    let mut mats = Vec::new();
-    for m in &d.materials {
-        match index_of(material_names, m) {
-            Some(mi) => mats.push(mi),
-            None => cx.err(
-                &["disruptions", name, "materials", m],
-                unknown_name_hint(m, "material", material_names.iter().map(String::as_str)),
-            ),
-        }
-    }
+    let mut mats = indices_of(
+        cx,
+        name,
+        "materials",
+        &d.materials,
+        material_names,
+        "material",
+    );
     if d.materials.is_empty() {
         cx.err(&path("materials"), "no material; name the materials hit");
     }
@@ -221,6 +200,50 @@ fn build_disruption(
         countries,
         trade,
     })
+}
+
+/// The blocs a trade measure targets as a bit mask (all blocs when none is listed), and the mask
+/// of all blocs.
+fn target_mask(cx: &mut Ctx, d: &raw::Disruption, bloc_names: &[String]) -> (u64, u64) {
+    let mut targets = 0u64;
+    for b in &d.target_blocs {
+        match index_of(bloc_names, b) {
+            Some(bi) if bi < MAX_BLOCS => targets |= 1 << bi,
+            _ => cx.err(
+                &["disruptions", &d.name, "target_blocs", b],
+                unknown_name_hint(b, "bloc", bloc_names.iter().map(String::as_str)),
+            ),
+        }
+    }
+    let all_blocs = if bloc_names.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bloc_names.len()) - 1
+    };
+    (if targets == 0 { all_blocs } else { targets }, all_blocs)
+}
+
+/// The indices of `listed` among `known`, with a located "did you mean" error for each unknown
+/// name (field `disruptions.<name>.<field>`).
+fn indices_of(
+    cx: &mut Ctx,
+    name: &str,
+    field: &str,
+    listed: &[String],
+    known: &[String],
+    what: &str,
+) -> Vec<usize> {
+    let mut found = Vec::new();
+    for item in listed {
+        match index_of(known, item) {
+            Some(i) => found.push(i),
+            None => cx.err(
+                &["disruptions", name, field, item],
+                unknown_name_hint(item, what, known.iter().map(String::as_str)),
+            ),
+        }
+    }
+    found
 }
 
 /// Announcement, pre-buying, licence recovery and leakage: trade measures only (licence
