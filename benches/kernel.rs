@@ -13,10 +13,11 @@ use std::sync::atomic::AtomicBool;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use shortfall::model::compile;
-use shortfall::scenario::load;
-use shortfall::sim::runner::{run_range, CHUNK};
-use shortfall::sim::{build_plan, run, RunConfig};
+use shortfall::compile;
+use shortfall::kernel::build_plan;
+use shortfall::kernel::{run_range, CHUNK};
+use shortfall::load;
+use shortfall::{run, RunConfig};
 
 fn kernel(c: &mut Criterion) {
     let loaded = load("builtin:eu-2030").expect("bundled scenario loads");

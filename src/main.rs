@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    shortfall::cli::main()
+    shortfall::cli_main()
 }

@@ -6,13 +6,12 @@
 use std::collections::BTreeMap;
 
 use assert_cmd::Command;
-use shortfall::backtest::episodes::{self, OutcomeClass};
-use shortfall::backtest::history::{self, outcome_passes};
-use shortfall::backtest::record::{self, longest_quiet_run, most_in_three_years, Class};
-use shortfall::backtest::verdict::{
-    band, inside, quantile, two_sided_p, within_factor, within_months,
+use shortfall::backtesting::episodes::{self, OutcomeClass};
+use shortfall::backtesting::history::{self, outcome_passes};
+use shortfall::backtesting::record::{self, longest_quiet_run, most_in_three_years, Class};
+use shortfall::backtesting::{
+    band, inside, quantile, two_sided_p, within_factor, within_months, Config, Group,
 };
-use shortfall::backtest::{Config, Group};
 
 // --- the record -------------------------------------------------------------------------
 
@@ -81,7 +80,7 @@ fn every_record_row_is_classified_once_with_one_duplicate_and_three_out_of_scope
 
 #[test]
 fn model_processes_are_grouped_by_kind_and_first_country() {
-    use shortfall::scenario::raw::DisruptionKind as K;
+    use shortfall::DisruptionKind as K;
     assert_eq!(Group::of(K::ExportLicence, "China"), Group::ChineseExport);
     assert_eq!(
         Group::of(K::ExportQuota, "Congo (Kinshasa)"),
@@ -242,7 +241,7 @@ const SCHEDULED: &str = r#"Scenario(
 
 #[test]
 fn history_variant_starts_calm_in_2010_and_drops_scripted_future_events() {
-    let loaded = shortfall::scenario::load_str("s.ron", SCHEDULED).unwrap();
+    let loaded = shortfall::load_str("s.ron", SCHEDULED).unwrap();
     let (v, regime, dropped) = history::variant(&loaded.raw).unwrap();
     let h = v.horizon.as_ref().unwrap();
     assert_eq!((h.start.as_str(), h.months), ("2010-01", 192));
@@ -252,14 +251,14 @@ fn history_variant_starts_calm_in_2010_and_drops_scripted_future_events() {
     assert_eq!(v.disruptions.len(), 1);
     assert!(v.disruptions[0].triggers.is_empty());
     // The variant compiles (the scripted 2027 event would be outside the horizon).
-    let variant = shortfall::scenario::LoadedScenario { raw: v, ..loaded };
-    let model = shortfall::model::compile(&variant).unwrap();
+    let variant = shortfall::LoadedScenario { raw: v, ..loaded };
+    let model = shortfall::compile(&variant).unwrap();
     assert_eq!(model.months, 192);
 }
 
 #[test]
 fn replay_is_independent_of_the_thread_count() {
-    let loaded = shortfall::scenario::load("builtin:eu-2030").unwrap();
+    let loaded = shortfall::load("builtin:eu-2030").unwrap();
     let run = |threads| {
         history::replay(
             &loaded,

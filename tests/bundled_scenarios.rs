@@ -12,11 +12,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use shortfall::model::{compile, Model};
-use shortfall::scenario::load;
-use shortfall::sim::{run, RunConfig};
-use shortfall::stats::estimate::ProbabilityEstimate;
-use shortfall::stats::{finish, Summary};
+use shortfall::load;
+use shortfall::ProbabilityEstimate;
+use shortfall::{compile, Model};
+use shortfall::{finish, Summary};
+use shortfall::{run, RunConfig};
 
 const BASELINE: &str = "eu-2030.ron";
 /// The baseline and the eight policy scenarios of issue 5; fewer files means some went missing.

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use shortfall::model::compile;
-use shortfall::report::charts::{write_charts, ChartMeta};
-use shortfall::scenario::{load, load_str};
-use shortfall::sim::{run, RunConfig};
-use shortfall::stats::{finish, Summary};
+use shortfall::compile;
+use shortfall::{finish, Summary};
+use shortfall::{load, load_str};
+use shortfall::{run, RunConfig};
+use shortfall::{write_charts, ChartMeta};
 
-fn simulate(loaded: &shortfall::scenario::LoadedScenario, paths: u64, seed: u64) -> Summary {
+fn simulate(loaded: &shortfall::LoadedScenario, paths: u64, seed: u64) -> Summary {
     let m = compile(loaded).unwrap_or_else(|e| panic!("{e}"));
     let cfg = RunConfig {
         seed,

@@ -6,12 +6,12 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use assert_cmd::Command;
-use shortfall::experiment::comparison::{compare, STATS};
-use shortfall::experiment::run_variant;
-use shortfall::model::compile;
-use shortfall::report::comparison::CSV_HEADER;
-use shortfall::scenario::load_str;
-use shortfall::sim::RunConfig;
+use shortfall::comparison::CSV_HEADER;
+use shortfall::comparison::{compare, STATS};
+use shortfall::compile;
+use shortfall::load_str;
+use shortfall::run_variant;
+use shortfall::RunConfig;
 
 /// One supplier, one bloc, five years; a full export ban of one month with annual probability
 /// `PROBABILITY`. With no spare anywhere, any onset is a shortfall, so P(any shortfall) =

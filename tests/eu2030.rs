@@ -7,9 +7,9 @@
 //! lithium Australia 82,700 / 222,000 t; graphite China 1,270,000 / 1,550,000 t;
 //! tungsten China 67,000 / 82,000 t; gallium China 839 / 848 t (primary low-purity).
 
-use shortfall::model::check::check_report;
-use shortfall::model::compile;
-use shortfall::scenario::load;
+use shortfall::check_report;
+use shortfall::compile;
+use shortfall::load;
 
 fn share_of(material: &str, stage: &str) -> (String, f64, f64) {
     let loaded = load("builtin:eu-2030").unwrap_or_else(|e| panic!("{e}"));
@@ -74,7 +74,7 @@ fn the_baseline_is_what_the_brief_asks_for() {
         model.materials.iter().all(|m| m.stages.len() >= 2),
         "mining and processing stages everywhere"
     );
-    use shortfall::scenario::raw::DisruptionKind::*;
+    use shortfall::DisruptionKind::*;
     for kind in [
         ExportBan,
         ExportLicence,

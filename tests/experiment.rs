@@ -2,12 +2,12 @@
 
 use std::sync::atomic::AtomicBool;
 
-use shortfall::experiment::variant::{build, Setting};
-use shortfall::experiment::{difference, level, run_variant};
-use shortfall::scenario::load_str;
-use shortfall::scenario::setter::FieldPath;
-use shortfall::sim::RunConfig;
-use shortfall::stats::metric::{Stat, Subject};
+use shortfall::load_str;
+use shortfall::variant::{build, Setting};
+use shortfall::FieldPath;
+use shortfall::RunConfig;
+use shortfall::{difference, level, run_variant};
+use shortfall::{Stat, Subject};
 
 /// One supplier, one bloc, five years; a full export ban of one month with annual probability
 /// `p` (set per variant). With no spare anywhere, any onset is a shortfall.
@@ -33,7 +33,7 @@ fn cfg(paths: u64) -> RunConfig {
     }
 }
 
-fn with_probability(p: f64) -> shortfall::model::Model {
+fn with_probability(p: f64) -> shortfall::Model {
     let base = load_str("one-ban.ron", ONE_BAN).unwrap();
     build(
         &base,

@@ -3,12 +3,13 @@
 
 use std::sync::atomic::AtomicBool;
 
-use shortfall::model::{compile, Model};
-use shortfall::scenario::load_str;
-use shortfall::sim::path::CellMonth;
-use shortfall::sim::timeline::{PathParams, Timeline};
-use shortfall::sim::{build_plan, run, simulate_path, PathScratch, RunConfig, Trace};
-use shortfall::stats::{finish, PathRecord};
+use shortfall::kernel::CellMonth;
+use shortfall::kernel::{build_plan, simulate_path, PathScratch, Trace};
+use shortfall::kernel::{PathParams, Timeline};
+use shortfall::load_str;
+use shortfall::{compile, Model};
+use shortfall::{finish, PathRecord};
+use shortfall::{run, RunConfig};
 
 fn model(text: &str) -> Model {
     let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));

@@ -4,12 +4,12 @@
 
 use proptest::prelude::*;
 
-use shortfall::model::compile;
-use shortfall::scenario::load_str;
-use shortfall::sim::path::CellMonth;
-use shortfall::sim::timeline::{PathParams, Timeline};
-use shortfall::sim::{build_plan, simulate_path, PathScratch, Trace};
-use shortfall::stats::PathRecord;
+use shortfall::compile;
+use shortfall::kernel::CellMonth;
+use shortfall::kernel::{build_plan, simulate_path, PathScratch, Trace};
+use shortfall::kernel::{PathParams, Timeline};
+use shortfall::load_str;
+use shortfall::PathRecord;
 
 #[derive(Default)]
 struct Balance {

@@ -5,11 +5,12 @@
 
 use std::sync::atomic::AtomicBool;
 
-use shortfall::model::{compile, Model};
-use shortfall::scenario::load_str;
-use shortfall::sim::timeline::{PathParams, Timeline};
-use shortfall::sim::{build_plan, run, simulate_path, CellMonth, PathScratch, RunConfig, Trace};
-use shortfall::stats::{finish, PathRecord};
+use shortfall::kernel::{build_plan, simulate_path, CellMonth, PathScratch, Trace};
+use shortfall::kernel::{PathParams, Timeline};
+use shortfall::load_str;
+use shortfall::{compile, Model};
+use shortfall::{finish, PathRecord};
+use shortfall::{run, RunConfig};
 
 fn model(text: &str) -> Model {
     let loaded = load_str("doc.ron", text).unwrap_or_else(|e| panic!("{e}"));

@@ -149,18 +149,18 @@ const BUFFERED_BAN: &str = r#"Scenario(
 fn the_import_gap_is_what_failed_to_arrive_and_a_stockpile_keeps_it_from_consumption() {
     use std::sync::atomic::AtomicBool;
 
-    let loaded = shortfall::scenario::load_str("buffered-ban.ron", BUFFERED_BAN)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let model = shortfall::model::compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
-    let cfg = shortfall::sim::RunConfig {
+    let loaded =
+        shortfall::load_str("buffered-ban.ron", BUFFERED_BAN).unwrap_or_else(|e| panic!("{e}"));
+    let model = shortfall::compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = shortfall::RunConfig {
         seed: 3,
         paths: 400,
         threads: 2,
         target_se: None,
         max_paths: 400,
     };
-    let out = shortfall::sim::run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
-    let s = shortfall::stats::finish(&out.plan.layout, &out.acc);
+    let out = shortfall::run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
+    let s = shortfall::finish(&out.plan.layout, &out.acc);
     let cell = |bloc: &str| s.cells.iter().find(|c| c.bloc == bloc).unwrap();
     for bloc in ["EU", "US"] {
         let g = cell(bloc)

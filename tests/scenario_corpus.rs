@@ -50,8 +50,8 @@ fn file_name(path: &Path) -> String {
 /// Load and compile exactly as `shortfall check` does; the error is the report an analyst sees.
 fn load_and_compile(path: &Path) -> Result<(), String> {
     let spec = path.to_str().expect("corpus paths are UTF-8");
-    let loaded = shortfall::scenario::load(spec).map_err(|e| e.to_string())?;
-    shortfall::model::compile(&loaded).map_err(|e| e.to_string())?;
+    let loaded = shortfall::load(spec).map_err(|e| e.to_string())?;
+    shortfall::compile(&loaded).map_err(|e| e.to_string())?;
     Ok(())
 }
 

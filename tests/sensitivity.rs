@@ -4,15 +4,14 @@
 use std::sync::atomic::AtomicBool;
 
 use assert_cmd::Command;
-use shortfall::experiment::sensitivity::Sensitivity;
-use shortfall::experiment::sensitivity::{plan, run, Settings};
-use shortfall::experiment::variant::build_edited;
-use shortfall::experiment::{difference, run_variant};
-use shortfall::model::compile;
-use shortfall::report::charts::{write_tornado, ChartMeta};
-use shortfall::scenario::{load_str, LoadedScenario};
-use shortfall::sim::RunConfig;
-use shortfall::stats::metric::{Stat, Subject};
+use shortfall::compile;
+use shortfall::sensitivity::{plan, run, Sensitivity, Settings};
+use shortfall::variant::build_edited;
+use shortfall::RunConfig;
+use shortfall::{difference, run_variant};
+use shortfall::{load_str, LoadedScenario};
+use shortfall::{write_tornado, ChartMeta};
+use shortfall::{Stat, Subject};
 
 /// Two materials, each from one supplier with no spare anywhere, and two independent one-month
 /// full export bans: `ban-x` on x (annual probability 0.1) and `ban-y` on y (0.2). Any onset is

@@ -7,17 +7,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shortfall::experiment::variant::{build, Setting};
-use shortfall::scenario::setter::FieldPath;
+use shortfall::variant::{build, Setting};
+use shortfall::FieldPath;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(loaded) = shortfall::scenario::load_str("fuzz.ron", text) else {
+    let Ok(loaded) = shortfall::load_str("fuzz.ron", text) else {
         return;
     };
-    if shortfall::model::compile(&loaded).is_err() {
+    if shortfall::compile(&loaded).is_err() {
         return;
     }
     let settings: Vec<Setting> = text

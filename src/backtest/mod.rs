@@ -128,13 +128,6 @@ impl Backtest {
     pub fn all_pass(&self) -> bool {
         self.checks.iter().all(|c| c.pass)
     }
-
-    /// (passed, failed) per group 1..=3.
-    pub fn tally(&self, group: u8) -> (usize, usize) {
-        let of = self.checks.iter().filter(|c| c.group == group);
-        let pass = of.clone().filter(|c| c.pass).count();
-        (pass, of.count() - pass)
-    }
 }
 
 /// Why a backtest could not run.

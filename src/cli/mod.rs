@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use common::{Error, ExperimentFlags, DEFAULT_SEED};
+use common::Error;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -41,6 +41,7 @@ pub const SHARE: Bounds = Bounds {
     max: 1.0,
     what: "a share in [0, 1]",
 };
+#[cfg(test)]
 pub const NON_NEGATIVE: Bounds = Bounds {
     min: 0.0,
     max: f64::INFINITY,

@@ -146,11 +146,6 @@ impl OutputSet {
         &self.staging
     }
 
-    /// The folder the set will be (is, once committed) at.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Swap the staging folder into place. Subfolders of the previous set other than `charts/`
     /// (another command's set, such as `stress-cap/` under a run's folder) move into the new one.
     pub fn commit(mut self) -> Result<()> {
