@@ -60,6 +60,8 @@ impl OutcomeClass {
         }
     }
 
+    /// Whether a modelled worst-year consumption shortfall (share of that year's demand) falls in
+    /// this class: below 10% for `None` and `Below10Pct`, at least 10% for `Above10Pct`.
     pub fn agrees(self, worst_year_share: f64) -> bool {
         match self {
             OutcomeClass::None | OutcomeClass::Below10Pct => worst_year_share < 0.10,
@@ -258,9 +260,12 @@ pub struct Modelled {
     pub gap_sum: f64,
     /// Among the target's months, the one with the largest import gap (the first on a tie).
     pub deepest_month: String,
+    /// Worst calendar year's consumption shortfall as a share of that year's demand.
     pub worst_year_share: f64,
 }
 
+/// The modelled figures of `target` from its replayed cell series: the import gap summed over
+/// the target's months, the month with the deepest gap, and the worst year's shortfall share.
 pub fn modelled(series: &CellSeries, target: &Target) -> Modelled {
     let mut gap_sum = 0.0;
     let mut deepest: Option<(&str, f64)> = None;

@@ -40,6 +40,7 @@ pub enum Group {
 }
 
 impl Group {
+    /// Every group, in report order.
     pub const ALL: [Group; 5] = [
         Group::ChineseExport,
         Group::OtherExport,
@@ -48,6 +49,7 @@ impl Group {
         Group::NationalisationFlood,
     ];
 
+    /// The group's name as the report prints it.
     pub fn label(self) -> &'static str {
         match self {
             Group::ChineseExport => "Chinese export measures",
@@ -106,8 +108,11 @@ pub struct Check {
 /// How to run the backtest.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Master seed: every path draws from streams named by (seed, path index, name).
     pub seed: u64,
+    /// Paths per replay.
     pub paths: u64,
+    /// Worker threads; results do not depend on it.
     pub threads: usize,
 }
 

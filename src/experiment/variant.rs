@@ -11,7 +11,9 @@ use crate::scenario::{InvalidScenario, LoadedScenario};
 /// One field set to one value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
+    /// The scenario field to set, e.g. `blocs.EU.stockpile.gallium.months`.
     pub path: FieldPath,
+    /// The value it is set to, in the field's own unit.
     pub value: f64,
 }
 

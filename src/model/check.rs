@@ -84,6 +84,9 @@ pub struct DisruptionView {
 
 pub const DEFAULT_CAP: f64 = 0.65;
 
+/// The `check` view of a compiled model: sourcing shares, suppliers and disruption processes per
+/// bloc and material, judged against the single-supplier cap (`cap_level`, else the scenario's
+/// own cap, else 65%), with warnings for what looks wrong.
 pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
     let cap = cap_level.or(model.cap_level).unwrap_or(DEFAULT_CAP);
     let mut warnings = Vec::new();

@@ -15,24 +15,37 @@ pub use dist::Dist;
 /// Largest number of blocs: bloc sets are `u64` bit masks in the kernel's hot loop.
 pub const MAX_BLOCS: usize = 64;
 
+/// A validated scenario in the form the kernel reads: names turned into dense indices,
+/// distributions built once, shares checked. Built by `compile`; nothing in it changes during a run.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// The scenario's name (output folder and report titles).
     pub name: String,
+    /// The scenario's one-paragraph description.
     pub description: String,
+    /// Where the scenario's figures come from, as written in the file.
     pub sources: Vec<String>,
     /// First month as (year, month 1..=12).
     pub start: (i32, u32),
+    /// Horizon length in months.
     pub months: usize,
+    /// Materials with their supply chains (stages, suppliers, price), indexed by material.
     pub materials: Vec<MaterialModel>,
+    /// Country names; suppliers and disruptions refer to them by index.
     pub countries: Vec<String>,
+    /// Consuming blocs, indexed by bloc (at most `MAX_BLOCS`).
     pub blocs: Vec<BlocModel>,
     /// One per (bloc, material) with demand: `cells[bloc][material]`, `None` where no demand.
     pub cells: Vec<Vec<Option<Cell>>>,
+    /// Disruption processes in scenario order.
     pub disruptions: Vec<DisruptionModel>,
+    /// The calm/tense regime chain that scales disruption rates.
     pub tension: TensionModel,
+    /// Guaranteed minimum prices and whom they cover.
     pub price_floors: Vec<PriceFloorModel>,
     /// What the supplier cap did to sourcing (empty when the scenario sets no cap).
     pub cap_report: Vec<cap::CapOutcome>,
+    /// The single-supplier cap the scenario enforces (a share of a bloc's consumption), if any.
     pub cap_level: Option<f64>,
     /// The cap whose breaches the kernel counts month by month: the scenario's own cap, or one
     /// that `stress-cap` sets on a variant without it to see how often it would be breached.
@@ -259,10 +272,12 @@ pub struct PriceFloorModel {
 }
 
 impl Model {
+    /// Index of the stage a material's blocs consume (its last stage).
     pub fn consumed_stage(&self, material: usize) -> usize {
         self.materials[material].stages.len() - 1
     }
 
+    /// Every (bloc, material) cell with demand, bloc by bloc: the kernel's cell order.
     pub fn cells(&self) -> impl Iterator<Item = &Cell> {
         self.cells.iter().flatten().flatten()
     }

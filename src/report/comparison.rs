@@ -54,6 +54,8 @@ pub struct ComparisonManifest {
     pub files: Vec<String>,
 }
 
+/// Header row of `comparison.csv`: one row per (bloc, material, metric) with each variant's
+/// estimate and 95% interval, their difference and its interval, and the sections behind it.
 pub const CSV_HEADER: &str = "bloc,material,metric,a,a_low,a_high,b,b_low,b_high,difference,difference_low,difference_high,sections";
 
 /// The metrics of the terminal table, the HTML table and the readings: the chance of any

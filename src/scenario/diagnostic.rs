@@ -9,14 +9,18 @@ use std::path::PathBuf;
 /// A place in a scenario file (1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The file, as named on the command line or in `extends` (`builtin:NAME` when bundled).
     pub file: PathBuf,
+    /// Line, from 1.
     pub line: usize,
+    /// Column, from 1.
     pub column: usize,
 }
 
 /// One problem with the input.
 #[derive(Debug, Clone)]
 pub struct Issue {
+    /// Where it is written, when the field can be found in the text.
     pub location: Option<Location>,
     /// Dotted field path, e.g. `blocs.EU.sourcing.gallium.processing`.
     pub field: String,
@@ -40,6 +44,7 @@ impl fmt::Display for Issue {
 /// Everything wrong with a scenario; the error type of loading and validation.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct InvalidScenario {
+    /// Every problem found, in the order they were found.
     pub issues: Vec<Issue>,
 }
 
@@ -59,6 +64,7 @@ impl fmt::Display for InvalidScenario {
 }
 
 impl InvalidScenario {
+    /// An error holding one issue.
     pub fn single(issue: Issue) -> Self {
         InvalidScenario {
             issues: vec![issue],

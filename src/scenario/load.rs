@@ -20,13 +20,16 @@ pub const DEFAULT_SCENARIO: &str = "builtin:eu-2030";
 /// The text of one file that went into a scenario.
 #[derive(Debug, Clone)]
 pub struct SourceText {
+    /// The path as given, or `builtin:NAME` for a bundled scenario.
     pub path: PathBuf,
+    /// The file's full text.
     pub text: String,
 }
 
 /// A scenario after `extends` has been resolved, with the texts it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
+    /// The merged scenario, as deserialized (not yet validated).
     pub raw: ScenarioFile,
     /// The file named on the command line first, then what it extends, in order.
     pub texts: Vec<SourceText>,
@@ -55,6 +58,7 @@ impl LoadedScenario {
         })
     }
 
+    /// An issue about the field at `path`, located in the most derived file that writes it.
     pub fn issue(&self, path: &[&str], message: impl Into<String>) -> Issue {
         Issue {
             location: self.locate(path),

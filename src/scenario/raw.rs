@@ -280,14 +280,26 @@ pub struct Tension {
     pub monthly_transitions: ByName<ByName<f64>>,
 }
 
+/// What kind of disruption a process is. The kind decides its effect: trade measures cut the
+/// country's exports to the target blocs, capacity losses cut its production for every customer
+/// (docs/scenario-format.md, the kinds table).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 pub enum DisruptionKind {
+    /// Trade measure: exports to the target blocs stop (severity ≈ 1).
     ExportBan,
+    /// Trade measure: a licensing regime cuts exports to the target blocs by its severity; the cut
+    /// can decay as licences are granted (`licence_recovery`).
     ExportLicence,
+    /// Trade measure: a quota cuts exports to the target blocs by its severity (`licence_recovery`
+    /// applies as for licences).
     ExportQuota,
+    /// Capacity loss: war or unrest cuts the country's production at the stages hit.
     Conflict,
+    /// Capacity loss: a natural disaster cuts the country's production at the stages hit.
     Disaster,
+    /// Capacity loss: a mine or plant accident, a strike or an operational suspension.
     Accident,
+    /// Capacity loss: nationalisation or a regulatory closure of producers.
     Nationalisation,
     /// A dominant supplier floods the market: the price falls by `severity` and producers whose
     /// unit cost exceeds the price shut unless a price floor covers them.
@@ -295,6 +307,7 @@ pub enum DisruptionKind {
 }
 
 impl DisruptionKind {
+    /// Every kind's name as a scenario file spells it (the "did you mean" list).
     pub const ALL: [&'static str; 8] = [
         "ExportBan",
         "ExportLicence",

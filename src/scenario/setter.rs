@@ -17,11 +17,14 @@ use super::Param;
 /// One `PATH=value` assignment, checked for shape but not yet applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldPath {
+    /// The path as written, e.g. `blocs.EU.stockpile.gallium.months`.
     pub text: String,
     segments: Vec<String>,
 }
 
 impl FieldPath {
+    /// Parse a dotted field path, refusing empty segments; whether the field exists is checked when
+    /// the setting is applied.
     pub fn parse(text: &str) -> Result<FieldPath, String> {
         let segments: Vec<String> = text.split('.').map(str::to_string).collect();
         if text.is_empty() || segments.iter().any(String::is_empty) {

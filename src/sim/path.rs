@@ -21,19 +21,28 @@ use super::timeline::{draw_params, draw_timeline, PathParams, Timeline, Timeline
 /// What a replay sees of one solved month of one material.
 #[derive(Debug, Clone, Default)]
 pub struct CellMonth {
+    /// Index of the (bloc, material) cell, in the kernel's cell order (`Model::cells`).
     pub cell: usize,
     /// Largest excess of any supplier's shipments over its available capacity this month
     /// (the same for every cell of the month; <= 0 when the allocation is physical).
     pub max_excess_shipment: f64,
     /// Stock lent to partner blocs under stockpile sharing.
     pub lent: f64,
+    /// Demand this month, t.
     pub demand: f64,
+    /// Demand met by recycling, t.
     pub recycled: f64,
+    /// Demand met by primary supply shipped by suppliers, t.
     pub primary: f64,
+    /// Demand met by substitutes, t.
     pub substituted: f64,
+    /// Released from the bloc's own strategic stockpile, t.
     pub released: f64,
+    /// Borrowed from partner blocs' stockpiles under stockpile sharing, t.
     pub borrowed: f64,
+    /// Consumption shortfall: demand left unmet after every buffer, t.
     pub shortfall: f64,
+    /// Strategic stockpile at the end of the month, t.
     pub stock: f64,
     /// Import gap IG_j(t): contracted supply that failed to arrive from disrupted suppliers,
     /// before rerouting and buffers (max over stages of the lost contracted volume), t.
@@ -48,11 +57,15 @@ pub struct CellMonth {
 
 /// Observer of a path, for `--replay-path`. The run uses `NoTrace`, which compiles away.
 pub trait Trace {
+    /// When false the kernel skips the observer calls and the month snapshots they need.
     const ON: bool;
+    /// Called once per path with the drawn parameters and the timeline of episodes.
     fn timeline(&mut self, _timeline: &Timeline, _params: &PathParams) {}
+    /// Called after each solved month of each material, with the price ratio to the base price.
     fn month(&mut self, _t: usize, _material: usize, _price_ratio: f64, _cells: &[CellMonth]) {}
 }
 
+/// The observer the runner uses: records nothing and compiles away.
 pub struct NoTrace;
 impl Trace for NoTrace {
     const ON: bool = false;
@@ -75,6 +88,9 @@ pub struct PathScratch {
 /// rounding-sized and are not recorded.
 pub const SHORT_MONTH_SHARE: f64 = 1e-4;
 
+/// Simulate one path: draw its parameters and timeline from the streams of (`seed`, `path`),
+/// run the month loop over every material, and leave the path's results in `record`
+/// (cleared first). `trace` sees each month when it is on. Deterministic in its arguments.
 pub fn simulate_path<T: Trace>(
     model: &Model,
     plan: &Plan,

@@ -219,6 +219,8 @@ pub fn layout(model: &Model) -> Layout {
     }
 }
 
+/// The kernel's precomputed plan of a model: stream keys, per-material index arrays and the
+/// output layout, built once per run and shared by every path.
 pub fn build(model: &Model) -> Plan {
     let layout = layout(model);
     let watches = cap_watches(model);

@@ -20,16 +20,20 @@ use crate::stats::{PathRecord, RunAccumulator};
 use super::path::{simulate_path, NoTrace, PathScratch};
 use super::plan::{build, Plan};
 
+/// Paths per chunk: the unit of parallel work, of the progress bar and of sectioning estimates.
 pub const CHUNK: u64 = 2048;
 /// Small batches bound memory (one accumulator per chunk in flight); with two chunks per
 /// core on the 2-core target machine the barrier at each batch end costs little.
 pub const BATCH_CHUNKS: u64 = 4;
 
+/// How many paths to run, with which seed, on how many threads.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
+    /// Master seed: path i draws from streams named by (seed, i, name).
     pub seed: u64,
     /// Paths to run (the minimum when a target standard error is set).
     pub paths: u64,
+    /// Worker threads (0 or 1 means one); results do not depend on it.
     pub threads: usize,
     /// Keep sampling until the headline estimate's standard error is at most this.
     pub target_se: Option<f64>,
@@ -37,14 +41,20 @@ pub struct RunConfig {
     pub max_paths: u64,
 }
 
+/// What a run produced: the merged accumulator, ready for `finish`, and how it ended.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
+    /// Every path folded in, in path order.
     pub acc: RunAccumulator,
+    /// The plan the paths ran on (its `layout` names the accumulator's rows).
     pub plan: Plan,
+    /// Paths actually run (fewer than asked when cancelled; more with `target_se`).
     pub paths: u64,
+    /// Whether the run was cancelled (Ctrl-C) before it finished.
     pub cancelled: bool,
     /// With `target_se`: whether it was reached, and the final standard error.
     pub target_reached: Option<bool>,
+    /// Standard error of the headline probability at the end of the run.
     pub headline_se: f64,
 }
 
@@ -86,6 +96,9 @@ pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) 
     acc
 }
 
+/// Run `cfg.paths` paths of `model` in parallel, chunk by chunk, folding them into one
+/// accumulator. `progress(done, total)` is called between batches; setting `cancel` stops at the
+/// next batch. Fails only when the thread pool cannot be built.
 pub fn run(
     model: &Model,
     cfg: &RunConfig,

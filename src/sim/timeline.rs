@@ -75,12 +75,14 @@ pub struct PathParams {
     pub growth: Vec<f64>,
     /// Commercial inventory cover c_j and room m_j, months of demand, per cell (0 without one).
     pub cover: Vec<f64>,
+    /// Room m_j of the commercial inventory above its cover, months of demand, per cell.
     pub max_cover: Vec<f64>,
     /// Per new capacity entry: the month it comes online (scheduled: start + rounded delay;
     /// restart on price: infinite, decided in the month solve).
     pub capacity_online: Vec<f64>,
 }
 
+/// One path's regime sequence and disruption episodes, drawn before the month loop.
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     /// Regime index per month.

@@ -106,7 +106,9 @@ pub struct MonthlyPoint {
 /// Everything one path reports. Reused across paths by the kernel (cleared, not reallocated).
 #[derive(Debug, Clone, Default)]
 pub struct PathRecord {
+    /// Per cell (kernel cell order): the path's shortfall and import-gap totals, worst year and runs.
     pub cells: Vec<CellRecord>,
+    /// Per-month values kept for fan charts (cell and price series).
     pub monthly: Vec<MonthlyPoint>,
     /// Highest price ratio − 1 per material.
     pub peak_price_excess: Vec<f64>,
@@ -117,6 +119,7 @@ pub struct PathRecord {
 }
 
 impl PathRecord {
+    /// An empty record sized for `layout`.
     pub fn new(layout: &Layout) -> Self {
         PathRecord {
             cells: vec![CellRecord::default(); layout.cells.len()],
@@ -127,6 +130,7 @@ impl PathRecord {
         }
     }
 
+    /// Reset to empty without freeing, so the kernel can reuse it for the next path.
     pub fn clear(&mut self) {
         self.cells
             .iter_mut()

@@ -28,10 +28,14 @@ pub struct Interval {
     pub high: f64,
 }
 
+/// An estimated probability with its Monte Carlo error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProbabilityEstimate {
+    /// The share of paths with the event.
     pub p: f64,
+    /// Standard error √(p(1−p)/n).
     pub se: f64,
+    /// Wilson score 95% interval (stays inside [0, 1]).
     pub ci95: Interval,
 }
 

@@ -17,6 +17,7 @@ use super::Summary;
 /// A statistic of the worst-year consumption shortfall share.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Stat {
+    /// Mean worst-year shortfall share.
     Mean,
     /// P(any month short at all).
     ProbabilityAny,
@@ -24,7 +25,9 @@ pub enum Stat {
     ProbabilityOver(f64),
     /// A reported quantile (0.5, 0.9, 0.95, 0.99, 0.999).
     Quantile(f64),
+    /// Mean of the worst 5% of paths.
     Cvar95,
+    /// Mean of the worst 1% of paths.
     Cvar99,
 }
 
@@ -66,6 +69,8 @@ pub const STAT_FORMS: &str =
     "mean, P50, P90, P95, P99, P99.9, CVaR95, CVaR99, P(any), P(>5%), P(>10%), P(>25%)";
 
 impl Stat {
+    /// Parse a statistic as the command line spells it (see `STAT_FORMS`), case and spaces
+    /// ignored; the error lists the valid forms.
     pub fn parse(text: &str) -> Result<Stat, String> {
         let t = text.trim().to_ascii_lowercase().replace(' ', "");
         let stat = match t.as_str() {
@@ -129,7 +134,9 @@ impl fmt::Display for Stat {
 /// Whose consumption shortfall: a bloc × material, or a bloc's worst material (`material: None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
+    /// The bloc's name, e.g. `EU`.
     pub bloc: String,
+    /// The material's name, or `None` for the bloc as a whole (its worst material).
     pub material: Option<String>,
 }
 

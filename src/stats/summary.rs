@@ -6,14 +6,23 @@ use serde::{Deserialize, Serialize};
 use super::accumulator::{Layout, MonthlyAcc, RunAccumulator, THRESHOLDS};
 use super::estimate::{distribution, probability, DistributionEstimate, ProbabilityEstimate};
 
+/// Every reported figure of a run with its Monte Carlo error: what `summary.json` holds
+/// (docs/output-format.md) and all the exporters read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
+    /// Paths simulated.
     pub paths: u64,
+    /// Shares of a year's demand that the `P(>x)` estimates use (0.05, 0.10, 0.25).
     pub thresholds: Vec<f64>,
+    /// One per (bloc, material) cell with demand.
     pub cells: Vec<CellSummary>,
+    /// One per bloc: its worst material each year.
     pub blocs: Vec<BlocSummary>,
+    /// One per material: the price peak.
     pub materials: Vec<MaterialSummary>,
+    /// One per price floor: its fiscal cost.
     pub floors: Vec<FloorSummary>,
+    /// Month labels `YYYY-MM` of the horizon.
     pub month_labels: Vec<String>,
     /// Monthly percentiles per cell and material, for fan charts.
     pub timeseries: Vec<FanSeries>,

@@ -41,7 +41,9 @@ pub const DEFAULT_TOP: usize = 8;
 /// What to measure.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Whose consumption shortfall is measured (a bloc, or a bloc × material).
     pub subject: Subject,
+    /// The statistic of it that each variant is judged by.
     pub stat: Stat,
     /// How many processes (largest switch-off effect first) get the low/high variants.
     pub top: usize,

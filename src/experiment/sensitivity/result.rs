@@ -86,15 +86,21 @@ impl ProcessSensitivity {
 /// A whole analysis: the base and every enabled process, largest swing first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sensitivity {
+    /// Version of shortfall that ran the analysis.
     pub tool_version: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// SHA-256 of the scenario's texts: identifies the exact input.
     pub scenario_sha256: String,
+    /// Whose consumption shortfall was measured.
     pub subject: Subject,
+    /// The statistic measured.
     pub metric: Stat,
     /// The metric as the command line spells it, e.g. `P(>10%)`.
     pub metric_label: String,
     /// True for probabilities; otherwise the metric is a share of a year's demand.
     pub metric_is_probability: bool,
+    /// Master seed shared by every variant (common random numbers).
     pub seed: u64,
     /// Paths per variant (whole sections).
     pub paths: u64,

@@ -32,8 +32,11 @@ use crate::stats::summary::{CellSummary, FanSeries, Summary};
 /// What the source line under every chart says about the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChartMeta {
+    /// The scenario's name (or the comparison's, e.g. `a vs b`).
     pub scenario: String,
+    /// Paths simulated.
     pub paths: u64,
+    /// Master seed of the run.
     pub seed: u64,
 }
 
