@@ -6,16 +6,16 @@
 
 /// Φ⁻¹(0.975) = 1.959963984540054: the two-sided 95% normal quantile (Abramowitz & Stegun
 /// Table 26.5), used by every 95% interval.
-pub const NORMAL_QUANTILE_975: f64 = 1.959_963_984_540_054;
+pub(crate) const NORMAL_QUANTILE_975: f64 = 1.959_963_984_540_054;
 
 /// Φ⁻¹(0.95) = 1.6448536269514722 (Abramowitz & Stegun Table 26.5): the one-sided 95% normal
 /// quantile, returned exactly by `standard_normal_quantile` at 0.95 (and negated at 0.05).
-pub const NORMAL_QUANTILE_95: f64 = 1.644_853_626_951_472_2;
+pub(crate) const NORMAL_QUANTILE_95: f64 = 1.644_853_626_951_472_2;
 
 /// Φ⁻¹(q): the tabulated value at q = 0.05 and 0.95 (the levels the sensitivity analysis uses),
 /// Acklam's rational approximation elsewhere (relative error < 1.15·10⁻⁹, far more precise than
 /// a frequency needs). −∞ at q ≤ 0, +∞ at q ≥ 1.
-pub fn standard_normal_quantile(q: f64) -> f64 {
+pub(crate) fn standard_normal_quantile(q: f64) -> f64 {
     if (q - 0.95).abs() < 1e-15 {
         return NORMAL_QUANTILE_95;
     }
@@ -81,7 +81,7 @@ fn acklam(p: f64) -> f64 {
 
 /// Inverse of the Beta(a, b) CDF by bisection on the regularised incomplete beta function
 /// (monotone, so bisection cannot fail; 100 halvings reach f64 resolution on [0, 1]).
-pub fn beta_quantile(a: f64, b: f64, q: f64) -> f64 {
+pub(crate) fn beta_quantile(a: f64, b: f64, q: f64) -> f64 {
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
@@ -97,7 +97,7 @@ pub fn beta_quantile(a: f64, b: f64, q: f64) -> f64 {
 /// I_x(a, b), the Beta(a, b) CDF at x, by its continued fraction, evaluated with the modified
 /// Lentz method, using the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) where the fraction converges
 /// slowly (Press et al., *Numerical Recipes*, 3rd ed., §6.4).
-pub fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
+pub(crate) fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
@@ -152,7 +152,7 @@ fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
 
 /// ln Γ(x) for x > 0 by the Lanczos approximation (g = 7, 9 terms; about 15 digits), with the
 /// reflection formula below ½.
-pub fn ln_gamma(x: f64) -> f64 {
+pub(crate) fn ln_gamma(x: f64) -> f64 {
     const G: f64 = 7.0;
     const COEF: [f64; 9] = [
         0.999_999_999_999_809_9,

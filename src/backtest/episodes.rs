@@ -17,7 +17,7 @@ use super::verdict::{within_factor, within_months};
 use super::{BacktestError, Check};
 
 /// The episode files, compiled in like the bundled scenario.
-pub const FILES: &[(&str, &str)] = &[
+pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "e1-2010-ree-japan.ron",
         include_str!("../../backtests/e1-2010-ree-japan.ron"),
@@ -37,7 +37,7 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 /// The observed targets, with how each was computed.
-pub const TARGETS: &str = include_str!("../../data/record/backtest_targets.csv");
+pub(crate) const TARGETS: &str = include_str!("../../data/record/backtest_targets.csv");
 
 /// The record's class of consumption outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +203,7 @@ pub fn model_of(file: &str) -> Result<Model, BacktestError> {
 }
 
 /// Compile an episode scenario given as text (`path` names it in error messages).
-pub fn model_of_text(path: &str, text: &str) -> Result<Model, BacktestError> {
+pub(crate) fn model_of_text(path: &str, text: &str) -> Result<Model, BacktestError> {
     let loaded = load_str(path, text)?;
     Ok(model::compile(&loaded)?)
 }
@@ -293,7 +293,7 @@ pub fn month_index(label: &str) -> Option<i64> {
 }
 
 /// The three checks of one target.
-pub fn target_checks(target: &Target, m: &Modelled) -> Vec<Check> {
+pub(crate) fn target_checks(target: &Target, m: &Modelled) -> Vec<Check> {
     let label = format!("{} {} {}", target.episode, target.bloc, target.material);
     let id = format!("{}.{}", target.episode, target.material.replace(' ', "_"));
     let offset = |l: &str| {
@@ -372,7 +372,7 @@ pub fn target_checks(target: &Target, m: &Modelled) -> Vec<Check> {
 }
 
 /// All group-2 checks.
-pub fn checks(seed: u64) -> Result<Vec<Check>, BacktestError> {
+pub(crate) fn checks(seed: u64) -> Result<Vec<Check>, BacktestError> {
     let targets = targets().map_err(BacktestError::Unsupported)?;
     let mut out = Vec::new();
     for target in &targets {

@@ -17,17 +17,17 @@ use super::record::{longest_quiet_run, most_in_three_years, Observed, MAIN_COUNT
 use super::verdict::{band, inside, mean, quantile, two_sided_p};
 use super::{BacktestError, Check, Config, Group};
 
-pub const START: &str = "2010-01";
-pub const MONTHS: u32 = 192;
-pub const YEARS: usize = 16;
+pub(crate) const START: &str = "2010-01";
+pub(crate) const MONTHS: u32 = 192;
+pub(crate) const YEARS: usize = 16;
 /// Blocs whose consumption shortfalls the outcome count covers.
-pub const OUTCOME_BLOCS: [&str; 3] = ["EU", "US", "Japan"];
+pub(crate) const OUTCOME_BLOCS: [&str; 3] = ["EU", "US", "Japan"];
 /// A bloc × material × year counts when its consumption shortfall exceeds this share of the
 /// year's demand.
-pub const OUTCOME_SHARE: f64 = 0.10;
+pub(crate) const OUTCOME_SHARE: f64 = 0.10;
 /// The record's count: 0 confirmed, at most this many possible (backtest_episodes.md, "The
 /// record 2010–2025 in one table"; the issue's "≤ 3 possible").
-pub const RECORD_POSSIBLE: u32 = 3;
+pub(crate) const RECORD_POSSIBLE: u32 = 3;
 
 /// What one path gives the backtest.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -268,7 +268,7 @@ fn p_check(id: &str, what: &str, samples: &[u32], observed: u32) -> Check {
 }
 
 /// Group 1: per group, per main country, and the two clustering statistics.
-pub fn onset_checks(replay: &Replay, observed: &Observed) -> Vec<Check> {
+pub(crate) fn onset_checks(replay: &Replay, observed: &Observed) -> Vec<Check> {
     let mut checks = Vec::new();
     for g in Group::ALL {
         let samples: Vec<u32> = replay.paths.iter().map(|p| p.groups[g as usize]).collect();
@@ -315,7 +315,7 @@ pub fn onset_checks(replay: &Replay, observed: &Observed) -> Vec<Check> {
 
 /// Group 3: the record's count (0 confirmed, ≤ 3 possible) lies inside the model's 90%
 /// interval: the interval [P5, P95] meets [0, 3], i.e. P5 ≤ 3.
-pub fn outcome_check(replay: &Replay) -> Check {
+pub(crate) fn outcome_check(replay: &Replay) -> Check {
     let samples: Vec<u32> = replay.paths.iter().map(|p| p.outcome_cells).collect();
     let (low, high) = (quantile(&samples, 0.05), quantile(&samples, 0.95));
     Check {

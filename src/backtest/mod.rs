@@ -14,10 +14,10 @@
 //! A layer beside `experiment`: it builds scenario variants (scenario), compiles them (model),
 //! runs paths (sim) and owns its result types; `report::backtest` only formats them.
 
-pub mod episodes;
-pub mod history;
-pub mod record;
-pub mod verdict;
+pub(crate) mod episodes;
+pub(crate) mod history;
+pub(crate) mod record;
+pub(crate) mod verdict;
 
 use serde::Serialize;
 
@@ -84,7 +84,7 @@ pub struct CountryCount {
 
 /// One check: what was compared, the observed value, the model's figure and the verdict.
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// 1 onset counts, 2 episode replays, 3 outcome count.
     pub group: u8,
     /// Stable identifier, e.g. `onsets.chinese_export`, `E2.gallium.gap_12m`.
@@ -118,7 +118,7 @@ pub struct Config {
 
 /// The whole backtest of one scenario.
 #[derive(Debug, Clone, Serialize)]
-pub struct Backtest {
+pub(crate) struct Backtest {
     pub scenario: String,
     pub seed: u64,
     pub paths: u64,
@@ -130,7 +130,7 @@ pub struct Backtest {
 }
 
 impl Backtest {
-    pub fn all_pass(&self) -> bool {
+    pub(crate) fn all_pass(&self) -> bool {
         self.checks.iter().all(|c| c.pass)
     }
 }
@@ -149,7 +149,7 @@ pub enum BacktestError {
 }
 
 /// Run all three groups on `loaded`.
-pub fn run(loaded: &LoadedScenario, cfg: &Config) -> Result<Backtest, BacktestError> {
+pub(crate) fn run(loaded: &LoadedScenario, cfg: &Config) -> Result<Backtest, BacktestError> {
     let observed = record::observed().map_err(BacktestError::Unsupported)?;
     let replay = history::replay(loaded, cfg)?;
     let mut checks = history::onset_checks(&replay, &observed);

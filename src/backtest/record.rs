@@ -6,7 +6,7 @@
 use super::{CountryCount, Group};
 
 /// The record, compiled into the binary (the tool never reads files outside the repository).
-pub const DISRUPTION_EVENTS: &str = include_str!("../../data/record/disruption_events.csv");
+pub(crate) const DISRUPTION_EVENTS: &str = include_str!("../../data/record/disruption_events.csv");
 
 /// What one record row counts as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub const CLASSIFICATION: &[RowClass] = &[
 ];
 
 /// The main countries counted on their own (each has at least three record rows or is China).
-pub const MAIN_COUNTRIES: [&str; 5] = [CN, CD, ID, MM, "Chile"];
+pub(crate) const MAIN_COUNTRIES: [&str; 5] = [CN, CD, ID, MM, "Chile"];
 
 /// One record row as read from the CSV: `date_start`, `country`, `materials`, `kind`.
 #[derive(Debug, Clone)]

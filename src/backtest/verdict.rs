@@ -39,7 +39,7 @@ pub fn two_sided_p(samples: &[u32], observed: u32) -> f64 {
 }
 
 /// Mean of integer samples.
-pub fn mean(samples: &[u32]) -> f64 {
+pub(crate) fn mean(samples: &[u32]) -> f64 {
     if samples.is_empty() {
         return f64::NAN;
     }

@@ -14,7 +14,7 @@ use crate::report::{self, atomic::write_atomic};
 
 /// At least the issue's 2,000 paths; 4,096 keeps the 5% and 95% bands to within about a
 /// count of their limit for the onset groups.
-pub const DEFAULT_BACKTEST_PATHS: u64 = 4_096;
+pub(super) const DEFAULT_BACKTEST_PATHS: u64 = 4_096;
 
 #[derive(Args, Debug)]
 #[command(
@@ -34,7 +34,7 @@ pub const DEFAULT_BACKTEST_PATHS: u64 = 4_096;
     after_help = "Writes backtest.csv, backtest.json and report.html to the output folder. docs/backtest.md \
                   explains every check, the classification of the record and the targets."
 )]
-pub struct BacktestArgs {
+pub(crate) struct BacktestArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
     /// Paths of the 2010–2025 replay (at least 2,000).
@@ -54,7 +54,7 @@ pub struct BacktestArgs {
     pub quiet: bool,
 }
 
-pub fn backtest(args: BacktestArgs) -> Result<ExitCode> {
+pub(super) fn backtest(args: BacktestArgs) -> Result<ExitCode> {
     if args.paths == 0 {
         return Err(bad("--paths must be at least 1"));
     }

@@ -10,7 +10,7 @@ use crate::model::check::check_report;
 use crate::report;
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
     /// Print the report as JSON instead of a table.
@@ -21,7 +21,7 @@ pub struct CheckArgs {
     pub cap: Option<f64>,
 }
 
-pub fn check(args: CheckArgs) -> Result<ExitCode> {
+pub(super) fn check(args: CheckArgs) -> Result<ExitCode> {
     let (_, model) = load_model(args.scenario.as_deref())?;
     let view = check_report(&model, args.cap);
     if args.json {

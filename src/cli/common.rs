@@ -17,12 +17,12 @@ use crate::report::manifest::{self, Manifest};
 use crate::scenario::{self, InvalidScenario, LoadedScenario, DEFAULT_SCENARIO};
 
 /// Master seed when `--seed` is not given.
-pub const DEFAULT_SEED: u64 = 20_260_101;
+pub(super) const DEFAULT_SEED: u64 = 20_260_101;
 
 /// Why a command failed; `cli::main` maps each variant to an exit code (2 for bad input, 1 for
 /// any other failure, 141 for a closed stdout).
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// A command-line value that is wrong in a way clap cannot see.
     #[error("{0}")]
     BadArgument(String),
@@ -66,17 +66,17 @@ impl From<serde_json::Error> for Error {
 }
 
 /// A command's result: the exit code on success.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(super) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A bad command-line value (exit code 2).
-pub fn bad(message: impl Into<String>) -> Error {
+pub(super) fn bad(message: impl Into<String>) -> Error {
     Error::BadArgument(message.into())
 }
 
 /// Flags every experiment (compare, stress-cap, sweep, sensitivity) shares: one seed for all its
 /// variants, the thread count, the progress bar.
 #[derive(Args, Debug, Clone)]
-pub struct ExperimentFlags {
+pub(crate) struct ExperimentFlags {
     /// Master seed, shared by every variant (common random numbers): the same seed, scenario and
     /// --paths give the same results on any thread count.
     #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
@@ -94,7 +94,7 @@ pub struct ExperimentFlags {
 }
 
 /// `2GB`, `512MB`, `8G`, `1500000000`: a size in bytes (decimal units).
-pub fn parse_bytes(s: &str) -> Result<u64, String> {
+pub(super) fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim().to_ascii_uppercase();
     let t = t.strip_suffix('B').unwrap_or(&t);
     let (digits, scale) = match t.chars().last() {
@@ -120,7 +120,7 @@ const HEADLINE_BINS: u64 = 256;
 /// each monthly series (shortfall and stock drawdown per bloc × material cell, price up/down per
 /// material) and a dozen headline histograms per cell; each worker also holds a path's state
 /// (blocs × materials × stages × months of flows). An estimate, within a small factor.
-pub fn memory_estimate(model: &Model, threads: usize) -> u64 {
+pub(super) fn memory_estimate(model: &Model, threads: usize) -> u64 {
     use crate::stats::accumulator::{CellAcc, ScalarAcc};
     use crate::stats::histogram::LogHistogram;
     use std::mem::size_of;
@@ -154,7 +154,7 @@ pub fn memory_estimate(model: &Model, threads: usize) -> u64 {
 }
 
 /// Refuse (exit 2) a run whose estimated memory is over `limit`, before it starts.
-pub fn check_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
+pub(super) fn check_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
     let need = memory_estimate(model, threads);
     if need > limit {
         return Err(bad(format!(
@@ -171,7 +171,7 @@ pub fn check_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
     Ok(())
 }
 
-pub fn parse_share(s: &str) -> Result<f64, String> {
+pub(super) fn parse_share(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim_end_matches('%')
         .parse()
@@ -187,12 +187,12 @@ pub fn parse_share(s: &str) -> Result<f64, String> {
 }
 
 /// Load a scenario (`None`: the bundled baseline), without compiling it.
-pub fn load_scenario(spec: Option<&str>) -> Result<LoadedScenario> {
+pub(super) fn load_scenario(spec: Option<&str>) -> Result<LoadedScenario> {
     Ok(scenario::load(spec.unwrap_or(DEFAULT_SCENARIO))?)
 }
 
 /// Load and compile a scenario (`None`: the bundled baseline).
-pub fn load_model(spec: Option<&str>) -> Result<(LoadedScenario, Model)> {
+pub(super) fn load_model(spec: Option<&str>) -> Result<(LoadedScenario, Model)> {
     let loaded = load_scenario(spec)?;
     let model = model::compile(&loaded)?;
     Ok((loaded, model))
@@ -200,19 +200,19 @@ pub fn load_model(spec: Option<&str>) -> Result<(LoadedScenario, Model)> {
 
 /// Default output folder for a scenario. The name was checked at load to be a safe slug
 /// (`scenario::valid_name`), so the folder stays inside `output/`.
-pub fn default_out_dir(scenario_name: &str) -> PathBuf {
+pub(super) fn default_out_dir(scenario_name: &str) -> PathBuf {
     PathBuf::from("output").join(scenario_name)
 }
 
 /// Start the command's output set at `out` before simulating: lock the folder, clear what a
 /// killed run left behind and prove the place is writable (exit 2 naming the path if not).
-pub fn begin_output(out: &Path) -> Result<OutputSet> {
+pub(super) fn begin_output(out: &Path) -> Result<OutputSet> {
     Ok(OutputSet::begin(out)?)
 }
 
 /// A flag the first Ctrl-C sets; the runner stops between batches and the command writes
 /// nothing. A second Ctrl-C while it winds down exits at once (nothing has been written then).
-pub fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
+pub(super) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     let _ = ctrlc::set_handler(move || {
@@ -225,7 +225,7 @@ pub fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
 
 /// `--threads`; when not given, `RAYON_NUM_THREADS` as rayon reads it (unset or 0: every core);
 /// `--threads 0` or a non-number is a bad argument.
-pub fn threads(arg: Option<usize>) -> Result<usize> {
+pub(super) fn threads(arg: Option<usize>) -> Result<usize> {
     let all = || std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = match arg {
         Some(n) => n,
@@ -249,7 +249,7 @@ pub fn threads(arg: Option<usize>) -> Result<usize> {
 }
 
 /// Seconds since the Unix epoch, for the manifest's `started_at`.
-pub fn now_unix() -> u64 {
+pub(super) fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -257,7 +257,7 @@ pub fn now_unix() -> u64 {
 
 /// The manifest of one simulated scenario, with what the run measured left at its "not yet"
 /// value (0 paths, no elapsed time, no files) for the caller to fill in.
-pub fn manifest(
+pub(super) fn manifest(
     loaded: &LoadedScenario,
     model: &Model,
     seed: u64,
@@ -291,7 +291,7 @@ pub fn manifest(
 /// Write `text` to stdout. A reader that closes the pipe early (`shortfall run | head`) is
 /// `Error::ClosedStdout`, which ends the command quietly as a Unix tool killed by SIGPIPE
 /// would: every file is written before anything is printed, so nothing is lost.
-pub fn print(text: &str) -> Result<()> {
+pub(super) fn print(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())

@@ -26,7 +26,7 @@ use crate::stats::metric::{read, Stat, Subject};
 
 /// 20 sections of 2,048 paths: a t interval on 19 degrees of freedom (×2.09, close to the
 /// normal's 1.96) and a comparison of eu-2030 in seconds.
-pub const DEFAULT_PATHS: u64 = 40_960;
+pub(super) const DEFAULT_PATHS: u64 = 40_960;
 
 #[derive(Args, Debug)]
 #[command(
@@ -41,7 +41,7 @@ pub const DEFAULT_PATHS: u64 = 40_960;
     after_help = "Examples:\n  shortfall compare builtin:eu-2030 eu-cobalt-stock.ron\n  \
                   shortfall compare no-partnership.ron partnership.ron --paths 204800 --out output/partnership"
 )]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Scenario A, the reference: a RON file or `builtin:eu-2030`.
     pub a: String,
     /// Scenario B, the change (say, A with a stockpile): differences are B − A.
@@ -59,7 +59,7 @@ pub struct CompareArgs {
     pub no_charts: bool,
 }
 
-pub fn compare(args: CompareArgs) -> Result<ExitCode> {
+pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     let (loaded_a, model_a) = load_model(Some(&args.a))?;
     let (loaded_b, model_b) = load_model(Some(&args.b))?;
     // Histogram bins count in u32: a run stays below 2^32 paths, after rounding up to sections.

@@ -37,13 +37,13 @@ use common::Error;
                   shortfall sweep --cap 0.5:1:0.05     P95 shortfall against the cap level\n  \
                   shortfall sensitivity                which disruption process moves the EU headline most"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Validate a scenario and show its supplier graph: concentration, sourcing, cap breaches, disruptions.
     Check(check::CheckArgs),
     /// Simulate a scenario and write summary files and charts to the output folder.
@@ -85,7 +85,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Run one parsed command.
-pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+pub(crate) fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Check(args) => check::check(args),
         Command::Run(args) => run::run(args),

@@ -14,7 +14,7 @@ use crate::report::{self, charts::ChartMeta, manifest::Manifest};
 use crate::stats::Summary;
 
 #[derive(Args, Debug)]
-pub struct PlotArgs {
+pub(crate) struct PlotArgs {
     /// A run's output folder (holding summary.json and manifest.json).
     pub run_dir: PathBuf,
 }
@@ -32,7 +32,7 @@ fn read<T: DeserializeOwned>(args: &PlotArgs, name: &str, what: &str) -> Result<
         .map_err(|e| bad(format!("{}: not a shortfall {what}: {e}", path.display())))
 }
 
-pub fn plot(args: PlotArgs) -> Result<ExitCode> {
+pub(super) fn plot(args: PlotArgs) -> Result<ExitCode> {
     // Redraws in place, file by file (each atomic, all from the folder's own summary), under
     // the folder's lock so a run cannot replace the folder meanwhile.
     let _lock = report::atomic::FolderLock::take(&args.run_dir)?;

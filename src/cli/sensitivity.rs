@@ -22,10 +22,10 @@ use crate::stats::metric::{Stat, Subject, STAT_FORMS};
 
 /// Paths per variant when `--paths` is not given: ten sections of 2,048, the fewest that give a
 /// sectioning interval on 9 degrees of freedom, and a default run of a few minutes.
-pub const DEFAULT_PATHS: u64 = 20_480;
+pub(super) const DEFAULT_PATHS: u64 = 20_480;
 
 #[derive(Args, Debug)]
-pub struct SensitivityArgs {
+pub(crate) struct SensitivityArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
     #[arg(long, default_value = "P(>10%)", value_name = "M", value_parser = Stat::parse,
@@ -50,7 +50,7 @@ pub struct SensitivityArgs {
     pub top: usize,
 }
 
-pub fn run(args: SensitivityArgs) -> Result<ExitCode> {
+pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
     let (loaded, model) = load_model(args.scenario.as_deref())?;
     const MAX_PATHS: u64 = u32::MAX as u64;
     if args.paths == 0 || args.paths > MAX_PATHS {

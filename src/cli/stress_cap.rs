@@ -23,10 +23,10 @@ use crate::scenario::diagnostic::unknown_name_hint;
 use crate::sim::RunConfig;
 
 /// 20 sections of 2,048 paths: paired intervals on 19 degrees of freedom.
-pub const DEFAULT_STRESS_PATHS: u64 = 40_960;
+pub(super) const DEFAULT_STRESS_PATHS: u64 = 40_960;
 
 #[derive(Args, Debug)]
-pub struct StressCapArgs {
+pub(crate) struct StressCapArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
     /// Cap level: the largest share of the bloc's consumption one third country may supply
@@ -49,7 +49,7 @@ pub struct StressCapArgs {
     pub no_charts: bool,
 }
 
-pub fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
+pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let base = load_scenario(args.scenario.as_deref())?;
     let (without, mut without_model) = stress_cap::without_cap(&base)?;
     if !without_model.blocs.iter().any(|b| b.name == args.bloc) {

@@ -28,7 +28,7 @@ use crate::sim::RunConfig;
 use crate::stats::metric::{Goal, Stat, Subject};
 
 /// 10 sections of 2,048 paths: a paired interval on 9 degrees of freedom, ~5 s a point here.
-pub const DEFAULT_SWEEP_PATHS: u64 = 20_480;
+pub(super) const DEFAULT_SWEEP_PATHS: u64 = 20_480;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
@@ -39,7 +39,7 @@ pub const DEFAULT_SWEEP_PATHS: u64 = 20_480;
     # the smallest gallium stockpile whose P95 worst-year shortfall is at most 5%\n  \
     shortfall sweep --set blocs.EU.stockpiles.gallium.initial_months=0:12:0.25 \\\n      \
     --goal \"P95 shortfall <= 5%\"")]
-pub struct SweepArgs {
+pub(crate) struct SweepArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
     /// PATH=FROM:TO:STEP or PATH=V1,V2,... (repeatable: a grid). PATH is a numeric field, e.g.
@@ -147,7 +147,7 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
     Ok(Checked { axes, stat, goal })
 }
 
-pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
+pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let base = load_scenario(args.scenario.as_deref())?;
     let base_model = crate::model::compile(&base)?;
     let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;

@@ -27,9 +27,9 @@ use crate::scenario::Param;
 use crate::special::{beta_quantile, standard_normal_quantile};
 
 /// Lower percentile used for a distribution's low end.
-pub const LOW_QUANTILE: f64 = 0.05;
+pub(crate) const LOW_QUANTILE: f64 = 0.05;
 /// Upper percentile used for a distribution's high end.
-pub const HIGH_QUANTILE: f64 = 0.95;
+pub(crate) const HIGH_QUANTILE: f64 = 0.95;
 /// Largest rate `model::compile` accepts (onsets per year).
 const MAX_RATE: f64 = 1000.0;
 /// Relative width of the pinned `Uniform`: far below any reported digit.
@@ -76,7 +76,7 @@ impl FrequencyRange {
 }
 
 /// The low/high range of a process's frequency; None for a scripted event (no frequency).
-pub fn range(d: &Disruption) -> Option<FrequencyRange> {
+pub(crate) fn range(d: &Disruption) -> Option<FrequencyRange> {
     let (field, written, upper) = match (&d.annual_probability, &d.rate_per_year) {
         (Some(p), _) => ("annual_probability", p, 1.0),
         (None, Some(r)) => ("rate_per_year", r, MAX_RATE),
@@ -144,7 +144,7 @@ fn family(p: &Param) -> &'static str {
 /// Normal and LogNormal use `special::standard_normal_quantile` (exact at the 5th and 95th
 /// percentiles, Acklam elsewhere), Beta `special::beta_quantile` (bisection on the incomplete
 /// beta function); the other families invert their CDFs in closed form.
-pub fn quantile(p: &Param, q: f64) -> f64 {
+pub(crate) fn quantile(p: &Param, q: f64) -> f64 {
     match p {
         Param::Fixed(v) => *v,
         Param::Uniform { min, max } => min + q * (max - min),

@@ -12,13 +12,13 @@
 //! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`, or
 //! `comparison::compare` for every headline metric of two variants at once.
 
-pub mod comparison;
-pub mod frequency;
-pub mod replay;
-pub mod sensitivity;
-pub mod stress_cap;
-pub mod sweep;
-pub mod variant;
+pub(crate) mod comparison;
+pub(crate) mod frequency;
+pub(crate) mod replay;
+pub(crate) mod sensitivity;
+pub(crate) mod stress_cap;
+pub(crate) mod sweep;
+pub(crate) mod variant;
 
 use std::sync::atomic::AtomicBool;
 
@@ -31,7 +31,7 @@ use crate::stats::sectioning::{paired_difference, sectioned, SectionedEstimate};
 use crate::stats::{finish, Summary};
 
 /// Fewest sections for an interval worth printing (t on 7 degrees of freedom: ×2.36).
-pub const MIN_SECTIONS: u64 = 8;
+pub(crate) const MIN_SECTIONS: u64 = 8;
 
 /// One variant's results: the full-sample summary and one summary per section of `CHUNK` paths
 /// (without fan-chart series, which sections never need).
@@ -43,7 +43,7 @@ pub struct VariantRun {
 }
 
 /// Paths rounded up to whole sections, and at least `MIN_SECTIONS` of them.
-pub fn sectioned_paths(paths: u64) -> u64 {
+pub(crate) fn sectioned_paths(paths: u64) -> u64 {
     paths.div_ceil(CHUNK).max(MIN_SECTIONS) * CHUNK
 }
 

@@ -7,7 +7,7 @@ use crate::stats;
 
 /// One disruption episode of the path.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReplayEvent {
+pub(crate) struct ReplayEvent {
     pub month: String,
     pub process: String,
     /// The disruption kind as the model names it (`ExportBan`, ...).
@@ -21,7 +21,7 @@ pub struct ReplayEvent {
 /// One bloc × material in a month where something happened (an import gap, a shortfall, a stock
 /// release, inventory use or pre-buying, a substitution or a price away from base). Tonnes per month.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReplayMonth {
+pub(crate) struct ReplayMonth {
     pub month: String,
     pub material: String,
     pub bloc: String,
@@ -47,7 +47,7 @@ pub struct ReplayMonth {
 
 /// A cell's totals over the horizon, for the cells with a shortfall.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReplayTotal {
+pub(crate) struct ReplayTotal {
     pub bloc: String,
     pub material: String,
     pub total_short_t: f64,
@@ -58,7 +58,7 @@ pub struct ReplayTotal {
 
 /// The whole replay of one path.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Replay {
+pub(crate) struct Replay {
     pub scenario: String,
     pub seed: u64,
     pub path: u64,
@@ -132,7 +132,7 @@ impl Trace for Recorder<'_> {
 }
 
 /// Simulate path `path` of `model` with `seed`, recording what happened.
-pub fn replay(model: &Model, seed: u64, path: u64) -> Replay {
+pub(crate) fn replay(model: &Model, seed: u64, path: u64) -> Replay {
     let plan = sim::build_plan(model);
     let mut recorder = Recorder {
         model,

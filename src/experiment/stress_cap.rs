@@ -15,7 +15,7 @@ use crate::stats::estimate::ProbabilityEstimate;
 use crate::stats::metric::{read, Stat, Subject};
 
 /// The metrics compared, headline first.
-pub const STATS: [Stat; 5] = [
+pub(crate) const STATS: [Stat; 5] = [
     Stat::Quantile(0.95),
     Stat::ProbabilityOver(0.10),
     Stat::Mean,
@@ -26,7 +26,7 @@ pub const STATS: [Stat; 5] = [
 /// One strategic material (or the bloc as a whole) × metric: without, with, and the paired
 /// difference (with − without).
 #[derive(Debug, Clone, Serialize)]
-pub struct StressRow {
+pub(crate) struct StressRow {
     pub material: String,
     pub metric: String,
     pub without_cap: f64,
@@ -44,7 +44,7 @@ pub struct StressRow {
 
 /// Feasibility per strategic material: every capped stage where a supplier was over the cap.
 #[derive(Debug, Clone, Serialize)]
-pub struct MaterialFeasibility {
+pub(crate) struct MaterialFeasibility {
     pub material: String,
     pub feasible: bool,
     pub capacity_gap_t_per_year: f64,
@@ -54,7 +54,7 @@ pub struct MaterialFeasibility {
 /// How often one third country supplies more than the cap of what the bloc receives at a
 /// capped stage, once disruptions cut some suppliers and reroute others' spare.
 #[derive(Debug, Clone, Serialize)]
-pub struct BreachRow {
+pub(crate) struct BreachRow {
     pub material: String,
     pub stage: String,
     pub without_cap_any_month: ProbabilityEstimate,
@@ -65,7 +65,7 @@ pub struct BreachRow {
 
 /// The finished stress test.
 #[derive(Debug, Clone)]
-pub struct StressCap {
+pub(crate) struct StressCap {
     /// The bloc that applies the cap.
     pub bloc: String,
     /// The cap level.
@@ -76,7 +76,9 @@ pub struct StressCap {
 }
 
 /// The scenario without any supplier cap.
-pub fn without_cap(base: &LoadedScenario) -> Result<(LoadedScenario, Model), InvalidScenario> {
+pub(crate) fn without_cap(
+    base: &LoadedScenario,
+) -> Result<(LoadedScenario, Model), InvalidScenario> {
     let mut without = base.clone();
     without.raw.supplier_cap = None;
     let model = compile(&without)?;
@@ -86,7 +88,7 @@ pub fn without_cap(base: &LoadedScenario) -> Result<(LoadedScenario, Model), Inv
 /// The scenario with a cap at `level`: its own cap (its blocs, stages, materials) at that level,
 /// or else one applied by `bloc`. `without` is set to watch the same links, to see how often
 /// the uncapped sourcing mix breaches the cap.
-pub fn with_cap(
+pub(crate) fn with_cap(
     base: &LoadedScenario,
     level: f64,
     bloc: &str,
@@ -112,7 +114,7 @@ pub fn with_cap(
 }
 
 /// The materials the cap applies to.
-pub fn strategic(model: &Model) -> Vec<String> {
+pub(crate) fn strategic(model: &Model) -> Vec<String> {
     model
         .materials
         .iter()
@@ -123,7 +125,7 @@ pub fn strategic(model: &Model) -> Vec<String> {
 
 /// Feasibility, paired rows and breach rates of `bloc`'s strategic materials, from the runs
 /// without (`a`) and with (`b`) the cap on the same paths.
-pub fn analyse(
+pub(crate) fn analyse(
     bloc: &str,
     cap: f64,
     with_model: &Model,

@@ -23,11 +23,11 @@ use crate::stats::metric::{read, subjects, Goal, Reading, Stat, Subject, HEADLIN
 use crate::stats::sectioning::SectionedEstimate;
 
 /// Most points a sweep may have: each is a full run.
-pub const MAX_POINTS: usize = 400;
+pub(crate) const MAX_POINTS: usize = 400;
 
 /// One swept parameter and its values.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Axis {
+pub(crate) struct Axis {
     pub path: FieldPath,
     pub values: Vec<f64>,
     /// The step of a `FROM:TO:STEP` axis: the resolution goal seeking stops at.
@@ -37,7 +37,7 @@ pub struct Axis {
 impl Axis {
     /// `PATH=FROM:TO:STEP` (inclusive of TO when a whole number of steps reaches it) or
     /// `PATH=V1,V2,...`. Values may be written as percentages (`50%`).
-    pub fn parse(spec: &str) -> Result<Axis, String> {
+    pub(crate) fn parse(spec: &str) -> Result<Axis, String> {
         let (path, values) = spec.split_once('=').ok_or_else(|| {
             format!("`{spec}`: expected PATH=FROM:TO:STEP or PATH=V1,V2,..., e.g. supplier_cap.level=0.5:1:0.05")
         })?;
@@ -110,7 +110,7 @@ fn round12(v: f64) -> f64 {
 }
 
 /// Every combination of the axes' values, first axis varying slowest.
-pub fn grid(axes: &[Axis]) -> Result<Vec<Vec<Setting>>, String> {
+pub(crate) fn grid(axes: &[Axis]) -> Result<Vec<Vec<Setting>>, String> {
     // Checked: 8 axes of 256 values would wrap a plain product to 0.
     let total = axes
         .iter()
@@ -146,7 +146,7 @@ pub fn grid(axes: &[Axis]) -> Result<Vec<Vec<Setting>>, String> {
 /// estimator: Wilson, order statistics, or the standard error of the mean), and the paired
 /// difference from the sweep's first point (sectioning).
 #[derive(Debug, Clone, Serialize)]
-pub struct SweepRow {
+pub(crate) struct SweepRow {
     pub point: usize,
     pub bloc: String,
     /// `all` for the bloc as a whole (its worst material each year).
@@ -161,7 +161,7 @@ pub struct SweepRow {
 }
 
 /// Every headline row of one point, against the reference point `first`.
-pub fn rows(point: usize, run: &VariantRun, first: &VariantRun) -> Vec<SweepRow> {
+pub(crate) fn rows(point: usize, run: &VariantRun, first: &VariantRun) -> Vec<SweepRow> {
     let mut out = Vec::new();
     for subject in subjects(&run.summary) {
         for stat in HEADLINE_STATS {
@@ -189,7 +189,7 @@ pub fn rows(point: usize, run: &VariantRun, first: &VariantRun) -> Vec<SweepRow>
 /// Which way along the axis the goal is met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Direction {
+pub(crate) enum Direction {
     /// Met at the top of the range and not at the bottom: the answer is the smallest value.
     SmallestMeeting,
     /// Met at the bottom and not at the top: the answer is the largest value.
@@ -200,7 +200,7 @@ pub enum Direction {
 
 /// The result of goal seeking along one axis.
 #[derive(Debug, Clone, Serialize)]
-pub struct GoalResult {
+pub(crate) struct GoalResult {
     pub goal: String,
     pub direction: Direction,
     /// Where the estimated metric crosses the bound (None when met everywhere or nowhere).
@@ -218,7 +218,7 @@ pub struct GoalResult {
 
 /// Bisection for the crossing of `goal` between `from` and `to`, evaluating the metric with
 /// `eval` (one run per call; values are cached, so the three criteria share runs).
-pub fn seek<E>(
+pub(crate) fn seek<E>(
     goal: &Goal,
     from: f64,
     to: f64,
@@ -323,7 +323,7 @@ fn key(x: f64) -> u64 {
 
 /// One evaluated point of a sweep: its settings, its run and what the supplier cap did there.
 #[derive(Debug, Clone)]
-pub struct SweepPoint {
+pub(crate) struct SweepPoint {
     pub settings: Vec<Setting>,
     pub run: VariantRun,
     /// What the supplier cap did at this point (empty without a cap).
@@ -333,7 +333,7 @@ pub struct SweepPoint {
 /// A finished sweep: the axes, the points in parameter order (the first is the reference of
 /// every paired difference), the headline rows of every point and the goal's answer.
 #[derive(Debug, Clone)]
-pub struct Sweep {
+pub(crate) struct Sweep {
     pub axes: Vec<Axis>,
     pub points: Vec<SweepPoint>,
     pub rows: Vec<SweepRow>,
@@ -342,13 +342,13 @@ pub struct Sweep {
 
 impl Sweep {
     /// The swept fields, as written on the command line.
-    pub fn parameters(&self) -> Vec<&str> {
+    pub(crate) fn parameters(&self) -> Vec<&str> {
         self.axes.iter().map(|a| a.path.text.as_str()).collect()
     }
 
     /// The paired difference last point − first point of `stat` for each subject (None where
     /// it cannot be read, or with a single point).
-    pub fn last_minus_first(
+    pub(crate) fn last_minus_first(
         &self,
         subjects: &[Subject],
         stat: Stat,
@@ -365,7 +365,7 @@ impl Sweep {
 
 /// Why a sweep stopped without a result.
 #[derive(Debug, thiserror::Error)]
-pub enum SweepError {
+pub(crate) enum SweepError {
     /// Ctrl-C during a point.
     #[error("interrupted")]
     Interrupted,
@@ -383,7 +383,7 @@ pub enum SweepError {
 /// Run the sweep: every point of the grid of `axes`, or, with a goal (single axis), the
 /// points bisection needs to find where the goal's metric of `subject` meets it.
 /// `run_point(settings, label)` builds and runs one point.
-pub fn evaluate(
+pub(crate) fn evaluate(
     axes: Vec<Axis>,
     goal: Option<(&Goal, &Subject)>,
     mut run_point: impl FnMut(Vec<Setting>, String) -> Result<SweepPoint, SweepError>,

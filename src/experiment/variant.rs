@@ -26,7 +26,7 @@ impl std::fmt::Display for Setting {
 /// A wrong `--set` path: the user's argument, not the scenario, is at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct BadSetting(pub String);
+pub(crate) struct BadSetting(pub String);
 
 /// The base scenario with `settings` applied, compiled. A setting that makes the scenario
 /// invalid (a cap of 1.5) is reported as the scenario error it causes, naming the setting.

@@ -4,13 +4,13 @@
 //! kept only for reporting. Building a `Model` is the one place scenario input is checked
 //! (practice from ripgrep's `lowargs` → `hiargs`).
 
-pub mod cap;
-pub mod check;
-pub mod compile;
-pub mod dist;
+pub(crate) mod cap;
+pub(crate) mod check;
+pub(crate) mod compile;
+pub(crate) mod dist;
 
-pub use compile::compile;
-pub use dist::Dist;
+pub(crate) use compile::compile;
+pub(crate) use dist::Dist;
 
 /// Largest number of blocs: bloc sets are `u64` bit masks in the kernel's hot loop.
 pub const MAX_BLOCS: usize = 64;

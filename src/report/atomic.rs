@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -38,13 +38,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Test-only hook: `SHORTFALL_TEST_PAUSE_BEFORE_COMMIT=SECONDS` sleeps after every file of a set
 /// is written and before the set is swapped into place, so a test can kill the process there.
-pub const PAUSE_ENV: &str = "SHORTFALL_TEST_PAUSE_BEFORE_COMMIT";
+pub(crate) const PAUSE_ENV: &str = "SHORTFALL_TEST_PAUSE_BEFORE_COMMIT";
 
 /// Why an output set could not be started: another writer holds the folder, or the folder is
 /// not one shortfall may replace. Both are the user's to fix (`cli` maps this to exit 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct OutputRefused(pub String);
+pub(crate) struct OutputRefused(pub String);
 
 /// The files a command writes, built in a staging folder beside the target and swapped into
 /// place as one: a reader of the target sees the previous set or the new one, never a mix.
@@ -54,7 +54,7 @@ pub struct OutputRefused(pub String);
 /// [`OutputSet::commit`]. Dropped without committing (an error, Ctrl-C), it removes the staging
 /// folder and the lock and leaves the target as it was.
 #[derive(Debug)]
-pub struct OutputSet {
+pub(crate) struct OutputSet {
     target: PathBuf,
     staging: PathBuf,
     lock: PathBuf,
@@ -87,7 +87,7 @@ impl OutputSet {
     /// empty staging folder next to it. Fails before any simulation if the place cannot be
     /// written, if another process is writing the same folder, or if the folder holds files
     /// shortfall did not write.
-    pub fn begin(target: &Path) -> Result<OutputSet> {
+    pub(crate) fn begin(target: &Path) -> Result<OutputSet> {
         let name = target
             .file_name()
             .filter(|n| !n.is_empty() && *n != "." && *n != "..")
@@ -142,13 +142,13 @@ impl OutputSet {
     }
 
     /// The folder to write the set's files into.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.staging
     }
 
     /// Swap the staging folder into place. Subfolders of the previous set other than `charts/`
     /// (another command's set, such as `stress-cap/` under a run's folder) move into the new one.
-    pub fn commit(mut self) -> Result<()> {
+    pub(crate) fn commit(mut self) -> Result<()> {
         pause_for_tests();
         let name = self
             .target
@@ -210,11 +210,11 @@ impl Drop for OutputSet {
 /// The lock of one output folder, released when dropped (`shortfall plot` holds it while it
 /// redraws a finished run's charts, so it never interleaves with a run replacing the folder).
 #[derive(Debug)]
-pub struct FolderLock(PathBuf);
+pub(crate) struct FolderLock(PathBuf);
 
 impl FolderLock {
     /// Lock `target` (which need not exist yet): `.<name>.lock` beside it.
-    pub fn take(target: &Path) -> Result<FolderLock> {
+    pub(crate) fn take(target: &Path) -> Result<FolderLock> {
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

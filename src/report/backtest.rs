@@ -47,7 +47,7 @@ fn band_text(c: &Check) -> String {
 }
 
 /// The terminal table.
-pub fn table(b: &Backtest) -> String {
+pub(crate) fn table(b: &Backtest) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -89,7 +89,7 @@ pub fn table(b: &Backtest) -> String {
 }
 
 /// backtest.csv: one row per check.
-pub fn csv(b: &Backtest) -> String {
+pub(crate) fn csv(b: &Backtest) -> String {
     let mut out = CsvText::with_header(CSV_HEADER);
     for c in &b.checks {
         out.row([
@@ -120,7 +120,7 @@ struct BacktestFile<'a> {
 }
 
 /// backtest.json: the whole result, with where it came from.
-pub fn json(
+pub(crate) fn json(
     b: &Backtest,
     scenario_sha256: &str,
     elapsed_seconds: f64,
@@ -135,7 +135,7 @@ pub fn json(
 }
 
 /// report.html: the same table, grouped, with each rule spelt out.
-pub fn html(b: &Backtest) -> String {
+pub(crate) fn html(b: &Backtest) -> String {
     let mut out = String::new();
     let _ = write!(
         out,

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::model::check::CheckReport;
 use crate::report::format::{pct, tonnes};
 
-pub fn render(r: &CheckReport) -> String {
+pub(crate) fn render(r: &CheckReport) -> String {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(

@@ -23,7 +23,7 @@ use crate::stats::Summary;
 
 /// One side of a comparison as a reader meets it.
 #[derive(Debug, Clone, Copy)]
-pub struct Side<'a> {
+pub(crate) struct Side<'a> {
     /// The name tables and readings use ("eu-2030", "with the 65% cap").
     pub label: &'a str,
     /// The side's full-sample summary: the overlaid exceedance curves need more points than
@@ -35,7 +35,7 @@ pub struct Side<'a> {
 
 /// Everything the exporters read.
 #[derive(Debug, Clone, Copy)]
-pub struct ComparisonReport<'a> {
+pub(crate) struct ComparisonReport<'a> {
     pub comparison: &'a Comparison,
     /// The reference.
     pub a: Side<'a>,
@@ -46,7 +46,7 @@ pub struct ComparisonReport<'a> {
 /// `manifest.json` of a comparison: each side's run manifest (their `files` are empty) and the
 /// files written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ComparisonManifest {
+pub(crate) struct ComparisonManifest {
     pub tool: String,
     pub version: String,
     pub a: Manifest,
@@ -72,13 +72,13 @@ const SHOWN_MATERIALS: usize = 5;
 const OVERLAID_MATERIALS: usize = 3;
 
 /// The bloc a reader asks about first (`report::headline_bloc`) among the compared blocs.
-pub fn headline_bloc(c: &Comparison) -> Option<&str> {
+pub(crate) fn headline_bloc(c: &Comparison) -> Option<&str> {
     super::headline_bloc(c.rows.iter().map(|r| r.subject.bloc.as_str()))
 }
 
 /// The materials of `bloc` in both runs, those whose difference is real in some table metric
 /// first (largest |B − A| first), then the others in row order.
-pub fn materials_by_change<'a>(c: &'a Comparison, bloc: &str) -> Vec<(&'a str, bool)> {
+pub(crate) fn materials_by_change<'a>(c: &'a Comparison, bloc: &str) -> Vec<(&'a str, bool)> {
     let mut out: Vec<(&str, f64, bool)> = Vec::new();
     for s in c.subjects() {
         let (true, Some(m)) = (s.bloc == bloc, s.material.as_deref()) else {
@@ -100,7 +100,7 @@ pub fn materials_by_change<'a>(c: &'a Comparison, bloc: &str) -> Vec<(&'a str, b
 }
 
 /// `comparison.csv`: one row per subject × metric; `material` is `all` for the bloc as a whole.
-pub fn csv(c: &Comparison) -> String {
+pub(crate) fn csv(c: &Comparison) -> String {
     let mut out = CsvText::with_header(CSV_HEADER);
     for r in &c.rows {
         let d = &r.difference;
@@ -124,7 +124,7 @@ pub fn csv(c: &Comparison) -> String {
 }
 
 /// `comparison.json`: the sides' labels and the comparison's rows.
-pub fn json(r: &ComparisonReport) -> Result<String> {
+pub(crate) fn json(r: &ComparisonReport) -> Result<String> {
     #[derive(Serialize)]
     struct Out<'a> {
         a: &'a str,
@@ -177,7 +177,7 @@ fn points(r: &Row) -> String {
 
 /// True when B equals A exactly, on every section, in every compared metric of `s`: the
 /// change does not reach this subject at all (another material, another bloc).
-pub fn unchanged(c: &Comparison, s: &Subject) -> bool {
+pub(crate) fn unchanged(c: &Comparison, s: &Subject) -> bool {
     c.rows
         .iter()
         .filter(|r| &r.subject == s)
@@ -196,7 +196,7 @@ fn level(v: f64, low: f64, high: f64) -> String {
 
 /// The table printed at the end of a comparison: the headline bloc as a whole and its
 /// materials that moved most, then the other blocs' real changes.
-pub fn terminal(r: &ComparisonReport) -> String {
+pub(crate) fn terminal(r: &ComparisonReport) -> String {
     let c = r.comparison;
     let mut out = String::new();
     let w = &mut out;
@@ -321,7 +321,7 @@ pub fn terminal(r: &ComparisonReport) -> String {
 /// "the EU", "the US", but "Japan": an article before acronyms.
 /// A sentence on one row: "switching from A to B lowers the EU's P95 worst-year cobalt
 /// consumption shortfall from 12.0% to 7.9% of that year's demand, by 4.1 points (95% CI 3.8 to 4.4)".
-pub fn reading(row: &Row, a: &str, b: &str) -> String {
+pub(crate) fn reading(row: &Row, a: &str, b: &str) -> String {
     let bloc = the(&row.subject.bloc);
     let owner = format!("{bloc}'s");
     let what = match (&row.subject.material, row.stat) {
@@ -391,7 +391,7 @@ pub fn reading(row: &Row, a: &str, b: &str) -> String {
 /// Writes `comparison.csv`, `comparison.json`, the charts and `report.html` (unless
 /// `charts` is false), then `manifest.json`, each atomically; returns the files written,
 /// relative to `out_dir`.
-pub fn write(r: &ComparisonReport, out_dir: &Path, charts: bool) -> Result<Vec<String>> {
+pub(crate) fn write(r: &ComparisonReport, out_dir: &Path, charts: bool) -> Result<Vec<String>> {
     let c = r.comparison;
     let mut files = vec!["comparison.csv".to_string(), "comparison.json".to_string()];
     write_atomic(&out_dir.join("comparison.csv"), csv(c).as_bytes())?;
@@ -470,7 +470,7 @@ fn draw(r: &ComparisonReport, out_dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// `report.html`: readings, the headline bloc's table, the charts (inline SVG), the other
 /// blocs, the method and both manifests. Self-contained: no scripts, no network.
-pub fn html(r: &ComparisonReport, svgs: &[String]) -> String {
+pub(crate) fn html(r: &ComparisonReport, svgs: &[String]) -> String {
     let c = r.comparison;
     let (a, b) = (r.a.label, r.b.label);
     let mut h = String::new();

@@ -6,7 +6,7 @@
 
 /// Rows of one CSV file, built in memory and written atomically by the caller.
 #[derive(Debug)]
-pub struct CsvText {
+pub(crate) struct CsvText {
     writer: csv::Writer<Vec<u8>>,
 }
 
@@ -18,7 +18,7 @@ impl Default for CsvText {
 
 impl CsvText {
     /// An empty file.
-    pub fn new() -> CsvText {
+    pub(crate) fn new() -> CsvText {
         CsvText {
             // Flexible: the only error left is the writer's own I/O, and a Vec cannot fail.
             writer: csv::WriterBuilder::new()
@@ -28,14 +28,14 @@ impl CsvText {
     }
 
     /// A file whose first line is `header`, a comma-separated list of plain column names.
-    pub fn with_header(header: &str) -> CsvText {
+    pub(crate) fn with_header(header: &str) -> CsvText {
         let mut out = CsvText::new();
         out.row(header.split(','));
         out
     }
 
     /// One record; each field is quoted only where it must be.
-    pub fn row<I, T>(&mut self, fields: I)
+    pub(crate) fn row<I, T>(&mut self, fields: I)
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
@@ -46,7 +46,7 @@ impl CsvText {
     }
 
     /// The file's text.
-    pub fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         let bytes = self
             .writer
             .into_inner()
@@ -57,7 +57,7 @@ impl CsvText {
 
 /// Shortest round-trip representation, so CSV and JSON agree to the last digit; empty for a
 /// value that is not finite (no estimate).
-pub fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     if v.is_finite() {
         format!("{v}")
     } else {

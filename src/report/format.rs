@@ -7,7 +7,7 @@
 /// assert_eq!(pct(0.711), "71.1%");
 /// assert_eq!(pct(0.0005), "0.05%");
 /// ```
-pub fn pct(share: f64) -> String {
+pub(crate) fn pct(share: f64) -> String {
     if !share.is_finite() {
         return "n/a".into();
     }
@@ -26,7 +26,7 @@ pub fn pct(share: f64) -> String {
 /// assert_eq!(tonnes(1_234_567.4), "1,234,567");
 /// assert_eq!(tonnes(8.86), "8.9");
 /// ```
-pub fn tonnes(t: f64) -> String {
+pub(crate) fn tonnes(t: f64) -> String {
     if !t.is_finite() {
         return "n/a".into();
     }
@@ -50,7 +50,7 @@ pub fn tonnes(t: f64) -> String {
 }
 
 /// A bloc's name as the subject of a sentence: "the EU", "the US", but "Japan", "Rest of world".
-pub fn the(bloc: &str) -> String {
+pub(crate) fn the(bloc: &str) -> String {
     if bloc.len() <= 4 && bloc.chars().all(|c| c.is_ascii_uppercase()) {
         format!("the {bloc}")
     } else {

@@ -11,7 +11,7 @@ use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
 use crate::stats::summary::CellSummary;
 use crate::stats::Summary;
 
-pub struct ReportInput<'a> {
+pub(crate) struct ReportInput<'a> {
     pub summary: &'a Summary,
     pub check: &'a CheckReport,
     pub manifest: &'a Manifest,
@@ -20,7 +20,7 @@ pub struct ReportInput<'a> {
     pub charts: &'a [(String, String)],
 }
 
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -37,7 +37,7 @@ figure svg{width:100%;height:auto;border:1px solid #eee}li{margin:.3em 0}\
 /// What the two quantities are, in the words every table and reading uses.
 const TERMS: &str = "<b>Consumption shortfall</b> (the headline): demand not met after rerouting, substitution, commercial inventories and strategic stockpiles. <b>Import gap</b>: contracted supply that failed to arrive from disrupted suppliers, before any of those buffers; what customs statistics show.";
 
-pub fn render(input: &ReportInput) -> String {
+pub(crate) fn render(input: &ReportInput) -> String {
     let s = input.summary;
     let m = input.manifest;
     let bloc = input.headline_bloc;

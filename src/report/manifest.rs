@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub tool: String,
     pub version: String,
     pub scenario: String,
@@ -27,7 +27,7 @@ pub struct Manifest {
 }
 
 /// ISO 8601 UTC from seconds since the Unix epoch (civil-from-days, Howard Hinnant's algorithm).
-pub fn iso8601(unix_seconds: u64) -> String {
+pub(crate) fn iso8601(unix_seconds: u64) -> String {
     let days = (unix_seconds / 86_400) as i64;
     let secs = unix_seconds % 86_400;
     let z = days + 719_468;

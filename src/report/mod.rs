@@ -7,25 +7,25 @@
 //! sensitivity, replay). It never calls a function of `sim` or `experiment`, and never takes a
 //! CLI argument type: options arrive as plain values or an options struct defined here.
 
-pub mod atomic;
-pub mod backtest;
-pub mod charts;
-pub mod check_table;
-pub mod comparison;
-pub mod csv;
-pub mod format;
-pub mod html;
-pub mod manifest;
-pub mod replay;
-pub mod run;
-pub mod sensitivity;
-pub mod stress_cap;
-pub mod sweep;
-pub mod tables;
-pub mod terminal;
+pub(crate) mod atomic;
+pub(crate) mod backtest;
+pub(crate) mod charts;
+pub(crate) mod check_table;
+pub(crate) mod comparison;
+pub(crate) mod csv;
+pub(crate) mod format;
+pub(crate) mod html;
+pub(crate) mod manifest;
+pub(crate) mod replay;
+pub(crate) mod run;
+pub(crate) mod sensitivity;
+pub(crate) mod stress_cap;
+pub(crate) mod sweep;
+pub(crate) mod tables;
+pub(crate) mod terminal;
 
 /// The headline bloc's name among `names` (the rule itself is `stats::headline_bloc`).
-pub fn headline_bloc<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn headline_bloc<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let names: Vec<&str> = names.into_iter().collect();
     crate::stats::headline_bloc(names.iter().copied()).map(|i| names[i])
 }

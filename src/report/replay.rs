@@ -7,7 +7,7 @@ use crate::experiment::replay::Replay;
 use crate::report::format::{pct, tonnes};
 
 /// The whole replay as printed.
-pub fn text(r: &Replay) -> String {
+pub(crate) fn text(r: &Replay) -> String {
     let mut out = format!(
         "Path {} of scenario {} with seed {}\n",
         r.path, r.scenario, r.seed

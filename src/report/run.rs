@@ -14,7 +14,7 @@ use crate::report::{html, tables};
 use crate::stats::Summary;
 
 /// The files every run writes, in the order the closing line lists them.
-pub const FILES: [&str; 4] = [
+pub(crate) const FILES: [&str; 4] = [
     "summary.json",
     "summary.csv",
     "timeseries.csv",
@@ -22,7 +22,7 @@ pub const FILES: [&str; 4] = [
 ];
 
 /// A finished run, ready to be written.
-pub struct RunOutput<'a> {
+pub(crate) struct RunOutput<'a> {
     pub out_dir: &'a Path,
     pub summary: &'a Summary,
     pub check: &'a CheckReport,
@@ -32,7 +32,7 @@ pub struct RunOutput<'a> {
 }
 
 /// Write every file of a run; `manifest` lists them on return (and in manifest.json).
-pub fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
+pub(crate) fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
     let (out_dir, summary) = (run.out_dir, run.summary);
     let name = &manifest.scenario;
     manifest.files = FILES.iter().map(|f| f.to_string()).collect();
@@ -77,7 +77,7 @@ pub fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
 
 /// Write `report.html` with the headline bloc's charts inlined: its P(>10%) bars, import gap
 /// against consumption shortfall, exceedance curve and distribution, and every fan chart.
-pub fn write_report(
+pub(crate) fn write_report(
     out_dir: &Path,
     summary: &Summary,
     check: &CheckReport,
@@ -123,7 +123,7 @@ pub fn write_report(
 
 /// What a run printed after its headline table: whether `--target-se` was reached, and where
 /// the files went.
-pub fn closing_lines(manifest: &Manifest, out_dir: &Path, charts: bool) -> String {
+pub(crate) fn closing_lines(manifest: &Manifest, out_dir: &Path, charts: bool) -> String {
     let mut out = String::new();
     if let Some(reached) = manifest.target_reached {
         out.push_str(&format!(

@@ -11,17 +11,17 @@ use crate::report::format::pct;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
 
-pub const CSV_HEADER: &str =
+pub(crate) const CSV_HEADER: &str =
     "scenario,bloc,material,metric,process,kind,variant,parameter,parameter_value,\
 value,value_low,value_high,difference,difference_se,difference_low,difference_high,exact_zero";
 
 /// How many processes the terminal table lists.
-pub const TABLE_ROWS: usize = 12;
+pub(crate) const TABLE_ROWS: usize = 12;
 
 /// The metric in words: "P(worst-year shortfall > 10%)", "P95 of the worst-year shortfall".
 /// Short on purpose (it titles the tornado chart); the shortfall is the consumption shortfall,
 /// and the table and chart say so in a sentence of their own.
-pub fn metric_phrase(stat: Stat) -> String {
+pub(crate) fn metric_phrase(stat: Stat) -> String {
     match stat {
         Stat::ProbabilityAny => "P(any shortfall)".into(),
         Stat::ProbabilityOver(x) => format!("P(worst-year shortfall > {})", pct_plain(x)),
@@ -33,7 +33,7 @@ pub fn metric_phrase(stat: Stat) -> String {
 }
 
 /// Whose shortfall, in words: "EU cobalt", "EU, worst material".
-pub fn subject_phrase(subject: &Subject) -> String {
+pub(crate) fn subject_phrase(subject: &Subject) -> String {
     match &subject.material {
         Some(m) => format!("{} {m}", subject.bloc),
         None => format!("{} (worst material)", subject.bloc),
@@ -49,7 +49,7 @@ fn pct_plain(x: f64) -> String {
 
 /// A change of the metric in percentage points, signed: `-0.123` → `"-12.3"`; two decimals
 /// below 1 pp so small effects do not read as zero.
-pub fn pp(change: f64) -> String {
+pub(crate) fn pp(change: f64) -> String {
     if !change.is_finite() {
         return "n/a".into();
     }
@@ -64,7 +64,7 @@ pub fn pp(change: f64) -> String {
 }
 
 /// Tidy CSV: the base first (variant `base`), then every process's variants in tornado order.
-pub fn csv(s: &Sensitivity) -> String {
+pub(crate) fn csv(s: &Sensitivity) -> String {
     let mut out = CsvText::with_header(CSV_HEADER);
     let lead = [
         s.scenario.clone(),
@@ -113,7 +113,7 @@ pub fn csv(s: &Sensitivity) -> String {
 }
 
 /// The terminal table: the base, then the processes with the largest effects.
-pub fn table(s: &Sensitivity, elapsed: f64) -> String {
+pub(crate) fn table(s: &Sensitivity, elapsed: f64) -> String {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(

@@ -14,7 +14,7 @@ use crate::report::format::{pct, tonnes};
 const CSV_HEADER: &str = "scenario,material,metric,without_cap,without_ci95_low,without_ci95_high,with_cap,with_ci95_low,with_ci95_high,difference,difference_ci95_low,difference_ci95_high,significant";
 
 /// What `stress-cap.json` records besides the result: where it came from and how it ran.
-pub struct RunInfo<'a> {
+pub(crate) struct RunInfo<'a> {
     pub scenario: &'a str,
     pub scenario_sha256: &'a str,
     pub seed: u64,
@@ -41,7 +41,7 @@ struct StressFile<'a> {
 }
 
 /// `stress-cap.csv`: one row per material (`all` for the bloc as a whole) × metric.
-pub fn csv(scenario: &str, rows: &[StressRow]) -> String {
+pub(crate) fn csv(scenario: &str, rows: &[StressRow]) -> String {
     let mut out = CsvText::with_header(CSV_HEADER);
     for r in rows {
         out.row([
@@ -64,7 +64,7 @@ pub fn csv(scenario: &str, rows: &[StressRow]) -> String {
 }
 
 /// `stress-cap.json`, with the command line that produced it.
-pub fn json(s: &StressCap, info: &RunInfo) -> serde_json::Result<String> {
+pub(crate) fn json(s: &StressCap, info: &RunInfo) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&StressFile {
         scenario: info.scenario,
         scenario_sha256: info.scenario_sha256,
@@ -83,7 +83,7 @@ pub fn json(s: &StressCap, info: &RunInfo) -> serde_json::Result<String> {
 
 /// The terminal table: P95 and P(>10%) without and with the cap, the paired difference and
 /// whether the cap can be met.
-pub fn table(s: &StressCap) -> String {
+pub(crate) fn table(s: &StressCap) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -143,7 +143,7 @@ fn feasibility(materials: &[MaterialFeasibility], material: &str) -> String {
 }
 
 /// How often each capped link is breached, without and with the cap.
-pub fn breach_table(rows: &[BreachRow]) -> String {
+pub(crate) fn breach_table(rows: &[BreachRow]) -> String {
     let mut out = String::from(
         "\nP(one third country supplies more than the cap of what the bloc receives, in some month)\n",
     );
@@ -168,7 +168,7 @@ pub fn breach_table(rows: &[BreachRow]) -> String {
 }
 
 /// Monthly breach probability with the cap, one line per capped link that is ever breached.
-pub fn breach_chart(s: &StressCap, months: &[String]) -> SweepChart {
+pub(crate) fn breach_chart(s: &StressCap, months: &[String]) -> SweepChart {
     let infeasible: Vec<&str> = s
         .materials
         .iter()

@@ -16,7 +16,7 @@ use crate::stats::metric::{read, Goal, Reading, Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
 
 /// What `sweep.json` records besides the result: where it came from and how it ran.
-pub struct RunInfo<'a> {
+pub(crate) struct RunInfo<'a> {
     pub scenario: &'a str,
     pub scenario_sha256: &'a str,
     pub seed: u64,
@@ -47,7 +47,7 @@ struct PointFile {
 }
 
 /// `sweep.json`, with the command line that produced it.
-pub fn json(sweep: &Sweep, info: &RunInfo) -> serde_json::Result<String> {
+pub(crate) fn json(sweep: &Sweep, info: &RunInfo) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&SweepFile {
         scenario: info.scenario,
         scenario_sha256: info.scenario_sha256,
@@ -71,7 +71,7 @@ pub fn json(sweep: &Sweep, info: &RunInfo) -> serde_json::Result<String> {
 }
 
 /// `sweep.csv`: one column per swept parameter, then one row per point × subject × metric.
-pub fn csv(scenario: &str, sweep: &Sweep) -> String {
+pub(crate) fn csv(scenario: &str, sweep: &Sweep) -> String {
     let mut header = vec!["scenario".to_string(), "point".to_string()];
     header.extend(sweep.parameters().iter().map(|p| p.to_string()));
     // The parameter names are user text: the header goes through the writer's quoting too.
@@ -102,7 +102,7 @@ pub fn csv(scenario: &str, sweep: &Sweep) -> String {
 }
 
 /// How the user narrowed what the chart and table show.
-pub struct SubjectChoice<'a> {
+pub(crate) struct SubjectChoice<'a> {
     /// The bloc charted.
     pub bloc: &'a str,
     /// Materials named with `--material` (may be empty).
@@ -116,7 +116,11 @@ pub struct SubjectChoice<'a> {
 /// What the chart draws: the goal's subject; else the named materials; else the material of
 /// the swept path; else the bloc as a whole and the (up to five) materials whose metric moves
 /// most across the sweep.
-pub fn chart_subjects(choice: &SubjectChoice, points: &[SweepPoint], stat: Stat) -> Vec<Subject> {
+pub(crate) fn chart_subjects(
+    choice: &SubjectChoice,
+    points: &[SweepPoint],
+    stat: Stat,
+) -> Vec<Subject> {
     let subject = |m: Option<&str>| Subject {
         bloc: choice.bloc.to_string(),
         material: m.map(str::to_string),
@@ -156,7 +160,7 @@ pub fn chart_subjects(choice: &SubjectChoice, points: &[SweepPoint], stat: Stat)
 
 /// The sweep chart: `stat` of each subject against the first swept parameter, with the other
 /// parameters (if any) held at their first value.
-pub fn chart(
+pub(crate) fn chart(
     scenario: &str,
     sweep: &Sweep,
     subjects: &[Subject],
@@ -273,7 +277,7 @@ fn metric_phrase(stat: Stat) -> String {
 
 /// The terminal table: `stat` of each subject at each point, and the paired difference
 /// last − first (`last_minus_first`, one per subject) when there are several points.
-pub fn table(
+pub(crate) fn table(
     sweep: &Sweep,
     subjects: &[Subject],
     stat: Stat,
@@ -333,7 +337,12 @@ fn fmt_reading(r: &Reading) -> String {
 }
 
 /// Where along the axis the goal is met, in a sentence.
-pub fn goal_sentence(goal: &Goal, subject: &Subject, parameter: &str, r: &GoalResult) -> String {
+pub(crate) fn goal_sentence(
+    goal: &Goal,
+    subject: &Subject,
+    parameter: &str,
+    r: &GoalResult,
+) -> String {
     match (r.direction, r.answer) {
         (Direction::SmallestMeeting, Some(a)) | (Direction::LargestMeeting, Some(a)) => {
             let which = if r.direction == Direction::SmallestMeeting {

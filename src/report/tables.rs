@@ -10,11 +10,11 @@ use crate::stats::Summary;
 /// `measure`, last so the earlier columns keep their positions, names the quantity a row is
 /// about: `consumption_shortfall` (the headline; the `*shortfall*` metric names predate the
 /// import gap), `import_gap`, `strategic_stockpile`, `price` or `fiscal_cost`.
-pub const SUMMARY_HEADER: &str =
+pub(crate) const SUMMARY_HEADER: &str =
     "scenario,bloc,material,metric,statistic,value,se,ci95_low,ci95_high,unit,measure";
 
-pub const CONSUMPTION_SHORTFALL: &str = "consumption_shortfall";
-pub const IMPORT_GAP: &str = "import_gap";
+pub(crate) const CONSUMPTION_SHORTFALL: &str = "consumption_shortfall";
+pub(crate) const IMPORT_GAP: &str = "import_gap";
 
 /// What one group of `summary.csv` rows is about: the columns every statistic of one metric
 /// shares.
@@ -226,7 +226,7 @@ fn cell_rows(r: &mut Rows, c: &CellSummary, thresholds: &[f64]) {
     }
 }
 
-pub fn summary_csv(scenario: &str, s: &Summary) -> String {
+pub(crate) fn summary_csv(scenario: &str, s: &Summary) -> String {
     let mut r = Rows {
         out: CsvText::with_header(SUMMARY_HEADER),
         scenario,
@@ -328,9 +328,10 @@ fn import_gap_rows(r: &mut Rows, c: &CellSummary, g: &ImportGapSummary, threshol
     );
 }
 
-pub const TIMESERIES_HEADER: &str = "scenario,series,bloc,material,month,mean,p05,p25,p50,p75,p95";
+pub(crate) const TIMESERIES_HEADER: &str =
+    "scenario,series,bloc,material,month,mean,p05,p25,p50,p75,p95";
 
-pub fn timeseries_csv(scenario: &str, s: &Summary) -> String {
+pub(crate) fn timeseries_csv(scenario: &str, s: &Summary) -> String {
     let mut out = CsvText::with_header(TIMESERIES_HEADER);
     for f in &s.timeseries {
         for (t, label) in s.month_labels.iter().enumerate() {

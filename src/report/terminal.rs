@@ -9,7 +9,7 @@ use crate::stats::estimate::ProbabilityEstimate;
 use crate::stats::Summary;
 
 /// `headline_bloc` gets a row per material; every bloc gets a summary line.
-pub fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) -> String {
+pub(crate) fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed: f64) -> String {
     let mut out = String::new();
     let w = &mut out;
     let k10 = s

@@ -20,15 +20,15 @@
 //! assert!(err.to_string().contains("bad.ron:2:5"), "{err}");
 //! ```
 
-pub mod diagnostic;
-pub mod guard;
-pub mod load;
-pub mod locate;
-pub mod overlay;
-pub mod param;
-pub mod raw;
-pub mod setter;
+pub(crate) mod diagnostic;
+pub(crate) mod guard;
+pub(crate) mod load;
+pub(crate) mod locate;
+pub(crate) mod overlay;
+pub(crate) mod param;
+pub(crate) mod raw;
+pub(crate) mod setter;
 
 pub use diagnostic::{InvalidScenario, Issue, Location};
-pub use load::{load, load_str, LoadedScenario, DEFAULT_SCENARIO};
-pub use param::Param;
+pub(crate) use load::{load, load_str, LoadedScenario, DEFAULT_SCENARIO};
+pub(crate) use param::Param;

@@ -1,13 +1,13 @@
 //! The kernel: pure, seeded simulation of disruption paths, and the parallel runner that folds
 //! them into mergeable accumulators. Never reads files, prints, or draws a progress bar.
 
-pub mod path;
+pub(crate) mod path;
 mod phase;
-pub mod plan;
-pub mod rng;
-pub mod runner;
+pub(crate) mod plan;
+pub(crate) mod rng;
+pub(crate) mod runner;
 mod state;
-pub mod timeline;
+pub(crate) mod timeline;
 
 pub use path::{simulate_path, CellMonth, NoTrace, PathScratch, Trace};
 pub use plan::{build as build_plan, Plan};

@@ -6,7 +6,7 @@
 //! do not depend on how paths are spread over threads (rand book, "Parallel RNGs").
 
 use rand_xoshiro::rand_core::SeedableRng;
-pub use rand_xoshiro::Xoshiro256PlusPlus as PathRng;
+pub(crate) use rand_xoshiro::Xoshiro256PlusPlus as PathRng;
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective, well-mixing 64-bit hash.
 #[inline]

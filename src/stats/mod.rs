@@ -1,12 +1,12 @@
 //! Mergeable accumulators and the estimates they finish into. Knows nothing of the model or
 //! the kernel: the kernel speaks to it through `PathRecord` and `Layout`.
 
-pub mod accumulator;
-pub mod estimate;
-pub mod histogram;
-pub mod metric;
-pub mod sectioning;
-pub mod summary;
+pub(crate) mod accumulator;
+pub(crate) mod estimate;
+pub(crate) mod histogram;
+pub(crate) mod metric;
+pub(crate) mod sectioning;
+pub(crate) mod summary;
 
 pub use accumulator::{Layout, PathRecord, RunAccumulator};
 

@@ -36,7 +36,7 @@ use crate::stats::sectioning::SectionedEstimate;
 
 /// Processes given the low/high variants when `--top` is not set: enough for the chart's
 /// upper rows, few enough that the default run takes minutes.
-pub const DEFAULT_TOP: usize = 8;
+pub(crate) const DEFAULT_TOP: usize = 8;
 
 /// What to measure.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use crate::stats::metric::Subject;
 use crate::stats::Summary;
 
 /// What the comparison charts are drawn from.
-pub struct ComparisonCharts<'a> {
+pub(crate) struct ComparisonCharts<'a> {
     pub comparison: &'a Comparison,
     /// (label, full-sample summary) of A and of B.
     pub a: (&'a str, &'a Summary),
@@ -29,7 +29,7 @@ pub struct ComparisonCharts<'a> {
 
 /// Writes the comparison's charts as PNG and SVG into `out_dir/charts/`; returns the files,
 /// in reading order.
-pub fn write_comparison_charts(
+pub(crate) fn write_comparison_charts(
     c: &ComparisonCharts,
     meta: &ChartMeta,
     out_dir: &Path,

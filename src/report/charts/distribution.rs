@@ -50,14 +50,14 @@ impl<'a> Row<'a> {
     }
 }
 
-pub struct Distribution<'a> {
+pub(super) struct Distribution<'a> {
     bloc: &'a str,
     /// Largest tail first.
     rows: Vec<Row<'a>>,
 }
 
 impl<'a> Distribution<'a> {
-    pub fn new(bloc: &'a str, cells: &[&'a CellSummary]) -> Self {
+    pub(super) fn new(bloc: &'a str, cells: &[&'a CellSummary]) -> Self {
         let mut rows: Vec<Row> = cells
             .iter()
             .map(|c| Row::new(&c.material, &c.worst_year_shortfall_share))

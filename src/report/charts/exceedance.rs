@@ -37,7 +37,7 @@ struct Curve {
     dashed: bool,
 }
 
-pub struct Exceedance {
+pub(super) struct Exceedance {
     stem: String,
     title: String,
     curves: Vec<Curve>,
@@ -50,7 +50,7 @@ pub struct Exceedance {
 
 impl Exceedance {
     /// Per bloc, one line per material with some shortfall (the `MAX_LINES` reaching furthest).
-    pub fn new(thresholds: &[f64], bloc: &str, cells: &[&CellSummary]) -> Self {
+    pub(super) fn new(thresholds: &[f64], bloc: &str, cells: &[&CellSummary]) -> Self {
         let thresholds = thresholds.to_vec();
         let mut curves: Vec<Curve> = cells
             .iter()
@@ -96,7 +96,11 @@ impl Exceedance {
 
     /// One subject's curve in scenario A (solid) and in scenario B (dashed), each labelled.
     /// None when the subject is missing from either summary.
-    pub fn overlay(subject: &Subject, a: (&str, &Summary), b: (&str, &Summary)) -> Option<Self> {
+    pub(super) fn overlay(
+        subject: &Subject,
+        a: (&str, &Summary),
+        b: (&str, &Summary),
+    ) -> Option<Self> {
         let thresholds = a.1.thresholds.clone();
         let side = |(label, summary): (&str, &Summary), colour, dashed| {
             let SubjectEstimates {

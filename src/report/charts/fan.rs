@@ -18,7 +18,7 @@ enum Kind<'a> {
     Price,
 }
 
-pub struct Fan<'a> {
+pub(super) struct Fan<'a> {
     kind: Kind<'a>,
     /// The panels to draw, most important first.
     panels: Vec<&'a FanSeries>,
@@ -53,7 +53,11 @@ fn top(series: Vec<&FanSeries>, key: impl Fn(&FanSeries) -> f64) -> Vec<&FanSeri
 
 impl<'a> Fan<'a> {
     /// Monthly shortfall share for one bloc, the materials with the largest mean shortfall.
-    pub fn shortfall(bloc: &'a str, series: Vec<&'a FanSeries>, labels: &'a [String]) -> Self {
+    pub(super) fn shortfall(
+        bloc: &'a str,
+        series: Vec<&'a FanSeries>,
+        labels: &'a [String],
+    ) -> Self {
         let available = series.len();
         Fan {
             kind: Kind::Shortfall(bloc),
@@ -64,7 +68,11 @@ impl<'a> Fan<'a> {
     }
 
     /// Stockpile drawdown for one bloc, the materials whose stocks are drawn the most.
-    pub fn drawdown(bloc: &'a str, series: Vec<&'a FanSeries>, labels: &'a [String]) -> Self {
+    pub(super) fn drawdown(
+        bloc: &'a str,
+        series: Vec<&'a FanSeries>,
+        labels: &'a [String],
+    ) -> Self {
         let available = series.len();
         Fan {
             kind: Kind::Drawdown(bloc),
@@ -75,7 +83,7 @@ impl<'a> Fan<'a> {
     }
 
     /// Price relative to base, the materials whose price strays furthest from it.
-    pub fn price(series: Vec<&'a FanSeries>, labels: &'a [String]) -> Self {
+    pub(super) fn price(series: Vec<&'a FanSeries>, labels: &'a [String]) -> Self {
         let available = series.len();
         Fan {
             kind: Kind::Price,

@@ -29,7 +29,7 @@ struct Row<'a> {
     short: ProbabilityEstimate,
 }
 
-pub struct GapVsShortfall<'a> {
+pub(super) struct GapVsShortfall<'a> {
     bloc: &'a str,
     threshold: f64,
     /// Most likely import gap first.
@@ -45,7 +45,7 @@ pub struct GapVsShortfall<'a> {
 impl<'a> GapVsShortfall<'a> {
     /// None when the summary holds no import gap (one written before it was recorded) or not
     /// the threshold.
-    pub fn new(summary: &Summary, bloc: &'a str, cells: &[&'a CellSummary]) -> Option<Self> {
+    pub(super) fn new(summary: &Summary, bloc: &'a str, cells: &[&'a CellSummary]) -> Option<Self> {
         let k = summary
             .thresholds
             .iter()

@@ -12,11 +12,11 @@ mod gap_vs_shortfall;
 mod paired_difference;
 mod probability_bars;
 mod quantile_ladder;
-pub mod sweep;
-pub mod theme;
+pub(crate) mod sweep;
+pub(crate) mod theme;
 mod tornado;
 
-pub use comparison::{write_comparison_charts, ComparisonCharts};
+pub(crate) use comparison::{write_comparison_charts, ComparisonCharts};
 
 use std::collections::HashSet;
 use std::fs;
@@ -109,7 +109,7 @@ pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Resu
 }
 
 /// Writes one sweep chart (PNG and SVG) into `out_dir/charts/`; returns the files written.
-pub fn write_sweep_chart(
+pub(crate) fn write_sweep_chart(
     chart: &sweep::SweepChart,
     meta: &ChartMeta,
     out_dir: &Path,

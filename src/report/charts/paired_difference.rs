@@ -28,7 +28,7 @@ const PANELS: [(Stat, &str); 2] = [
 /// Width of the material names left of the first panel, in pixels.
 const NAMES_WIDTH: u32 = 230;
 
-pub struct PairedDifference<'a> {
+pub(super) struct PairedDifference<'a> {
     bloc: &'a str,
     a: &'a str,
     b: &'a str,
@@ -44,7 +44,7 @@ impl<'a> PairedDifference<'a> {
     /// The rows of `bloc` (the bloc as a whole, then `materials` top to bottom) from the paired
     /// comparison of variants labelled `labels` = (A, B). Takes the pieces rather than
     /// `ComparisonCharts`, so this chart does not import the module that lists the charts.
-    pub fn new(
+    pub(super) fn new(
         comparison: &'a Comparison,
         labels: (&'a str, &'a str),
         bloc: &'a str,

@@ -16,7 +16,7 @@ use crate::stats::summary::{CellSummary, Summary};
 /// The threshold the brief's first question asks about.
 const WANTED_THRESHOLD: f64 = 0.10;
 
-pub struct ProbabilityBars<'a> {
+pub(super) struct ProbabilityBars<'a> {
     bloc: &'a str,
     threshold: f64,
     /// Sorted so the most likely material comes first.
@@ -25,7 +25,7 @@ pub struct ProbabilityBars<'a> {
 }
 
 impl<'a> ProbabilityBars<'a> {
-    pub fn new(summary: &Summary, bloc: &'a str, cells: &[&'a CellSummary]) -> Self {
+    pub(super) fn new(summary: &Summary, bloc: &'a str, cells: &[&'a CellSummary]) -> Self {
         // The 10% threshold if the run has it, otherwise the nearest one it does have.
         let k = summary
             .thresholds

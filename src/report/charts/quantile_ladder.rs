@@ -22,12 +22,12 @@ const LEVELS: [(f64, &str); 5] = [
     (0.999, "P99.9 · 1 in 1,000"),
 ];
 
-pub struct QuantileLadder<'a> {
+pub(super) struct QuantileLadder<'a> {
     cell: &'a CellSummary,
 }
 
 impl<'a> QuantileLadder<'a> {
-    pub fn new(cell: &'a CellSummary) -> Self {
+    pub(super) fn new(cell: &'a CellSummary) -> Self {
         QuantileLadder { cell }
     }
 }

@@ -11,13 +11,13 @@ use super::{Chart, ChartMeta};
 
 /// One line of the chart: (parameter value, estimate, 95% low, 95% high) per point.
 #[derive(Debug, Clone)]
-pub struct SweepLine {
+pub(crate) struct SweepLine {
     pub label: String,
     pub points: Vec<(f64, f64, f64, f64)>,
 }
 
 #[derive(Debug, Clone)]
-pub struct SweepChart {
+pub(crate) struct SweepChart {
     pub stem: String,
     pub title: String,
     pub subtitle: Vec<String>,

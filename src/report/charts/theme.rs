@@ -16,8 +16,8 @@ use plotters::style::{register_font, FontStyle};
 use super::ChartMeta;
 
 /// Slide size; the SVG uses the same canvas so both files show the same layout.
-pub const WIDTH: u32 = 1600;
-pub const HEIGHT: u32 = 900;
+pub(crate) const WIDTH: u32 = 1600;
+pub(crate) const HEIGHT: u32 = 900;
 
 /// DejaVu Sans (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`), compiled in so
 /// charts never depend on fonts installed on the machine.
@@ -25,10 +25,10 @@ static REGULAR: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../../assets/DejaVuSans-Bold.ttf");
 
 /// The family name every text style uses; SVG viewers fall back to their own sans-serif.
-pub const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 
 /// Registers the bundled font with plotters' ab_glyph text renderer (once per process).
-pub fn register_fonts() -> Result<()> {
+pub(crate) fn register_fonts() -> Result<()> {
     static LOADED: OnceLock<bool> = OnceLock::new();
     let ok = *LOADED.get_or_init(|| {
         register_font(FAMILY, FontStyle::Normal, REGULAR).is_ok()
@@ -40,7 +40,7 @@ pub fn register_fonts() -> Result<()> {
 
 /// Okabe & Ito (2008), "Color Universal Design": distinguishable under the common forms of
 /// colour blindness. Ordered so that the pale yellow, weakest on white, comes last.
-pub const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xE6, 0x9F, 0x00), // orange
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -50,41 +50,41 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x00, 0x00), // black
     RGBColor(0xF0, 0xE4, 0x42), // yellow
 ];
-pub const BLUE: RGBColor = PALETTE[0];
-pub const ORANGE: RGBColor = PALETTE[1];
-pub const VERMILLION: RGBColor = PALETTE[3];
-pub const SKY: RGBColor = PALETTE[5];
+pub(crate) const BLUE: RGBColor = PALETTE[0];
+pub(crate) const ORANGE: RGBColor = PALETTE[1];
+pub(crate) const VERMILLION: RGBColor = PALETTE[3];
+pub(crate) const SKY: RGBColor = PALETTE[5];
 
 /// Text and axes: near-black reads softer than pure black on a projector.
-pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-pub const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
-pub const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+pub(crate) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(crate) const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 
-pub fn colour(i: usize) -> RGBColor {
+pub(crate) fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
 /// Text sizes in pixels at 1600×900.
-pub mod size {
-    pub const TITLE: f64 = 40.0;
-    pub const SUBTITLE: f64 = 23.0;
-    pub const AXIS_DESC: f64 = 25.0;
-    pub const TICK: f64 = 22.0;
-    pub const LEGEND: f64 = 22.0;
-    pub const VALUE: f64 = 20.0;
-    pub const SOURCE: f64 = 19.0;
-    pub const NOTE: f64 = 30.0;
-    pub const PANEL: f64 = 26.0;
+pub(crate) mod size {
+    pub(crate) const TITLE: f64 = 40.0;
+    pub(crate) const SUBTITLE: f64 = 23.0;
+    pub(crate) const AXIS_DESC: f64 = 25.0;
+    pub(crate) const TICK: f64 = 22.0;
+    pub(crate) const LEGEND: f64 = 22.0;
+    pub(crate) const VALUE: f64 = 20.0;
+    pub(crate) const SOURCE: f64 = 19.0;
+    pub(crate) const NOTE: f64 = 30.0;
+    pub(crate) const PANEL: f64 = 26.0;
 }
 
-pub fn text(size: f64, colour: RGBColor) -> TextStyle<'static> {
+pub(crate) fn text(size: f64, colour: RGBColor) -> TextStyle<'static> {
     TextStyle {
         color: colour.to_backend_color(),
         ..TextStyle::from((FAMILY, size).into_font())
     }
 }
 
-pub fn bold(size: f64, colour: RGBColor) -> TextStyle<'static> {
+pub(crate) fn bold(size: f64, colour: RGBColor) -> TextStyle<'static> {
     TextStyle {
         color: colour.to_backend_color(),
         ..TextStyle::from((FAMILY, size, FontStyle::Bold).into_font())
@@ -94,13 +94,13 @@ pub fn bold(size: f64, colour: RGBColor) -> TextStyle<'static> {
 /// An axis whose ticks are exactly the given values (material rows, January of each year,
 /// decades of probability). plotters' own `WithKeyPoints` drops the default label formatting
 /// for `f64` axes, so `configure_mesh` would refuse it; this wrapper keeps it.
-pub struct Ticked<R: Ranged> {
+pub(crate) struct Ticked<R: Ranged> {
     inner: R,
     bold: Vec<R::ValueType>,
     light: Vec<R::ValueType>,
 }
 
-pub fn ticked<A: AsRangedCoord>(axis: A, bold: Vec<A::Value>) -> Ticked<A::CoordDescType>
+pub(crate) fn ticked<A: AsRangedCoord>(axis: A, bold: Vec<A::Value>) -> Ticked<A::CoordDescType>
 where
     A::CoordDescType: Ranged<ValueType = A::Value>,
 {
@@ -113,7 +113,7 @@ where
 
 impl<R: Ranged> Ticked<R> {
     /// Values for the faint grid lines between labelled ticks.
-    pub fn light(mut self, light: Vec<R::ValueType>) -> Self {
+    pub(crate) fn light(mut self, light: Vec<R::ValueType>) -> Self {
         self.light = light;
         self
     }
@@ -152,7 +152,7 @@ where
 const SIDE: i32 = 36;
 
 /// White canvas, title, subtitle lines and the source line; returns the area left for the plot.
-pub fn frame<DB: DrawingBackend>(
+pub(crate) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &[String],
@@ -218,7 +218,7 @@ where
 }
 
 /// "shortfall 0.1.0 · scenario eu-2030 · 20,000 paths · seed 42": enough to replay the run.
-pub fn source_line(meta: &ChartMeta) -> String {
+pub(crate) fn source_line(meta: &ChartMeta) -> String {
     format!(
         "shortfall {} · scenario {} · {} paths · seed {}",
         env!("CARGO_PKG_VERSION"),
@@ -230,7 +230,10 @@ pub fn source_line(meta: &ChartMeta) -> String {
 
 /// Draws a boxed message in the middle of `area`: used instead of an empty axis, which a
 /// reader could mistake for a rendering failure.
-pub fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lines: &[String]) -> Result<()>
+pub(crate) fn note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -267,7 +270,7 @@ where
 /// tick labels and axis descriptions at the theme's sizes. The chart adds its label counts,
 /// formatters and axis descriptions (and overrides a style where it differs) before `draw()`.
 /// Setting a mesh option only records it, so the order of the calls changes nothing drawn.
-pub fn mesh<'a, 'b, DB, X, Y, XT, YT>(
+pub(crate) fn mesh<'a, 'b, DB, X, Y, XT, YT>(
     chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
 ) -> MeshStyle<'a, 'b, X, Y, DB>
 where
@@ -288,7 +291,7 @@ where
 /// box with a grid-coloured border, 16 px in from the plot's edge at `position`, labels at the
 /// legend size, `swatch` pixels left for each entry's symbol. Call `draw()` on the result (after
 /// overriding anything this chart does differently).
-pub fn legend<'a, 'b, DB, CT>(
+pub(crate) fn legend<'a, 'b, DB, CT>(
     chart: &'b mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
     swatch: u32,
@@ -309,7 +312,7 @@ where
 }
 
 /// `12345` → `"12,345"`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
@@ -323,7 +326,7 @@ pub fn thousands(n: u64) -> String {
 
 /// A percent tick label with as many decimals as the axis span needs, trailing zeros dropped:
 /// `0.25` → `"25%"`, `0.0025` on a 1% axis → `"0.25%"`.
-pub fn pct_tick(share: f64, span: f64) -> String {
+pub(crate) fn pct_tick(share: f64, span: f64) -> String {
     let step = (span * 100.0 / 5.0).abs();
     let decimals = if step >= 1.0 {
         0
@@ -344,7 +347,7 @@ pub fn pct_tick(share: f64, span: f64) -> String {
 }
 
 /// Percent for a probability on a log axis: `0.001` → `"0.1%"`, `0.5` → `"50%"`.
-pub fn pct_log_tick(p: f64) -> String {
+pub(crate) fn pct_log_tick(p: f64) -> String {
     let v = p * 100.0;
     let decimals = if v >= 1.0 {
         0
@@ -372,7 +375,7 @@ fn trim_pct(v: f64, decimals: usize) -> String {
 
 /// An axis maximum a little above `max`, rounded to 1, 2, 2.5 or 5 × a power of ten so the
 /// last tick sits at the end of the axis. Never zero, so an all-zero series still gets an axis.
-pub fn nice_ceiling(max: f64) -> f64 {
+pub(crate) fn nice_ceiling(max: f64) -> f64 {
     if !(max.is_finite() && max > 0.0) {
         return 1.0;
     }
@@ -387,7 +390,7 @@ pub fn nice_ceiling(max: f64) -> f64 {
 
 /// Month indices to label on a time axis: January (every 12 months) on long horizons,
 /// January and July on shorter ones; labels that are not `YYYY-MM` fall back to a fixed stride.
-pub fn month_ticks(labels: &[String]) -> Vec<usize> {
+pub(crate) fn month_ticks(labels: &[String]) -> Vec<usize> {
     let n = labels.len();
     let months: Option<Vec<u32>> = labels
         .iter()
@@ -418,7 +421,7 @@ pub fn month_ticks(labels: &[String]) -> Vec<usize> {
 }
 
 /// File-name-safe form of a bloc or material name: `"Rest of world"` → `"rest-of-world"`.
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for ch in name.chars() {
         if ch.is_ascii_alphanumeric() {

@@ -16,16 +16,16 @@ use crate::report::format::pct;
 use crate::report::sensitivity::{metric_phrase, pp, subject_phrase};
 
 /// Rows that fit a 1600×900 slide with readable names; the rest are summed up in the subtitle.
-pub const MAX_ROWS: usize = 15;
+pub(super) const MAX_ROWS: usize = 15;
 
-pub struct Tornado<'a> {
+pub(super) struct Tornado<'a> {
     s: &'a Sensitivity,
     /// Rows drawn: processes that can move the metric, largest swing first.
     rows: Vec<&'a ProcessSensitivity>,
 }
 
 impl<'a> Tornado<'a> {
-    pub fn new(s: &'a Sensitivity) -> Self {
+    pub(super) fn new(s: &'a Sensitivity) -> Self {
         let rows = s
             .processes
             .iter()
