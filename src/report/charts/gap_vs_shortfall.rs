@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, INK, ORANGE};
+use super::theme::{self, size, BarSeries, BLUE, INK, ORANGE};
 use super::{Chart, ChartMeta};
 use crate::report::format::pct;
 use crate::stats::estimate::ProbabilityEstimate;
@@ -147,30 +147,8 @@ impl Chart for GapVsShortfall<'_> {
         // Row i (0 = top) sits at y = n − 1 − i; the import gap bar above, the shortfall below.
         let y_of = |i: usize| (n - 1 - i) as f64;
         let names: Vec<&str> = self.rows.iter().map(|r| r.material).collect();
-        let name_at = |v: &f64| {
-            let j = v.round();
-            if (v - j).abs() < 1e-6 && j >= 0.0 && (j as usize) < n {
-                names[n - 1 - j as usize].to_string()
-            } else {
-                String::new()
-            }
-        };
-        let pct_label = |v: &f64| theme::pct_tick(*v, x_max);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(12)
-            .x_label_area_size(70)
-            .y_label_area_size(200)
-            .build_cartesian_2d(
-                0.0..x_max,
-                theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
-            )?;
-        theme::mesh(&mut chart)
-            .disable_y_mesh()
-            .x_labels(8)
-            .x_label_formatter(&pct_label)
-            .y_label_formatter(&name_at)
-            .x_desc(format!("P(worst-year share > {t} of demand), % of paths"))
-            .draw()?;
+        let x_desc = format!("P(worst-year share > {t} of demand), % of paths");
+        let mut chart = theme::probability_rows(&area, &names, x_max, x_desc)?;
 
         let half = 0.17;
         let series: [(&str, RGBColor, f64, Pick); 2] = [
@@ -181,26 +159,20 @@ impl Chart for GapVsShortfall<'_> {
         ];
         let value_style = theme::text(size::VALUE, INK).pos(Pos::new(HPos::Left, VPos::Center));
         for (label, colour, offset, pick) in series {
-            chart
-                .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
-                    let y = y_of(i) + offset;
-                    Rectangle::new([(0.0, y - half), (pick(r).p, y + half)], colour.filled())
-                }))?
-                .label(label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 9), (x + 26, y + 9)], colour.filled())
-                });
-            let cap = half * 0.6;
-            chart.draw_series(self.rows.iter().enumerate().flat_map(|(i, r)| {
-                let (y, e) = (y_of(i) + offset, pick(r));
-                let (lo, hi) = (e.ci95.low, e.ci95.high);
-                [
-                    vec![(lo, y), (hi, y)],
-                    vec![(lo, y - cap), (lo, y + cap)],
-                    vec![(hi, y - cap), (hi, y + cap)],
-                ]
-                .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
-            }))?;
+            let rows: Vec<(f64, ProbabilityEstimate)> = self
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (y_of(i) + offset, pick(r)))
+                .collect();
+            let bars = BarSeries {
+                colour,
+                half,
+                cap: half * 0.6,
+                label,
+                whisker_label: None,
+            };
+            theme::probability_bars(&mut chart, &rows, &bars)?;
             chart.draw_series(self.rows.iter().enumerate().map(|(i, r)| {
                 let e = pick(r);
                 let text = if e.p == 0.0 {

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, size, BLUE, INK};
+use super::theme::{self, size, BarSeries, BLUE, INK};
 use super::{Chart, ChartMeta};
 use crate::report::format::pct;
 use crate::stats::estimate::ProbabilityEstimate;
@@ -139,64 +139,27 @@ impl Chart for ProbabilityBars<'_> {
         // Row i (0 = top) sits at y = n − 1 − i, so the most likely material is on top.
         let y_of = |i: usize| (n - 1 - i) as f64;
         let names: Vec<&str> = self.rows.iter().map(|r| r.0).collect();
-        let name_at = |v: &f64| {
-            let j = v.round();
-            if (v - j).abs() < 1e-6 && j >= 0.0 && (j as usize) < n {
-                names[n - 1 - j as usize].to_string()
-            } else {
-                String::new()
-            }
-        };
-        let pct_label = |v: &f64| theme::pct_tick(*v, x_max);
-
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(12)
-            .x_label_area_size(70)
-            .y_label_area_size(200)
-            .build_cartesian_2d(
-                0.0..x_max,
-                theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
-            )?;
-        theme::mesh(&mut chart)
-            .disable_y_mesh()
-            .x_labels(8)
-            .x_label_formatter(&pct_label)
-            .y_label_formatter(&name_at)
-            .x_desc(format!(
-                "P(worst-year consumption shortfall > {} of demand), % of paths",
-                theme::pct_tick(self.threshold, 1.0)
-            ))
-            .draw()?;
+        let x_desc = format!(
+            "P(worst-year consumption shortfall > {} of demand), % of paths",
+            theme::pct_tick(self.threshold, 1.0)
+        );
+        let mut chart = theme::probability_rows(&area, &names, x_max, x_desc)?;
 
         let half = if n > 1 { 0.32 } else { 0.2 };
-        chart
-            .draw_series(self.rows.iter().enumerate().map(|(i, (_, e))| {
-                let y = y_of(i);
-                Rectangle::new([(0.0, y - half), (e.p, y + half)], BLUE.filled())
-            }))?
-            .label("estimate")
-            .legend(|(x, y)| Rectangle::new([(x, y - 9), (x + 26, y + 9)], BLUE.filled()));
-        let cap = half * 0.55;
-        // Three separate strokes: plotters draws a wide polyline that doubles back on itself
-        // with ragged joints.
-        chart
-            .draw_series(self.rows.iter().enumerate().flat_map(|(i, (_, e))| {
-                let y = y_of(i);
-                let (lo, hi) = (e.ci95.low, e.ci95.high);
-                [
-                    vec![(lo, y), (hi, y)],
-                    vec![(lo, y - cap), (lo, y + cap)],
-                    vec![(hi, y - cap), (hi, y + cap)],
-                ]
-                .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
-            }))?
-            .label("95% confidence interval")
-            .legend(|(x, y)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (26, 0)], INK.stroke_width(2))
-                    + PathElement::new(vec![(0, -8), (0, 8)], INK.stroke_width(2))
-                    + PathElement::new(vec![(26, -8), (26, 8)], INK.stroke_width(2))
-            });
+        let rows: Vec<(f64, ProbabilityEstimate)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, e))| (y_of(i), *e))
+            .collect();
+        let bars = BarSeries {
+            colour: BLUE,
+            half,
+            cap: half * 0.55,
+            label: "estimate",
+            whisker_label: Some("95% confidence interval"),
+        };
+        theme::probability_bars(&mut chart, &rows, &bars)?;
         let value_style = theme::text(size::VALUE, INK).pos(Pos::new(HPos::Left, VPos::Center));
         chart.draw_series(self.rows.iter().enumerate().map(|(i, (_, e))| {
             let label = if e.p == 0.0 {

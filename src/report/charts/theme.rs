@@ -8,12 +8,14 @@ use std::sync::OnceLock;
 use anyhow::{ensure, Result};
 use plotters::chart::{MeshStyle, SeriesLabelStyle};
 use plotters::coord::ranged1d::{AsRangedCoord, KeyPointHint, Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use super::ChartMeta;
+use crate::stats::estimate::ProbabilityEstimate;
 
 /// Slide size; the SVG uses the same canvas so both files show the same layout.
 pub(crate) const WIDTH: u32 = 1600;
@@ -309,6 +311,104 @@ where
         .background_style(WHITE.mix(0.92))
         .border_style(GRID);
     legend
+}
+
+/// The plot of a horizontal probability-bar chart: one row per name, the first on top (row i
+/// sits at y = n − 1 − i), x a probability from 0 to `x_max` with percentage ticks and the
+/// description `x_desc`. The mesh is drawn; the chart draws its rows with `probability_bars`.
+pub(crate) fn probability_rows<'a, DB>(
+    area: &'a DrawingArea<DB, Shift>,
+    names: &[&str],
+    x_max: f64,
+    x_desc: String,
+) -> Result<RowsChart<'a, DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = names.len();
+    let name_at = |v: &f64| {
+        let j = v.round();
+        if (v - j).abs() < 1e-6 && j >= 0.0 && (j as usize) < n {
+            names[n - 1 - j as usize].to_string()
+        } else {
+            String::new()
+        }
+    };
+    let pct_label = |v: &f64| pct_tick(*v, x_max);
+    let mut chart = ChartBuilder::on(area)
+        .margin_right(12)
+        .x_label_area_size(70)
+        .y_label_area_size(200)
+        .build_cartesian_2d(
+            0.0..x_max,
+            ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
+        )?;
+    mesh(&mut chart)
+        .disable_y_mesh()
+        .x_labels(8)
+        .x_label_formatter(&pct_label)
+        .y_label_formatter(&name_at)
+        .x_desc(x_desc)
+        .draw()?;
+    Ok(chart)
+}
+
+/// The plot `probability_rows` builds.
+pub(crate) type RowsChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Ticked<RangedCoordf64>>>;
+
+/// How `probability_bars` draws one series of bars.
+pub(crate) struct BarSeries<'s> {
+    pub(crate) colour: RGBColor,
+    /// Half a bar's height, in rows.
+    pub(crate) half: f64,
+    /// Half a whisker's end cap, in rows.
+    pub(crate) cap: f64,
+    /// The bars' legend entry.
+    pub(crate) label: &'s str,
+    /// The whiskers' legend entry, if they get one.
+    pub(crate) whisker_label: Option<&'s str>,
+}
+
+/// One filled bar per `(y, estimate)` from 0 to the estimate, then its 95% confidence interval
+/// as a whisker in `INK`. Each whisker is three separate strokes: plotters draws a wide
+/// polyline that doubles back on itself with ragged joints.
+pub(crate) fn probability_bars<'a, DB>(
+    chart: &mut RowsChart<'a, DB>,
+    rows: &[(f64, ProbabilityEstimate)],
+    series: &BarSeries,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    let (colour, half, cap) = (series.colour, series.half, series.cap);
+    chart
+        .draw_series(
+            rows.iter()
+                .map(|&(y, e)| Rectangle::new([(0.0, y - half), (e.p, y + half)], colour.filled())),
+        )?
+        .label(series.label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 26, y + 9)], colour.filled()));
+    let whiskers = chart.draw_series(rows.iter().flat_map(|&(y, e)| {
+        let (lo, hi) = (e.ci95.low, e.ci95.high);
+        [
+            vec![(lo, y), (hi, y)],
+            vec![(lo, y - cap), (lo, y + cap)],
+            vec![(hi, y - cap), (hi, y + cap)],
+        ]
+        .map(|pts| PathElement::new(pts, INK.stroke_width(2)))
+    }))?;
+    if let Some(label) = series.whisker_label {
+        whiskers.label(label).legend(|(x, y)| {
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (26, 0)], INK.stroke_width(2))
+                + PathElement::new(vec![(0, -8), (0, 8)], INK.stroke_width(2))
+                + PathElement::new(vec![(26, -8), (26, 8)], INK.stroke_width(2))
+        });
+    }
+    Ok(())
 }
 
 /// `12345` → `"12,345"`.
