@@ -10,11 +10,13 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use crate::experiment::sectioned_paths;
 use crate::experiment::variant::BadSetting;
 use crate::model::{self, Model};
 use crate::report::atomic::{OutputRefused, OutputSet};
 use crate::report::manifest::{self, Manifest};
 use crate::scenario::{self, InvalidScenario, LoadedScenario, DEFAULT_SCENARIO};
+use crate::sim::RunConfig;
 
 /// Master seed when `--seed` is not given.
 pub(super) const DEFAULT_SEED: u64 = 20_260_101;
@@ -246,6 +248,31 @@ pub(super) fn threads(arg: Option<usize>) -> Result<usize> {
         return Err(bad("--threads must be at least 1"));
     }
     Ok(threads)
+}
+
+/// Refuse an experiment's `--paths` of 0, or one that rounded up to whole sections
+/// (`sectioned_paths`) would overflow the histograms' u32 bin counts.
+pub(super) fn check_sectioned_paths(paths: u64) -> Result<()> {
+    const MAX_PATHS: u64 = u32::MAX as u64;
+    if paths == 0 || sectioned_paths(paths) > MAX_PATHS {
+        return Err(bad(format!(
+            "--paths must be between 1 and {}",
+            MAX_PATHS / 2048 * 2048
+        )));
+    }
+    Ok(())
+}
+
+/// The run settings every variant of an experiment shares (common random numbers): the same
+/// seed and paths, a fixed path count (no `--target-se`).
+pub(super) fn variant_config(flags: &ExperimentFlags, paths: u64, threads: usize) -> RunConfig {
+    RunConfig {
+        seed: flags.seed,
+        paths,
+        threads,
+        target_se: None,
+        max_paths: paths,
+    }
 }
 
 /// Seconds since the Unix epoch, for the manifest's `started_at`.

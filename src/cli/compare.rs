@@ -9,8 +9,8 @@ use std::time::Instant;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
-    now_unix, print, threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
+    load_model, manifest, now_unix, print, threads, variant_config, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
@@ -62,14 +62,7 @@ pub(crate) struct CompareArgs {
 pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     let (loaded_a, model_a) = load_model(Some(&args.a))?;
     let (loaded_b, model_b) = load_model(Some(&args.b))?;
-    // Histogram bins count in u32: a run stays below 2^32 paths, after rounding up to sections.
-    const MAX_PATHS: u64 = u32::MAX as u64;
-    if args.paths == 0 || sectioned_paths(args.paths) > MAX_PATHS {
-        return Err(bad(format!(
-            "--paths must be between 1 and {}",
-            MAX_PATHS / 2048 * 2048
-        )));
-    }
+    check_sectioned_paths(args.paths)?;
     if !model_a
         .blocs
         .iter()
@@ -87,13 +80,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
         default_out_dir(&format!("compare-{}-vs-{}", model_a.name, model_b.name))
     });
     let output = begin_output(&out_dir)?;
-    let cfg = RunConfig {
-        seed: args.flags.seed,
-        paths: args.paths,
-        threads,
-        target_se: None,
-        max_paths: args.paths,
-    };
+    let cfg = variant_config(&args.flags, args.paths, threads);
 
     let cancel = cancel_on_ctrl_c();
     let per_side = sectioned_paths(args.paths);

@@ -10,8 +10,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_scenario, manifest,
-    now_unix, parse_share, print, threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
+    load_scenario, manifest, now_unix, parse_share, print, threads, variant_config,
+    ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::{comparison, run_variant, sectioned_paths, stress_cap, VariantRun};
@@ -20,7 +21,6 @@ use crate::report::comparison::{ComparisonReport, Side};
 use crate::report::format::pct;
 use crate::report::{self, atomic::write_atomic};
 use crate::scenario::diagnostic::unknown_name_hint;
-use crate::sim::RunConfig;
 
 /// 20 sections of 2,048 paths: paired intervals on 19 degrees of freedom.
 pub(super) const DEFAULT_STRESS_PATHS: u64 = 40_960;
@@ -66,12 +66,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         ));
     }
 
-    if args.paths == 0 || sectioned_paths(args.paths) > u64::from(u32::MAX) {
-        return Err(bad(format!(
-            "--paths must be between 1 and {}",
-            u64::from(u32::MAX) / 2048 * 2048
-        )));
-    }
+    check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
     check_memory(&with_model, threads, args.flags.memory_limit)?;
     let name = with_model.name.clone();
@@ -81,13 +76,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| default_out_dir(&name).join("stress-cap"));
     let output = begin_output(&out_dir)?;
     let staging = output.dir();
-    let cfg = RunConfig {
-        seed: args.flags.seed,
-        paths: args.paths,
-        threads,
-        target_se: None,
-        max_paths: args.paths,
-    };
+    let cfg = variant_config(&args.flags, args.paths, threads);
     let paths = sectioned_paths(args.paths);
     let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();

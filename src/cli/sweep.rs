@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_scenario, print,
-    threads, Error, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
+    load_scenario, print, threads, variant_config, Error, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
@@ -24,7 +24,6 @@ use crate::report::{self, atomic::write_atomic};
 use crate::scenario::diagnostic::unknown_name_hint;
 use crate::scenario::setter::SETTABLE;
 use crate::scenario::LoadedScenario;
-use crate::sim::RunConfig;
 use crate::stats::metric::{Goal, Stat, Subject};
 
 /// 10 sections of 2,048 paths: a paired interval on 9 degrees of freedom, ~5 s a point here.
@@ -152,21 +151,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let base_model = crate::model::compile(&base)?;
     let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
 
-    if args.paths == 0 || sectioned_paths(args.paths) > u64::from(u32::MAX) {
-        return Err(bad(format!(
-            "--paths must be between 1 and {}",
-            u64::from(u32::MAX) / 2048 * 2048
-        )));
-    }
+    check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
     check_memory(&base_model, threads, args.flags.memory_limit)?;
-    let cfg = RunConfig {
-        seed: args.flags.seed,
-        paths: args.paths,
-        threads,
-        target_se: None,
-        max_paths: args.paths,
-    };
+    let cfg = variant_config(&args.flags, args.paths, threads);
     let paths = sectioned_paths(args.paths);
     let name = base_model.name.clone();
     let out_dir = args
