@@ -5,55 +5,16 @@
 
 use std::sync::atomic::AtomicBool;
 
-use shortfall::kernel::{build_plan, simulate_path, CellMonth, PathScratch, Trace};
-use shortfall::kernel::{PathParams, Timeline};
-use shortfall::PathRecord;
-use shortfall::{compile, Model};
-use shortfall::{load, load_str};
-use shortfall::{run, RunConfig};
+use shortfall::{compile, load, run, Model, PathRecord, RunConfig};
 
-fn model(text: &str) -> Model {
-    let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
-    compile(&loaded).unwrap_or_else(|e| panic!("{e}"))
-}
+mod common;
+use common::{model, one_material, series, Recorder};
 
-#[derive(Default)]
-struct Recorder {
-    /// (month, price ratio, cells) of every solved month.
-    months: Vec<(usize, f64, Vec<CellMonth>)>,
-}
-
-impl Trace for Recorder {
-    const ON: bool = true;
-    fn timeline(&mut self, _: &Timeline, _: &PathParams) {}
-    fn month(&mut self, t: usize, _: usize, price: f64, cells: &[CellMonth]) {
-        self.months.push((t, price, cells.to_vec()));
-    }
-}
+/// The seed of every replayed path in this file.
+const SEED: u64 = 11;
 
 fn replay(m: &Model, path: u64) -> (Recorder, PathRecord) {
-    let plan = build_plan(m);
-    let mut rec = Recorder::default();
-    let mut record = PathRecord::new(&plan.layout);
-    simulate_path(
-        m,
-        &plan,
-        11,
-        path,
-        &mut PathScratch::default(),
-        &mut record,
-        &mut rec,
-    );
-    (rec, record)
-}
-
-/// Per month 0..months: the value `f` of cell `cell` in solved months, 0 in skipped ones.
-fn series(trace: &Recorder, months: usize, cell: usize, f: impl Fn(&CellMonth) -> f64) -> Vec<f64> {
-    let mut out = vec![0.0; months];
-    for (t, _, cells) in &trace.months {
-        out[*t] = f(&cells[cell]);
-    }
-    out
+    common::replay(m, SEED, path)
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -74,27 +35,20 @@ fn assert_series(found: &[f64], expected: &[f64]) {
 /// C with no capacity; blocs EU and US of 1,200 t/yr (100 t a month) each buying all from A;
 /// no substitution. `eu`, `us` are spliced into the blocs, `rest` at the top level.
 fn scenario(eu: &str, us: &str, disruptions: &str, rest: &str) -> String {
-    format!(
-        r#"Scenario(
-    version: 1,
-    horizon: (start: "2026-01", months: 24),
-    materials: {{ "x": (stages: {{ "processing": () }},
-                        price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) }},
-    countries: {{
-        "A": (capacity: {{ "x": {{ "processing": (tonnes_per_year: 2400, utilisation: 1.0) }} }}),
-        "B": (capacity: {{ "x": {{ "processing": (tonnes_per_year: 600, utilisation: 0.000000001, ramp_up_months: 0) }} }}),
+    let countries = r#"
+        "A": (capacity: { "x": { "processing": (tonnes_per_year: 2400, utilisation: 1.0) } }),
+        "B": (capacity: { "x": { "processing": (tonnes_per_year: 600, utilisation: 0.000000001, ramp_up_months: 0) } }),
         "C": (),
-    }},
-    blocs: {{
+"#;
+    let blocs = format!(
+        r#"
         "EU": (demand: {{ "x": (tonnes_per_year: 1200) }},
                sourcing: {{ "x": {{ "processing": {{ "A": 1.0 }} }} }}, {eu}),
         "US": (demand: {{ "x": (tonnes_per_year: 1200) }},
                sourcing: {{ "x": {{ "processing": {{ "A": 1.0 }} }} }}, {us}),
-    }},
-    disruptions: [ {disruptions} ],
-    {rest}
-)"#
-    )
+"#
+    );
+    one_material(countries, &blocs, disruptions, rest)
 }
 
 /// A full ban of A on `target` for `months` months from `start` ("YYYY-MM"), plus `extra` fields.

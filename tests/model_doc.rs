@@ -5,17 +5,11 @@
 
 use std::sync::atomic::AtomicBool;
 
-use shortfall::kernel::{build_plan, simulate_path, CellMonth, PathScratch, Trace};
-use shortfall::kernel::{PathParams, Timeline};
-use shortfall::load_str;
-use shortfall::{compile, Model};
-use shortfall::{finish, PathRecord};
-use shortfall::{run, RunConfig};
+use shortfall::kernel::CellMonth;
+use shortfall::{finish, run, Model, PathRecord, RunConfig};
 
-fn model(text: &str) -> Model {
-    let loaded = load_str("doc.ron", text).unwrap_or_else(|e| panic!("{e}"));
-    compile(&loaded).unwrap_or_else(|e| panic!("{e}"))
-}
+mod common;
+use common::{model, one_material, Recorder};
 
 fn doc_says(text: &str) {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md"))
@@ -24,50 +18,16 @@ fn doc_says(text: &str) {
     assert!(flat.contains(text), "docs/model.md no longer says: {text}");
 }
 
-#[derive(Default)]
-struct Recorder {
-    months: Vec<(usize, f64, Vec<CellMonth>)>,
-    /// (process, start) of every episode.
-    episodes: Vec<(u32, u32)>,
-}
-
-impl Trace for Recorder {
-    const ON: bool = true;
-    fn timeline(&mut self, timeline: &Timeline, _: &PathParams) {
-        self.episodes = timeline
-            .episodes
-            .iter()
-            .map(|e| (e.process, e.start))
-            .collect();
-    }
-    fn month(&mut self, t: usize, _: usize, price: f64, cells: &[CellMonth]) {
-        self.months.push((t, price, cells.to_vec()));
-    }
-}
+/// The seed of every replayed path in this file.
+const SEED: u64 = 20260101;
 
 fn replay(m: &Model, path: u64) -> (Recorder, PathRecord) {
-    let plan = build_plan(m);
-    let mut rec = Recorder::default();
-    let mut record = PathRecord::new(&plan.layout);
-    simulate_path(
-        m,
-        &plan,
-        20260101,
-        path,
-        &mut PathScratch::default(),
-        &mut record,
-        &mut rec,
-    );
-    (rec, record)
+    common::replay(m, SEED, path)
 }
 
 /// Shortfall (or `f`) of cell 0 per month, 0 in skipped months.
 fn series(trace: &Recorder, months: usize, f: impl Fn(&CellMonth) -> f64) -> Vec<f64> {
-    let mut out = vec![0.0; months];
-    for (t, _, cells) in &trace.months {
-        out[*t] = f(&cells[0]);
-    }
-    out
+    common::series(trace, months, 0, f)
 }
 
 fn assert_close(found: &[f64], expected: &[f64]) {
@@ -80,32 +40,27 @@ fn assert_close(found: &[f64], expected: &[f64]) {
 /// spare, ramp `b_ramp`), country C without capacity, bloc EU of 100 t a month; `inv` goes into
 /// the bloc, `rest` at the top level.
 fn scenario(b_spare: f64, b_ramp: f64, inv: &str, disruptions: &str, rest: &str) -> String {
-    format!(
-        r#"Scenario(
-    version: 1,
-    horizon: (start: "2026-01", months: 24),
-    materials: {{ "x": (stages: {{ "processing": () }},
-                        price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) }},
-    countries: {{
+    // B runs at half its capacity for the US: the other half is spare (or, with no spare, goes
+    // to unmodelled uses).
+    let b_cap = 24.0 * b_spare.max(1.0);
+    let b_half = 12.0 * b_spare.max(1.0);
+    let b_util = if b_spare > 0.0 { 0.5 } else { 1.0 };
+    let countries = format!(
+        r#"
         "A": (capacity: {{ "x": {{ "processing": (tonnes_per_year: 1200, utilisation: 1.0) }} }}),
         "B": (capacity: {{ "x": {{ "processing": (tonnes_per_year: {b_cap}, utilisation: {b_util}, ramp_up_months: {b_ramp}) }} }}),
         "C": (),
-    }},
-    blocs: {{
+"#
+    );
+    let blocs = format!(
+        r#"
         "EU": (demand: {{ "x": (tonnes_per_year: 1200) }},
                sourcing: {{ "x": {{ "processing": {{ "A": 1.0 }} }} }}, {inv}),
         "US": (demand: {{ "x": (tonnes_per_year: {b_half}) }},
                sourcing: {{ "x": {{ "processing": {{ "B": 1.0 }} }} }}),
-    }},
-    disruptions: [ {disruptions} ],
-    {rest}
-)"#,
-        // B runs at half its capacity for the US: the other half is spare (or, with no spare,
-        // goes to unmodelled uses).
-        b_cap = 24.0 * b_spare.max(1.0),
-        b_half = 12.0 * b_spare.max(1.0),
-        b_util = if b_spare > 0.0 { 0.5 } else { 1.0 },
-    )
+"#
+    );
+    one_material(&countries, &blocs, disruptions, rest)
 }
 
 fn event(name: &str, kind: &str, start: &str, months: f64, severity: f64, extra: &str) -> String {
