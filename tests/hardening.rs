@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, Stdio};
+use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -37,10 +37,22 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// Run `args` in `dir`; assert the exit code and that stderr holds every `wanted` piece.
 fn expect(dir: &Path, args: &[&str], code: i32, wanted: &[&str]) -> String {
     let out = bin().current_dir(dir).args(args).output().unwrap();
+    assert_exit(&out, &format!("{args:?}"), code, wanted)
+}
+
+/// `shortfall check FILE` in `dir` must refuse the file (exit 2, bad input) and say every
+/// `wanted` piece.
+fn check_refuses(dir: &Path, file: &Path, wanted: &[&str]) -> String {
+    expect(dir, &["check", file.to_str().unwrap()], 2, wanted)
+}
+
+/// Assert a finished command (`what` names it in failures) exited with `code`, without a panic,
+/// and that its stderr holds every `wanted` piece; returns the stderr.
+fn assert_exit(out: &Output, what: &str, code: i32, wanted: &[&str]) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert_eq!(out.status.code(), Some(code), "{what}: {err}");
     for w in wanted {
-        assert!(err.contains(w), "{args:?}: expected `{w}` in: {err}");
+        assert!(err.contains(w), "{what}: expected `{w}` in: {err}");
     }
     assert!(!err.contains("panicked"), "{err}");
     err
@@ -105,19 +117,9 @@ fn endless_huge_and_foreign_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let z = write(d, "z.ron", "Scenario(version: 1, extends: \"/dev/zero\")");
-    expect(
-        d,
-        &["check", z.to_str().unwrap()],
-        2,
-        &["z.ron:1:22", "not a regular file"],
-    );
-    expect(d, &["check", "/dev/zero"], 2, &["not a regular file"]);
-    expect(
-        d,
-        &["check", d.to_str().unwrap()],
-        2,
-        &["not a regular file"],
-    );
+    check_refuses(d, &z, &["z.ron:1:22", "not a regular file"]);
+    check_refuses(d, Path::new("/dev/zero"), &["not a regular file"]);
+    check_refuses(d, d, &["not a regular file"]);
     #[cfg(unix)]
     {
         let fifo = d.join("fifo");
@@ -128,23 +130,13 @@ fn endless_huge_and_foreign_files_are_refused() {
             .success());
         let f = write(d, "f.ron", "Scenario(version: 1, extends: \"fifo\")");
         let start = Instant::now();
-        expect(
-            d,
-            &["check", f.to_str().unwrap()],
-            2,
-            &["not a regular file"],
-        );
+        check_refuses(d, &f, &["not a regular file"]);
         assert!(start.elapsed() < Duration::from_secs(10));
     }
     // A secret-looking file named by `extends` is not quoted back.
     write(d, "shadow", "root:$6$secret:19000:0:99999:7:::\n");
     let s = write(d, "s.ron", "Scenario(version: 1, extends: \"shadow\")");
-    let err = expect(
-        d,
-        &["check", s.to_str().unwrap()],
-        2,
-        &["not a shortfall scenario"],
-    );
+    let err = check_refuses(d, &s, &["not a shortfall scenario"]);
     assert!(!err.contains("root") && !err.contains("secret"), "{err}");
     // Over 64 MB: refused from its size, without reading it.
     let big = d.join("big.ron");
@@ -152,21 +144,11 @@ fn endless_huge_and_foreign_files_are_refused() {
         .unwrap()
         .set_len(65 * 1024 * 1024)
         .unwrap();
-    expect(
-        d,
-        &["check", big.to_str().unwrap()],
-        2,
-        &["larger than 64 MB"],
-    );
+    check_refuses(d, &big, &["larger than 64 MB"]);
     // Invalid UTF-8 is located.
     let u = d.join("u.ron");
     fs::write(&u, b"Scenario(\n    version: 1,\n    name: \"a\xff\",\n)").unwrap();
-    expect(
-        d,
-        &["check", u.to_str().unwrap()],
-        2,
-        &["u.ron:3:13", "not valid UTF-8"],
-    );
+    check_refuses(d, &u, &["u.ron:3:13", "not valid UTF-8"]);
 }
 
 #[test]
@@ -191,12 +173,7 @@ fn control_characters_in_names_are_refused_and_not_echoed() {
     ];
     for text in cases {
         let f = write(d, "s.ron", &text);
-        let err = expect(
-            d,
-            &["check", f.to_str().unwrap()],
-            2,
-            &["control character", "s.ron:"],
-        );
+        let err = check_refuses(d, &f, &["control character", "s.ron:"]);
         assert!(
             !err.contains('\u{1b}'),
             "raw escape reached the terminal: {err:?}"
@@ -213,24 +190,14 @@ fn keys_and_names_given_twice_are_refused() {
         "materials: { \"gallium\": (stages: { \"mining\": () }),",
     );
     let f = write(d, "s.ron", &text);
-    expect(
-        d,
-        &["check", f.to_str().unwrap()],
-        2,
-        &["`materials.gallium`", "given twice"],
-    );
+    check_refuses(d, &f, &["`materials.gallium`", "given twice"]);
     let p = "(name: \"pact\", blocs: [\"EU\"], countries: [\"China\"])";
     let f = write(
         d,
         "p.ron",
         &scenario(&format!("partnerships: [{p}, {p}],"), "gallium", "EU"),
     );
-    expect(
-        d,
-        &["check", f.to_str().unwrap()],
-        2,
-        &["`partnerships.pact`", "used by two entries"],
-    );
+    check_refuses(d, &f, &["`partnerships.pact`", "used by two entries"]);
 }
 
 #[test]
@@ -242,12 +209,7 @@ fn values_that_would_overflow_the_outputs_are_refused() {
         "(stages: { \"refining\": () }, price: (base_usd_per_t: 1e308))",
     );
     let f = write(d, "s.ron", &text);
-    expect(
-        d,
-        &["check", f.to_str().unwrap()],
-        2,
-        &["base_usd_per_t", "at most 1e10"],
-    );
+    check_refuses(d, &f, &["base_usd_per_t", "at most 1e10"]);
 }
 
 #[test]
@@ -346,8 +308,7 @@ fn arguments_that_used_to_be_ignored_are_refused() {
         .args(["run", "--paths", "2000", "--quiet"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RAYON_NUM_THREADS"));
+    assert_exit(&out, "RAYON_NUM_THREADS=many", 2, &["RAYON_NUM_THREADS"]);
     // Honoured as the default thread count.
     let f = write(d, "s.ron", &scenario("", "gallium", "EU"));
     bin()
@@ -424,10 +385,11 @@ fn a_second_writer_is_refused_and_a_dead_writers_leftovers_are_cleared() {
     };
     // A lock held by a live process (this test).
     write(d, ".o.lock", &std::process::id().to_string());
-    let out = run("o");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("being written by another shortfall process")
+    assert_exit(
+        &run("o"),
+        "a second writer",
+        2,
+        &["being written by another shortfall process"],
     );
     // A dead process's lock, staging folder and temporary files are taken over and removed.
     let mut child = StdCommand::new("true").spawn().unwrap();
