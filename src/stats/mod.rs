@@ -6,6 +6,7 @@ pub mod estimate;
 pub mod histogram;
 pub mod metric;
 pub mod sectioning;
+pub mod shard;
 pub mod summary;
 
 pub use accumulator::{Layout, PathRecord, RunAccumulator};
