@@ -59,7 +59,7 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     }
     let output = begin_output(&out_dir)?;
     let layout = sim::build_plan(&model).layout;
-    let mut acc = RunAccumulator::new(&layout);
+    let mut merger = shard::Merger::new(&layout).map_err(|e| anyhow::anyhow!(e))?;
     let mut slots: Vec<Option<ShardFile>> = files.into_iter().map(Some).collect();
     for i in order {
         let Some(file) = slots[i].take() else {
@@ -74,11 +74,11 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
                 model.name
             )));
         }
-        // The runner's fold: a fresh accumulator, then every chunk in path order.
-        for chunk in &body.chunks {
-            acc.merge(chunk);
-        }
+        merger
+            .add(&body)
+            .map_err(|e| bad(format!("{}: {e}", path.display())))?;
     }
+    let acc = merger.finish().map_err(|e| anyhow::anyhow!(e))?;
     write_outputs(&args, &loaded, &model, &headers, &acc, output, &out_dir)
 }
 

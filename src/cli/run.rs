@@ -192,13 +192,28 @@ fn run_shard(
     let started_at = now_unix();
     let clock = Instant::now();
     let bar = progress::bar(0, args.quiet);
-    let done = sim::runner::run_chunks(model, &cfg, c0..c1, &cancel, |done, goal| {
-        bar.set_length(goal);
-        bar.set_position(done);
-    })
+    let mut chunk_floats = Vec::new();
+    let mut failed = None;
+    let done = sim::runner::run_chunks(
+        model,
+        &cfg,
+        c0..c1,
+        &cancel,
+        |done, goal| {
+            bar.set_length(goal);
+            bar.set_position(done);
+        },
+        |chunk| match shard::chunk_floats(chunk) {
+            Ok(floats) => chunk_floats.push(floats),
+            Err(e) => failed = Some(e),
+        },
+    )
     .context("starting worker threads")?;
     bar.finish_and_clear();
-    let Some((plan, chunks)) = done else {
+    if let Some(e) = failed {
+        return Err(anyhow::anyhow!("reading a chunk's sums: {e}").into());
+    }
+    let Some((plan, folded)) = done else {
         eprintln!("interrupted; no shard was written");
         return Ok(ExitCode::from(130));
     };
@@ -227,10 +242,8 @@ fn run_shard(
         body_sha256: String::new(),
     };
     let (first, end) = (header.first_path, header.end_path);
-    let body = shard::ShardBody {
-        layout: plan.layout,
-        chunks,
-    };
+    let body = shard::body(plan.layout, folded, chunk_floats)
+        .map_err(|e| anyhow::anyhow!("packing the shard: {e}"))?;
     let bytes = shard_file::encode(header, &body)?;
     report::atomic::write_atomic(&file, &bytes)?;
     print(&format!(

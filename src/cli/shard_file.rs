@@ -144,13 +144,13 @@ impl ShardFile {
         let body: ShardBody = serde_json::from_slice(&bytes)
             .map_err(|e| corrupt(path, format!("the body does not parse ({e})")))?;
         let chunks = (h.end_path - h.first_path).div_ceil(h.chunk_paths);
-        let paths: u64 = body.chunks.iter().map(|c| c.paths).sum();
-        if body.chunks.len() as u64 != chunks || paths != h.end_path - h.first_path {
+        let paths = body.folded.paths;
+        if body.chunk_floats.len() as u64 != chunks || paths != h.end_path - h.first_path {
             return Err(corrupt(
                 path,
                 format!(
                     "it holds {} chunks and {paths} paths, not the {chunks} chunks of paths {}..{}",
-                    body.chunks.len(),
+                    body.chunk_floats.len(),
                     h.first_path,
                     h.end_path
                 ),

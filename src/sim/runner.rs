@@ -165,18 +165,18 @@ pub fn run_with(
     })
 }
 
-/// Chunks `[first, end)` of a run of `cfg.paths` paths (`cfg.target_se` is ignored): each
-/// chunk's accumulator, in chunk order, exactly as `run_with` computes it before merging. A
-/// shard keeps them apart because floating-point sums are not associative: merging chunk by
-/// chunk in path order, as `run_with` does, is what makes a merge of shards bit-identical to
-/// one run. `None` when cancelled.
+/// Chunks `[first, end)` of a run of `cfg.paths` paths (`cfg.target_se` is ignored), folded as
+/// `run_with` folds them, each chunk's accumulator shown to `on_chunk` in path order before it
+/// is merged: a shard (`stats::shard`) keeps what it needs of each chunk to repeat the
+/// one-machine fold exactly. `None` when cancelled.
 pub fn run_chunks(
     model: &Model,
     cfg: &RunConfig,
     chunks: std::ops::Range<u64>,
     cancel: &AtomicBool,
     mut progress: impl FnMut(u64, u64),
-) -> Result<Option<(Plan, Vec<RunAccumulator>)>, rayon::ThreadPoolBuildError> {
+    mut on_chunk: impl FnMut(&RunAccumulator),
+) -> Result<Option<(Plan, RunAccumulator)>, rayon::ThreadPoolBuildError> {
     let plan = build(model);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads.max(1))
@@ -186,21 +186,24 @@ pub fn run_chunks(
         .filter(|&(_, count)| count > 0)
         .collect();
     let goal: u64 = ranges.iter().map(|r| r.1).sum();
-    let mut parts = Vec::with_capacity(ranges.len());
+    let mut acc = RunAccumulator::new(&plan.layout);
     let mut done = 0;
     for batch in ranges.chunks(BATCH_CHUNKS as usize) {
-        let accs: Vec<RunAccumulator> = pool.install(|| {
+        let parts: Vec<RunAccumulator> = pool.install(|| {
             batch
                 .par_iter()
                 .map(|&(first, count)| run_range(model, &plan, cfg.seed, first, count))
                 .collect()
         });
+        for part in &parts {
+            on_chunk(part);
+            acc.merge(part);
+        }
         done += batch.iter().map(|r| r.1).sum::<u64>();
-        parts.extend(accs);
         progress(done, goal);
         if cancel.load(Ordering::Relaxed) {
             return Ok(None);
         }
     }
-    Ok(Some((plan, parts)))
+    Ok(Some((plan, acc)))
 }

@@ -3,17 +3,20 @@
 //!
 //! Floating-point addition is not associative, so a shard cannot hand over one folded
 //! accumulator: `(s0 + s1) + (s2 + s3)` need not equal `((s0 + s1) + s2) + s3`, the order the
-//! runner folds its chunks in. A shard therefore keeps each chunk's accumulator apart, and the
-//! merge folds every chunk of every shard in path order into a fresh accumulator, which is
-//! the runner's own fold, operation for operation. Shards are cut along the runner's chunk
-//! boundaries, so the chunks (and the sections of sectioning intervals) are the same.
+//! runner folds its chunks in. Counts and histogram bins are integers and add up the same in
+//! any grouping. So a shard holds its chunks folded (for the integers) and, per chunk, the
+//! non-zero floating-point fields; the merge adds the integers shard by shard and every float
+//! chunk by chunk in path order from +0.0, which is the runner's own sequence of additions.
+//! Shards are cut along the runner's chunk boundaries, so the chunks (and the sections of
+//! sectioning intervals) are the same.
 //!
 //! File format (version [`FORMAT_VERSION`]): line 1 is a JSON [`ShardHeader`]; the rest is the
-//! JSON [`ShardBody`] (layout and chunk accumulators), whose byte length and SHA-256 the header
-//! records, so a truncated or altered body is caught before it is read. Floats are written in
-//! shortest round-trip form and read back exactly (serde_json's `float_roundtrip`).
+//! JSON [`ShardBody`], whose byte length and SHA-256 the header records, so a truncated or
+//! altered body is caught before it is read. Floats are written in shortest round-trip form and
+//! read back exactly (serde_json's `float_roundtrip`).
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::accumulator::{Layout, RunAccumulator};
 
@@ -56,12 +59,132 @@ pub struct ShardHeader {
     pub body_sha256: String,
 }
 
-/// The state: the layout the accumulators are indexed by, and one accumulator per chunk of
-/// `chunk_paths` paths, in path order.
+/// The state: the layout the accumulators are indexed by, the shard's chunks folded, and each
+/// chunk's floating-point fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardBody {
     pub layout: Layout,
-    pub chunks: Vec<RunAccumulator>,
+    /// The shard's chunks folded in path order. Its counts and histograms are integers, which
+    /// add up to the same in any order; its floating-point sums are not used by the merge.
+    pub folded: RunAccumulator,
+    /// Per chunk, in path order: the non-zero floating-point fields of its accumulator, as
+    /// (position among the accumulator's `f64` fields in serialised order, value). Zeros are
+    /// left out: adding +0.0 or −0.0 to a sum that started at +0.0 never changes it.
+    pub chunk_floats: Vec<Vec<(u32, f64)>>,
+}
+
+/// The `f64` fields of an accumulator, in the order serde writes them. Read through the derived
+/// `Serialize`, so it follows the structs as they change.
+fn floats(acc: &RunAccumulator) -> Result<Vec<f64>, String> {
+    fn walk(v: &Value, out: &mut Vec<f64>) {
+        match v {
+            Value::Number(n) if n.is_f64() => out.push(n.as_f64().unwrap_or(f64::NAN)),
+            Value::Array(items) => items.iter().for_each(|x| walk(x, out)),
+            Value::Object(fields) => fields.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let value = serde_json::to_value(acc).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    walk(&value, &mut out);
+    Ok(out)
+}
+
+/// `acc` with its `f64` fields (in `floats` order) replaced by `values`.
+fn with_floats(acc: &RunAccumulator, values: &[f64]) -> Result<RunAccumulator, String> {
+    fn walk(v: &mut Value, next: &mut std::slice::Iter<f64>) -> Result<(), String> {
+        match v {
+            Value::Number(n) if n.is_f64() => {
+                let x = next.next().ok_or("fewer sums than fields")?;
+                *v = Value::from(*x);
+                if !v.is_f64() {
+                    return Err(format!("the sum {x} is not finite"));
+                }
+            }
+            Value::Array(items) => items.iter_mut().try_for_each(|x| walk(x, next))?,
+            Value::Object(fields) => fields.values_mut().try_for_each(|x| walk(x, next))?,
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut value = serde_json::to_value(acc).map_err(|e| e.to_string())?;
+    let mut next = values.iter();
+    walk(&mut value, &mut next)?;
+    if next.next().is_some() {
+        return Err("more sums than fields".into());
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// A chunk's non-zero `f64` fields, for `ShardBody::chunk_floats`.
+pub fn chunk_floats(chunk: &RunAccumulator) -> Result<Vec<(u32, f64)>, String> {
+    Ok(floats(chunk)?
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, v)| v != 0.0)
+        .map(|(i, v)| (i as u32, v))
+        .collect())
+}
+
+/// The one-machine fold, repeated from shard bodies given in path order: integer state merged
+/// shard by shard (exact in any grouping), every floating-point field summed chunk by chunk
+/// from +0.0 in path order, as `RunAccumulator::merge` adds them in the runner.
+pub struct Merger {
+    acc: RunAccumulator,
+    sums: Vec<f64>,
+}
+
+impl Merger {
+    pub fn new(layout: &Layout) -> Result<Merger, String> {
+        let acc = RunAccumulator::new(layout);
+        let sums = floats(&acc)?;
+        Ok(Merger { acc, sums })
+    }
+
+    /// Fold in the next shard (by path).
+    pub fn add(&mut self, body: &ShardBody) -> Result<(), String> {
+        self.acc.merge(&body.folded);
+        for chunk in &body.chunk_floats {
+            for &(i, v) in chunk {
+                let sum = self
+                    .sums
+                    .get_mut(i as usize)
+                    .ok_or_else(|| format!("a chunk names sum {i}, past the accumulator's end"))?;
+                *sum += v;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<RunAccumulator, String> {
+        with_floats(&self.acc, &self.sums)
+    }
+}
+
+/// A shard's body, checked: merged alone it must give back `folded` to the bit. This fails
+/// (instead of writing a shard that would merge wrong) if the accumulator ever gains a
+/// floating-point field that does not merge by addition.
+pub fn body(
+    layout: Layout,
+    folded: RunAccumulator,
+    chunk_floats: Vec<Vec<(u32, f64)>>,
+) -> Result<ShardBody, String> {
+    let body = ShardBody {
+        layout,
+        folded,
+        chunk_floats,
+    };
+    let mut merger = Merger::new(&body.layout)?;
+    merger.add(&body)?;
+    let again = merger.finish()?;
+    let same = floats(&again)?
+        .iter()
+        .zip(floats(&body.folded)?)
+        .all(|(a, b)| a.to_bits() == b.to_bits());
+    if !same || again != body.folded {
+        return Err("the accumulator does not re-fold from its chunks' sums; the shard format needs updating for it".into());
+    }
+    Ok(body)
 }
 
 /// The chunks `[first, end)` that shard `index` of `count` holds in a run of `paths` paths
