@@ -167,7 +167,8 @@ fn run_shard(
     threads: usize,
 ) -> Result<ExitCode> {
     let (c0, c1) = shard::chunk_range(args.paths, CHUNK, spec.index, spec.count);
-    if c0 == c1 {
+    // Every shard holds at least one chunk, so a set of N shards is always N files.
+    if spec.count > args.paths.div_ceil(CHUNK) {
         return Err(bad(format!(
             "--shard {}/{}: {} paths make only {} chunks of {CHUNK}; use at most that many shards",
             spec.index,
