@@ -127,7 +127,11 @@ fn bad_shard_sets_are_refused_naming_the_file() {
     // Missing: the gap and the missing shard are named.
     refused(merge(&[&f[0], &f[2]], &out), "1/3", &out);
     // Duplicated.
-    refused(merge(&[&f[0], &f[1], &f[1], &f[2]], &out), &name(&f[1]), &out);
+    refused(
+        merge(&[&f[0], &f[1], &f[1], &f[2]], &out),
+        &name(&f[1]),
+        &out,
+    );
     // Another seed.
     let other_seed = shard(SMALL, "4", 1, 3, &t.join("seed4"));
     let err = merge(&[&f[0], &other_seed, &f[2]], &out);
@@ -146,20 +150,36 @@ fn bad_shard_sets_are_refused_naming_the_file() {
     let version = format!("\"program_version\":\"{}\"", env!("CARGO_PKG_VERSION"));
     assert!(text.contains(&version));
     let foreign = t.join("foreign-version.json");
-    fs::write(&foreign, text.replacen(&version, "\"program_version\":\"0.0.1\"", 1)).unwrap();
-    refused(merge(&[&f[0], &foreign, &f[2]], &out), &name(&foreign), &out);
+    fs::write(
+        &foreign,
+        text.replacen(&version, "\"program_version\":\"0.0.1\"", 1),
+    )
+    .unwrap();
+    refused(
+        merge(&[&f[0], &foreign, &f[2]], &out),
+        &name(&foreign),
+        &out,
+    );
     // Truncated.
     let bytes = fs::read(&f[1]).unwrap();
     let truncated = t.join("truncated.json");
     fs::write(&truncated, &bytes[..bytes.len() - 100]).unwrap();
-    refused(merge(&[&f[0], &truncated, &f[2]], &out), &name(&truncated), &out);
+    refused(
+        merge(&[&f[0], &truncated, &f[2]], &out),
+        &name(&truncated),
+        &out,
+    );
     // One byte of the body altered.
     let mut altered = bytes.clone();
     let at = altered.len() - 50;
     altered[at] = if altered[at] == b'1' { b'2' } else { b'1' };
     let corrupt = t.join("corrupt.json");
     fs::write(&corrupt, &altered).unwrap();
-    refused(merge(&[&f[0], &corrupt, &f[2]], &out), &name(&corrupt), &out);
+    refused(
+        merge(&[&f[0], &corrupt, &f[2]], &out),
+        &name(&corrupt),
+        &out,
+    );
     // Not a shard at all.
     let junk = t.join("junk.json");
     fs::write(&junk, "{\"hello\": 1}\n").unwrap();
