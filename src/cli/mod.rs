@@ -6,10 +6,12 @@ mod backtest;
 mod check;
 mod common;
 mod compare;
+mod merge;
 mod plot;
 mod progress;
 mod run;
 mod sensitivity;
+mod shard_file;
 mod stress_cap;
 mod sweep;
 
@@ -63,6 +65,8 @@ pub(crate) enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     // No doc comment: it would replace the long help that `BacktestArgs` carries.
     Backtest(backtest::BacktestArgs),
+    /// Merge the shard files of `run --shard I/N` into the output one `run` would have written.
+    Merge(merge::MergeArgs),
 }
 
 /// Entry point used by `main`: exit 0 on success, 2 on bad input, 1 on any other failure.
@@ -95,6 +99,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Compare(args) => compare::compare(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Backtest(args) => backtest::backtest(args),
+        Command::Merge(args) => merge::merge(args),
     }
 }
 

@@ -13,11 +13,13 @@ use super::common::{
     now_unix, parse_bytes, print, threads, Result, DEFAULT_SEED,
 };
 use super::progress;
+use super::shard_file::{self, parse_shard, ShardSpec};
 use crate::experiment::replay::replay;
 use crate::model::check::check_report;
 use crate::report::{self, charts::ChartMeta, run::RunOutput};
-use crate::sim::{self, RunConfig};
-use crate::stats;
+use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
+use crate::sim::{self, runner::CHUNK, RunConfig};
+use crate::stats::{self, shard};
 
 /// Paths run when `--paths` is not given: enough for a P99 with a tight interval, and a first
 /// run that takes seconds, not minutes.
@@ -59,6 +61,11 @@ pub struct RunArgs {
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Simulate only shard I of N (numbered from 0) of the --paths paths and write a shard file
+    /// into --out (default `output/<scenario>-shards`); `shortfall merge` makes them one run.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard,
+          conflicts_with_all = ["target_se", "replay_path"])]
+    pub shard: Option<ShardSpec>,
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
@@ -83,6 +90,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     let threads = threads(args.threads)?;
     check_memory(&model, threads, args.memory_limit)?;
+    if let Some(spec) = args.shard {
+        return run_shard(&args, spec, &loaded, &model, threads);
+    }
     let out_dir = args
         .out
         .clone()
@@ -144,5 +154,105 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let headline = report::terminal::headline(&summary, &model.name, headline_bloc, elapsed);
     let closing = report::run::closing_lines(&manifest, &out_dir, !args.no_charts);
     print(&format!("{headline}{closing}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `run --shard I/N`: simulate the shard's whole chunks and write its file (header, layout and
+/// one accumulator per chunk; `stats::shard`). Nothing else is written.
+fn run_shard(
+    args: &RunArgs,
+    spec: ShardSpec,
+    loaded: &LoadedScenario,
+    model: &crate::model::Model,
+    threads: usize,
+) -> Result<ExitCode> {
+    let (c0, c1) = shard::chunk_range(args.paths, CHUNK, spec.index, spec.count);
+    // Every shard holds at least one chunk, so a set of N shards is always N files.
+    if spec.count > args.paths.div_ceil(CHUNK) {
+        return Err(bad(format!(
+            "--shard {}/{}: {} paths make only {} chunks of {CHUNK}; use at most that many shards",
+            spec.index,
+            spec.count,
+            args.paths,
+            args.paths.div_ceil(CHUNK)
+        )));
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&format!("{}-shards", model.name)));
+    let file = dir.join(shard_file::file_name(spec));
+    let cfg = RunConfig {
+        seed: args.seed,
+        paths: args.paths,
+        threads,
+        target_se: None,
+        max_paths: args.paths,
+    };
+    let cancel = cancel_on_ctrl_c();
+    let started_at = now_unix();
+    let clock = Instant::now();
+    let bar = progress::bar(0, args.quiet);
+    let mut chunk_floats = Vec::new();
+    let mut failed = None;
+    let done = sim::runner::run_chunks(
+        model,
+        &cfg,
+        c0..c1,
+        &cancel,
+        |done, goal| {
+            bar.set_length(goal);
+            bar.set_position(done);
+        },
+        |chunk| match shard::chunk_floats(chunk) {
+            Ok(floats) => chunk_floats.push(floats),
+            Err(e) => failed = Some(e),
+        },
+    )
+    .context("starting worker threads")?;
+    bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(anyhow::anyhow!("reading a chunk's sums: {e}").into());
+    }
+    let Some((plan, folded)) = done else {
+        eprintln!("interrupted; no shard was written");
+        return Ok(ExitCode::from(130));
+    };
+    let header = shard::ShardHeader {
+        format: String::new(),
+        format_version: 0,
+        program_version: env!("CARGO_PKG_VERSION").into(),
+        program_sha256: shard_file::program_sha256(),
+        scenario: model.name.clone(),
+        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
+        working_dir: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        scenario_sha256: loaded.hash.clone(),
+        seed: args.seed,
+        total_paths: args.paths,
+        index: spec.index,
+        count: spec.count,
+        first_path: c0 * CHUNK,
+        end_path: (c1 * CHUNK).min(args.paths),
+        chunk_paths: CHUNK,
+        threads,
+        started_at_unix: started_at,
+        elapsed_seconds: clock.elapsed().as_secs_f64(),
+        body_bytes: 0,
+        body_sha256: String::new(),
+    };
+    let (first, end) = (header.first_path, header.end_path);
+    let body = shard::body(plan.layout, folded, chunk_floats)
+        .map_err(|e| anyhow::anyhow!("packing the shard: {e}"))?;
+    let bytes = shard_file::encode(header, &body)?;
+    report::atomic::write_atomic(&file, &bytes)?;
+    print(&format!(
+        "shard {}/{}: paths {first}..{end} of {} in {}\n",
+        spec.index,
+        spec.count,
+        args.paths,
+        file.display()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

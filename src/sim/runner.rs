@@ -177,3 +177,46 @@ pub fn run_with(
         headline_se: se,
     })
 }
+
+/// Chunks `[first, end)` of a run of `cfg.paths` paths (`cfg.target_se` is ignored), folded as
+/// `run_with` folds them, each chunk's accumulator shown to `on_chunk` in path order before it
+/// is merged: a shard (`stats::shard`) keeps what it needs of each chunk to repeat the
+/// one-machine fold exactly. `None` when cancelled.
+pub fn run_chunks(
+    model: &Model,
+    cfg: &RunConfig,
+    chunks: std::ops::Range<u64>,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(u64, u64),
+    mut on_chunk: impl FnMut(&RunAccumulator),
+) -> Result<Option<(Plan, RunAccumulator)>, rayon::ThreadPoolBuildError> {
+    let plan = build(model);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads.max(1))
+        .build()?;
+    let ranges: Vec<(u64, u64)> = chunks
+        .map(|c| (c * CHUNK, CHUNK.min(cfg.paths.saturating_sub(c * CHUNK))))
+        .filter(|&(_, count)| count > 0)
+        .collect();
+    let goal: u64 = ranges.iter().map(|r| r.1).sum();
+    let mut acc = RunAccumulator::new(&plan.layout);
+    let mut done = 0;
+    for batch in ranges.chunks(BATCH_CHUNKS as usize) {
+        let parts: Vec<RunAccumulator> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&(first, count)| run_range(model, &plan, cfg.seed, first, count))
+                .collect()
+        });
+        for part in &parts {
+            on_chunk(part);
+            acc.merge(part);
+        }
+        done += batch.iter().map(|r| r.1).sum::<u64>();
+        progress(done, goal);
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+    }
+    Ok(Some((plan, acc)))
+}

@@ -1,0 +1,161 @@
+//! Shard files on disk, shared by `run --shard` (writes one) and `merge` (reads them): the
+//! `--shard I/N` argument, the header line and checked body of `stats::shard`, and the errors
+//! that name the file at fault.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::common::{bad, Result};
+use crate::stats::shard::{ShardBody, ShardHeader, FORMAT, FORMAT_VERSION};
+
+/// `--shard I/N`: the I-th (0-based, as `SLURM_ARRAY_TASK_ID`) of N shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub index: u64,
+    pub count: u64,
+}
+
+pub fn parse_shard(s: &str) -> std::result::Result<ShardSpec, String> {
+    let usage = "write I/N with 0 <= I < N, e.g. 0/4 for the first of 4 shards";
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not a shard; {usage}"))?;
+    let (Ok(index), Ok(count)) = (i.trim().parse::<u64>(), n.trim().parse::<u64>()) else {
+        return Err(format!("`{s}` is not a shard; {usage}"));
+    };
+    if count == 0 || index >= count {
+        return Err(format!(
+            "shard {s} does not exist: {usage} (shards are numbered from 0)"
+        ));
+    }
+    Ok(ShardSpec { index, count })
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// SHA-256 of the running executable: shards of one run must come from one build.
+pub fn program_sha256() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::read)
+        .map_or_else(|_| "unknown".into(), |b| sha256_hex(&b))
+}
+
+/// The file name of shard `index` of `count`: sorts in shard order for up to 9,999 shards.
+pub fn file_name(spec: ShardSpec) -> String {
+    format!("shard-{:04}-of-{:04}.json", spec.index, spec.count)
+}
+
+/// Header line, newline, body; the header records the body's length and hash.
+pub fn encode(mut header: ShardHeader, body: &ShardBody) -> Result<Vec<u8>> {
+    let body = serde_json::to_vec(body)?;
+    header.format = FORMAT.into();
+    header.format_version = FORMAT_VERSION;
+    header.body_bytes = body.len() as u64;
+    header.body_sha256 = sha256_hex(&body);
+    let mut bytes = serde_json::to_vec(&header)?;
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&body);
+    Ok(bytes)
+}
+
+/// An open shard file whose header has been read and checked for format.
+pub struct ShardFile {
+    pub path: PathBuf,
+    pub header: ShardHeader,
+    reader: BufReader<std::fs::File>,
+}
+
+fn corrupt(path: &Path, why: impl std::fmt::Display) -> super::common::Error {
+    bad(format!(
+        "{}: not a usable shard file: {why}",
+        path.display()
+    ))
+}
+
+impl ShardFile {
+    /// Open `path` and read its header line (exit 2 naming the file if it is not a shard of
+    /// this format version).
+    pub fn open(path: &Path) -> Result<ShardFile> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| bad(format!("cannot read shard {}: {e}", path.display())))?;
+        let mut reader = BufReader::new(file);
+        let mut line = String::new();
+        reader.read_line(&mut line).map_err(|e| corrupt(path, e))?;
+        let value: serde_json::Value = serde_json::from_str(&line)
+            .map_err(|e| corrupt(path, format!("the header line does not parse ({e})")))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(corrupt(
+                path,
+                "it does not start with a shortfall shard header",
+            ));
+        }
+        let version = value.get("format_version").and_then(|v| v.as_u64());
+        if version != Some(FORMAT_VERSION as u64) {
+            return Err(corrupt(
+                path,
+                format!(
+                    "shard format version {} (this program reads version {FORMAT_VERSION}); re-run the shards with this program",
+                    version.map_or("?".into(), |v| v.to_string())
+                ),
+            ));
+        }
+        let header = serde_json::from_value(value)
+            .map_err(|e| corrupt(path, format!("the header is incomplete ({e})")))?;
+        Ok(ShardFile {
+            path: path.to_path_buf(),
+            header,
+            reader,
+        })
+    }
+
+    /// Read and check the body: its length and SHA-256 must be the header's (a truncated or
+    /// altered file fails here), and it must hold one accumulator per chunk of the range.
+    pub fn body(mut self) -> Result<ShardBody> {
+        let path = &self.path;
+        let h = &self.header;
+        let mut bytes = Vec::with_capacity(h.body_bytes as usize);
+        self.reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| corrupt(path, e))?;
+        if bytes.len() as u64 != h.body_bytes {
+            return Err(corrupt(
+                path,
+                format!(
+                    "the body has {} bytes, the header says {} (truncated?)",
+                    bytes.len(),
+                    h.body_bytes
+                ),
+            ));
+        }
+        if sha256_hex(&bytes) != h.body_sha256 {
+            return Err(corrupt(
+                path,
+                "the body's SHA-256 is not the header's (altered or damaged)",
+            ));
+        }
+        let body: ShardBody = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(path, format!("the body does not parse ({e})")))?;
+        let chunks = (h.end_path - h.first_path).div_ceil(h.chunk_paths);
+        let paths = body.folded.paths;
+        if body.chunk_floats.len() as u64 != chunks || paths != h.end_path - h.first_path {
+            return Err(corrupt(
+                path,
+                format!(
+                    "it holds {} chunks and {paths} paths, not the {chunks} chunks of paths {}..{}",
+                    body.chunk_floats.len(),
+                    h.first_path,
+                    h.end_path
+                ),
+            ));
+        }
+        Ok(body)
+    }
+}
