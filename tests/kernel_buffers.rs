@@ -255,6 +255,45 @@ fn licence_recovery_follows_its_schedule_exactly() {
 }
 
 #[test]
+fn licence_processing_time_holds_the_full_cut_then_shifts_the_curve_exactly() {
+    // Processing time p = 2 whole months: the full cut in months 0 and 1, then the curve of
+    // p = 0 moved two months later, 100 · (0.2 + 0.8 · 2^(−(n − 2)/2)).
+    let run_with = |extra: &str| {
+        let m = model(&no_spare(scenario(
+            "",
+            "",
+            &ban("licence", "ExportLicence", "EU", "2026-01", 8.0, extra),
+            "",
+        )));
+        series(&replay(&m, 0).0, 24, 0, |c| c.import_gap)
+    };
+    let plain = run_with("licence_recovery: (half_life_months: 2, residual_share: 0.2)");
+    let late = run_with(
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 2)",
+    );
+    assert!(close(late[0], 100.0) && close(late[1], 100.0));
+    for n in 2..8 {
+        assert!(
+            (late[n] - plain[n - 2]).abs() < 1e-9,
+            "month {n}: {} vs {}",
+            late[n],
+            plain[n - 2]
+        );
+    }
+    // Explicit 0 is the curve without the field, to the last bit.
+    let zero = run_with(
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 0)",
+    );
+    assert_eq!(zero, plain);
+    // A processing time longer than the measure keeps the full cut throughout: a ban.
+    let never = run_with(
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 12)",
+    );
+    assert!(never[..8].iter().all(|&g| close(g, 100.0)), "{never:?}");
+    assert_eq!(never[8], 0.0);
+}
+
+#[test]
 fn leakage_reduces_the_import_gap_by_exactly_its_share() {
     let run_with = |extra: &str| {
         let m = model(&no_spare(scenario(

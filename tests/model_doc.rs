@@ -270,7 +270,7 @@ fn month_count_quantiles_are_exact() {
 
 #[test]
 fn licence_cut_with_half_life_2_and_residual_0_2() {
-    doc_says("σ = 1, h = 2, r = 0.2 give cuts of 1.0, 0.766, 0.6, 0.483, 0.4, … of the contracted flow in months 0, 1, 2, 3, 4.");
+    doc_says("σ = 1, h = 2, r = 0.2 give cuts of 1.0, 0.766, 0.6, 0.483, 0.4, … of the contracted flow in months 0, 1, 2, 3, 4;");
     let licence = event(
         "licence",
         "ExportLicence",
@@ -286,6 +286,25 @@ fn licence_cut_with_half_life_2_and_residual_0_2() {
         assert!((gap[n] / 100.0 - cut).abs() < 5e-4, "month {n}: {}", gap[n]);
     }
     assert!((gap[2] - 60.0).abs() < 1e-9 && (gap[4] - 40.0).abs() < 1e-9);
+}
+
+#[test]
+fn licence_cut_with_a_processing_time_of_1_5_months() {
+    doc_says("with a processing time of 1.5 months the cuts are 1.0, 1.0, 0.873, 0.676, 0.536, … (month 2 has n = 0.5: 0.2 + 0.8 · 2^(−0.25) = 0.873).");
+    let licence = event(
+        "licence",
+        "ExportLicence",
+        "2026-01",
+        12.0,
+        1.0,
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 1.5)",
+    );
+    let (trace, _) = replay(&model(&scenario(0.0, 0.0, "", &licence, "")), 0);
+    let gap = series(&trace, 24, |c| c.import_gap);
+    for (n, cut) in [1.0, 1.0, 0.873, 0.676, 0.536].iter().enumerate() {
+        assert!((gap[n] / 100.0 - cut).abs() < 5e-4, "month {n}: {}", gap[n]);
+    }
+    assert!((gap[2] - 100.0 * (0.2 + 0.8 * (-0.25f64).exp2())).abs() < 1e-9);
 }
 
 #[test]

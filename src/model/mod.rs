@@ -152,6 +152,8 @@ pub struct TradeDynamics {
     pub prebuy_share: f64,
     /// (half-life months, residual share) of the licence recovery.
     pub licence_recovery: Option<(Dist, Dist)>,
+    /// Months before the first licences are granted (only with `licence_recovery`).
+    pub licence_processing: Option<Dist>,
     /// Share of the blocked flow that still arrives.
     pub leakage_share: Option<Dist>,
 }

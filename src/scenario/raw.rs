@@ -382,6 +382,11 @@ pub struct LicenceRecovery {
     pub half_life_months: Param,
     /// Share of the full cut that remains however long licences are granted (per episode, [0, 1]).
     pub residual_share: Param,
+    /// Months after the measure takes effect before the first licences are granted: the full
+    /// cut holds until then, and the recovery starts from there (per episode, [0, 120]).
+    /// None: the recovery starts at once.
+    #[serde(default)]
+    pub processing_months: Option<Param>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
