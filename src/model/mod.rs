@@ -58,6 +58,8 @@ pub struct StageModel {
     /// Published world production, t/yr, that `check` reports shares against (if given).
     pub published_world_production: Option<f64>,
     pub suppliers: Vec<Supplier>,
+    /// Months of the stage's need its processors hold as feed of the upstream stage (0: none).
+    pub feed_stock_months: f64,
 }
 
 #[derive(Debug, Clone)]
