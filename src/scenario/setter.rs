@@ -270,7 +270,7 @@ fn set_licence(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Resul
             names.iter().map(String::as_str),
         ));
     };
-    let r = d.licence_recovery.get_or_insert_with(|| LicenceRecovery {
+    let r = d.licence_recovery.get_or_insert(LicenceRecovery {
         half_life_months: Param::Fixed(600.0),
         residual_share: Param::Fixed(1.0),
         processing_months: None,
