@@ -5,6 +5,7 @@ pub mod accumulator;
 pub mod estimate;
 pub mod histogram;
 pub mod metric;
+pub mod monthly_batch;
 pub mod sectioning;
 pub mod summary;
 
