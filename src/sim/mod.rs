@@ -4,6 +4,7 @@
 pub mod path;
 mod phase;
 pub mod plan;
+mod powers;
 pub mod rng;
 pub mod runner;
 mod state;
