@@ -53,7 +53,11 @@ mod tests {
             for base in [q, (1.0f64 + (q - 1.0)).powf(1.0 / 12.0), q * 1.000_000_1] {
                 let p = Powers::new(base);
                 for t in 0..1024usize {
-                    assert_eq!(p.pow(t).to_bits(), base.powi(t as i32).to_bits(), "{base}^{t}");
+                    assert_eq!(
+                        p.pow(t).to_bits(),
+                        base.powi(t as i32).to_bits(),
+                        "{base}^{t}"
+                    );
                 }
             }
             q += 0.0137;

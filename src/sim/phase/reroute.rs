@@ -80,7 +80,8 @@ fn give_spare(
         while bits != 0 {
             let j = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            if !(keep[j] >= 1.0) {
+            let kept = keep[j] >= 1.0;
+            if !kept {
                 eligible &= !(1 << j);
             }
         }
@@ -143,7 +144,8 @@ fn give_spare(
         bits &= bits - 1;
         let c = &mut m.claim[j];
         *c -= give * *c / total;
-        if !(*c > 0.0) {
+        let still_claims = *c > 0.0;
+        if !still_claims {
             *claiming &= !(1 << j);
         }
     }
