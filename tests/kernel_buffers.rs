@@ -255,6 +255,45 @@ fn licence_recovery_follows_its_schedule_exactly() {
 }
 
 #[test]
+fn licence_processing_time_holds_the_full_cut_then_shifts_the_curve_exactly() {
+    // Processing time p = 2 whole months: the full cut in months 0 and 1, then the curve of
+    // p = 0 moved two months later, 100 · (0.2 + 0.8 · 2^(−(n − 2)/2)).
+    let run_with = |extra: &str| {
+        let m = model(&no_spare(scenario(
+            "",
+            "",
+            &ban("licence", "ExportLicence", "EU", "2026-01", 8.0, extra),
+            "",
+        )));
+        series(&replay(&m, 0).0, 24, 0, |c| c.import_gap)
+    };
+    let plain = run_with("licence_recovery: (half_life_months: 2, residual_share: 0.2)");
+    let late = run_with(
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 2)",
+    );
+    assert!(close(late[0], 100.0) && close(late[1], 100.0));
+    for n in 2..8 {
+        assert!(
+            (late[n] - plain[n - 2]).abs() < 1e-9,
+            "month {n}: {} vs {}",
+            late[n],
+            plain[n - 2]
+        );
+    }
+    // Explicit 0 is the curve without the field, to the last bit.
+    let zero = run_with(
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 0)",
+    );
+    assert_eq!(zero, plain);
+    // A processing time longer than the measure keeps the full cut throughout: a ban.
+    let never = run_with(
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 12)",
+    );
+    assert!(never[..8].iter().all(|&g| close(g, 100.0)), "{never:?}");
+    assert_eq!(never[8], 0.0);
+}
+
+#[test]
 fn leakage_reduces_the_import_gap_by_exactly_its_share() {
     let run_with = |extra: &str| {
         let m = model(&no_spare(scenario(
@@ -396,4 +435,111 @@ fn the_mass_balance_holds_with_inventories_and_prebuying() {
         }
     }
     assert!(checked > 1000, "{checked}");
+}
+
+/// Two stages: mine M (only supplier, no spare) → refiner R; the EU buys 100 t a month at both
+/// stages. `feed` is spliced into the refining stage; a full ban of M for `months` months.
+fn two_stage(feed: &str, months: f64) -> Model {
+    model(&format!(
+        r#"Scenario(
+    version: 1,
+    horizon: (start: "2026-01", months: 24),
+    materials: {{ "x": (stages: {{ "mining": (), "refining": (draws_on: "mining", {feed}) }},
+                        price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) }},
+    countries: {{
+        "M": (capacity: {{ "x": {{ "mining": (tonnes_per_year: 1200, utilisation: 1.0) }} }}),
+        "R": (capacity: {{ "x": {{ "refining": (tonnes_per_year: 1200, utilisation: 1.0) }} }}),
+    }},
+    blocs: {{
+        "EU": (demand: {{ "x": (tonnes_per_year: 1200) }},
+               sourcing: {{ "x": {{ "mining": {{ "M": 1.0 }}, "refining": {{ "R": 1.0 }} }} }}),
+    }},
+    disruptions: [ (name: "mine-ban", kind: ExportBan, countries: ["M"], materials: ["x"],
+                    stages: ["mining"], scheduled_start: "2026-03", duration_months: {months},
+                    severity: 1.0) ],
+)"#
+    ))
+}
+
+#[test]
+fn a_refiner_feed_stock_of_k_months_covers_a_mine_ban_of_up_to_k_months_exactly() {
+    // Feed stock k = 3 months of the EU's need (300 t) at the refining stage. A mine ban of
+    // b ≤ 3 months: nothing fails to arrive and nothing is short; b = 5: the first 3 months are
+    // covered and the last 2 lose 100 t each (import gap = shortfall = 100 · (b − k)).
+    for (b, short) in [(1.0, 0.0), (3.0, 0.0), (5.0, 200.0)] {
+        let (trace, record) = replay(&two_stage("feed_stock_months: 3", b), 0);
+        let eu = &record.cells[0];
+        assert!(
+            close(eu.total_short_t, short),
+            "ban {b}: {}",
+            eu.total_short_t
+        );
+        assert!(
+            close(eu.import_gap_t, short),
+            "ban {b}: {}",
+            eu.import_gap_t
+        );
+        if b == 5.0 {
+            let gap = series(&trace, 24, 0, |c| c.import_gap);
+            assert_eq!(&gap[2..8], &[0.0, 0.0, 0.0, 100.0, 100.0, 0.0]);
+        }
+    }
+    // Without the feed stock the same 5-month ban is 500 t short; a fractional cover k = 2.5
+    // leaves 100 · 2.5 = 250 t.
+    let (_, none) = replay(&two_stage("", 5.0), 0);
+    assert!(close(none.cells[0].total_short_t, 500.0));
+    let (_, half) = replay(&two_stage("feed_stock_months: 2.5", 5.0), 0);
+    assert!(close(half.cells[0].total_short_t, 250.0));
+}
+
+#[test]
+fn a_used_feed_stock_is_not_rebuilt_so_a_second_mine_ban_is_short_in_full() {
+    // k = 2 against two 2-month mine bans (months 2-3 and 8-9): the first is covered, the
+    // second finds the stock empty and loses 2 × 100 t.
+    let text = r#"Scenario(
+    version: 1,
+    horizon: (start: "2026-01", months: 24),
+    materials: { "x": (stages: { "mining": (), "refining": (draws_on: "mining", feed_stock_months: 2) },
+                       price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) },
+    countries: {
+        "M": (capacity: { "x": { "mining": (tonnes_per_year: 1200, utilisation: 1.0) } }),
+        "R": (capacity: { "x": { "refining": (tonnes_per_year: 1200, utilisation: 1.0) } }),
+    },
+    blocs: {
+        "EU": (demand: { "x": (tonnes_per_year: 1200) },
+               sourcing: { "x": { "mining": { "M": 1.0 }, "refining": { "R": 1.0 } } }),
+    },
+    disruptions: [
+        (name: "first", kind: ExportBan, countries: ["M"], materials: ["x"], stages: ["mining"],
+         scheduled_start: "2026-03", duration_months: 2, severity: 1.0),
+        (name: "second", kind: ExportBan, countries: ["M"], materials: ["x"], stages: ["mining"],
+         scheduled_start: "2026-09", duration_months: 2, severity: 1.0),
+    ],
+)"#;
+    let (trace, record) = replay(&model(text), 0);
+    let short = series(&trace, 24, 0, |c| c.shortfall);
+    assert_eq!(&short[2..4], &[0.0, 0.0]);
+    assert!(
+        close(short[8], 100.0) && close(short[9], 100.0),
+        "{short:?}"
+    );
+    assert!(close(record.cells[0].total_short_t, 200.0));
+}
+
+#[test]
+fn a_feed_stock_on_the_first_stage_is_refused_with_its_place() {
+    let bad = r#"Scenario(
+    version: 1,
+    horizon: (start: "2026-01", months: 12),
+    materials: { "x": (stages: { "mining": (feed_stock_months: 2), "refining": (draws_on: "mining") }) },
+    countries: { "M": (capacity: { "x": { "mining": (tonnes_per_year: 1200) } }),
+                 "R": (capacity: { "x": { "refining": (tonnes_per_year: 1200) } }) },
+    blocs: { "EU": (demand: { "x": (tonnes_per_year: 600) }) },
+)"#;
+    let loaded = load_str("bad.ron", bad).unwrap();
+    let err = compile(&loaded).unwrap_err().to_string();
+    assert!(
+        err.contains("feed_stock_months") && err.contains("first stage"),
+        "{err}"
+    );
 }

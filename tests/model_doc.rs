@@ -270,7 +270,7 @@ fn month_count_quantiles_are_exact() {
 
 #[test]
 fn licence_cut_with_half_life_2_and_residual_0_2() {
-    doc_says("σ = 1, h = 2, r = 0.2 give cuts of 1.0, 0.766, 0.6, 0.483, 0.4, … of the contracted flow in months 0, 1, 2, 3, 4.");
+    doc_says("σ = 1, h = 2, r = 0.2 give cuts of 1.0, 0.766, 0.6, 0.483, 0.4, … of the contracted flow in months 0, 1, 2, 3, 4;");
     let licence = event(
         "licence",
         "ExportLicence",
@@ -286,6 +286,25 @@ fn licence_cut_with_half_life_2_and_residual_0_2() {
         assert!((gap[n] / 100.0 - cut).abs() < 5e-4, "month {n}: {}", gap[n]);
     }
     assert!((gap[2] - 60.0).abs() < 1e-9 && (gap[4] - 40.0).abs() < 1e-9);
+}
+
+#[test]
+fn licence_cut_with_a_processing_time_of_1_5_months() {
+    doc_says("with a processing time of 1.5 months the cuts are 1.0, 1.0, 0.873, 0.676, 0.536, … (month 2 has n = 0.5: 0.2 + 0.8 · 2^(−0.25) = 0.873).");
+    let licence = event(
+        "licence",
+        "ExportLicence",
+        "2026-01",
+        12.0,
+        1.0,
+        "licence_recovery: (half_life_months: 2, residual_share: 0.2, processing_months: 1.5)",
+    );
+    let (trace, _) = replay(&model(&scenario(0.0, 0.0, "", &licence, "")), 0);
+    let gap = series(&trace, 24, |c| c.import_gap);
+    for (n, cut) in [1.0, 1.0, 0.873, 0.676, 0.536].iter().enumerate() {
+        assert!((gap[n] / 100.0 - cut).abs() < 5e-4, "month {n}: {}", gap[n]);
+    }
+    assert!((gap[2] - 100.0 * (0.2 + 0.8 * (-0.25f64).exp2())).abs() < 1e-9);
 }
 
 #[test]
@@ -395,4 +414,47 @@ fn a_restart_at_ratio_2_after_3_months_delivers_from_month_3() {
     assert_close(&prices, &[2.0, 2.0, 2.0]);
     let short = series(&trace, 24, |c| c.shortfall);
     assert_close(&short[..5], &[100.0, 100.0, 100.0, 80.0, 80.0]);
+}
+
+#[test]
+fn a_feed_stock_of_3_months_against_mine_bans_of_1_to_5_months() {
+    doc_says("a full mine ban of 1, 2 or 3 months leaves no import gap and no shortfall; a 5-month ban leaves 100 t in each of its last 2 months (100 · (5 − 3)); after a 3-month ban, a second 2-month ban is short 200 t (no substitution in these figures).");
+    let text = |bans: &str| {
+        format!(
+            r#"Scenario(
+    version: 1,
+    horizon: (start: "2026-01", months: 24),
+    materials: {{ "x": (stages: {{ "mining": (), "refining": (draws_on: "mining", feed_stock_months: 3) }},
+                         price: (base_usd_per_t: 1000, demand_elasticity: 0, scarcity_sensitivity: 2)) }},
+    countries: {{
+        "M": (capacity: {{ "x": {{ "mining": (tonnes_per_year: 1200, utilisation: 1.0) }} }}),
+        "R": (capacity: {{ "x": {{ "refining": (tonnes_per_year: 1200, utilisation: 1.0) }} }}),
+    }},
+    blocs: {{ "EU": (demand: {{ "x": (tonnes_per_year: 1200) }},
+                      sourcing: {{ "x": {{ "mining": {{ "M": 1.0 }}, "refining": {{ "R": 1.0 }} }} }}) }},
+    disruptions: [ {bans} ],
+)"#
+        )
+    };
+    let ban = |name: &str, start: &str, months: f64| {
+        format!(
+            r#"(name: "{name}", kind: ExportBan, countries: ["M"], materials: ["x"], stages: ["mining"],
+                scheduled_start: "{start}", duration_months: {months}, severity: 1.0),"#
+        )
+    };
+    for b in [1.0, 2.0, 3.0] {
+        let (_, record) = replay(&model(&text(&ban("b", "2026-03", b))), 0);
+        assert_eq!(record.cells[0].total_short_t, 0.0, "ban {b}");
+        assert_eq!(record.cells[0].import_gap_t, 0.0, "ban {b}");
+    }
+    let (trace, _) = replay(&model(&text(&ban("b", "2026-03", 5.0))), 0);
+    assert_close(
+        &series(&trace, 24, |c| c.shortfall)[2..8],
+        &[0.0, 0.0, 0.0, 100.0, 100.0, 0.0],
+    );
+    let two = format!("{}{}", ban("b", "2026-03", 3.0), ban("c", "2026-09", 2.0));
+    let (trace, _) = replay(&model(&text(&two)), 0);
+    let short = series(&trace, 24, |c| c.shortfall);
+    assert_close(&short[2..5], &[0.0, 0.0, 0.0]);
+    assert_close(&short[8..10], &[100.0, 100.0]);
 }

@@ -58,6 +58,8 @@ pub struct StageModel {
     /// Published world production, t/yr, that `check` reports shares against (if given).
     pub published_world_production: Option<f64>,
     pub suppliers: Vec<Supplier>,
+    /// Months of the stage's need its processors hold as feed of the upstream stage (0: none).
+    pub feed_stock_months: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +154,8 @@ pub struct TradeDynamics {
     pub prebuy_share: f64,
     /// (half-life months, residual share) of the licence recovery.
     pub licence_recovery: Option<(Dist, Dist)>,
+    /// Months before the first licences are granted (only with `licence_recovery`).
+    pub licence_processing: Option<Dist>,
     /// Share of the blocked flow that still arrives.
     pub leakage_share: Option<Dist>,
 }

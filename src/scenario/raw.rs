@@ -98,6 +98,11 @@ pub struct Stage {
     /// otherwise shares are of the sum over countries. Not used by the simulation.
     #[serde(default)]
     pub world_production_t_per_year: Option<f64>,
+    /// Months of this stage's throughput that its processors hold as stock of the upstream
+    /// stage's product (a refiner's feed): it covers a loss at the upstream stage and is not
+    /// rebuilt within the horizon. None: no feed stock. Only on a stage that `draws_on` another.
+    #[serde(default)]
+    pub feed_stock_months: Option<f64>,
 }
 
 /// How the price of a material reacts to scarcity, and how demand reacts to price.
@@ -382,6 +387,11 @@ pub struct LicenceRecovery {
     pub half_life_months: Param,
     /// Share of the full cut that remains however long licences are granted (per episode, [0, 1]).
     pub residual_share: Param,
+    /// Months after the measure takes effect before the first licences are granted: the full
+    /// cut holds until then, and the recovery starts from there (per episode, [0, 120]).
+    /// None: the recovery starts at once.
+    #[serde(default)]
+    pub processing_months: Option<Param>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

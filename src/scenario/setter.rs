@@ -11,7 +11,7 @@
 //! of range is refused there like any other.
 
 use super::diagnostic::unknown_name_hint;
-use super::raw::{Recycling, ScenarioFile, Stockpile, SupplierCap};
+use super::raw::{Inventory, LicenceRecovery, Recycling, ScenarioFile, Stockpile, SupplierCap};
 use super::Param;
 
 /// One `PATH=value` assignment, checked for shape but not yet applied.
@@ -72,6 +72,7 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             Ok(())
         }
         ["blocs", b, "stockpiles", m, f] => set_stockpile(raw, b, m, f, value),
+        ["blocs", b, "inventories", m, f] => set_inventory(raw, b, m, f, value),
         ["blocs", b, "recycling", m, f] => {
             let bloc = entry(&mut raw.blocs, b, "bloc")?;
             let r = bloc
@@ -95,6 +96,7 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             *entry(&mut t.regimes, r, "regime")? = value;
             Ok(())
         }
+        ["disruptions", name, "licence_recovery", f] => set_licence(raw, name, f, value),
         ["disruptions", name, f] => set_disruption(raw, name, f, value),
         ["price_floors", name, "floor_usd_per_t"] => {
             let names: Vec<String> = raw.price_floors.iter().map(|p| p.name.clone()).collect();
@@ -221,6 +223,72 @@ fn set_stockpile(
     Ok(())
 }
 
+/// `blocs.B.inventories.M.F`; an inventory the bloc does not have yet starts with no cover.
+fn set_inventory(
+    raw: &mut ScenarioFile,
+    b: &str,
+    m: &str,
+    f: &str,
+    value: f64,
+) -> Result<(), String> {
+    let known_material = raw.materials.contains_key(m);
+    let bloc = entry(&mut raw.blocs, b, "bloc")?;
+    if !known_material {
+        let names: Vec<&str> = bloc.demand.keys().map(String::as_str).collect();
+        return Err(unknown_name_hint(m, "material", names.iter().copied()));
+    }
+    let inv = bloc
+        .inventories
+        .entry(m.to_string())
+        .or_insert_with(|| Inventory {
+            cover_months: Param::Fixed(0.0),
+            max_cover_months: None,
+            restock_months: 6.0,
+        });
+    match f {
+        "cover_months" => inv.cover_months = Param::Fixed(value),
+        "max_cover_months" => inv.max_cover_months = Some(value),
+        "restock_months" => inv.restock_months = value,
+        _ => {
+            return Err(leaf_hint(
+                f,
+                &["cover_months", "max_cover_months", "restock_months"],
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `disruptions.NAME.licence_recovery.F`; a disruption without a recovery gets one with no
+/// recovery yet (half-life 600 months, residual 1), so setting one field means what it says.
+fn set_licence(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Result<(), String> {
+    let names: Vec<String> = raw.disruptions.iter().map(|d| d.name.clone()).collect();
+    let Some(d) = raw.disruptions.iter_mut().find(|d| d.name == name) else {
+        return Err(unknown_name_hint(
+            name,
+            "disruption",
+            names.iter().map(String::as_str),
+        ));
+    };
+    let r = d.licence_recovery.get_or_insert(LicenceRecovery {
+        half_life_months: Param::Fixed(600.0),
+        residual_share: Param::Fixed(1.0),
+        processing_months: None,
+    });
+    match f {
+        "half_life_months" => r.half_life_months = Param::Fixed(value),
+        "residual_share" => r.residual_share = Param::Fixed(value),
+        "processing_months" => r.processing_months = Some(Param::Fixed(value)),
+        _ => {
+            return Err(leaf_hint(
+                f,
+                &["half_life_months", "residual_share", "processing_months"],
+            ))
+        }
+    }
+    Ok(())
+}
+
 /// `disruptions.NAME.F`.
 fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Result<(), String> {
     let fail = Err::<(), String>;
@@ -245,6 +313,9 @@ fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Re
         "duration_months" => d.duration_months = Param::Fixed(value),
         "severity" => d.severity = Param::Fixed(value),
         "tension_sensitivity" => d.tension_sensitivity = value,
+        "announced_months" => d.announced_months = Some(Param::Fixed(value)),
+        "prebuy_share" => d.prebuy_share = Some(value),
+        "leakage_share" => d.leakage_share = Some(Param::Fixed(value)),
         _ => {
             return fail(leaf_hint(
                 f,
@@ -254,6 +325,9 @@ fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Re
                     "duration_months",
                     "severity",
                     "tension_sensitivity",
+                    "announced_months",
+                    "prebuy_share",
+                    "leakage_share",
                 ],
             ))
         }
@@ -264,8 +338,10 @@ fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Re
 /// Every settable path, for `--help` and error messages.
 pub const SETTABLE: &str = "supplier_cap.level, \
     blocs.B.stockpiles.M.{initial_months,target_months,max_release_share,release_threshold_share,refill_months}, \
+    blocs.B.inventories.M.{cover_months,max_cover_months,restock_months}, \
     blocs.B.demand.M.{tonnes_per_year,growth_per_year}, blocs.B.recycling.M.{share_of_demand,share_at_end}, \
-    disruptions.NAME.{annual_probability,rate_per_year,duration_months,severity,tension_sensitivity}, \
+    disruptions.NAME.{annual_probability,rate_per_year,duration_months,severity,tension_sensitivity,announced_months,prebuy_share,leakage_share}, \
+    disruptions.NAME.licence_recovery.{half_life_months,residual_share,processing_months}, \
     countries.C.capacity.M.STAGE.{tonnes_per_year,utilisation,ramp_up_months,unit_cost_usd_per_t}, \
     materials.M.price.{base_usd_per_t,scarcity_sensitivity,demand_elasticity,max_substitution}, \
     price_floors.NAME.floor_usd_per_t, tension.regimes.R";
@@ -335,6 +411,37 @@ mod tests {
             raw.blocs["Japan"].stockpiles["tungsten"].initial_months,
             3.0
         );
+    }
+
+    #[test]
+    fn sets_the_buffer_fields() {
+        let mut raw = baseline();
+        let set = |raw: &mut ScenarioFile, p: &str, v: f64| {
+            set_number(raw, &FieldPath::parse(p).unwrap(), v).unwrap();
+        };
+        set(&mut raw, "blocs.EU.inventories.cobalt.cover_months", 5.0);
+        set(&mut raw, "blocs.EU.inventories.cobalt.restock_months", 9.0);
+        let inv = &raw.blocs["EU"].inventories["cobalt"];
+        assert!(matches!(inv.cover_months, Param::Fixed(v) if v == 5.0));
+        assert_eq!(inv.restock_months, 9.0);
+        let name = "china-ga-ge-licence";
+        set(
+            &mut raw,
+            &format!("disruptions.{name}.licence_recovery.processing_months"),
+            2.0,
+        );
+        set(&mut raw, &format!("disruptions.{name}.leakage_share"), 0.3);
+        let d = raw.disruptions.iter().find(|d| d.name == name).unwrap();
+        let r = d.licence_recovery.as_ref().unwrap();
+        assert!(matches!(r.processing_months, Some(Param::Fixed(v)) if v == 2.0));
+        assert!(matches!(d.leakage_share, Some(Param::Fixed(v)) if v == 0.3));
+        let err = set_number(
+            &mut raw,
+            &FieldPath::parse(&format!("disruptions.{name}.licence_recovery.half_lif")).unwrap(),
+            1.0,
+        )
+        .unwrap_err();
+        assert!(err.contains("half_life_months"), "{err}");
     }
 
     #[test]

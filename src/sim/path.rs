@@ -12,7 +12,7 @@ use crate::stats::accumulator::PathRecord;
 
 use super::phase::calendar::{self, Step};
 use super::phase::{
-    capacity, demand, disrupt, inventory, price, record, reroute, ship, stockpile, watch,
+    capacity, demand, disrupt, feed, inventory, price, record, reroute, ship, stockpile, watch,
 };
 use super::plan::Plan;
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
@@ -175,6 +175,9 @@ fn simulate_material<T: Trace>(
             capacity::new_capacity(cx, s, m, t);
         }
         ship::contracted_flows(cx, m);
+        if !cx.mp.feed.is_empty() {
+            feed::feed_stocks(cx, s, m);
+        }
         reroute::reroute(cx, s, m);
         reroute::bottleneck(cx, m);
         if inventories {

@@ -114,6 +114,9 @@ pub struct MaterialPlan {
     /// Some process touching the material is announced ahead (pre-buying windows).
     pub announced: bool,
     pub new_capacity: Vec<NewCapacityPlan>,
+    /// Processors' feed stocks: (upstream stage whose loss they cover, months of need held),
+    /// one per stage with `feed_stock_months` (empty: none, and phase 3b is not run).
+    pub feed: Vec<(usize, f64)>,
 }
 
 /// One watched cap link: local cell `cell` at stage `stage`.
@@ -358,6 +361,14 @@ fn build_material(
         has_inventory,
         announced,
         new_capacity,
+        feed: mat
+            .stages
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, st)| st.feed_stock_months > 0.0)
+            .map(|(si, st)| (si - 1, st.feed_stock_months))
+            .collect(),
         has_costs: mat
             .stages
             .iter()

@@ -75,6 +75,8 @@ pub(super) struct MaterialState {
     /// comes online (infinite until a restart fires) and the run of months at a high price.
     pub cap_online: Vec<f64>,
     pub restart_run: Vec<u32>,
+    /// Per processors' feed stock (`MaterialPlan::feed` order), per cell: what is left, t.
+    pub feed: Vec<Vec<f64>>,
 }
 
 /// Working arrays and values of one month. Arrays indexed by supplier are reset only where
@@ -254,6 +256,12 @@ pub(super) fn start(
     s.need0 = (0..nj)
         .map(|j| s.d0[j] * (1.0 - cx.cell(j).recycling_start))
         .sum();
+    // Processors' feed stocks start full: f_s months of each cell's need at month 0.
+    s.feed.resize_with(mp.feed.len(), Vec::new);
+    for (row, &(_, months)) in s.feed.iter_mut().zip(&mp.feed) {
+        row.clear();
+        row.extend((0..nj).map(|j| months * s.d0[j] * (1.0 - cx.cell(j).recycling_start)));
+    }
     s.next_episode = 0;
     s.any_shut_until = 0;
     true

@@ -32,6 +32,8 @@ pub struct Episode {
     /// Licence recovery half-life in months (infinite: no recovery) and residual share.
     pub half_life: f64,
     pub residual: f64,
+    /// Months after the start before the first licences are granted (0: at once).
+    pub processing: f64,
     /// Share of the blocked flow that still arrives through third countries.
     pub leakage: f64,
 }
@@ -45,11 +47,15 @@ impl Episode {
         (hi - lo).clamp(0.0, 1.0)
     }
 
-    /// Severity of a licence episode in month t ≥ start before exposure: the full cut decays
-    /// toward the residual share with the drawn half-life (docs/model.md, phase 1).
+    /// Severity of a licence episode in month t ≥ start before exposure: the full cut holds
+    /// for the processing time, then decays toward the residual share with the drawn
+    /// half-life (docs/model.md, "Licence recovery").
     #[inline]
     pub fn licence_factor(&self, t: u32) -> f64 {
-        let n = (t - self.start) as f64;
+        let n = (t - self.start) as f64 - self.processing;
+        if n < 0.0 {
+            return 1.0;
+        }
         self.residual + (1.0 - self.residual) * (-n / self.half_life).exp2()
     }
 
@@ -259,7 +265,8 @@ impl rand::TryRng for NoRng {
 }
 
 /// Per-episode draws on stream `episode:<name>`, in this order: lead, half-life, residual,
-/// leakage (each only when set and not `Fixed`).
+/// leakage, licence processing time (each only when set and not `Fixed`; the processing time
+/// is drawn last so that adding it leaves the other draws as they were).
 fn draw_episode_buffers(trade: &TradeDynamics, rng: &mut PathRng, e: &mut Episode) {
     if let Some(lead) = &trade.announced_months {
         e.lead = lead.sample_clamped(rng, 0.0, 600.0).round() as u32;
@@ -271,6 +278,9 @@ fn draw_episode_buffers(trade: &TradeDynamics, rng: &mut PathRng, e: &mut Episod
     }
     if let Some(leak) = &trade.leakage_share {
         e.leakage = leak.sample_clamped(rng, 0.0, 1.0);
+    }
+    if let Some(lag) = &trade.licence_processing {
+        e.processing = lag.sample_clamped(rng, 0.0, 120.0);
     }
 }
 
@@ -370,6 +380,7 @@ pub fn draw_timeline(
                     lead: 0,
                     half_life: f64::INFINITY,
                     residual: 1.0,
+                    processing: 0.0,
                     leakage: 0.0,
                 };
                 if let Some(rng) = &mut scratch.episode_rngs[p] {

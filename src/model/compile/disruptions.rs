@@ -311,6 +311,17 @@ fn trade_dynamics(cx: &mut Ctx, d: &raw::Disruption, effect: Effect) -> TradeDyn
                 dist::SHARE,
             );
             out.licence_recovery = Some((half, residual));
+            if let Some(lag) = &r.processing_months {
+                out.licence_processing = Some(cx.dist(
+                    &["disruptions", name, "licence_recovery", "processing_months"],
+                    lag,
+                    Bounds {
+                        min: 0.0,
+                        max: 120.0,
+                        what: "months in [0, 120] before the first licences are granted",
+                    },
+                ));
+            }
         } else {
             cx.err(
                 &path("licence_recovery"),

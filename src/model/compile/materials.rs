@@ -24,6 +24,17 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                     "a world total > 0 tonnes per year",
                 );
             }
+            if let Some(f) = st.feed_stock_months {
+                let path = ["materials", mname, "stages", sname, "feed_stock_months"];
+                if st.draws_on.is_none() {
+                    cx.err(
+                        &path,
+                        "the first stage draws on nothing, so it has no feed to stock; put `feed_stock_months` on the stage that draws on the one whose loss it covers".to_string(),
+                    );
+                } else {
+                    cx.finite_in(&path, f, 0.0, 120.0, "months of feed in [0, 120]");
+                }
+            }
         }
         let price = match &m.price {
             None => PriceParams {
@@ -83,6 +94,12 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                         .stages
                         .get(&name)
                         .and_then(|st| st.world_production_t_per_year),
+                    feed_stock_months: m
+                        .stages
+                        .get(&name)
+                        .and_then(|st| st.feed_stock_months)
+                        .filter(|f| f.is_finite() && *f > 0.0)
+                        .unwrap_or(0.0),
                     name,
                     suppliers: Vec::new(),
                 })

@@ -10,6 +10,7 @@ pub(super) mod calendar;
 pub(super) mod capacity;
 pub(super) mod demand;
 pub(super) mod disrupt;
+pub(super) mod feed;
 pub(super) mod inventory;
 pub(super) mod price;
 pub(super) mod record;
