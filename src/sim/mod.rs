@@ -4,6 +4,7 @@
 pub(crate) mod path;
 mod phase;
 pub(crate) mod plan;
+mod powers;
 pub(crate) mod rng;
 pub(crate) mod runner;
 mod state;

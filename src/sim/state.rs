@@ -9,6 +9,7 @@ use crate::model::{Cell, Model};
 
 use super::path::CellMonth;
 use super::plan::MaterialPlan;
+use super::powers::Powers;
 use super::timeline::{Episode, PathParams};
 
 /// What one material's solve reads and never changes.
@@ -43,6 +44,8 @@ pub(super) struct MaterialState {
     /// Per cell: demand at month 0 and its monthly growth factor.
     pub d0: Vec<f64>,
     pub q: Vec<f64>,
+    /// Per cell: q^t by month (`Powers::pow`, equal to `q.powi(t)`).
+    pub q_pow: Vec<Powers>,
     /// Per cell: stockpile (t) and whether it is at its target.
     pub stock: Vec<f64>,
     pub stock_full: Vec<bool>,
@@ -193,6 +196,8 @@ pub(super) fn start(
     if cx.episodes.is_empty() && mp.floors.is_empty() && !any_stock_not_full {
         return false;
     }
+    s.q_pow.clear();
+    s.q_pow.extend(s.q.iter().map(|&q| Powers::new(q)));
 
     let ns = mp.stages.len();
     let years = cx.model.months.div_ceil(12);

@@ -77,13 +77,56 @@ impl LogHistogram {
         self.positives += n;
     }
 
-    pub fn merge(&mut self, other: &LogHistogram) {
-        debug_assert_eq!(self.sub_bits, other.sub_bits);
-        for (k, &c) in other.counts.iter().enumerate() {
-            if c > 0 {
-                self.add_to_bin(other.offset + k as i64, c as u64);
+    /// Record many values at once: the same histogram as `record` on each in turn, but the bins
+    /// are grown once to the range the values need instead of value by value.
+    pub fn record_all(&mut self, values: &[f64]) {
+        let (mut lo, mut hi, mut n) = (i64::MAX, i64::MIN, 0u64);
+        for &v in values {
+            if v >= MIN_POSITIVE && v.is_finite() {
+                let i = self.index(v);
+                lo = lo.min(i);
+                hi = hi.max(i);
+                n += 1;
             }
         }
+        if n == 0 {
+            return;
+        }
+        // Grow to cover [lo, hi] as adding to both ends would (the counts stay where they are).
+        self.add_to_bin(lo, 0);
+        self.add_to_bin(hi, 0);
+        let (shift, offset) = (self.shift(), self.offset);
+        for &v in values {
+            if v >= MIN_POSITIVE && v.is_finite() {
+                self.counts[((v.to_bits() >> shift) as i64 - offset) as usize] += 1;
+            }
+        }
+        self.positives += n;
+    }
+
+    pub fn merge(&mut self, other: &LogHistogram) {
+        debug_assert_eq!(self.sub_bits, other.sub_bits);
+        // The other's first and last bins hold counts (bins only grow to a recorded value), so
+        // growing to them gives the range adding bin by bin would; then add slice to slice.
+        let (Some(first), Some(last)) = (
+            other.counts.iter().position(|&c| c > 0),
+            other.counts.iter().rposition(|&c| c > 0),
+        ) else {
+            return;
+        };
+        let (lo, hi) = (other.offset + first as i64, other.offset + last as i64);
+        self.add_to_bin(lo, 0);
+        self.add_to_bin(hi, 0);
+        let at = (lo - self.offset) as usize;
+        let mut added = 0u64;
+        for (a, &c) in self.counts[at..=at + last - first]
+            .iter_mut()
+            .zip(&other.counts[first..=last])
+        {
+            *a += c;
+            added += c as u64;
+        }
+        self.positives += added;
     }
 
     /// Representative value of bin `i`: the midpoint of its range.

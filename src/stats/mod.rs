@@ -5,6 +5,7 @@ pub(crate) mod accumulator;
 pub(crate) mod estimate;
 pub(crate) mod histogram;
 pub(crate) mod metric;
+pub(crate) mod monthly_batch;
 pub(crate) mod sectioning;
 pub(crate) mod shard;
 pub(crate) mod summary;

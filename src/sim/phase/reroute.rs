@@ -2,7 +2,6 @@
 //! bloc receives what its bottleneck stage delivers. docs/model.md, "The month solve", phases 4
 //! and 5, and "Ramp-up".
 
-use super::super::plan::StagePlan;
 use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
 
 /// Phase 4: rerouting, stage by stage from upstream. A bloc claims at a stage only what it can
@@ -22,32 +21,24 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
     if !m.any_loss && !m.any_restock {
         return;
     }
-    let new_capacity = !cx.mp.new_capacity.is_empty();
     for (si, st) in cx.mp.stages.iter().enumerate() {
-        let mut any_claim = false;
+        // Bit j set while cell j still claims (claim_j > 0): the eligibility test of every
+        // supplier becomes a few bit operations instead of a pass over the cells.
+        let mut claiming = 0u64;
         for j in 0..nj {
             let received = m.need[j] - m.lost[si][j];
             m.claim[j] = (m.avail[j] - received).max(0.0);
-            any_claim |= m.claim[j] > 0.0;
-        }
-        if any_claim {
-            // Spare of untouched suppliers, from their calm contracts.
-            for k in 0..st.suppliers {
-                if !m.is_touched[si][k] {
-                    let committed = st.committed(k, &m.need);
-                    let scale = st.supplier_scale(k, committed, m.growth_index);
-                    m.shipped[si][k] = committed;
-                    let calm = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
-                    m.spare[si][k] = if new_capacity {
-                        calm + m.new_cap[si][k]
-                    } else {
-                        calm
-                    };
-                }
+            if m.claim[j] > 0.0 {
+                claiming |= 1 << j;
             }
+        }
+        if claiming != 0 {
             for tier_priority in [true, false] {
                 for k in 0..st.suppliers {
-                    give_spare(cx, s, m, si, st, k, tier_priority);
+                    if claiming == 0 {
+                        break;
+                    }
+                    give_spare(cx, s, m, si, k, tier_priority, &mut claiming);
                 }
             }
         }
@@ -60,18 +51,55 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
 
 /// Supplier k of stage `si` gives what spare it may (under its ramp-up limit) to the cells of
 /// the tier that still claim, pro rata to their claims; a bloc under a trade measure of k this
-/// month gets none.
+/// month gets none. `claiming` holds the cells whose claim is still positive.
+///
+/// A supplier not touched yet this month has the spare of its calm contracts; it is computed
+/// here, when the supplier is first asked, which gives the same value as computing it for every
+/// supplier at the start of the stage (it depends only on this month's need).
 #[inline]
 fn give_spare(
     cx: &MaterialCtx,
     s: &MaterialState,
     m: &mut MonthScratch,
     si: usize,
-    st: &StagePlan,
     k: usize,
     tier_priority: bool,
+    claiming: &mut u64,
 ) {
-    let nj = cx.nj;
+    let (nj, st) = (cx.nj, &cx.mp.stages[si]);
+    let prio = st.priority_cells[k];
+    let mut eligible = *claiming & if tier_priority { prio } else { !prio };
+    if eligible == 0 {
+        return;
+    }
+    let touched = m.is_touched[si][k];
+    if touched {
+        // Only a touched supplier can have a keep factor below 1 (trade measures).
+        let keep = &m.keep[si][k * nj..(k + 1) * nj];
+        let mut bits = eligible;
+        while bits != 0 {
+            let j = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let kept = keep[j] >= 1.0;
+            if !kept {
+                eligible &= !(1 << j);
+            }
+        }
+        if eligible == 0 {
+            return;
+        }
+    } else {
+        // Spare of an untouched supplier, from its calm contracts.
+        let committed = st.committed(k, &m.need);
+        let scale = st.supplier_scale(k, committed, m.growth_index);
+        m.shipped[si][k] = committed;
+        let calm = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
+        m.spare[si][k] = if cx.mp.new_capacity.is_empty() {
+            calm
+        } else {
+            calm + m.new_cap[si][k]
+        };
+    }
     let ramp = st.ramp_up_months[k];
     let limit = if ramp <= 0.0 {
         f64::INFINITY
@@ -89,15 +117,13 @@ fn give_spare(
     if avail <= 0.0 {
         return;
     }
-    let keep = &m.keep[si][k * nj..(k + 1) * nj];
-    let mut eligible = 0u64;
+    // Σ claims over the eligible cells, in cell order.
     let mut total = 0.0;
-    for (j, &kj) in keep.iter().enumerate() {
-        let prio = st.priority_cells[k] & (1 << j) != 0;
-        if m.claim[j] > 0.0 && kj >= 1.0 && prio == tier_priority {
-            eligible |= 1 << j;
-            total += m.claim[j];
-        }
+    let mut bits = eligible;
+    while bits != 0 {
+        let j = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        total += m.claim[j];
     }
     if total <= 0.0 {
         return;
@@ -105,15 +131,22 @@ fn give_spare(
     let give = avail.min(total);
     if cx.watching {
         let to = &mut m.rerouted_to[si][k * nj..(k + 1) * nj];
-        for (j, x) in to.iter_mut().enumerate() {
-            if eligible & (1 << j) != 0 {
-                *x += give * m.claim[j] / total;
-            }
+        let mut bits = eligible;
+        while bits != 0 {
+            let j = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            to[j] += give * m.claim[j] / total;
         }
     }
-    for (j, c) in m.claim.iter_mut().enumerate() {
-        if eligible & (1 << j) != 0 {
-            *c -= give * *c / total;
+    let mut bits = eligible;
+    while bits != 0 {
+        let j = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let c = &mut m.claim[j];
+        *c -= give * *c / total;
+        let still_claims = *c > 0.0;
+        if !still_claims {
+            *claiming &= !(1 << j);
         }
     }
     m.spare[si][k] -= give;
