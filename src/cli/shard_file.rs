@@ -91,9 +91,7 @@ impl ShardFile {
         // A header is under a kilobyte; a file without a newline in its first megabyte is no shard.
         let mut reader = BufReader::new(file).take(1 << 20);
         let mut line = String::new();
-        let header_bytes = reader
-            .read_line(&mut line)
-            .map_err(|e| corrupt(path, e))? as u64;
+        let header_bytes = reader.read_line(&mut line).map_err(|e| corrupt(path, e))? as u64;
         let value: serde_json::Value = serde_json::from_str(&line)
             .map_err(|e| corrupt(path, format!("the header line does not parse ({e})")))?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
