@@ -2,7 +2,7 @@
 //! `--shard I/N` argument, the header line and checked body of `stats::shard`, and the errors
 //! that name the file at fault.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -66,11 +66,13 @@ pub fn encode(mut header: ShardHeader, body: &ShardBody) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// An open shard file whose header has been read and checked for format.
+/// A shard file whose header has been read and checked for format. The file is not kept open
+/// (a merge of thousands of shards would run out of file handles); `body` reopens it.
 pub struct ShardFile {
     pub path: PathBuf,
     pub header: ShardHeader,
-    reader: BufReader<std::fs::File>,
+    /// Bytes of the header line, newline included: where the body starts.
+    header_bytes: u64,
 }
 
 fn corrupt(path: &Path, why: impl std::fmt::Display) -> super::common::Error {
@@ -86,9 +88,10 @@ impl ShardFile {
     pub fn open(path: &Path) -> Result<ShardFile> {
         let file = std::fs::File::open(path)
             .map_err(|e| bad(format!("cannot read shard {}: {e}", path.display())))?;
-        let mut reader = BufReader::new(file);
+        // A header is under a kilobyte; a file without a newline in its first megabyte is no shard.
+        let mut reader = BufReader::new(file).take(1 << 20);
         let mut line = String::new();
-        reader.read_line(&mut line).map_err(|e| corrupt(path, e))?;
+        let header_bytes = reader.read_line(&mut line).map_err(|e| corrupt(path, e))? as u64;
         let value: serde_json::Value = serde_json::from_str(&line)
             .map_err(|e| corrupt(path, format!("the header line does not parse ({e})")))?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
@@ -112,18 +115,21 @@ impl ShardFile {
         Ok(ShardFile {
             path: path.to_path_buf(),
             header,
-            reader,
+            header_bytes,
         })
     }
 
     /// Read and check the body: its length and SHA-256 must be the header's (a truncated or
     /// altered file fails here), and it must hold one accumulator per chunk of the range.
-    pub fn body(mut self) -> Result<ShardBody> {
+    pub fn body(self) -> Result<ShardBody> {
         let path = &self.path;
         let h = &self.header;
         let mut bytes = Vec::with_capacity(h.body_bytes as usize);
-        self.reader
-            .read_to_end(&mut bytes)
+        std::fs::File::open(path)
+            .and_then(|mut f| {
+                f.seek(SeekFrom::Start(self.header_bytes))?;
+                f.read_to_end(&mut bytes)
+            })
             .map_err(|e| corrupt(path, e))?;
         if bytes.len() as u64 != h.body_bytes {
             return Err(corrupt(
