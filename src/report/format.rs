@@ -1,12 +1,7 @@
 //! Number formatting shared by tables and charts: percentages and tonnes with thousands separators.
 
 /// A share as a percentage with one decimal (two below 0.1%).
-///
-/// ```
-/// use shortfall::report::format::pct;
-/// assert_eq!(pct(0.711), "71.1%");
-/// assert_eq!(pct(0.0005), "0.05%");
-/// ```
+/// `0.711` → `"71.1%"`, `0.0005` → `"0.05%"` (tests below).
 pub(crate) fn pct(share: f64) -> String {
     if !share.is_finite() {
         return "n/a".into();
@@ -20,12 +15,7 @@ pub(crate) fn pct(share: f64) -> String {
 }
 
 /// Tonnes with thousands separators; one decimal below 100 t so small materials stay readable.
-///
-/// ```
-/// use shortfall::report::format::tonnes;
-/// assert_eq!(tonnes(1_234_567.4), "1,234,567");
-/// assert_eq!(tonnes(8.86), "8.9");
-/// ```
+/// `1_234_567.4` → `"1,234,567"`, `8.86` → `"8.9"` (tests below).
 pub(crate) fn tonnes(t: f64) -> String {
     if !t.is_finite() {
         return "n/a".into();
@@ -68,6 +58,7 @@ mod tests {
         assert_eq!(pct(0.0005), "0.05%");
         assert_eq!(tonnes(1_234_567.4), "1,234,567");
         assert_eq!(tonnes(12.34), "12.3");
+        assert_eq!(tonnes(8.86), "8.9");
         assert_eq!(tonnes(-4_500.0), "-4,500");
         assert_eq!(tonnes(0.0), "0");
     }

@@ -10,13 +10,13 @@
 //!     countries: { "China": (capacity: { "gallium": { "refining": (tonnes_per_year: 100) } }) },
 //!     blocs: { "EU": (demand: { "gallium": (tonnes_per_year: 85) }) },
 //! )"#;
-//! let loaded = shortfall::scenario::load_str("minimal.ron", text).unwrap();
-//! let model = shortfall::model::compile(&loaded).unwrap();
+//! let loaded = shortfall::load_str("minimal.ron", text).unwrap();
+//! let model = shortfall::compile(&loaded).unwrap();
 //! assert_eq!(model.materials[0].name, "gallium");
 //! assert_eq!(model.months, 60); // the default horizon: 2026-01 for five years
 //!
 //! // A misspelt field is refused with its location and a suggestion.
-//! let err = shortfall::scenario::load_str("bad.ron", &text.replace("version", "versoin")).unwrap_err();
+//! let err = shortfall::load_str("bad.ron", &text.replace("version", "versoin")).unwrap_err();
 //! assert!(err.to_string().contains("bad.ron:2:5"), "{err}");
 //! ```
 
