@@ -24,6 +24,15 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                     "a world total > 0 tonnes per year",
                 );
             }
+            if let Some(u) = st.unmodelled_use_share {
+                cx.finite_in(
+                    &["materials", mname, "stages", sname, "unmodelled_use_share"],
+                    u,
+                    0.0,
+                    0.99,
+                    "a share in [0, 0.99]",
+                );
+            }
         }
         let price = match &m.price {
             None => PriceParams {
@@ -83,6 +92,11 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                         .stages
                         .get(&name)
                         .and_then(|st| st.world_production_t_per_year),
+                    unmodelled_use_share: m
+                        .stages
+                        .get(&name)
+                        .and_then(|st| st.unmodelled_use_share)
+                        .unwrap_or(0.0),
                     name,
                     suppliers: Vec::new(),
                 })
