@@ -128,15 +128,26 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
                     shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     let hhi = shares.iter().map(|(_, s)| (s * 100.0).powi(2)).sum();
                     let committed: f64 = model.committed_flows(mi, si).iter().sum::<f64>() * 12.0;
-                    if country_sum > 0.0 && (committed - country_sum).abs() > 0.05 * country_sum {
+                    // A declared share for uses the blocs do not cover is set aside first.
+                    let for_blocs = country_sum * (1.0 - stage.unmodelled_use_share);
+                    if for_blocs > 0.0 && (committed - for_blocs).abs() > 0.05 * for_blocs {
+                        let produce = if stage.unmodelled_use_share > 0.0 {
+                            format!(
+                                "the countries produce {:.0} t/yr for them ({:.0} t/yr less the declared unmodelled_use_share {})",
+                                for_blocs, country_sum, stage.unmodelled_use_share
+                            )
+                        } else {
+                            format!("the countries produce {country_sum:.0} t/yr")
+                        };
                         warnings.push(format!(
-                            "{} {}: the blocs take {:.0} t/yr in calm times but the countries produce {:.0} t/yr ({:+.0}%); \
-                             demand and production usually match within a few percent",
+                            "{} {}: the blocs take {:.0} t/yr in calm times but {} ({:+.0}%); \
+                             demand and production usually match within a few percent (declare the share going to \
+                             uses the blocs do not cover with the stage's unmodelled_use_share)",
                             mat.name,
                             stage.name,
                             committed,
-                            country_sum,
-                            100.0 * (committed / country_sum - 1.0)
+                            produce,
+                            100.0 * (committed / for_blocs - 1.0)
                         ));
                     }
                     StageView {

@@ -70,6 +70,8 @@ pub struct StageModel {
     pub name: String,
     /// Published world production, t/yr, that `check` reports shares against (if given).
     pub published_world_production: Option<f64>,
+    /// Declared share of production going to uses outside the blocs' demand (`check` only).
+    pub unmodelled_use_share: f64,
     pub suppliers: Vec<Supplier>,
     /// Months of the stage's need its processors hold as feed of the upstream stage (0: none).
     pub feed_stock_months: f64,

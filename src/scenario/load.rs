@@ -376,13 +376,69 @@ fn parse(source: &SourceText) -> Result<ScenarioFile, InvalidScenario> {
                 .to_string();
             let field = if field == "." { String::new() } else { field };
             let spanned = de.span_error(e.into_inner());
+            let (mut line, mut column) = (spanned.span.start.line, spanned.span.start.col);
+            // A distribution is judged once read whole, when RON stands at its end: point at
+            // its name instead.
+            if matches!(&spanned.code, ron::Error::Message(m) if super::param::is_distribution_message(m))
+            {
+                if let Some((l, c)) = start_of_value_before(&source.text, line, column) {
+                    (line, column) = (l, c);
+                }
+            }
             Err(InvalidScenario::single(Issue {
-                location: located(spanned.span.start.line, spanned.span.start.col),
+                location: located(line, column),
                 field,
                 message: explain_ron_error(&spanned.code),
             }))
         }
     }
+}
+
+/// 1-based (line, column) of the parenthesised value RON stood in (or had just closed) at
+/// `line:column`: back to its opening parenthesis, then over the name in front of it.
+fn start_of_value_before(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let rest = text.get(line_start..)?;
+    let offset = line_start
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i);
+    let before = text.get(..offset)?.trim_end();
+    // RON stands on the value's last token or just past its closing parenthesis.
+    let mut depth = usize::from(before.ends_with(')'));
+    let scan = if depth == 1 {
+        &before[..before.len() - 1]
+    } else {
+        before
+    };
+    let (end, _) = scan.char_indices().rev().find(|&(_, ch)| {
+        match ch {
+            ')' => depth += 1,
+            '(' if depth == 0 => return true,
+            '(' => depth -= 1,
+            _ => {}
+        }
+        false
+    })?;
+    let head = &text[..end];
+    let name_len = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .count();
+    let start = if name_len > 0 { end - name_len } else { end };
+    let before_start = &text[..start];
+    let line = before_start.matches('\n').count() + 1;
+    let column = before_start[before_start.rfind('\n').map_or(0, |nl| nl + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some((line, column))
 }
 
 /// RON's messages, with the valid alternatives spelled out where RON leaves them implicit.

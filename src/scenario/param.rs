@@ -1,9 +1,12 @@
 //! A number that may be uncertain: a plain value or a distribution, as written in the file.
 //!
-//! Analysts write `0.3` for a known value or `Uniform(min: 0.2, max: 0.4)` when unsure. RON drops
-//! struct names when it reads a value whose type is not fixed in advance, so the distribution is
-//! recognised by its set of field names, which are distinct for every family. The name in front
-//! is kept for the reader. Checking the parameters is `model`'s job, not this one's.
+//! Analysts write `0.3` for a known value or `Uniform(min: 0.2, max: 0.4)` when unsure. The name
+//! in front of the parentheses decides the distribution, and its fields must be exactly that
+//! family's: `Normal(mean: 4)` is refused (Normal needs mean and sd), never read as another
+//! family. RON drops struct names when a type is not fixed in advance, except for serde's
+//! buffered content (what `#[serde(untagged)]` reads), where it keeps the name as a one-key map
+//! `{name: fields}`; so the value is read through a one-variant untagged enum into [`Written`],
+//! and only then turned into a [`Param`]. Checking the parameters is `model`'s job, not this one's.
 
 use std::fmt;
 
@@ -48,177 +51,285 @@ pub enum Param {
 pub const PARAM_FORMS: &str = "a number, Fixed(x), Uniform(min, max), Triangular(min, mode, max), \
      Normal(mean, sd), LogNormal(median, sigma), Beta(alpha, beta), Exponential(mean) or Empirical(values: [..])";
 
+/// Every family written with named fields, and its fields in the order they are written.
+const FAMILIES: [(&str, &[&str]); 7] = [
+    ("Uniform", &["min", "max"]),
+    ("Triangular", &["min", "mode", "max"]),
+    ("Normal", &["mean", "sd"]),
+    ("LogNormal", &["median", "sigma"]),
+    ("Beta", &["alpha", "beta"]),
+    ("Exponential", &["mean"]),
+    ("Empirical", &["values"]),
+];
+
+/// Every message of this module starts with one of these, so the loader can tell a distribution
+/// error (located at the distribution's name) from other parse errors.
+const MESSAGE_STARTS: [&str; 2] = ["the distribution ", "this distribution "];
+
+/// Whether a parse error message is one this module wrote.
+pub(crate) fn is_distribution_message(message: &str) -> bool {
+    MESSAGE_STARTS.iter().any(|s| message.starts_with(s))
+}
+
 impl<'de> Deserialize<'de> for Param {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ParamVisitor)
+        let Buffered::Value(written) = Buffered::deserialize(deserializer)?;
+        written.into_param().map_err(de::Error::custom)
     }
 }
 
-struct ParamVisitor;
-
-#[derive(Default)]
-struct Fields {
-    min: Option<f64>,
-    max: Option<f64>,
-    mode: Option<f64>,
-    mean: Option<f64>,
-    sd: Option<f64>,
-    median: Option<f64>,
-    sigma: Option<f64>,
-    alpha: Option<f64>,
-    beta: Option<f64>,
-    values: Option<Vec<f64>>,
+/// The untagged buffer that makes RON keep the name in front of the parentheses.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Buffered {
+    Value(Written),
 }
 
-impl<'de> Visitor<'de> for ParamVisitor {
-    type Value = Param;
+/// Any RON value, as written; reading one never fails, so the messages are this module's.
+#[derive(Debug, Clone, PartialEq)]
+enum Written {
+    Number(f64),
+    List(Vec<Written>),
+    /// A struct or map: its keys in order. A named struct `Name(..)` is `[(Name, fields)]`.
+    Map(Vec<(String, Written)>),
+    /// Anything else (text, booleans, unit), described for the message.
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Written {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WrittenVisitor)
+    }
+}
+
+struct WrittenVisitor;
+
+impl<'de> Visitor<'de> for WrittenVisitor {
+    type Value = Written;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(PARAM_FORMS)
     }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Param, E> {
-        Ok(Param::Fixed(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Written, E> {
+        Ok(Written::Number(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Param, E> {
-        Ok(Param::Fixed(v as f64))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Written, E> {
+        Ok(Written::Number(v as f64))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Param, E> {
-        Ok(Param::Fixed(v as f64))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Written, E> {
+        Ok(Written::Number(v as f64))
     }
-
-    /// `Fixed(0.3)` arrives as a one-element tuple.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Param, A::Error> {
-        let value: f64 = seq
-            .next_element()?
-            .ok_or_else(|| de::Error::custom(format!("expected {PARAM_FORMS}")))?;
-        if seq.next_element::<f64>()?.is_some() {
-            return Err(de::Error::custom(format!(
-                "a tuple holds one value, Fixed(x); expected {PARAM_FORMS}"
-            )));
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Written, E> {
+        Ok(Written::Other(format!("`{v}`")))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Written, E> {
+        Ok(Written::Other(format!("`{v}`")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Written, E> {
+        Ok(Written::Other("`()`".into()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Written, E> {
+        Ok(Written::Other("`None`".into()))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Written, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Written, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Written, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
         }
-        Ok(Param::Fixed(value))
+        Ok(Written::List(items))
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Param, A::Error> {
-        let mut f = Fields::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Written, A::Error> {
+        let mut entries = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            let slot = match key.as_str() {
-                "min" => &mut f.min,
-                "max" => &mut f.max,
-                "mode" => &mut f.mode,
-                "mean" => &mut f.mean,
-                "sd" => &mut f.sd,
-                "median" => &mut f.median,
-                "sigma" => &mut f.sigma,
-                "alpha" => &mut f.alpha,
-                "beta" => &mut f.beta,
-                "values" => {
-                    f.values = Some(map.next_value()?);
-                    continue;
-                }
-                other => {
-                    return Err(de::Error::custom(format!(
-                        "unknown distribution field `{other}`; expected {PARAM_FORMS}"
-                    )))
-                }
-            };
-            *slot = Some(map.next_value()?);
+            entries.push((key, map.next_value()?));
         }
-        use Param::*;
-        let p = match f {
-            Fields {
-                min: Some(min),
-                max: Some(max),
-                mode: None,
-                mean: None,
-                sd: None,
-                median: None,
-                sigma: None,
-                alpha: None,
-                beta: None,
-                values: None,
-            } => Uniform { min, max },
-            Fields {
-                min: Some(min),
-                max: Some(max),
-                mode: Some(mode),
-                mean: None,
-                sd: None,
-                median: None,
-                sigma: None,
-                alpha: None,
-                beta: None,
-                values: None,
-            } => Triangular { min, mode, max },
-            Fields {
-                mean: Some(mean),
-                sd: Some(sd),
-                min: None,
-                max: None,
-                mode: None,
-                median: None,
-                sigma: None,
-                alpha: None,
-                beta: None,
-                values: None,
-            } => Normal { mean, sd },
-            Fields {
-                median: Some(median),
-                sigma: Some(sigma),
-                min: None,
-                max: None,
-                mode: None,
-                mean: None,
-                sd: None,
-                alpha: None,
-                beta: None,
-                values: None,
-            } => LogNormal { median, sigma },
-            Fields {
-                alpha: Some(alpha),
-                beta: Some(beta),
-                min: None,
-                max: None,
-                mode: None,
-                mean: None,
-                sd: None,
-                median: None,
-                sigma: None,
-                values: None,
-            } => Beta { alpha, beta },
-            Fields {
-                mean: Some(mean),
-                sd: None,
-                min: None,
-                max: None,
-                mode: None,
-                median: None,
-                sigma: None,
-                alpha: None,
-                beta: None,
-                values: None,
-            } => Exponential { mean },
-            Fields {
-                values: Some(values),
-                min: None,
-                max: None,
-                mode: None,
-                mean: None,
-                sd: None,
-                median: None,
-                sigma: None,
-                alpha: None,
-                beta: None,
-            } => Empirical { values },
-            _ => {
-                return Err(de::Error::custom(format!(
-                    "these fields do not make a distribution; expected {PARAM_FORMS}"
-                )))
+        Ok(Written::Map(entries))
+    }
+}
+
+impl Written {
+    /// The distribution this value names, or what is wrong with it.
+    fn into_param(self) -> Result<Param, String> {
+        let entries = match self {
+            Written::Number(v) => return Ok(Param::Fixed(v)),
+            Written::Map(entries) => entries,
+            Written::List(_) => {
+                return Err(format!(
+                    "this distribution is a bare list; write Empirical(values: [..]) or one of {PARAM_FORMS}"
+                ))
+            }
+            Written::Other(what) if is_family_name(what.trim_matches('`')) => {
+                let name = what.trim_matches('`');
+                return Err(format!(
+                    "the distribution {name} needs its fields in parentheses: {}",
+                    form(name)
+                ));
+            }
+            Written::Other(what) => {
+                return Err(format!(
+                    "this distribution is written as {what}; expected {PARAM_FORMS}"
+                ))
             }
         };
-        Ok(p)
+        match entries.as_slice() {
+            [(name, body)] if name == "Fixed" => fixed(body),
+            [(name, Written::Map(fields))] if is_family_name(name) => family(name, fields),
+            [(name, _)] if is_family_name(name) => Err(format!(
+                "the distribution {name} takes named fields: {}",
+                form(name)
+            )),
+            [(name, _)] if name.starts_with(|c: char| c.is_ascii_uppercase()) => Err(format!(
+                "the distribution {name} does not exist; expected {PARAM_FORMS}"
+            )),
+            _ => Err(format!(
+                "this distribution has no name in front of its parentheses; write the family, \
+                 e.g. Uniform(min: 0.2, max: 0.4); expected {PARAM_FORMS}"
+            )),
+        }
     }
+}
+
+fn is_family_name(name: &str) -> bool {
+    FAMILIES.iter().any(|(n, _)| *n == name)
+}
+
+fn fields_of(name: &str) -> &'static [&'static str] {
+    FAMILIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, f)| f)
+}
+
+/// `Normal(mean, sd)`: how a family is written.
+fn form(name: &str) -> String {
+    if name == "Empirical" {
+        return "Empirical(values: [..])".into();
+    }
+    format!("{name}({})", fields_of(name).join(", "))
+}
+
+/// "mean and sd", "min, mode and max".
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => format!(
+            "{} and `{last}`",
+            init.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn fixed(body: &Written) -> Result<Param, String> {
+    match body {
+        Written::Number(v) => Ok(Param::Fixed(*v)),
+        Written::List(items) if matches!(items.as_slice(), [Written::Number(_)]) => {
+            let [Written::Number(v)] = items.as_slice() else {
+                unreachable!("matched above")
+            };
+            Ok(Param::Fixed(*v))
+        }
+        _ => Err("the distribution Fixed holds one number: Fixed(x), e.g. Fixed(0.3)".into()),
+    }
+}
+
+/// A named family with its fields: exactly that family's fields, each a number (a list for
+/// Empirical's `values`), each once.
+fn family(name: &str, fields: &[(String, Written)]) -> Result<Param, String> {
+    let expected = fields_of(name);
+    let needs = format!(
+        "the distribution {name} needs {} ({})",
+        and_list(expected),
+        form(name)
+    );
+    for (i, (key, _)) in fields.iter().enumerate() {
+        if !expected.contains(&key.as_str()) {
+            let other = FAMILIES
+                .iter()
+                .filter(|(_, f)| f.contains(&key.as_str()))
+                .map(|(n, _)| form(n))
+                .collect::<Vec<_>>();
+            let hint = if other.is_empty() {
+                String::new()
+            } else {
+                format!("; `{key}` belongs to {}", other.join(" or "))
+            };
+            return Err(format!("{needs}; it has no field `{key}`{hint}"));
+        }
+        if fields[..i].iter().any(|(k, _)| k == key) {
+            return Err(format!("{needs}; `{key}` is given twice"));
+        }
+    }
+    let missing: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|f| !fields.iter().any(|(k, _)| k == f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("{needs}; {} missing", {
+            let list = and_list(&missing);
+            if missing.len() == 1 {
+                format!("{list} is")
+            } else {
+                format!("{list} are")
+            }
+        }));
+    }
+    let number = |field: &str| -> Result<f64, String> {
+        match fields.iter().find(|(k, _)| k == field).map(|(_, v)| v) {
+            Some(Written::Number(v)) => Ok(*v),
+            _ => Err(format!("{needs}; `{field}` must be a plain number")),
+        }
+    };
+    Ok(match name {
+        "Uniform" => Param::Uniform {
+            min: number("min")?,
+            max: number("max")?,
+        },
+        "Triangular" => Param::Triangular {
+            min: number("min")?,
+            mode: number("mode")?,
+            max: number("max")?,
+        },
+        "Normal" => Param::Normal {
+            mean: number("mean")?,
+            sd: number("sd")?,
+        },
+        "LogNormal" => Param::LogNormal {
+            median: number("median")?,
+            sigma: number("sigma")?,
+        },
+        "Beta" => Param::Beta {
+            alpha: number("alpha")?,
+            beta: number("beta")?,
+        },
+        "Exponential" => Param::Exponential {
+            mean: number("mean")?,
+        },
+        _ => {
+            let list = fields.iter().find(|(k, _)| k == "values").map(|(_, v)| v);
+            let values = match list {
+                Some(Written::List(items)) => items
+                    .iter()
+                    .map(|v| match v {
+                        Written::Number(x) => Ok(*x),
+                        _ => Err(format!("{needs}; every value must be a plain number")),
+                    })
+                    .collect::<Result<Vec<f64>, String>>()?,
+                _ => return Err(format!("{needs}; `values` must be a list of numbers")),
+            };
+            Param::Empirical { values }
+        }
+    })
 }
 
 impl Param {
@@ -317,11 +428,42 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_refused_with_the_valid_forms() {
+    fn the_name_decides_and_a_wrong_field_set_is_refused() {
         let err = parse("Uniform(low: 1, max: 2)").unwrap_err().to_string();
-        assert!(err.contains("unknown distribution field `low`"), "{err}");
-        assert!(err.contains("Triangular(min, mode, max)"), "{err}");
+        assert!(err.contains("no field `low`"), "{err}");
+        assert!(err.contains("Uniform needs `min` and `max`"), "{err}");
+        // Once read as an exponential: the name now decides.
+        let err = parse("Normal(mean: 4)").unwrap_err().to_string();
+        assert!(
+            err.contains("Normal needs `mean` and `sd` (Normal(mean, sd)); `sd` is missing"),
+            "{err}"
+        );
+        // Once read as a normal.
+        let err = parse("Uniform(mean: 1, sd: 2)").unwrap_err().to_string();
+        assert!(err.contains("Uniform needs `min` and `max`"), "{err}");
+        assert!(
+            err.contains("`mean` belongs to Normal(mean, sd) or Exponential(mean)"),
+            "{err}"
+        );
         let err = parse("Normal(mean: 1, max: 2)").unwrap_err().to_string();
-        assert!(err.contains("do not make a distribution"), "{err}");
+        assert!(err.contains("no field `max`"), "{err}");
+        let err = parse("Triangular(min: 1, max: 2)").unwrap_err().to_string();
+        assert!(err.contains("`mode` is missing"), "{err}");
+        let err = parse("Beta()").unwrap_err().to_string();
+        assert!(err.contains("Beta takes named fields"), "{err}");
+        let err = parse("Gaussian(mean: 1, sd: 2)").unwrap_err().to_string();
+        assert!(err.contains("Gaussian does not exist"), "{err}");
+        let err = parse("(min: 1, max: 2)").unwrap_err().to_string();
+        assert!(err.contains("no name in front"), "{err}");
+        let err = parse("Fixed(1, 2)").unwrap_err().to_string();
+        assert!(err.contains("Fixed holds one number"), "{err}");
+        let err = parse("Empirical(values: [1, \"a\"])")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("every value must be a plain number"), "{err}");
+        let err = parse("\"0.3\"").unwrap_err().to_string();
+        assert!(err.contains("written as `0.3`"), "{err}");
+        assert!(is_distribution_message("the distribution Normal needs"));
+        assert!(!is_distribution_message("Expected float"));
     }
 }

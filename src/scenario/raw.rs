@@ -103,6 +103,11 @@ pub struct Stage {
     /// rebuilt within the horizon. None: no feed stock. Only on a stage that `draws_on` another.
     #[serde(default)]
     pub feed_stock_months: Option<f64>,
+    /// Share of this stage's production that goes to uses the blocs' demand does not cover (rare
+    /// earths: everything but magnets). `check` then compares the blocs' take with the rest of
+    /// production. Not used by the simulation: output beyond the contracts is unmodelled use anyway.
+    #[serde(default)]
+    pub unmodelled_use_share: Option<f64>,
 }
 
 /// How the price of a material reacts to scarcity, and how demand reacts to price.

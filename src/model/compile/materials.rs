@@ -35,6 +35,15 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                     cx.finite_in(&path, f, 0.0, 120.0, "months of feed in [0, 120]");
                 }
             }
+            if let Some(u) = st.unmodelled_use_share {
+                cx.finite_in(
+                    &["materials", mname, "stages", sname, "unmodelled_use_share"],
+                    u,
+                    0.0,
+                    0.99,
+                    "a share in [0, 0.99]",
+                );
+            }
         }
         let price = match &m.price {
             None => PriceParams {
@@ -99,6 +108,11 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                         .get(&name)
                         .and_then(|st| st.feed_stock_months)
                         .filter(|f| f.is_finite() && *f > 0.0)
+                        .unwrap_or(0.0),
+                    unmodelled_use_share: m
+                        .stages
+                        .get(&name)
+                        .and_then(|st| st.unmodelled_use_share)
                         .unwrap_or(0.0),
                     name,
                     suppliers: Vec::new(),
