@@ -228,10 +228,10 @@ pub fn compliance(
                     path_compliance(excess, spare, &arrivals, with.months, binding)
                 })
                 .collect();
-            let pipeline: f64 = entries
-                .iter()
-                .map(|&i| with.new_capacity[i].tonnes_per_month * 12.0)
-                .sum();
+            // A fold from +0.0: an empty f64 sum is −0.0, printed "-0".
+            let pipeline = entries.iter().fold(0.0, |acc, &i| {
+                acc + with.new_capacity[i].tonnes_per_month * 12.0
+            });
             Some(summarise(
                 o,
                 cell.demand_t_per_month * 12.0,
