@@ -85,6 +85,15 @@ pub mod comparison {
     pub use crate::report::comparison::CSV_HEADER;
 }
 
+/// The cap over time (`stress-cap --binds-from`): compliance month, capacity gap and where the
+/// moved contracts come from, per capped link and path (docs/model.md, "The cap over time").
+pub mod compliance {
+    pub use crate::experiment::compliance::{
+        compliance, drawn_arrivals, path_compliance, Arrival, Binding, LinkCompliance,
+        PathCompliance,
+    };
+}
+
 /// One-at-a-time sensitivity: which disruption process moves the headline most.
 pub mod sensitivity {
     pub use crate::experiment::sensitivity::{plan, run, Sensitivity, Settings};

@@ -15,6 +15,7 @@ use super::common::{
     ExperimentFlags, Result,
 };
 use super::progress;
+use crate::experiment::compliance::{self, Binding};
 use crate::experiment::{comparison, run_variant, sectioned_paths, stress_cap, VariantRun};
 use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
 use crate::report::comparison::{ComparisonReport, Side};
@@ -44,6 +45,12 @@ pub(crate) struct StressCapArgs {
     /// Output folder (default: `output/<scenario>/stress-cap`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// First month the cap binds, `YYYY-MM` (the CRMA benchmark year: 2030-01).
+    #[arg(long, default_value = "2030-01", value_name = "YYYY-MM")]
+    pub binds_from: String,
+    /// Months of linear phase-in from `--binds-from` to the full cap (0: at once).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub phase_in_months: u32,
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
@@ -66,6 +73,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         ));
     }
 
+    let binding = binding(&args.binds_from, args.phase_in_months, with_model.start)?;
     check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
     check_memory(&with_model, threads, args.flags.memory_limit)?;
@@ -98,7 +106,9 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     }
     let elapsed = clock.elapsed().as_secs_f64();
     let (a, b) = (&runs[0], &runs[1]);
-    let result = stress_cap::analyse(&args.bloc, args.cap, &with_model, a, b);
+    let mut result = stress_cap::analyse(&args.bloc, args.cap, &with_model, a, b);
+    let online = compliance::drawn_arrivals(&with_model, args.flags.seed, paths);
+    result.compliance = compliance::compliance(&with_model, &args.bloc, binding, &online);
 
     write_atomic(
         &staging.join("stress-cap.csv"),
@@ -161,6 +171,11 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         report::stress_cap::table(&result),
         report::stress_cap::breach_table(&result.breach)
     ))?;
+    print(&report::compliance::table(
+        &result.compliance,
+        binding,
+        &b.summary.month_labels,
+    ))?;
     print(&format!(
         "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
         thousands(paths),
@@ -168,4 +183,26 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         out_dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--binds-from YYYY-MM` as months from the horizon start `start` (bad input: exit 2).
+fn binding(month: &str, phase_in_months: u32, start: (i32, u32)) -> Result<Binding> {
+    let parsed = month.split_once('-').and_then(|(y, m)| {
+        let (y, m) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
+        (y.to_string().len() == 4 && (1..=12).contains(&m)).then_some((y, m))
+    });
+    let Some((y, m)) = parsed else {
+        return Err(bad(format!(
+            "--binds-from: found \"{month}\"; expected a month \"YYYY-MM\", e.g. 2030-01"
+        )));
+    };
+    if phase_in_months > 600 {
+        return Err(bad(format!(
+            "--phase-in-months: found {phase_in_months}; expected months in [0, 600]"
+        )));
+    }
+    Ok(Binding {
+        from: i64::from(y - start.0) * 12 + i64::from(m) - i64::from(start.1),
+        phase_in_months,
+    })
 }

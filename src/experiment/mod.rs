@@ -13,6 +13,7 @@
 //! `comparison::compare` for every headline metric of two variants at once.
 
 pub(crate) mod comparison;
+pub(crate) mod compliance;
 pub(crate) mod frequency;
 pub(crate) mod replay;
 pub(crate) mod sensitivity;

@@ -73,6 +73,8 @@ pub(crate) struct StressCap {
     pub materials: Vec<MaterialFeasibility>,
     pub rows: Vec<StressRow>,
     pub breach: Vec<BreachRow>,
+    /// The cap over time per capped link (filled by the caller: it needs the seed and paths).
+    pub compliance: Vec<super::compliance::LinkCompliance>,
 }
 
 /// The scenario without any supplier cap.
@@ -139,6 +141,7 @@ pub(crate) fn analyse(
         materials: feasibility(bloc, with_model, &strategic),
         rows: rows(bloc, &strategic, a, b),
         breach: breach(bloc, a, b),
+        compliance: Vec::new(),
     }
 }
 

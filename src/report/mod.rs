@@ -12,6 +12,7 @@ pub(crate) mod backtest;
 pub(crate) mod charts;
 pub(crate) mod check_table;
 pub(crate) mod comparison;
+pub(crate) mod compliance;
 pub(crate) mod csv;
 pub(crate) mod format;
 pub(crate) mod html;

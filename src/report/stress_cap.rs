@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::experiment::compliance::LinkCompliance;
 use crate::experiment::stress_cap::{BreachRow, MaterialFeasibility, StressCap, StressRow};
 use crate::report::charts::sweep::{SweepChart, SweepLine};
 use crate::report::csv::{num, CsvText};
@@ -35,6 +36,8 @@ struct StressFile<'a> {
     materials: &'a [MaterialFeasibility],
     rows: &'a [StressRow],
     breach: &'a [BreachRow],
+    /// The cap over time per capped link (`experiment::compliance`).
+    compliance: &'a [LinkCompliance],
     month_labels: &'a [String],
     elapsed_seconds: f64,
     command: Vec<String>,
@@ -75,6 +78,7 @@ pub(crate) fn json(s: &StressCap, info: &RunInfo) -> serde_json::Result<String> 
         materials: &s.materials,
         rows: &s.rows,
         breach: &s.breach,
+        compliance: &s.compliance,
         month_labels: info.month_labels,
         elapsed_seconds: info.elapsed_seconds,
         command: std::env::args().collect(),

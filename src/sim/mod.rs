@@ -11,5 +11,6 @@ mod state;
 pub(crate) mod timeline;
 
 pub use path::{simulate_path, CellMonth, NoTrace, PathScratch, Trace};
+pub(crate) use phase::capacity::online_share;
 pub use plan::{build as build_plan, Plan};
 pub use runner::{run, RunConfig, RunOutcome};

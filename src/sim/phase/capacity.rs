@@ -24,7 +24,7 @@ pub(in crate::sim) fn new_capacity(
 /// Share of a new capacity online in month t: 0 before o, a linear ramp over `ramp` months
 /// from 0 at o, 1 after (a step at o when ramp = 0).
 #[inline]
-pub(in crate::sim) fn online_share(t: f64, online: f64, ramp: f64) -> f64 {
+pub(crate) fn online_share(t: f64, online: f64, ramp: f64) -> f64 {
     if t < online {
         0.0
     } else if ramp <= 0.0 {
