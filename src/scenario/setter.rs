@@ -187,13 +187,7 @@ fn set_stockpile(
     value: f64,
 ) -> Result<(), String> {
     let fail = Err::<(), String>;
-    let known_material = raw.materials.contains_key(m);
-    let bloc = entry(&mut raw.blocs, b, "bloc")?;
-    if !known_material {
-        let names: Vec<&str> = bloc.demand.keys().map(String::as_str).collect();
-        return fail(unknown_name_hint(m, "material", names.iter().copied()));
-    }
-    let sp = bloc
+    let sp = bloc_of_material(raw, b, m)?
         .stockpiles
         .entry(m.to_string())
         .or_insert_with(|| Stockpile {
@@ -234,13 +228,7 @@ fn set_inventory(
     f: &str,
     value: f64,
 ) -> Result<(), String> {
-    let known_material = raw.materials.contains_key(m);
-    let bloc = entry(&mut raw.blocs, b, "bloc")?;
-    if !known_material {
-        let names: Vec<&str> = bloc.demand.keys().map(String::as_str).collect();
-        return Err(unknown_name_hint(m, "material", names.iter().copied()));
-    }
-    let inv = bloc
+    let inv = bloc_of_material(raw, b, m)?
         .inventories
         .entry(m.to_string())
         .or_insert_with(|| Inventory {
@@ -348,6 +336,22 @@ pub const SETTABLE: &str = "supplier_cap.level, \
     countries.C.capacity.M.STAGE.{tonnes_per_year,utilisation,ramp_up_months,unit_cost_usd_per_t}, \
     materials.M.price.{base_usd_per_t,scarcity_sensitivity,demand_elasticity,max_substitution}, \
     price_floors.NAME.floor_usd_per_t, tension.regimes.R";
+
+/// Bloc `b`, for a setting about material `m` (stockpiles, inventories): both names must exist;
+/// an unknown material is named against the materials the bloc demands.
+fn bloc_of_material<'a>(
+    raw: &'a mut ScenarioFile,
+    b: &str,
+    m: &str,
+) -> Result<&'a mut super::raw::Bloc, String> {
+    let known_material = raw.materials.contains_key(m);
+    let bloc = entry(&mut raw.blocs, b, "bloc")?;
+    if !known_material {
+        let names: Vec<&str> = bloc.demand.keys().map(String::as_str).collect();
+        return Err(unknown_name_hint(m, "material", names.iter().copied()));
+    }
+    Ok(bloc)
+}
 
 fn entry<'a, T>(
     map: &'a mut std::collections::BTreeMap<String, T>,
