@@ -28,18 +28,19 @@ use anyhow::{Context, Result};
 use crate::model::Model;
 use crate::sim::runner::{run_with, RunConfig, CHUNK};
 use crate::stats::metric::{read, Stat, Subject};
+use crate::stats::section::SectionValues;
 use crate::stats::sectioning::{paired_difference, sectioned, SectionedEstimate};
 use crate::stats::{finish, Summary};
 
 /// Fewest sections for an interval worth printing (t on 7 degrees of freedom: ×2.36).
 pub(crate) const MIN_SECTIONS: u64 = 8;
 
-/// One variant's results: the full-sample summary and one summary per section of `CHUNK` paths
-/// (without fan-chart series, which sections never need).
+/// One variant's results: the full-sample summary and, per section of `CHUNK` paths, the values
+/// its metrics read (`stats::section`: all the sections are used for, at a hundredth of a summary).
 #[derive(Debug, Clone)]
 pub struct VariantRun {
     pub summary: Summary,
-    pub sections: Vec<Summary>,
+    pub sections: Vec<SectionValues>,
     pub cancelled: bool,
 }
 
@@ -62,9 +63,7 @@ pub fn run_variant(
     };
     let mut sections = Vec::new();
     let outcome = run_with(model, &cfg, cancel, progress, |layout, part| {
-        let mut s = finish(layout, part);
-        s.timeseries.clear();
-        sections.push(s);
+        sections.push(SectionValues::of(&finish(layout, part)));
     })
     .context("starting the worker threads")?;
     let summary = finish(&outcome.plan.layout, &outcome.acc);
@@ -81,7 +80,7 @@ pub fn level(run: &VariantRun, subject: &Subject, stat: Stat) -> Option<Sectione
     let parts: Option<Vec<f64>> = run
         .sections
         .iter()
-        .map(|s| read(s, subject, stat).map(|r| r.value))
+        .map(|s| s.value(subject, stat))
         .collect();
     Some(sectioned(full, &parts?))
 }
@@ -98,7 +97,7 @@ pub fn difference(
     let parts = |r: &VariantRun| -> Option<Vec<f64>> {
         r.sections
             .iter()
-            .map(|s| read(s, subject, stat).map(|x| x.value))
+            .map(|s| s.value(subject, stat))
             .collect()
     };
     let (pa, pb) = (parts(a)?, parts(b)?);
