@@ -95,10 +95,7 @@ pub fn difference(
     let full_a = read(&a.summary, subject, stat)?.value;
     let full_b = read(&b.summary, subject, stat)?.value;
     let parts = |r: &VariantRun| -> Option<Vec<f64>> {
-        r.sections
-            .iter()
-            .map(|s| s.value(subject, stat))
-            .collect()
+        r.sections.iter().map(|s| s.value(subject, stat)).collect()
     };
     let (pa, pb) = (parts(a)?, parts(b)?);
     (pa.len() == pb.len()).then(|| paired_difference(full_a, full_b, &pa, &pb))
