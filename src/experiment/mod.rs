@@ -100,3 +100,62 @@ pub fn difference(
     let (pa, pb) = (parts(a)?, parts(b)?);
     (pa.len() == pb.len()).then(|| paired_difference(full_a, full_b, &pa, &pb))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::stats::metric::{subjects, HEADLINE_STATS};
+
+    /// A section's values answer every metric as `read` answers it from the whole summary,
+    /// including the statistics and subjects it has no figure for.
+    #[test]
+    fn section_values_read_as_the_summary_does() {
+        let loaded =
+            crate::scenario::load::load("tests/scenarios/good/tension-triggers.ron").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let cfg = RunConfig {
+            seed: 3,
+            paths: 2048,
+            threads: 1,
+            target_se: None,
+            max_paths: 2048,
+        };
+        let mut summaries = Vec::new();
+        run_with(
+            &model,
+            &cfg,
+            &AtomicBool::new(false),
+            |_, _| {},
+            |l, part| summaries.push(finish(l, part)),
+        )
+        .unwrap();
+        let s = &summaries[0];
+        let values = SectionValues::of(s);
+        let back: SectionValues =
+            serde_json::from_str(&serde_json::to_string(&values).unwrap()).unwrap();
+        assert_eq!(back, values);
+        let mut stats = HEADLINE_STATS.to_vec();
+        stats.extend([Stat::Cvar99, Stat::Quantile(0.999), Stat::Quantile(0.97)]);
+        stats.push(Stat::ProbabilityOver(0.07));
+        let mut subjects = subjects(s);
+        subjects.push(Subject {
+            bloc: "EU".into(),
+            material: Some("cobalt".into()),
+        });
+        let mut compared = 0;
+        for subject in &subjects {
+            for &stat in &stats {
+                let want = read(s, subject, stat).map(|r| r.value.to_bits());
+                assert_eq!(
+                    back.value(subject, stat).map(f64::to_bits),
+                    want,
+                    "{subject} {stat}"
+                );
+                compared += usize::from(want.is_some());
+            }
+        }
+        assert!(compared > 50, "{compared} figures compared");
+    }
+}

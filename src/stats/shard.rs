@@ -404,7 +404,28 @@ pub fn check_set(files: &[String], headers: &[ShardHeader]) -> Result<Vec<usize>
 
 #[cfg(test)]
 mod tests {
-    use super::chunk_range;
+    use super::{chunk_range, variant_pieces};
+
+    /// Three variants of 4 chunks of 10 paths, cut into 5 shards: every chunk of every variant
+    /// in exactly one piece, pieces in order, none empty.
+    #[test]
+    fn experiment_shards_tile_every_variants_chunks() {
+        let (per, chunk, variants, n) = (40, 10, 3, 5);
+        let total = per * variants;
+        let mut seen = Vec::new();
+        for i in 0..n {
+            let (c0, c1) = chunk_range(total, chunk, i, n);
+            for (v, a, b) in variant_pieces(c0 * chunk, c1 * chunk, per, chunk) {
+                assert!(a < b && b <= per / chunk, "shard {i}: ({v}, {a}, {b})");
+                seen.extend((a..b).map(|c| (v, c)));
+            }
+        }
+        let all: Vec<(u64, u64)> = (0..variants)
+            .flat_map(|v| (0..per / chunk).map(move |c| (v, c)))
+            .collect();
+        assert_eq!(seen, all);
+        assert_eq!(variant_pieces(35, 50, 40, 5), vec![(0, 7, 8), (1, 0, 2)]);
+    }
 
     #[test]
     fn ranges_tile_the_chunks() {
