@@ -2,7 +2,8 @@
 # The scale-out test that runs the real thing: a single-node Slurm cluster on this machine
 # (munged, slurmctld, slurmd from Debian's slurm-wlm and munge, with a generated slurm.conf),
 # the job array of contrib/slurm/submit.sh (4 shards of eu-2030) and its dependent merge job,
-# then `cmp` of the merged summary.json against one `shortfall run` of the same paths and seed.
+# then `cmp` of the merged summary.json against one `shortfall run` of the same paths and seed;
+# then a small sweep the same way (3 shards across its 2 points), `cmp` of sweep.csv.
 # It installs the packages when missing (root and apt-get needed; otherwise it skips, saying
 # so) and stops the daemons it started, by their pids, however it ends.
 set -euo pipefail
@@ -40,7 +41,7 @@ cleanup() {
     kill -9 "$pid" 2>/dev/null || true
   done
   if [ "$status" != 0 ]; then
-    for log in "$tmp"/*.log "$tmp"/run.work/logs/*; do
+    for log in "$tmp"/*.log "$tmp"/run.work/logs/* "$tmp"/sweep.work/logs/*; do
       [ -f "$log" ] && { echo "--- $log"; tail -n 20 "$log"; }
     done
   fi
@@ -123,3 +124,14 @@ cmp "$tmp/run/summary.json" "$tmp/one/summary.json"
 for f in summary.csv timeseries.csv check.json; do cmp "$tmp/run/$f" "$tmp/one/$f"; done
 echo "slurm test PASSED: $shards shards of $paths eu-2030 paths through Slurm in $slurm_ms ms" \
   "(submit to merged); one machine ($cpus threads) in $one_ms ms; cmp summary.json: identical"
+
+# An experiment through the same scripts: 2 points x 8 sections of a small scenario, 3 shards.
+small=tests/scenarios/good/tension-triggers.ron
+grid=disruptions.china-gallium-ban.annual_probability=0.1,0.3
+start=$(date +%s%N)
+contrib/slurm/submit.sh --bin "$bin" --command sweep --scenario "$small" --paths 2048 --shards 3 \
+  --out "$tmp/sweep" --partition ci --cpus 1 --wait -- --set "$grid" >/dev/null
+sweep_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+"$bin" sweep "$root/$small" --set "$grid" --paths 2048 --quiet --no-charts --out "$tmp/sweep-one" >/dev/null
+cmp "$tmp/sweep/sweep.csv" "$tmp/sweep-one/sweep.csv"
+echo "slurm sweep test PASSED: 3 shards of a 2-point sweep through Slurm in $sweep_ms ms; cmp sweep.csv: identical"

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Submit a shortfall run to Slurm as a job array of shards and a dependent merge job.
+# Submit a shortfall run (or sweep, or sensitivity analysis) to Slurm as a job array of shards
+# and a dependent merge job.
 #
 #   contrib/slurm/submit.sh --paths 100000000 --shards 200 --out results/eu-2030-1e8 \
 #       [--scenario my.ron] [--partition compute] [--cpus 4] [--seed 20260101] [--bin PATH]
-#       [--time 02:00:00] [--wait]
+#       [--time 02:00:00] [--wait] [--command run|sweep|sensitivity] [-- ARGS...]
 #
+# --command sweep|sensitivity shards an experiment (variants x sections; --paths is then per
+# variant and optional); ARGS after `--` go to the command, e.g. `-- --cap 0.5:1:0.05`.
 # The shard files and the jobs' logs go to OUT.work/ (kept: they are the run's raw state);
-# the merged run goes to OUT, byte-identical in summary.json to one `shortfall run` of the same
-# paths and seed. Prints the two job ids ("ARRAY MERGE"); with --wait, returns when the merge
-# job has ended, with its exit status. See docs/scale-out.md for sizing --shards.
+# the merged result goes to OUT, byte-identical (summary.json; sweep.csv; sensitivity.json) to
+# one machine's with the same paths and seed. Prints the two job ids ("ARRAY MERGE"); with
+# --wait, returns when the merge job has ended, with its exit status. See docs/scale-out.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 paths="" shards="" out="" scenario="builtin:eu-2030" partition="" cpus=1 seed=20260101
-bin=$(command -v shortfall || true) time_limit="" wait=""
+bin=$(command -v shortfall || true) time_limit="" wait="" command=run extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --paths) paths=$2; shift 2 ;;
@@ -25,12 +28,17 @@ while [ $# -gt 0 ]; do
     --bin) bin=$2; shift 2 ;;
     --time) time_limit=$2; shift 2 ;;
     --wait) wait=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --command) command=$2; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "submit.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
-if [ -z "$paths" ] || [ -z "$shards" ] || [ -z "$out" ]; then
-  echo "submit.sh: --paths, --shards and --out are required (try --help)" >&2; exit 2
+case "$command" in run|sweep|sensitivity) ;; *)
+  echo "submit.sh: --command must be run, sweep or sensitivity" >&2; exit 2 ;;
+esac
+if { [ "$command" = run ] && [ -z "$paths" ]; } || [ -z "$shards" ] || [ -z "$out" ]; then
+  echo "submit.sh: --shards, --out (and --paths for a run) are required (try --help)" >&2; exit 2
 fi
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
   echo "submit.sh: no shortfall executable (put it on PATH or give --bin)" >&2; exit 2
@@ -42,7 +50,10 @@ mkdir -p "$(dirname "$out")"
 out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 work="$out.work"
 mkdir -p "$work/shards" "$work/logs"
-common=(--parsable --chdir "$work" --export "ALL,SHORTFALL=$bin,SCENARIO=$scenario,PATHS=$paths,SHARDS=$shards,SEED=$seed,WORK=$work,OUT=$out")
+# The command's own arguments, one a line (they may hold commas, which --export cannot carry).
+: > "$work/args"
+[ ${#extra[@]} -eq 0 ] || printf '%s\n' "${extra[@]}" > "$work/args"
+common=(--parsable --chdir "$work" --export "ALL,SHORTFALL=$bin,COMMAND=$command,SCENARIO=$scenario,PATHS=$paths,SHARDS=$shards,SEED=$seed,WORK=$work,OUT=$out")
 [ -n "$partition" ] && common+=(--partition "$partition")
 [ -n "$time_limit" ] && common+=(--time "$time_limit")
 array=$(sbatch "${common[@]}" --array "0-$((shards - 1))" --cpus-per-task "$cpus" \

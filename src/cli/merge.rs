@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::common::{bad, begin_output, default_out_dir, load_model, manifest, print, Result};
+use super::experiment_shard;
 use super::shard_file::ShardFile;
 use crate::model::check::check_report;
 use crate::model::Model;
@@ -18,10 +19,11 @@ use crate::stats::{self, shard, RunAccumulator};
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
-    /// Shard files written by `shortfall run --shard I/N`, all N of them, in any order.
+    /// Shard files written by `shortfall run|sweep|sensitivity --shard I/N`, all N of them, in
+    /// any order.
     #[arg(required = true, value_name = "SHARD")]
     pub shards: Vec<PathBuf>,
-    /// Output folder (default: `output/<scenario name>`); it must not hold another run.
+    /// Output folder (default: where the unsharded command writes); it must not hold another run.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Skip the PNG and SVG charts.
@@ -45,6 +47,9 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
             h0.program_version,
             env!("CARGO_PKG_VERSION")
         )));
+    }
+    if h0.experiment.is_some() {
+        return merge_experiment(&args, files, &headers, &order, &names);
     }
     let (loaded, model) = load_scenario_of(h0, &names[0])?;
     let out_dir = args
@@ -85,13 +90,7 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
 /// Load the scenario the shards ran: their `scenario_spec` from here, else from the folder
 /// `run` was started in; its texts must hash as the shards say.
 fn load_scenario_of(h: &shard::ShardHeader, file: &str) -> Result<(LoadedScenario, Model)> {
-    let spec = &h.scenario_spec;
-    let there = Path::new(&h.working_dir).join(spec);
-    let spec = if spec.starts_with("builtin:") || Path::new(spec).exists() || !there.exists() {
-        spec.clone()
-    } else {
-        there.display().to_string()
-    };
+    let spec = scenario_spec_of(h);
     let (loaded, model) = load_model(Some(&spec))?;
     if loaded.hash != h.scenario_sha256 {
         return Err(bad(format!(
@@ -100,6 +99,73 @@ fn load_scenario_of(h: &shard::ShardHeader, file: &str) -> Result<(LoadedScenari
         )));
     }
     Ok((loaded, model))
+}
+
+/// The scenario argument the shards ran, as the merge can load it: from here, else from the
+/// folder `run` was started in.
+fn scenario_spec_of(h: &shard::ShardHeader) -> String {
+    let spec = &h.scenario_spec;
+    let there = Path::new(&h.working_dir).join(spec);
+    if spec.starts_with("builtin:") || Path::new(spec).exists() || !there.exists() {
+        spec.clone()
+    } else {
+        there.display().to_string()
+    }
+}
+
+/// Shards of `sweep` or `sensitivity`: every variant's run rebuilt, then the experiment's own
+/// code writes its files from them (docs/scale-out.md says what differs: elapsed time).
+fn merge_experiment(
+    args: &MergeArgs,
+    files: Vec<ShardFile>,
+    headers: &[shard::ShardHeader],
+    order: &[usize],
+    names: &[String],
+) -> Result<ExitCode> {
+    let h0 = &headers[0];
+    let spec = h0.experiment.as_ref().expect("checked by the caller");
+    load_scenario_of(h0, &names[0])?;
+    let scenario = Some(scenario_spec_of(h0));
+    let unparsable = |e: clap::Error| {
+        bad(format!(
+            "{}: its {} arguments `{}` do not parse: {}",
+            names[0],
+            spec.command,
+            spec.args.join(" "),
+            e.kind()
+        ))
+    };
+    if let Some(out) = &args.out {
+        for held in ["manifest.json", "sweep.json", "sensitivity.json"] {
+            if out.join(held).exists() {
+                return Err(bad(format!(
+                    "{} holds another run ({held}); merge into a new folder or remove it",
+                    out.display()
+                )));
+            }
+        }
+    }
+    let elapsed: f64 = headers.iter().map(|h| h.elapsed_seconds).sum();
+    match spec.command.as_str() {
+        "sweep" => {
+            let mut a = super::sweep::parse_canonical(&spec.args).map_err(unparsable)?;
+            (a.scenario, a.out, a.no_charts) = (scenario, args.out.clone(), args.no_charts);
+            a.flags.quiet = true;
+            let runs = experiment_shard::merged_runs(files, order)?;
+            super::sweep::merge(a, runs, elapsed)
+        }
+        "sensitivity" => {
+            let mut a = super::sensitivity::parse_canonical(&spec.args).map_err(unparsable)?;
+            (a.scenario, a.out) = (scenario, args.out.clone());
+            a.flags.quiet = true;
+            let runs = experiment_shard::merged_runs(files, order)?;
+            super::sensitivity::merge(a, runs, elapsed)
+        }
+        other => Err(bad(format!(
+            "{}: shards of `{other}`, which this program cannot merge",
+            names[0]
+        ))),
+    }
 }
 
 /// The files of `run`, from the merged accumulator. The manifest's run-specific fields say

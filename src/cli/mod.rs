@@ -6,6 +6,7 @@ mod backtest;
 mod check;
 mod common;
 mod compare;
+mod experiment_shard;
 mod merge;
 mod plot;
 mod progress;

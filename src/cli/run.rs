@@ -241,6 +241,7 @@ fn run_shard(
         elapsed_seconds: clock.elapsed().as_secs_f64(),
         body_bytes: 0,
         body_sha256: String::new(),
+        experiment: None,
     };
     let (first, end) = (header.first_path, header.end_path);
     let body = shard::body(plan.layout, folded, chunk_floats)

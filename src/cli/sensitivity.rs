@@ -12,13 +12,17 @@ use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, print, threads,
     ExperimentFlags, Result,
 };
+use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
-use crate::experiment::sensitivity::{self, Settings, DEFAULT_TOP};
+use super::shard_file::{parse_shard, ShardSpec};
+use crate::experiment::sensitivity::{self, Plan, Settings, DEFAULT_TOP};
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
 use crate::scenario::diagnostic::unknown_name_hint;
+use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
 use crate::sim::RunConfig;
 use crate::stats::metric::{Stat, Subject, STAT_FORMS};
+use crate::stats::shard::ExperimentSpec;
 
 /// Paths per variant when `--paths` is not given: ten sections of 2,048, the fewest that give a
 /// sectioning interval on 9 degrees of freedom, and a default run of a few minutes.
@@ -48,9 +52,110 @@ pub(crate) struct SensitivityArgs {
     /// How many processes (largest switch-off effect first) also get the low/high frequency runs.
     #[arg(long, default_value_t = DEFAULT_TOP, value_name = "K")]
     pub top: usize,
+    /// Simulate only shard I of N (numbered from 0) of the variants × sections and write a
+    /// shard file into --out (default `output/<scenario>-sensitivity-shards`); `shortfall
+    /// merge` makes them the analysis's files. Shards run low/high for every process with a
+    /// frequency range; the merge keeps the --top ones.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
+}
+
+/// `SensitivityArgs` again from a shard header's canonical arguments.
+pub(super) fn parse_canonical(
+    args: &[String],
+) -> std::result::Result<SensitivityArgs, clap::Error> {
+    #[derive(clap::Parser)]
+    struct Again {
+        #[command(flatten)]
+        args: SensitivityArgs,
+    }
+    let argv = std::iter::once("sensitivity".to_string()).chain(args.iter().cloned());
+    <Again as clap::Parser>::try_parse_from(argv).map(|a| a.args)
+}
+
+/// The arguments that decide the results, canonically written (the subject as resolved), for a
+/// shard's header; not the scenario, --out, --threads, --quiet or --shard.
+fn canonical_args(args: &SensitivityArgs, settings: &Settings) -> Result<Vec<String>> {
+    let metric = settings.stat.to_string();
+    if Stat::parse(&metric) != Ok(settings.stat) {
+        return Err(anyhow::anyhow!("the metric {metric} does not read back as itself").into());
+    }
+    let mut out = vec![
+        format!("--metric={metric}"),
+        format!("--bloc={}", settings.subject.bloc),
+    ];
+    out.extend(
+        settings
+            .subject
+            .material
+            .iter()
+            .map(|m| format!("--material={m}")),
+    );
+    out.push(format!("--paths={}", args.paths));
+    out.push(format!("--seed={}", args.flags.seed));
+    out.push(format!("--top={}", args.top));
+    Ok(out)
+}
+
+/// Where the variants' runs come from: simulated here, or merged from shards (in the order of
+/// `sensitivity::candidates`).
+enum Source {
+    Simulate,
+    Merged {
+        runs: Vec<Option<MergedRun>>,
+        elapsed: f64,
+    },
+}
+
+/// `merge` of sensitivity shards: the analysis's own code, with each variant's run taken from
+/// `runs`, and the elapsed time the shards' simulation times summed.
+pub(super) fn merge(args: SensitivityArgs, runs: Vec<MergedRun>, elapsed: f64) -> Result<ExitCode> {
+    let runs = runs.into_iter().map(Some).collect();
+    run_from(args, Source::Merged { runs, elapsed })
+}
+
+/// `sensitivity --shard I/N`: simulate the shard's part of the candidate variants.
+fn shard(
+    args: &SensitivityArgs,
+    spec: ShardSpec,
+    (loaded, model): (&LoadedScenario, &Model),
+    plan: &Plan,
+    settings: &Settings,
+    threads: usize,
+) -> Result<ExitCode> {
+    let candidates = sensitivity::candidates(plan);
+    let job = experiment_shard::Job {
+        spec: ExperimentSpec {
+            command: "sensitivity".into(),
+            args: canonical_args(args, settings)?,
+            variants: candidates
+                .iter()
+                .map(|&c| sensitivity::candidate_label(plan, c))
+                .collect(),
+            paths_per_variant: plan.paths,
+        },
+        loaded,
+        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
+        scenario_name: model.name.clone(),
+        seed: args.flags.seed,
+        threads,
+        quiet: args.flags.quiet,
+        shard: spec,
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out_dir(&format!("{}-sensitivity-shards", model.name))),
+    };
+    experiment_shard::write(&job, |v| {
+        sensitivity::candidate_model(loaded, plan, candidates[v])
+    })
 }
 
 pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
+    run_from(args, Source::Simulate)
+}
+
+fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
     let (loaded, model) = load_model(args.scenario.as_deref())?;
     const MAX_PATHS: u64 = u32::MAX as u64;
     if args.paths == 0 || args.paths > MAX_PATHS {
@@ -77,6 +182,9 @@ pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
         max_paths: args.paths,
     };
     let plan = sensitivity::plan(&loaded, &model, &settings, args.paths)?;
+    if let Some(spec) = args.shard {
+        return shard(&args, spec, (&loaded, &model), &plan, &settings, threads);
+    }
     let out_dir = args
         .out
         .clone()
@@ -97,17 +205,34 @@ pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
     }
     let clock = Instant::now();
     let bar = progress::bar(plan.total_paths(), args.flags.quiet);
-    let result = sensitivity::run(
-        &loaded,
-        &model,
-        &plan,
-        &cfg,
-        &settings,
-        &cancel,
-        |done, _| bar.set_position(done),
-    )?;
+    let (result, elapsed) = match &mut source {
+        Source::Simulate => {
+            let result = sensitivity::run(
+                &loaded,
+                &model,
+                &plan,
+                &cfg,
+                &settings,
+                &cancel,
+                |done, _| bar.set_position(done),
+            )?;
+            (result, clock.elapsed().as_secs_f64())
+        }
+        Source::Merged { runs, elapsed } => {
+            let candidates = sensitivity::candidates(&plan);
+            let take = |c, m: &Model| {
+                let v = candidates
+                    .iter()
+                    .position(|x| *x == c)
+                    .unwrap_or(usize::MAX);
+                let label = sensitivity::candidate_label(&plan, c);
+                take_run(runs, v, &label, m).map(Some)
+            };
+            let result = sensitivity::run_using(&loaded, &model, &plan, &settings, cfg.seed, take)?;
+            (result, *elapsed)
+        }
+    };
     bar.finish_and_clear();
-    let elapsed = clock.elapsed().as_secs_f64();
     let Some(result) = result else {
         eprintln!("interrupted; nothing was written");
         return Ok(ExitCode::from(130));

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::common::{bad, Result};
-use crate::stats::shard::{ShardBody, ShardHeader, FORMAT, FORMAT_VERSION};
+use crate::stats::shard::{
+    ExperimentBody, ShardBody, ShardHeader, EXPERIMENT_FORMAT, FORMAT, FORMAT_VERSION,
+};
 
 /// `--shard I/N`: the I-th (0-based, as `SLURM_ARRAY_TASK_ID`) of N shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +55,16 @@ pub fn file_name(spec: ShardSpec) -> String {
     format!("shard-{:04}-of-{:04}.json", spec.index, spec.count)
 }
 
-/// Header line, newline, body; the header records the body's length and hash.
-pub fn encode(mut header: ShardHeader, body: &ShardBody) -> Result<Vec<u8>> {
+/// Header line, newline, body (a `ShardBody`, or an `ExperimentBody` when the header names an
+/// experiment); the header records the body's length and hash.
+pub fn encode(mut header: ShardHeader, body: &impl serde::Serialize) -> Result<Vec<u8>> {
     let body = serde_json::to_vec(body)?;
-    header.format = FORMAT.into();
+    header.format = if header.experiment.is_some() {
+        EXPERIMENT_FORMAT
+    } else {
+        FORMAT
+    }
+    .into();
     header.format_version = FORMAT_VERSION;
     header.body_bytes = body.len() as u64;
     header.body_sha256 = sha256_hex(&body);
@@ -94,11 +102,15 @@ impl ShardFile {
         let header_bytes = reader.read_line(&mut line).map_err(|e| corrupt(path, e))? as u64;
         let value: serde_json::Value = serde_json::from_str(&line)
             .map_err(|e| corrupt(path, format!("the header line does not parse ({e})")))?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        let format = value.get("format").and_then(|f| f.as_str());
+        if format != Some(FORMAT) && format != Some(EXPERIMENT_FORMAT) {
             return Err(corrupt(
                 path,
                 "it does not start with a shortfall shard header",
             ));
+        }
+        if (format == Some(EXPERIMENT_FORMAT)) != value.get("experiment").is_some() {
+            return Err(corrupt(path, "its header says a format it does not have"));
         }
         let version = value.get("format_version").and_then(|v| v.as_u64());
         if version != Some(FORMAT_VERSION as u64) {
@@ -119,9 +131,9 @@ impl ShardFile {
         })
     }
 
-    /// Read and check the body: its length and SHA-256 must be the header's (a truncated or
-    /// altered file fails here), and it must hold one accumulator per chunk of the range.
-    pub fn body(self) -> Result<ShardBody> {
+    /// The body's bytes, checked: their length and SHA-256 must be the header's (a truncated or
+    /// altered file fails here).
+    fn body_bytes(&self) -> Result<Vec<u8>> {
         let path = &self.path;
         let h = &self.header;
         let mut bytes = Vec::with_capacity(h.body_bytes as usize);
@@ -147,6 +159,13 @@ impl ShardFile {
                 "the body's SHA-256 is not the header's (altered or damaged)",
             ));
         }
+        Ok(bytes)
+    }
+
+    /// Read and check a run shard's body: it must hold one accumulator per chunk of the range.
+    pub fn body(self) -> Result<ShardBody> {
+        let bytes = self.body_bytes()?;
+        let (path, h) = (&self.path, &self.header);
         let body: ShardBody = serde_json::from_slice(&bytes)
             .map_err(|e| corrupt(path, format!("the body does not parse ({e})")))?;
         let chunks = (h.end_path - h.first_path).div_ceil(h.chunk_paths);
@@ -159,6 +178,51 @@ impl ShardFile {
                     body.chunk_floats.len(),
                     h.first_path,
                     h.end_path
+                ),
+            ));
+        }
+        Ok(body)
+    }
+}
+
+impl ShardFile {
+    /// Read and check an experiment shard's body: its parts must tile the header's range,
+    /// variant by variant, with one chunk's floats and sections per chunk.
+    pub fn experiment_body(self) -> Result<ExperimentBody> {
+        let bytes = self.body_bytes()?;
+        let (path, h) = (&self.path, &self.header);
+        let body: ExperimentBody = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(path, format!("the body does not parse ({e})")))?;
+        let per_variant = h.experiment.as_ref().map_or(0, |e| e.paths_per_variant);
+        if per_variant == 0 || per_variant % h.chunk_paths != 0 {
+            return Err(corrupt(
+                path,
+                "its experiment has no whole chunks per variant",
+            ));
+        }
+        let want = crate::stats::shard::variant_pieces(
+            h.first_path,
+            h.end_path,
+            per_variant,
+            h.chunk_paths,
+        );
+        let have: Vec<(u64, u64, u64)> = body
+            .parts
+            .iter()
+            .map(|p| (p.variant, p.first_chunk, p.end_chunk))
+            .collect();
+        let chunks_ok = body.parts.iter().all(|p| {
+            let n = p.end_chunk - p.first_chunk;
+            p.sections.len() as u64 == n
+                && p.state.chunk_floats.len() as u64 == n
+                && p.state.folded.paths == n * h.chunk_paths
+        });
+        if have != want || !chunks_ok {
+            return Err(corrupt(
+                path,
+                format!(
+                    "its parts {have:?} (variant, chunks) are not the chunks of paths {}..{}",
+                    h.first_path, h.end_path
                 ),
             ));
         }

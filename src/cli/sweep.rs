@@ -13,7 +13,9 @@ use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
     load_scenario, print, threads, variant_config, Error, ExperimentFlags, Result,
 };
+use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
+use super::shard_file::{parse_shard, ShardSpec};
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{run_variant, sectioned_paths};
@@ -23,8 +25,9 @@ use crate::report::sweep::SubjectChoice;
 use crate::report::{self, atomic::write_atomic};
 use crate::scenario::diagnostic::unknown_name_hint;
 use crate::scenario::setter::SETTABLE;
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
 use crate::stats::metric::{Goal, Stat, Subject};
+use crate::stats::shard::ExperimentSpec;
 
 /// 10 sections of 2,048 paths: a paired interval on 9 degrees of freedom, ~5 s a point here.
 pub(super) const DEFAULT_SWEEP_PATHS: u64 = 20_480;
@@ -77,6 +80,50 @@ pub(crate) struct SweepArgs {
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Simulate only shard I of N (numbered from 0) of the grid's points × sections and write a
+    /// shard file into --out (default `output/<scenario>-sweep-shards`); `shortfall merge`
+    /// makes them the sweep's files. Not with --goal.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
+}
+
+/// The arguments that decide a sweep's results, canonically written, for a shard's header (the
+/// merge parses them again); not the scenario, --out, --threads, --quiet or --shard.
+fn canonical_args(args: &SweepArgs) -> Vec<String> {
+    let mut out: Vec<String> = args.sets.iter().map(|s| format!("--set={s}")).collect();
+    out.extend(args.cap.iter().map(|c| format!("--cap={c}")));
+    out.push(format!("--metric={}", args.metric));
+    out.push(format!("--bloc={}", args.bloc));
+    out.extend(args.materials.iter().map(|m| format!("--material={m}")));
+    out.push(format!("--paths={}", args.paths));
+    out.push(format!("--seed={}", args.flags.seed));
+    out
+}
+
+/// `SweepArgs` again from a shard header's canonical arguments.
+pub(super) fn parse_canonical(args: &[String]) -> std::result::Result<SweepArgs, clap::Error> {
+    #[derive(clap::Parser)]
+    struct Again {
+        #[command(flatten)]
+        args: SweepArgs,
+    }
+    let argv = std::iter::once("sweep".to_string()).chain(args.iter().cloned());
+    <Again as clap::Parser>::try_parse_from(argv).map(|a| a.args)
+}
+
+/// Where the points' runs come from: simulated here, or merged from shards.
+enum Source {
+    Simulate,
+    Merged {
+        runs: Vec<Option<MergedRun>>,
+        elapsed: f64,
+    },
+}
+
+/// The label of a point, as the progress bar and a shard header show it.
+fn label(settings: &[Setting]) -> String {
+    let parts: Vec<String> = settings.iter().map(ToString::to_string).collect();
+    parts.join(", ")
 }
 
 /// The arguments, checked against the scenario before minutes of running.
@@ -147,16 +194,32 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
+    sweep_from(args, Source::Simulate)
+}
+
+/// `merge` of sweep shards: the sweep's own code, with every point's run taken from `runs`
+/// (grid order) and the elapsed time the shards' simulation times summed.
+pub(super) fn merge(args: SweepArgs, runs: Vec<MergedRun>, elapsed: f64) -> Result<ExitCode> {
+    let runs = runs.into_iter().map(Some).collect();
+    sweep_from(args, Source::Merged { runs, elapsed })
+}
+
+fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     let base = load_scenario(args.scenario.as_deref())?;
     let base_model = crate::model::compile(&base)?;
     let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
 
     check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
-    check_memory(&base_model, threads, args.flags.memory_limit)?;
-    let cfg = variant_config(&args.flags, args.paths, threads);
     let paths = sectioned_paths(args.paths);
     let name = base_model.name.clone();
+    if let Some(spec) = args.shard {
+        return sweep_shard(&args, spec, &base, &axes, threads);
+    }
+    if matches!(source, Source::Simulate) {
+        check_memory(&base_model, threads, args.flags.memory_limit)?;
+    }
+    let cfg = variant_config(&args.flags, args.paths, threads);
     let out_dir = args
         .out
         .clone()
@@ -164,6 +227,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let output = begin_output(&out_dir)?;
     let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();
+    let grid = sweep::grid(&axes).map_err(bad)?;
 
     // Subject of the goal and of a single-material chart: the --material, else the material a
     // single --set path names (blocs.EU.stockpiles.gallium...), else the bloc as a whole.
@@ -184,10 +248,22 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
 
     let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
         let model = variant::build(&base, &settings)?;
-        let bar = progress::bar(paths, args.flags.quiet);
-        bar.set_message(label);
-        let run = run_variant(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
-        bar.finish_and_clear();
+        let run = match &mut source {
+            Source::Simulate => {
+                let bar = progress::bar(paths, args.flags.quiet);
+                bar.set_message(label);
+                let run = run_variant(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
+                bar.finish_and_clear();
+                run
+            }
+            Source::Merged { runs, .. } => {
+                let v = grid
+                    .iter()
+                    .position(|g| *g == settings)
+                    .unwrap_or(usize::MAX);
+                take_run(runs, v, &label, &model)?
+            }
+        };
         if run.cancelled {
             return Err(SweepError::Interrupted);
         }
@@ -208,7 +284,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
         Err(SweepError::Grid(e)) => return Err(bad(e)),
         Err(SweepError::Run(e)) => return Err(e.into()),
     };
-    let elapsed = clock.elapsed().as_secs_f64();
+    let elapsed = match source {
+        Source::Simulate => clock.elapsed().as_secs_f64(),
+        Source::Merged { elapsed, .. } => elapsed,
+    };
 
     let staging = output.dir();
     write_atomic(
@@ -263,6 +342,44 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
     ));
     print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sweep --shard I/N`: simulate the shard's part of the grid and write its file.
+fn sweep_shard(
+    args: &SweepArgs,
+    spec: ShardSpec,
+    base: &LoadedScenario,
+    axes: &[Axis],
+    threads: usize,
+) -> Result<ExitCode> {
+    if args.goal.is_some() {
+        return Err(bad(
+            "--shard cannot be combined with --goal: bisection picks each point from the results before it, so its points cannot be split up front; shard a grid instead",
+        ));
+    }
+    let model = crate::model::compile(base)?;
+    check_memory(&model, threads, args.flags.memory_limit)?;
+    let grid = sweep::grid(axes).map_err(bad)?;
+    let job = experiment_shard::Job {
+        spec: ExperimentSpec {
+            command: "sweep".into(),
+            args: canonical_args(args),
+            variants: grid.iter().map(|s| label(s)).collect(),
+            paths_per_variant: sectioned_paths(args.paths),
+        },
+        loaded: base,
+        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
+        scenario_name: model.name.clone(),
+        seed: args.flags.seed,
+        threads,
+        quiet: args.flags.quiet,
+        shard: spec,
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out_dir(&format!("{}-sweep-shards", model.name))),
+    };
+    experiment_shard::write(&job, |v| variant::build(base, &grid[v]))
 }
 
 /// The default folder under the scenario's: `sweep-` and the last two segments of each swept

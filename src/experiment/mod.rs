@@ -28,18 +28,19 @@ use anyhow::{Context, Result};
 use crate::model::Model;
 use crate::sim::runner::{run_with, RunConfig, CHUNK};
 use crate::stats::metric::{read, Stat, Subject};
+use crate::stats::section::SectionValues;
 use crate::stats::sectioning::{paired_difference, sectioned, SectionedEstimate};
 use crate::stats::{finish, Summary};
 
 /// Fewest sections for an interval worth printing (t on 7 degrees of freedom: ×2.36).
 pub(crate) const MIN_SECTIONS: u64 = 8;
 
-/// One variant's results: the full-sample summary and one summary per section of `CHUNK` paths
-/// (without fan-chart series, which sections never need).
+/// One variant's results: the full-sample summary and, per section of `CHUNK` paths, the values
+/// its metrics read (`stats::section`: all the sections are used for, at a hundredth of a summary).
 #[derive(Debug, Clone)]
 pub struct VariantRun {
     pub summary: Summary,
-    pub sections: Vec<Summary>,
+    pub sections: Vec<SectionValues>,
     pub cancelled: bool,
 }
 
@@ -62,9 +63,7 @@ pub fn run_variant(
     };
     let mut sections = Vec::new();
     let outcome = run_with(model, &cfg, cancel, progress, |layout, part| {
-        let mut s = finish(layout, part);
-        s.timeseries.clear();
-        sections.push(s);
+        sections.push(SectionValues::of(&finish(layout, part)));
     })
     .context("starting the worker threads")?;
     let summary = finish(&outcome.plan.layout, &outcome.acc);
@@ -81,7 +80,7 @@ pub fn level(run: &VariantRun, subject: &Subject, stat: Stat) -> Option<Sectione
     let parts: Option<Vec<f64>> = run
         .sections
         .iter()
-        .map(|s| read(s, subject, stat).map(|r| r.value))
+        .map(|s| s.value(subject, stat))
         .collect();
     Some(sectioned(full, &parts?))
 }
@@ -96,11 +95,67 @@ pub fn difference(
     let full_a = read(&a.summary, subject, stat)?.value;
     let full_b = read(&b.summary, subject, stat)?.value;
     let parts = |r: &VariantRun| -> Option<Vec<f64>> {
-        r.sections
-            .iter()
-            .map(|s| read(s, subject, stat).map(|x| x.value))
-            .collect()
+        r.sections.iter().map(|s| s.value(subject, stat)).collect()
     };
     let (pa, pb) = (parts(a)?, parts(b)?);
     (pa.len() == pb.len()).then(|| paired_difference(full_a, full_b, &pa, &pb))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::stats::metric::{subjects, HEADLINE_STATS};
+
+    /// A section's values answer every metric as `read` answers it from the whole summary,
+    /// including the statistics and subjects it has no figure for.
+    #[test]
+    fn section_values_read_as_the_summary_does() {
+        let loaded =
+            crate::scenario::load::load("tests/scenarios/good/tension-triggers.ron").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let cfg = RunConfig {
+            seed: 3,
+            paths: 2048,
+            threads: 1,
+            target_se: None,
+            max_paths: 2048,
+        };
+        let mut summaries = Vec::new();
+        run_with(
+            &model,
+            &cfg,
+            &AtomicBool::new(false),
+            |_, _| {},
+            |l, part| summaries.push(finish(l, part)),
+        )
+        .unwrap();
+        let s = &summaries[0];
+        let values = SectionValues::of(s);
+        let back: SectionValues =
+            serde_json::from_str(&serde_json::to_string(&values).unwrap()).unwrap();
+        assert_eq!(back, values);
+        let mut stats = HEADLINE_STATS.to_vec();
+        stats.extend([Stat::Cvar99, Stat::Quantile(0.999), Stat::Quantile(0.97)]);
+        stats.push(Stat::ProbabilityOver(0.07));
+        let mut subjects = subjects(s);
+        subjects.push(Subject {
+            bloc: "EU".into(),
+            material: Some("cobalt".into()),
+        });
+        let mut compared = 0;
+        for subject in &subjects {
+            for &stat in &stats {
+                let want = read(s, subject, stat).map(|r| r.value.to_bits());
+                assert_eq!(
+                    back.value(subject, stat).map(f64::to_bits),
+                    want,
+                    "{subject} {stat}"
+                );
+                compared += usize::from(want.is_some());
+            }
+        }
+        assert!(compared > 50, "{compared} figures compared");
+    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod estimate;
 pub(crate) mod histogram;
 pub(crate) mod metric;
 pub(crate) mod monthly_batch;
+pub(crate) mod section;
 pub(crate) mod sectioning;
 pub(crate) mod shard;
 pub(crate) mod summary;

@@ -19,9 +19,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::accumulator::{Layout, RunAccumulator};
+use super::section::SectionValues;
 
 /// First field of every shard header: what the file is.
 pub const FORMAT: &str = "shortfall-shard";
+/// First field of an experiment shard's header (`sweep --shard`, `sensitivity --shard`).
+pub const EXPERIMENT_FORMAT: &str = "shortfall-experiment-shard";
 /// Bumped whenever the header or body changes shape.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -57,6 +60,60 @@ pub struct ShardHeader {
     /// Length and SHA-256 of the body (everything after the header line).
     pub body_bytes: u64,
     pub body_sha256: String,
+    /// Set in the shards of an experiment: then the "paths" above count along its variants one
+    /// after another (variant v's path p is number v × paths_per_variant + p), so the same
+    /// cut along chunks and the same coverage check hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<ExperimentSpec>,
+}
+
+/// Which experiment a shard is part of: the same in every shard of a set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentSpec {
+    /// `sweep` or `sensitivity`.
+    pub command: String,
+    /// Its arguments in canonical form (what decides the result; not --shard, --out,
+    /// --threads), for the merge to parse again.
+    pub args: Vec<String>,
+    /// The variants in the order they are cut.
+    pub variants: Vec<String>,
+    /// Paths each variant runs (whole chunks).
+    pub paths_per_variant: u64,
+}
+
+/// An experiment shard's body: one part per variant it touches, in variant order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentBody {
+    pub parts: Vec<VariantPart>,
+}
+
+/// Chunks `first_chunk..end_chunk` of one variant: their state, as a run shard holds it, and
+/// each chunk's section values (what the paired intervals are computed from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantPart {
+    pub variant: u64,
+    pub first_chunk: u64,
+    pub end_chunk: u64,
+    pub state: ShardBody,
+    pub sections: Vec<SectionValues>,
+}
+
+/// The (variant, first chunk, end chunk) pieces of the experiment "paths" `first..end`, with
+/// `per_variant` paths (whole chunks of `chunk`) a variant.
+pub fn variant_pieces(first: u64, end: u64, per_variant: u64, chunk: u64) -> Vec<(u64, u64, u64)> {
+    let mut out = Vec::new();
+    let mut at = first;
+    while at < end {
+        let v = at / per_variant;
+        let stop = end.min((v + 1) * per_variant);
+        out.push((
+            v,
+            (at - v * per_variant) / chunk,
+            (stop - v * per_variant).div_ceil(chunk),
+        ));
+        at = stop;
+    }
+    out
 }
 
 /// The state: the layout the accumulators are indexed by, the shard's chunks folded, and each
@@ -241,7 +298,12 @@ pub enum SetError {
 pub fn check_set(files: &[String], headers: &[ShardHeader]) -> Result<Vec<usize>, SetError> {
     let (h0, f0) = (&headers[0], &files[0]);
     for (h, f) in headers.iter().zip(files) {
-        let fields: [(&'static str, String, String); 8] = [
+        let experiment = |h: &ShardHeader| match &h.experiment {
+            Some(e) => format!("`{} {}`", e.command, e.args.join(" ")),
+            None => "none (a run's shard)".into(),
+        };
+        let fields: [(&'static str, String, String); 9] = [
+            ("the experiment", experiment(h), experiment(h0)),
             (
                 "the program version",
                 h.program_version.clone(),
@@ -342,7 +404,28 @@ pub fn check_set(files: &[String], headers: &[ShardHeader]) -> Result<Vec<usize>
 
 #[cfg(test)]
 mod tests {
-    use super::chunk_range;
+    use super::{chunk_range, variant_pieces};
+
+    /// Three variants of 4 chunks of 10 paths, cut into 5 shards: every chunk of every variant
+    /// in exactly one piece, pieces in order, none empty.
+    #[test]
+    fn experiment_shards_tile_every_variants_chunks() {
+        let (per, chunk, variants, n) = (40, 10, 3, 5);
+        let total = per * variants;
+        let mut seen = Vec::new();
+        for i in 0..n {
+            let (c0, c1) = chunk_range(total, chunk, i, n);
+            for (v, a, b) in variant_pieces(c0 * chunk, c1 * chunk, per, chunk) {
+                assert!(a < b && b <= per / chunk, "shard {i}: ({v}, {a}, {b})");
+                seen.extend((a..b).map(|c| (v, c)));
+            }
+        }
+        let all: Vec<(u64, u64)> = (0..variants)
+            .flat_map(|v| (0..per / chunk).map(move |c| (v, c)))
+            .collect();
+        assert_eq!(seen, all);
+        assert_eq!(variant_pieces(35, 50, 40, 5), vec![(0, 7, 8), (1, 0, 2)]);
+    }
 
     #[test]
     fn ranges_tile_the_chunks() {

@@ -157,17 +157,97 @@ pub fn run(
     cancel: &AtomicBool,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Option<Sensitivity>> {
-    let (subject, stat) = (&settings.subject, settings.stat);
     let total = plan.total_paths();
     let mut done = 0u64;
-    let mut simulate = |m: &Model| -> Result<Option<VariantRun>> {
+    let simulate = |_: Candidate, m: &Model| -> Result<Option<VariantRun>> {
         let offset = done;
         let r = run_variant(m, cfg, cancel, |d, _| progress(offset + d, total))?;
         done += plan.paths;
         Ok((!r.cancelled).then_some(r))
     };
+    run_using(base, model, plan, settings, cfg.seed, simulate)
+}
 
-    let Some(base_run) = simulate(model)? else {
+/// A variant the analysis may simulate: `None` for the base, else a process (its index in
+/// `Plan::processes`) switched off or at the low or high end of its frequency range.
+pub type Candidate = Option<(usize, Variant)>;
+
+/// Every variant a sharded analysis simulates, in the order its shards cut them: the base,
+/// each process that reaches the subject switched off, then low and high for every one of them
+/// with a frequency range. One machine runs low/high only for the `top` largest switch-off
+/// effects, chosen after the switch-offs; a shard cannot wait for those, so it runs them all
+/// and the merge uses the same `top`.
+pub fn candidates(plan: &Plan) -> Vec<Candidate> {
+    let reaching = || {
+        plan.processes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.reaches_subject)
+    };
+    let mut out: Vec<Candidate> = vec![None];
+    out.extend(reaching().map(|(i, _)| Some((i, Variant::Off))));
+    for (i, _) in reaching().filter(|(_, p)| p.range.is_some()) {
+        out.push(Some((i, Variant::Low)));
+        out.push(Some((i, Variant::High)));
+    }
+    out
+}
+
+/// A candidate as a shard header names it: `base`, `<process> off|low|high`.
+pub fn candidate_label(plan: &Plan, c: Candidate) -> String {
+    match c {
+        None => "base".into(),
+        Some((i, v)) => format!("{} {}", plan.processes[i].name, v.name()),
+    }
+}
+
+/// The model of a candidate (the base compiled again for `None`).
+pub fn candidate_model(base: &LoadedScenario, plan: &Plan, c: Candidate) -> Result<Model> {
+    match c {
+        None => Ok(crate::model::compile(base)?),
+        Some((i, v)) => variant_model(base, &plan.processes[i], v),
+    }
+}
+
+/// The scenario with one process switched off, or its frequency pinned low or high.
+fn variant_model(base: &LoadedScenario, p: &PlannedProcess, variant: Variant) -> Result<Model> {
+    let Some(range) = p.range.as_ref().filter(|_| variant != Variant::Off) else {
+        return build_edited(base, &format!("{} switched off", p.name), |raw| {
+            for d in raw.disruptions.iter_mut().filter(|d| d.name == p.name) {
+                d.enabled = false;
+            }
+        });
+    };
+    let value = if variant == Variant::Low {
+        range.low
+    } else {
+        range.high
+    };
+    let pinned = range.pinned(value);
+    let what = format!("{}.{} = {value}", p.name, range.field);
+    build_edited(base, &what, |raw| {
+        for d in raw.disruptions.iter_mut().filter(|d| d.name == p.name) {
+            if range.field == "annual_probability" {
+                d.annual_probability = Some(pinned.clone());
+            } else {
+                d.rate_per_year = Some(pinned.clone());
+            }
+        }
+    })
+}
+
+/// `run` with the variants' runs from `simulate(candidate, model)`: simulated there and then,
+/// or taken from merged shards. Returns None when `simulate` does (cancelled).
+pub fn run_using(
+    base: &LoadedScenario,
+    model: &Model,
+    plan: &Plan,
+    settings: &Settings,
+    seed: u64,
+    mut simulate: impl FnMut(Candidate, &Model) -> Result<Option<VariantRun>>,
+) -> Result<Option<Sensitivity>> {
+    let (subject, stat) = (&settings.subject, settings.stat);
+    let Some(base_run) = simulate(None, model)? else {
         return Ok(None);
     };
     let Some(base_level) = level(&base_run, subject, stat) else {
@@ -201,14 +281,10 @@ pub fn run(
     };
 
     let mut out = Vec::new();
-    for p in &plan.processes {
+    for (i, p) in plan.processes.iter().enumerate() {
         let off = if p.reaches_subject {
-            let m = build_edited(base, &format!("{} switched off", p.name), |raw| {
-                for d in raw.disruptions.iter_mut().filter(|d| d.name == p.name) {
-                    d.enabled = false;
-                }
-            })?;
-            let Some(run) = simulate(&m)? else {
+            let m = variant_model(base, p, Variant::Off)?;
+            let Some(run) = simulate(Some((i, Variant::Off)), &m)? else {
                 return Ok(None);
             };
             effect(&run, Variant::Off, None)
@@ -243,18 +319,8 @@ pub fn run(
         let p = &plan.processes[i];
         let range = p.range.as_ref().expect("filtered on a range");
         for (variant, value) in [(Variant::Low, range.low), (Variant::High, range.high)] {
-            let pinned = range.pinned(value);
-            let what = format!("{}.{} = {value}", p.name, range.field);
-            let m = build_edited(base, &what, |raw| {
-                for d in raw.disruptions.iter_mut().filter(|d| d.name == p.name) {
-                    if range.field == "annual_probability" {
-                        d.annual_probability = Some(pinned.clone());
-                    } else {
-                        d.rate_per_year = Some(pinned.clone());
-                    }
-                }
-            })?;
-            let Some(run) = simulate(&m)? else {
+            let m = variant_model(base, p, variant)?;
+            let Some(run) = simulate(Some((i, variant)), &m)? else {
                 return Ok(None);
             };
             let e = effect(&run, variant, Some(value))
@@ -274,7 +340,7 @@ pub fn run(
         metric: stat,
         metric_label: stat.to_string(),
         metric_is_probability: stat.is_probability(),
-        seed: cfg.seed,
+        seed,
         paths: plan.paths,
         sections,
         top: settings.top.min(ranked.len()),
