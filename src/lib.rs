@@ -116,6 +116,8 @@ pub mod kernel {
     pub use crate::sim::runner::{run_range, CHUNK};
     pub use crate::sim::timeline::{PathParams, Timeline};
     pub use crate::sim::{build_plan, simulate_path, CellMonth, NoTrace, PathScratch, Trace};
+    /// The monthly fan-chart points of a chunk's paths, folded into its accumulator at once.
+    pub use crate::stats::monthly_batch::MonthlyBatch;
 }
 
 /// The backtests against the 2010–2025 record (`shortfall backtest`, docs/backtest.md): the

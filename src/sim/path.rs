@@ -79,8 +79,11 @@ pub struct PathScratch {
     tl: TimelineScratch,
     /// Per material plan: (episode index, local process index) touching it.
     by_material: Vec<Vec<(usize, usize)>>,
-    state: MaterialState,
-    month: MonthScratch,
+    /// Per material plan: its state and month scratch. One each per material rather than one
+    /// shared by all: materials differ in stages, suppliers and cells, and a shared scratch
+    /// would free and allocate rows at every change of material (tests/alloc_free.rs).
+    state: Vec<MaterialState>,
+    month: Vec<MonthScratch>,
 }
 
 /// A month's gap counts as a shortfall (in tonnes, months short, runs, first shortfall and
@@ -134,6 +137,9 @@ pub fn simulate_path<T: Trace>(
             }
         }
     }
+    let n = plan.materials.len();
+    scratch.state.resize_with(n, MaterialState::default);
+    scratch.month.resize_with(n, MonthScratch::default);
     for (mi, mp) in plan.materials.iter().enumerate() {
         let episodes = std::mem::take(&mut scratch.by_material[mi]);
         let cx = MaterialCtx {
@@ -148,8 +154,8 @@ pub fn simulate_path<T: Trace>(
         simulate_material(
             &cx,
             &scratch.params,
-            &mut scratch.state,
-            &mut scratch.month,
+            &mut scratch.state[mi],
+            &mut scratch.month[mi],
             record,
             trace,
         );

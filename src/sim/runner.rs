@@ -2,11 +2,13 @@
 //!
 //! Paths are cut into fixed chunks of `CHUNK` consecutive indices; a batch of `BATCH_CHUNKS`
 //! chunks runs in parallel (rayon), each chunk folding into its own accumulator with no locks;
-//! the batch's accumulators are then merged in chunk order. Chunk and batch sizes never depend
-//! on the thread count, and every path's random stream depends only on (seed, path index), so
-//! the result is the same, to the bit, on 1 or 16 threads. Between batches the driver reports
-//! progress, checks for Ctrl-C, and checks the `--target-se` stopping rule; the kernel does none
-//! of that.
+//! the batch's accumulators are then merged in chunk order. The chunks of a batch run as many
+//! at a time as there are threads, so only that many chunk accumulators are alive at once and
+//! memory grows neither with the batch nor with the number of paths. Chunk and batch sizes
+//! never depend on the thread count, and every path's random stream depends only on (seed,
+//! path index), so the result is the same, to the bit, on 1 or 16 threads. Between batches the
+//! driver reports progress, checks for Ctrl-C, and checks the `--target-se` stopping rule; the
+//! kernel does none of that.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -23,8 +25,10 @@ use super::plan::{build, Plan};
 
 /// Paths per chunk: the unit of parallel work, of the progress bar and of sectioning estimates.
 pub const CHUNK: u64 = 2048;
-/// Small batches bound memory (one accumulator per chunk in flight); with two chunks per
-/// core on the 2-core target machine the barrier at each batch end costs little.
+/// Chunks between two progress reports, cancellation checks and `--target-se` checks. Within a
+/// batch the chunks run `threads` at a time (one accumulator per thread in flight), so the
+/// batch size does not bound memory; the barrier after each group costs little because chunks
+/// of 2,048 paths take nearly the same time.
 pub const BATCH_CHUNKS: u64 = 4;
 
 /// How many paths to run, with which seed, on how many threads.
@@ -101,7 +105,30 @@ pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) 
         acc.add(&plan.layout, &record);
     }
     batch.fold_into(&mut acc, months);
+    acc.shrink_to_fit();
     acc
+}
+
+/// Run the chunks `ranges` (consecutive, in path order) on `pool`, at most `threads` at a time,
+/// and hand each chunk's accumulator to `fold` in path order. Only `threads` chunk accumulators
+/// are alive at once (a chunk's histograms are megabytes), whatever the batch size; the chunks
+/// and the order of the folds are those of running the whole batch at once.
+fn run_in_groups(
+    pool: &rayon::ThreadPool,
+    threads: usize,
+    (model, plan, seed): (&Model, &Plan, u64),
+    ranges: &[(u64, u64)],
+    mut fold: impl FnMut(RunAccumulator),
+) {
+    for group in ranges.chunks(threads.max(1)) {
+        let parts: Vec<RunAccumulator> = pool.install(|| {
+            group
+                .par_iter()
+                .map(|&(first, count)| run_range(model, plan, seed, first, count))
+                .collect()
+        });
+        parts.into_iter().for_each(&mut fold);
+    }
 }
 
 /// Run `cfg.paths` paths of `model` in parallel, chunk by chunk, folding them into one
@@ -146,16 +173,17 @@ pub fn run_with(
                 (first, CHUNK.min(done + batch_paths - first))
             })
             .collect();
-        let parts: Vec<RunAccumulator> = pool.install(|| {
-            chunks
-                .par_iter()
-                .map(|&(first, count)| run_range(model, &plan, cfg.seed, first, count))
-                .collect()
-        });
-        for part in &parts {
-            on_chunk(&plan.layout, part);
-            acc.merge(part);
-        }
+        run_in_groups(
+            &pool,
+            cfg.threads,
+            (model, &plan, cfg.seed),
+            &chunks,
+            |part| {
+                on_chunk(&plan.layout, &part);
+                acc.merge(&part);
+            },
+        );
+        acc.shrink_to_fit();
         done += batch_paths;
         progress(done, goal);
         if cancel.load(Ordering::Relaxed) {
@@ -210,16 +238,17 @@ pub fn run_chunks(
     let mut acc = RunAccumulator::new(&plan.layout);
     let mut done = 0;
     for batch in ranges.chunks(BATCH_CHUNKS as usize) {
-        let parts: Vec<RunAccumulator> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&(first, count)| run_range(model, &plan, cfg.seed, first, count))
-                .collect()
-        });
-        for part in &parts {
-            on_chunk(part);
-            acc.merge(part);
-        }
+        run_in_groups(
+            &pool,
+            cfg.threads,
+            (model, &plan, cfg.seed),
+            batch,
+            |part| {
+                on_chunk(&part);
+                acc.merge(&part);
+            },
+        );
+        acc.shrink_to_fit();
         done += batch.iter().map(|r| r.1).sum::<u64>();
         progress(done, goal);
         if cancel.load(Ordering::Relaxed) {

@@ -2,8 +2,8 @@
 //! month: three structs so each phase takes (context, state, month, t) instead of a dozen
 //! arrays. docs/model.md, "The month solve" (persistent state, initial state).
 //!
-//! Both mutable structs live in the per-thread `PathScratch` and are reused across materials
-//! and paths, so the hot loop does not allocate.
+//! Both mutable structs live in the per-thread `PathScratch`, one of each per material, reused
+//! from path to path, so the hot loop does not allocate once warm (tests/alloc_free.rs).
 
 use crate::model::{Cell, Model};
 

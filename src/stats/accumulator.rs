@@ -448,6 +448,48 @@ impl RunAccumulator {
         }
     }
 
+    /// Give back the spare room of every histogram (their contents are unchanged): a chunk's
+    /// accumulator waits for its turn to be merged at its exact size.
+    pub fn shrink_to_fit(&mut self) {
+        for c in &mut self.cells {
+            for s in [
+                &mut c.total_short_t,
+                &mut c.total_short_share,
+                &mut c.worst_year_short_t,
+                &mut c.worst_year_share,
+                &mut c.peak_month_share,
+                &mut c.months_short,
+                &mut c.longest_run_months,
+                &mut c.depletion_month,
+                &mut c.first_short_month,
+                &mut c.import_gap_t,
+                &mut c.worst_year_import_gap_share,
+            ] {
+                s.hist.shrink_to_fit();
+            }
+        }
+        let scalars = self
+            .blocs
+            .iter_mut()
+            .flat_map(|b| [&mut b.short_value_usd, &mut b.worst_material_share]);
+        for s in scalars
+            .chain(&mut self.peak_price_excess)
+            .chain(&mut self.floor_cost_usd)
+        {
+            s.hist.shrink_to_fit();
+        }
+        for series in [
+            &mut self.shortfall_monthly,
+            &mut self.drawdown_monthly,
+            &mut self.price_up_monthly,
+            &mut self.price_down_monthly,
+        ] {
+            for h in series.iter_mut().flat_map(|s| &mut s.hist) {
+                h.shrink_to_fit();
+            }
+        }
+    }
+
     /// Combine with the accumulator of a disjoint set of paths.
     pub fn merge(&mut self, o: &RunAccumulator) {
         self.paths += o.paths;

@@ -129,6 +129,12 @@ impl LogHistogram {
         self.positives += added;
     }
 
+    /// Give back the room growth left beyond the bins in use (growth doubles the allocation, so
+    /// up to half of it can be spare); the histogram itself is unchanged.
+    pub fn shrink_to_fit(&mut self) {
+        self.counts.shrink_to_fit();
+    }
+
     /// Representative value of bin `i`: the midpoint of its range.
     #[inline]
     pub fn bin_value(&self, i: i64) -> f64 {
