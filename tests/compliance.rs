@@ -239,6 +239,10 @@ fn the_cost_of_the_cap_on_two_suppliers_is_the_hand_figure() {
     // A cap that adds risk removes none: no cost per point.
     let worse = cost_of(Some((250_000.0, 400_000.0)), None, 720.0).with_risk(0.01, 0.0, 0.02);
     assert_eq!(worse.usd_per_pp_removed, None);
+    // Nor does a removal whose interval includes zero: a cost divided by noise is no figure.
+    let noise =
+        cost_of(Some((250_000.0, 400_000.0)), None, 720.0).with_risk(-0.0001, -0.001, 0.0008);
+    assert_eq!(noise.usd_per_pp_removed, None);
 }
 
 #[test]

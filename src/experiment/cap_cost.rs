@@ -52,7 +52,8 @@ pub struct MaterialCost {
     /// P(worst-year shortfall > 10%) removed by the cap, percentage points (without − with),
     /// with its paired 95% interval; None until `with_risk`.
     pub risk_removed_pp: Option<[f64; 3]>,
-    /// cost_usd_horizon / risk_removed_pp (None: unpriced, or the cap removes no risk).
+    /// cost_usd_horizon / risk_removed_pp (None: unpriced, or the cap removes no risk that its
+    /// interval confirms).
     pub usd_per_pp_removed: Option<f64>,
     /// What the same money buys as a stockpile: cost_usd_horizon / price, tonnes.
     pub stockpile_t: Option<f64>,
@@ -67,9 +68,11 @@ impl MaterialCost {
         // Removed = without − with = −difference; the interval flips.
         let removed = [-100.0 * difference, -100.0 * high, -100.0 * low];
         self.risk_removed_pp = Some(removed);
+        // Only a removal the paired interval confirms (its lower end above zero) is priced: a
+        // cost divided by noise around zero is no figure.
         self.usd_per_pp_removed = self
             .cost_usd_horizon
-            .filter(|_| removed[0] > 0.0)
+            .filter(|_| removed[0] > 0.0 && removed[1] > 0.0)
             .map(|c| c / removed[0]);
         self
     }

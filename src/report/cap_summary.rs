@@ -114,13 +114,18 @@ fn month(m: Option<usize>, labels: &[String]) -> String {
 /// "+1.2 pp [+0.4, +2.0]" of a paired row.
 fn pp(r: Option<&StressRow>) -> String {
     r.map_or("n/a".into(), |r| {
-        format!(
-            "{:+.1} pp [{:+.1}, {:+.1}]",
-            100.0 * r.difference,
-            100.0 * r.difference_low,
-            100.0 * r.difference_high
-        )
+        points3(r.difference, r.difference_low, r.difference_high)
     })
+}
+
+/// Three shares as signed percentage points, one decimal; a value that rounds to zero is
+/// "+0.0", never "-0.0".
+fn points3(v: f64, low: f64, high: f64) -> String {
+    let p = |x: f64| {
+        let x = (1000.0 * x).round() / 10.0;
+        format!("{:+.1}", if x == 0.0 { 0.0 } else { x })
+    };
+    format!("{} pp [{}, {}]", p(v), p(low), p(high))
 }
 
 /// Lower-case, `_` for anything but letters and digits: a bloc name inside a CSV column name.
@@ -229,7 +234,7 @@ fn verdict(l: &Line) -> String {
         "already under the cap".into()
     } else if let Some((stage, gap)) = l.gap {
         format!(
-            "cannot be met: {} t/yr ({}) missing at {stage}",
+            "NO: {} t/yr ({}) short at {stage}",
             tonnes(gap),
             pct(gap / l.consumption_t_per_year.max(1e-12))
         )
@@ -255,10 +260,14 @@ pub(crate) fn sentence(l: &Line, bloc: &str, labels: &[String]) -> String {
         pp(p95)
     );
     let when = l.compliance.as_ref().map_or(String::new(), |c| {
+        let end = labels.last().map_or("the horizon's end", String::as_str);
         if c.p_not_by_end >= 1.0 {
+            format!(" No project in the pipeline closes the gap by {end}.")
+        } else if c.month_median.is_none() {
             format!(
-                " No project in the pipeline closes the gap by {}.",
-                labels.last().map_or("the horizon's end", String::as_str)
+                " The pipeline closes the gap by {end} on only {} of paths (the earliest tenth by {}).",
+                pct(1.0 - c.p_not_by_end),
+                month(c.month_p10, labels)
             )
         } else if c.month_median.is_some_and(|t| t > 0) {
             format!(
@@ -291,7 +300,7 @@ pub(crate) fn sentence(l: &Line, bloc: &str, labels: &[String]) -> String {
     });
     if let Some((stage, gap)) = l.gap {
         format!(
-            "{m}: the cap cannot be met: {} t/yr ({} of consumption) of non-dominant capacity is missing at {stage}.{when} Moving only what existing spare can take, {effect}: this is not compliance.{cost}",
+            "{m}: the cap cannot be met with the capacity that exists today: {} t/yr ({} of consumption) of non-dominant capacity is missing at {stage}.{when} Moving only what existing spare can take, {effect}: this is not compliance.{cost}",
             tonnes(gap),
             pct(gap / l.consumption_t_per_year.max(1e-12)),
         )
@@ -384,12 +393,7 @@ pub(crate) fn paragraph(s: &StressCap, lines: &[Line]) -> String {
 }
 
 fn pp_spill(r: &SpillRow) -> String {
-    format!(
-        "{:+.1} pp [{:+.1}, {:+.1}]",
-        100.0 * r.difference,
-        100.0 * r.difference_low,
-        100.0 * r.difference_high
-    )
+    points3(r.difference, r.difference_low, r.difference_high)
 }
 
 /// The terminal: one line per material, then the paragraph and one sentence per material.
@@ -413,7 +417,7 @@ pub(crate) fn table(s: &StressCap, labels: &[String]) -> String {
         let c = l.cost;
         let _ = writeln!(
             out,
-            "{:<13} {:<44} {:>9} {:>24} {:>15} {:>16} {:>9}",
+            "{:<13} {:<38} {:>14} {:>24} {:>15} {:>16} {:>9}",
             l.material,
             verdict(l),
             l.compliance

@@ -135,7 +135,7 @@ impl Chart for SweepChart {
             }
         }
         if let Some((edge, label)) = &self.shade_up_to {
-            let shade = theme::colour(6).mix(0.12).filled();
+            let shade = theme::colour(6).mix(0.07).filled();
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(x_min - pad, 0.0), (edge.min(x_max + pad), y_max)],
