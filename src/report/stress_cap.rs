@@ -8,9 +8,8 @@ use serde::Serialize;
 
 use crate::experiment::cap_cost::MaterialCost;
 use crate::experiment::compliance::{LinkCompliance, MaterialCompliance};
-use crate::experiment::stress_cap::{
-    BreachRow, MaterialFeasibility, SpillRow, StressCap, StressRow,
-};
+use crate::experiment::stress_cap::{BreachRow, MaterialFeasibility, SpillRow};
+use crate::experiment::stress_cap::{StressCap, StressRow};
 use crate::report::charts::sweep::{SweepChart, SweepLine};
 use crate::report::csv::{num, CsvText};
 use crate::report::format::{pct, tonnes};
