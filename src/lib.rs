@@ -89,9 +89,16 @@ pub mod comparison {
 /// moved contracts come from, per capped link and path (docs/model.md, "The cap over time").
 pub mod compliance {
     pub use crate::experiment::compliance::{
-        compliance, drawn_arrivals, path_compliance, Arrival, Binding, LinkCompliance,
-        PathCompliance,
+        compliance, drawn_arrivals, material_compliance, path_compliance, Arrival, Binding,
+        LinkCompliance, MaterialCompliance, PathCompliance,
     };
+}
+
+/// What complying with the cap costs (`stress-cap`): the premium of non-dominant supply on the
+/// moved volume, per percentage point of P(>10%) removed, and the stockpile the same money buys
+/// (docs/model.md, "The cost of the cap").
+pub mod cap_cost {
+    pub use crate::experiment::cap_cost::{cap_cost, premium_usd_per_t, MaterialCost, MovedVolume};
 }
 
 /// One-at-a-time sensitivity: which disruption process moves the headline most.

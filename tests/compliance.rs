@@ -1,7 +1,9 @@
 //! The cap over time (docs/model.md, "The cap over time") against hand-worked markets.
 
+use shortfall::cap_cost::{cap_cost, MaterialCost};
 use shortfall::compliance::{
-    compliance, drawn_arrivals, path_compliance, Arrival, Binding, LinkCompliance,
+    compliance, drawn_arrivals, material_compliance, path_compliance, Arrival, Binding,
+    LinkCompliance,
 };
 use shortfall::{compile, load_str};
 
@@ -147,4 +149,139 @@ fn phase_in_and_binding_month_split_the_moved_volume() {
     // In breach in months 6..=11 (φ·E > 5 from month 6: 6.25 > 5).
     assert_eq!(p.months_in_breach, 6);
     assert!((binding.required_share(7) - 0.5).abs() < 1e-12);
+}
+
+/// A two-supplier market for the cost of the cap: the EU consumes 1,200 t/yr (100 t/month),
+/// 90% from China and 10% from Japan. Japan has 720 t/yr at 50% utilisation: calm output
+/// max(360, committed 120) = 360 t/yr, spare 360 t/yr. The 65% cap moves (0.90 − 0.65) × 1,200
+/// = 300 t/yr from China to Japan, all of which Japan's spare takes. `costs` are the two unit
+/// costs (USD/t) and `premium` the material's non-dominant premium share; price 300,000 USD/t.
+fn two_suppliers(
+    cap: bool,
+    costs: Option<(f64, f64)>,
+    premium: Option<f64>,
+    japan_t: f64,
+) -> shortfall::Model {
+    let cost = |c: Option<f64>| c.map_or(String::new(), |c| format!(", unit_cost_usd_per_t: {c}"));
+    let text = format!(
+        r#"Scenario(
+    version: 1,
+    name: "two-suppliers",
+    horizon: (start: "2026-01", months: 48),
+    materials: {{
+        "gallium": (strategic: true, stages: {{ "refining": () }}, price: (base_usd_per_t: 300000{})),
+    }},
+    countries: {{
+        "China": (capacity: {{ "gallium": {{ "refining": (tonnes_per_year: 6000{}) }} }}),
+        "Japan": (capacity: {{ "gallium": {{ "refining": (tonnes_per_year: {japan_t}, utilisation: 0.5{}) }} }}),
+    }},
+    blocs: {{
+        "EU": (
+            demand: {{ "gallium": (tonnes_per_year: 1200) }},
+            sourcing: {{ "gallium": {{ "refining": {{ "China": 0.9, "Japan": 0.1 }} }} }},
+        ),
+    }},
+    {}
+    disruptions: [],
+)"#,
+        premium.map_or(String::new(), |p| format!(
+            ", non_dominant_premium_share: {p}"
+        )),
+        cost(costs.map(|c| c.0)),
+        cost(costs.map(|c| c.1)),
+        if cap {
+            r#"supplier_cap: (level: 0.65, blocs: ["EU"]),"#
+        } else {
+            ""
+        },
+    );
+    let loaded = load_str("two-suppliers.ron", &text).expect("the market loads");
+    compile(&loaded).expect("the market compiles")
+}
+
+fn cost_of(costs: Option<(f64, f64)>, premium: Option<f64>, japan_t: f64) -> MaterialCost {
+    let without = two_suppliers(false, costs, premium, japan_t);
+    let with = two_suppliers(true, costs, premium, japan_t);
+    let mut all = cap_cost(&without, &with, "EU");
+    assert_eq!(all.len(), 1, "one material moved: {all:?}");
+    all.remove(0)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * b.abs().max(1.0)
+}
+
+#[test]
+fn the_cost_of_the_cap_on_two_suppliers_is_the_hand_figure() {
+    // Unit costs China 250,000, Japan 400,000: 300 t/yr × 150,000 = 45 m USD a year; over the
+    // 4-year horizon 180 m. Removing 3 pp of P(>10%) [1, 5]: 60 m USD per point. The same
+    // 180 m buys 180e6 / 300,000 = 600 t of stockpile = 6 months of 100 t/month.
+    let c = cost_of(Some((250_000.0, 400_000.0)), None, 720.0);
+    assert!(close(c.moved_t_per_year, 300.0), "{c:?}");
+    assert_eq!(c.moved.len(), 1);
+    assert_eq!(
+        (c.moved[0].supplier.as_str(), c.moved[0].from.as_str()),
+        ("Japan", "China")
+    );
+    assert!(close(c.moved[0].premium_usd_per_t.unwrap(), 150_000.0));
+    assert!(close(c.cost_usd_per_year.unwrap(), 45e6), "{c:?}");
+    assert!(close(c.cost_usd_horizon.unwrap(), 180e6));
+    assert_eq!(c.gap_t_per_year, 0.0);
+    assert!(close(c.stockpile_t.unwrap(), 600.0));
+    assert!(close(c.stockpile_months.unwrap(), 6.0));
+    let c = c.with_risk(-0.03, -0.05, -0.01);
+    let r = c.risk_removed_pp.unwrap();
+    assert!(
+        close(r[0], 3.0) && close(r[1], 1.0) && close(r[2], 5.0),
+        "{r:?}"
+    );
+    assert!(close(c.usd_per_pp_removed.unwrap(), 60e6));
+    // A cap that adds risk removes none: no cost per point.
+    let worse = cost_of(Some((250_000.0, 400_000.0)), None, 720.0).with_risk(0.01, 0.0, 0.02);
+    assert_eq!(worse.usd_per_pp_removed, None);
+    // Nor does a removal whose interval includes zero: a cost divided by noise is no figure.
+    let noise =
+        cost_of(Some((250_000.0, 400_000.0)), None, 720.0).with_risk(-0.0001, -0.001, 0.0008);
+    assert_eq!(noise.usd_per_pp_removed, None);
+}
+
+#[test]
+fn without_unit_costs_the_premium_share_prices_the_move_and_the_gap() {
+    // 20% of 300,000 = 60,000 USD/t on 300 t/yr = 18 m a year.
+    let c = cost_of(None, Some(0.2), 720.0);
+    assert!(close(c.cost_usd_per_year.unwrap(), 18e6), "{c:?}");
+    // Japan at 480 t/yr: spare 240 − 120 ... calm output max(240, 120) = 240, spare 240 t/yr;
+    // 240 t/yr move, a gap of 60 t/yr remains, priced at the same premium once built: 3.6 m.
+    let c = cost_of(None, Some(0.2), 480.0);
+    assert!(close(c.moved_t_per_year, 240.0), "{c:?}");
+    assert!(close(c.cost_usd_per_year.unwrap(), 14.4e6));
+    assert!(close(c.gap_t_per_year, 60.0));
+    assert!(close(c.gap_cost_usd_per_year.unwrap(), 3.6e6));
+    // Neither unit costs nor a premium: the move is not priced, and nothing pretends it is free.
+    let c = cost_of(None, None, 720.0);
+    assert_eq!(c.cost_usd_per_year, None);
+    assert_eq!(c.usd_per_pp_removed, None);
+    assert_eq!(c.stockpile_months, None);
+}
+
+#[test]
+fn a_material_complies_when_its_last_link_does() {
+    let link = |stage: &str, months: Vec<Option<usize>>| {
+        let mut l = one_link(&market("Fixed(0)", 0.0), 1);
+        l.stage = stage.into();
+        l.months = months;
+        l
+    };
+    let links = vec![
+        link("mining", vec![Some(3), Some(10), Some(0), None]),
+        link("refining", vec![Some(5), Some(2), Some(0), Some(1)]),
+    ];
+    let m = material_compliance(&links, "gallium").unwrap();
+    // Per path: max(3, 5) = 5, max(10, 2) = 10, 0, never. Sorted 0, 5, 10, never.
+    assert_eq!(m.p_not_by_end, 0.25);
+    assert_eq!(
+        (m.month_p10, m.month_median, m.month_p90),
+        (Some(0), Some(5), None)
+    );
+    assert!(material_compliance(&links, "cobalt").is_none());
 }

@@ -170,3 +170,64 @@ fn the_eu_2030_answer_holds_under_a_change_of_seed() {
         assert!(mg["capacity_gap_t_per_year"].as_f64().unwrap() > 1000.0);
     }
 }
+
+/// B has 300 t/yr at 80%: calm output 240 = what the EU buys, spare 60 t/yr. The cap moves A's
+/// 15% excess (180 t/yr): 60 t/yr onto B, 120 t/yr (10% of consumption) missing. With a 50%
+/// premium on the calm price of 1,000 USD/t, the move costs 60 × 500 = 30,000 USD a year.
+#[test]
+fn the_report_says_the_cap_cannot_be_met_before_it_names_any_effect_and_prices_the_move() {
+    let text = scenario(300.0, 0.8, 6.0).replace(
+        "max_substitution: 0)",
+        "max_substitution: 0, non_dominant_premium_share: 0.5)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.ron");
+    fs::write(&file, text).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = Command::cargo_bin("shortfall")
+        .unwrap()
+        .arg("stress-cap")
+        .arg(&file)
+        .args(["--paths", "16384", "-q", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("NO: 120 t/yr (10.0%) short at processing"),
+        "{stdout}"
+    );
+    let csv = fs::read_to_string(out_dir.join("stress-cap-materials.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let field = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(field("material"), "x");
+    assert_eq!(field("feasible"), "false");
+    let num = |name: &str| field(name).parse::<f64>().unwrap();
+    assert!(
+        (num("capacity_gap_t_per_year") - 120.0).abs() < 1e-6,
+        "{csv}"
+    );
+    assert!(
+        (num("capacity_gap_share_of_consumption") - 0.1).abs() < 1e-9,
+        "{csv}"
+    );
+    assert!((num("moved_t_per_year") - 60.0).abs() < 1e-6, "{csv}");
+    assert!((num("cost_usd_per_year") - 30_000.0).abs() < 1e-6, "{csv}");
+    assert_eq!(field("p_not_compliant_by_end"), "1");
+    let html = fs::read_to_string(out_dir.join("report.html")).unwrap();
+    let sentence = html
+        .split("<li>")
+        .find(|s| s.starts_with("x: "))
+        .expect("a sentence on x");
+    let cannot = sentence.find("the cap cannot be met").expect("says it");
+    let effect = sentence.find("changes by").expect("names the effect");
+    assert!(cannot < effect, "{sentence}");
+    assert!(sentence.contains("this is not compliance"), "{sentence}");
+}

@@ -97,3 +97,95 @@ fn a_misspelt_path_exits_2_with_a_suggestion() {
         "{stderr}"
     );
 }
+
+/// The EU buys 1,200 t/yr of gallium, 90% from China and 10% from Japan, whose 360 t/yr at 2/3
+/// utilisation leave 120 t/yr spare. A cap of 80% moves 120 t/yr: Japan's spare takes it. A cap
+/// of 50% moves 480 t/yr: 360 t/yr are missing until Greece's 600 t/yr arrive in 2027-01 (no
+/// delay, no ramp), so the EU complies from 2027-01 on every path.
+const CAP_MARKET: &str = r#"Scenario(
+    version: 1,
+    name: "cap-market",
+    horizon: (start: "2026-01", months: 36),
+    materials: { "gallium": (strategic: true, stages: { "refining": () }, price: (base_usd_per_t: 300000)) },
+    countries: {
+        "China": (capacity: { "gallium": { "refining": (tonnes_per_year: 6000) } }),
+        "Japan": (capacity: { "gallium": { "refining": (tonnes_per_year: 360, utilisation: 0.6666666666666666) } }),
+        "Greece": (),
+    },
+    blocs: { "EU": (demand: { "gallium": (tonnes_per_year: 1200) },
+                    sourcing: { "gallium": { "refining": { "China": 0.9, "Japan": 0.1 } } }) },
+    new_capacity: [
+        (name: "greece", country: "Greece", material: "gallium", stage: "refining",
+         tonnes_per_year: 600, online: "2027-01", ramp_months: 0),
+    ],
+    disruptions: [],
+)"#;
+
+#[test]
+fn a_cap_sweep_with_a_binding_month_says_when_each_level_complies_and_marks_the_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cap-market.ron");
+    fs::write(&file, CAP_MARKET).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = Command::cargo_bin("shortfall")
+        .unwrap()
+        .args(["sweep"])
+        .arg(&file)
+        .args([
+            "--cap",
+            "0.5,0.8",
+            "--binds-from",
+            "2026-01",
+            "--paths",
+            "16384",
+            "-q",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = fs::read_to_string(out_dir.join("sweep-compliance.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows,
+        [
+            "scenario,point,material,compliance_month_p10,compliance_month_median,compliance_month_p90,p_not_compliant_by_end",
+            "cap-market,supplier_cap.level=0.5,gallium,2027-01,2027-01,2027-01,0",
+            "cap-market,supplier_cap.level=0.8,gallium,2026-01,2026-01,2026-01,0",
+        ],
+        "{csv}"
+    );
+    // The chart marks the CRMA's 65% and shades the levels that cannot be met today.
+    let svg = fs::read_dir(out_dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "svg"))
+        .map(|p| fs::read_to_string(p).unwrap())
+        .expect("a sweep chart");
+    assert!(svg.contains("CRMA benchmark: 65%"), "no 65% mark");
+    assert!(
+        svg.contains("cap cannot be met here (gallium)"),
+        "no infeasible band"
+    );
+    // A bad month is a located usage error, exit 2.
+    let bad = Command::cargo_bin("shortfall")
+        .unwrap()
+        .args(["sweep"])
+        .arg(&file)
+        .args([
+            "--cap",
+            "0.5,0.8",
+            "--binds-from",
+            "2030-13",
+            "-q",
+            "--no-charts",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -106,13 +106,23 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     }
     let elapsed = clock.elapsed().as_secs_f64();
     let (a, b) = (&runs[0], &runs[1]);
-    let mut result = stress_cap::analyse(&args.bloc, args.cap, &with_model, a, b);
+    let mut result = stress_cap::analyse(&args.bloc, args.cap, (&without_model, &with_model), a, b);
     let online = compliance::drawn_arrivals(&with_model, args.flags.seed, paths);
-    result.compliance = compliance::compliance(&with_model, &args.bloc, binding, &online);
+    result.set_compliance(compliance::compliance(
+        &with_model,
+        &args.bloc,
+        binding,
+        &online,
+    ));
+    let labels = &b.summary.month_labels;
 
     write_atomic(
         &staging.join("stress-cap.csv"),
         report::stress_cap::csv(&name, &result.rows).as_bytes(),
+    )?;
+    write_atomic(
+        &staging.join("stress-cap-materials.csv"),
+        report::cap_summary::csv(&name, &result, labels).as_bytes(),
     )?;
     let info = report::stress_cap::RunInfo {
         scenario: &name,
@@ -155,7 +165,8 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             manifest: &manifest_b,
         },
     };
-    report::comparison::write(&comparison_report, staging, !args.no_charts)?;
+    let lead = report::cap_summary::html(&result, labels);
+    report::comparison::write_led(&comparison_report, staging, !args.no_charts, Some(&lead))?;
     if !args.no_charts {
         let meta = ChartMeta {
             scenario: name.clone(),
@@ -174,10 +185,11 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     print(&report::compliance::table(
         &result.compliance,
         binding,
-        &b.summary.month_labels,
+        labels,
     ))?;
+    print(&report::cap_summary::table(&result, labels))?;
     print(&format!(
-        "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
+        "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
         thousands(paths),
         elapsed,
         out_dir.display()
@@ -186,7 +198,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
 }
 
 /// `--binds-from YYYY-MM` as months from the horizon start `start` (bad input: exit 2).
-fn binding(month: &str, phase_in_months: u32, start: (i32, u32)) -> Result<Binding> {
+pub(super) fn binding(month: &str, phase_in_months: u32, start: (i32, u32)) -> Result<Binding> {
     let parsed = month.split_once('-').and_then(|(y, m)| {
         let (y, m) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
         (y.to_string().len() == 4 && (1..=12).contains(&m)).then_some((y, m))

@@ -16,6 +16,7 @@ use super::common::{
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
 use super::shard_file::{parse_shard, ShardSpec};
+use crate::experiment::compliance;
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{run_variant, sectioned_paths};
@@ -85,6 +86,14 @@ pub(crate) struct SweepArgs {
     /// makes them the sweep's files. Not with --goal.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<ShardSpec>,
+    /// With a cap: the first month it binds, `YYYY-MM`; every point then says when the bloc can
+    /// comply, given the scenario's scheduled projects (the cap over time, as in `stress-cap`),
+    /// in the table and `sweep-compliance.csv`.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub binds_from: Option<String>,
+    /// Months of linear phase-in from `--binds-from` to the full cap (0: at once).
+    #[arg(long, default_value_t = 0, value_name = "N", requires = "binds_from")]
+    pub phase_in_months: u32,
 }
 
 /// The arguments that decide a sweep's results, canonically written, for a shard's header (the
@@ -97,6 +106,10 @@ fn canonical_args(args: &SweepArgs) -> Vec<String> {
     out.extend(args.materials.iter().map(|m| format!("--material={m}")));
     out.push(format!("--paths={}", args.paths));
     out.push(format!("--seed={}", args.flags.seed));
+    if let Some(month) = &args.binds_from {
+        out.push(format!("--binds-from={month}"));
+        out.push(format!("--phase-in-months={}", args.phase_in_months));
+    }
     out
 }
 
@@ -208,6 +221,11 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     let base = load_scenario(args.scenario.as_deref())?;
     let base_model = crate::model::compile(&base)?;
     let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
+    let binding = args
+        .binds_from
+        .as_deref()
+        .map(|m| super::stress_cap::binding(m, args.phase_in_months, base_model.start))
+        .transpose()?;
 
     check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
@@ -305,6 +323,25 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         &staging.join("sweep.json"),
         report::sweep::json(&sweep, &info)?.as_bytes(),
     )?;
+    let over_time = match binding {
+        Some(binding) => {
+            let rows = cap_over_time(
+                &base,
+                &sweep.points,
+                &args.bloc,
+                binding,
+                args.flags.seed,
+                paths,
+            )?;
+            let labels = &sweep.points[0].run.summary.month_labels;
+            write_atomic(
+                &staging.join("sweep-compliance.csv"),
+                report::compliance::sweep_csv(&name, &rows, labels).as_bytes(),
+            )?;
+            report::compliance::sweep_table(&rows, binding, labels)
+        }
+        None => String::new(),
+    };
 
     let choice = SubjectChoice {
         bloc: &args.bloc,
@@ -327,6 +364,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
 
     let differences = sweep.last_minus_first(&subjects, chart_stat);
     let mut text = report::sweep::table(&sweep, &subjects, chart_stat, &differences);
+    text.push_str(&over_time);
     if let (Some(goal), Some(r)) = (&goal, &sweep.goal) {
         let parameter = sweep.parameters()[0];
         let sentence = report::sweep::goal_sentence(goal, &goal_subject, parameter, r);
@@ -380,6 +418,40 @@ fn sweep_shard(
             .unwrap_or_else(|| default_out_dir(&format!("{}-sweep-shards", model.name))),
     };
     experiment_shard::write(&job, |v| variant::build(base, &grid[v]))
+}
+
+/// The cap over time at every point of the sweep: (the point's settings as text, per material
+/// the compliance month over paths), on the arrivals the kernel draws for `seed` and `paths`.
+fn cap_over_time(
+    base: &LoadedScenario,
+    points: &[SweepPoint],
+    bloc: &str,
+    binding: compliance::Binding,
+    seed: u64,
+    paths: u64,
+) -> Result<Vec<(String, Vec<compliance::MaterialCompliance>)>> {
+    let mut online = None;
+    let mut rows = Vec::new();
+    for p in points {
+        let model = variant::build(base, &p.settings)?;
+        // Arrivals depend on the entries' names and the seed only: the same at every point.
+        let online = online.get_or_insert_with(|| compliance::drawn_arrivals(&model, seed, paths));
+        let links = compliance::compliance(&model, bloc, binding, online);
+        let mut materials: Vec<&str> = links.iter().map(|l| l.material.as_str()).collect();
+        materials.dedup();
+        let by_material = materials
+            .iter()
+            .filter_map(|m| compliance::material_compliance(&links, m))
+            .collect();
+        let label = p
+            .settings
+            .iter()
+            .map(|s| format!("{}={}", s.path.text, s.value))
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push((label, by_material));
+    }
+    Ok(rows)
 }
 
 /// The default folder under the scenario's: `sweep-` and the last two segments of each swept

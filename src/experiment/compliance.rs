@@ -296,3 +296,42 @@ fn summarise(
         mean_months_in_breach: paths.iter().map(|p| p.months_in_breach as f64).sum::<f64>() / n,
     }
 }
+
+/// The cap over time of one material as a whole: it complies on a path once every capped link
+/// of it complies (the latest of their months; never if one never does).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MaterialCompliance {
+    /// Material name.
+    pub material: String,
+    /// P10, median and P90 over paths of the material's compliance month (None: later than
+    /// the horizon).
+    pub month_p10: Option<usize>,
+    /// Median compliance month.
+    pub month_median: Option<usize>,
+    /// P90 compliance month.
+    pub month_p90: Option<usize>,
+    /// Share of paths on which some link never complies within the horizon.
+    pub p_not_by_end: f64,
+}
+
+/// Combines the links of `material` (all from the same paths); None if the cap moves none.
+pub fn material_compliance(links: &[LinkCompliance], material: &str) -> Option<MaterialCompliance> {
+    let of: Vec<&LinkCompliance> = links.iter().filter(|l| l.material == material).collect();
+    let paths = of.first()?.months.len();
+    let mut months: Vec<Option<usize>> = (0..paths)
+        .map(|p| {
+            of.iter()
+                .map(|l| l.months.get(p).copied().flatten())
+                .try_fold(0, |acc, m| m.map(|m| acc.max(m)))
+        })
+        .collect();
+    let never = months.iter().filter(|m| m.is_none()).count() as f64 / paths.max(1) as f64;
+    months.sort_by_key(key);
+    Some(MaterialCompliance {
+        material: material.to_string(),
+        month_p10: quantile(&months, 0.10),
+        month_median: quantile(&months, 0.50),
+        month_p90: quantile(&months, 0.90),
+        p_not_by_end: never,
+    })
+}

@@ -42,6 +42,20 @@ pub(crate) struct StressRow {
     pub significant: bool,
 }
 
+/// The cap's paired effect on another bloc (spillover): a strategic material (or `all`) ×
+/// metric, difference with − without.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SpillRow {
+    pub bloc: String,
+    pub material: String,
+    pub metric: String,
+    pub difference: f64,
+    pub difference_low: f64,
+    pub difference_high: f64,
+    /// The interval excludes zero.
+    pub significant: bool,
+}
+
 /// Feasibility per strategic material: every capped stage where a supplier was over the cap.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct MaterialFeasibility {
@@ -75,6 +89,25 @@ pub(crate) struct StressCap {
     pub breach: Vec<BreachRow>,
     /// The cap over time per capped link (filled by the caller: it needs the seed and paths).
     pub compliance: Vec<super::compliance::LinkCompliance>,
+    /// The cap over time per strategic material the cap moves (every link of it complies).
+    pub compliance_by_material: Vec<super::compliance::MaterialCompliance>,
+    /// What the cap costs per strategic material it moved, next to the risk it removes.
+    pub cost: Vec<super::cap_cost::MaterialCost>,
+    /// The paired effect on every other bloc: P(>10%) and P95, as a whole and per strategic
+    /// material.
+    pub spillover: Vec<SpillRow>,
+}
+
+impl StressCap {
+    /// Sets the cap over time per link and, from it, per material.
+    pub(crate) fn set_compliance(&mut self, links: Vec<super::compliance::LinkCompliance>) {
+        self.compliance_by_material = self
+            .materials
+            .iter()
+            .filter_map(|m| super::compliance::material_compliance(&links, &m.material))
+            .collect();
+        self.compliance = links;
+    }
 }
 
 /// The scenario without any supplier cap.
@@ -130,19 +163,70 @@ pub(crate) fn strategic(model: &Model) -> Vec<String> {
 pub(crate) fn analyse(
     bloc: &str,
     cap: f64,
-    with_model: &Model,
+    (without_model, with_model): (&Model, &Model),
     a: &VariantRun,
     b: &VariantRun,
 ) -> StressCap {
     let strategic = strategic(with_model);
+    let rows = rows(bloc, &strategic, a, b);
+    let p10 = Stat::ProbabilityOver(0.10).to_string();
+    let cost = super::cap_cost::cap_cost(without_model, with_model, bloc)
+        .into_iter()
+        .map(|c| {
+            match rows
+                .iter()
+                .find(|r| r.material == c.material && r.metric == p10)
+            {
+                Some(r) => c.with_risk(r.difference, r.difference_low, r.difference_high),
+                None => c,
+            }
+        })
+        .collect();
     StressCap {
         bloc: bloc.to_string(),
         cap,
         materials: feasibility(bloc, with_model, &strategic),
-        rows: rows(bloc, &strategic, a, b),
+        rows,
         breach: breach(bloc, a, b),
         compliance: Vec::new(),
+        compliance_by_material: Vec::new(),
+        cost,
+        spillover: spillover(bloc, with_model, &strategic, a, b),
     }
+}
+
+/// The cap's paired effect on every other bloc, as a whole then per strategic material.
+fn spillover(
+    bloc: &str,
+    model: &Model,
+    strategic: &[String],
+    a: &VariantRun,
+    b: &VariantRun,
+) -> Vec<SpillRow> {
+    let mut out = Vec::new();
+    for other in model.blocs.iter().filter(|x| x.name != bloc) {
+        for m in std::iter::once(None).chain(strategic.iter().map(Some)) {
+            let subject = Subject {
+                bloc: other.name.clone(),
+                material: m.cloned(),
+            };
+            for stat in [Stat::ProbabilityOver(0.10), Stat::Quantile(0.95)] {
+                let Some(d) = difference(a, b, &subject, stat) else {
+                    continue;
+                };
+                out.push(SpillRow {
+                    bloc: other.name.clone(),
+                    material: m.cloned().unwrap_or_else(|| "all".into()),
+                    metric: stat.to_string(),
+                    difference: d.value,
+                    difference_low: d.ci95.low,
+                    difference_high: d.ci95.high,
+                    significant: d.excludes_zero(),
+                });
+            }
+        }
+    }
+    out
 }
 
 fn feasibility(bloc: &str, with_model: &Model, strategic: &[String]) -> Vec<MaterialFeasibility> {

@@ -97,6 +97,8 @@ pub struct PriceParams {
     pub scarcity_sensitivity: f64,
     pub demand_elasticity: f64,
     pub max_substitution: f64,
+    /// Premium of non-dominant supply, share of the calm price (cost of the cap only).
+    pub non_dominant_premium_share: Option<f64>,
 }
 
 #[derive(Debug, Clone)]

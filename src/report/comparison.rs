@@ -392,6 +392,17 @@ pub(crate) fn reading(row: &Row, a: &str, b: &str) -> String {
 /// `charts` is false), then `manifest.json`, each atomically; returns the files written,
 /// relative to `out_dir`.
 pub(crate) fn write(r: &ComparisonReport, out_dir: &Path, charts: bool) -> Result<Vec<String>> {
+    write_led(r, out_dir, charts, None)
+}
+
+/// `write`, with `lead` (an HTML section) opening report.html in place of the generic readings:
+/// `stress-cap` puts its per-material stress test there.
+pub(crate) fn write_led(
+    r: &ComparisonReport,
+    out_dir: &Path,
+    charts: bool,
+    lead: Option<&str>,
+) -> Result<Vec<String>> {
     let c = r.comparison;
     let mut files = vec!["comparison.csv".to_string(), "comparison.json".to_string()];
     write_atomic(&out_dir.join("comparison.csv"), csv(c).as_bytes())?;
@@ -414,7 +425,10 @@ pub(crate) fn write(r: &ComparisonReport, out_dir: &Path, charts: bool) -> Resul
             inline.push(svg);
         }
         files.push("report.html".into());
-        write_atomic(&out_dir.join("report.html"), html(r, &inline).as_bytes())?;
+        write_atomic(
+            &out_dir.join("report.html"),
+            html(r, &inline, lead).as_bytes(),
+        )?;
     }
     files.push("manifest.json".into());
     let side = |m: &Manifest| Manifest {
@@ -470,7 +484,8 @@ fn draw(r: &ComparisonReport, out_dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// `report.html`: readings, the headline bloc's table, the charts (inline SVG), the other
 /// blocs, the method and both manifests. Self-contained: no scripts, no network.
-pub(crate) fn html(r: &ComparisonReport, svgs: &[String]) -> String {
+/// `lead`, when given, replaces the generic readings (`write_led`).
+pub(crate) fn html(r: &ComparisonReport, svgs: &[String], lead: Option<&str>) -> String {
     let c = r.comparison;
     let (a, b) = (r.a.label, r.b.label);
     let mut h = String::new();
@@ -495,7 +510,10 @@ pub(crate) fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         return h;
     };
     let ranked = materials_by_change(c, bloc);
-    readings(&mut h, c, bloc, &ranked, (a, b));
+    match lead {
+        Some(lead) => h.push_str(lead),
+        None => readings(&mut h, c, bloc, &ranked, (a, b)),
+    }
     bloc_table(&mut h, c, bloc, &ranked);
 
     // Charts.

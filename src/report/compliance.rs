@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::experiment::compliance::{Binding, LinkCompliance};
+use crate::experiment::compliance::{Binding, LinkCompliance, MaterialCompliance};
+use crate::report::csv::{num, CsvText};
 
 /// "YYYY-MM" of a month index, or "after <last month>" for never within the horizon.
 fn month(m: Option<usize>, labels: &[String]) -> String {
@@ -88,4 +89,64 @@ fn sentence(l: &LinkCompliance, labels: &[String]) -> String {
         month(l.month_median, labels),
         100.0 * l.p_not_by_end
     )
+}
+
+/// `sweep --binds-from`: per point of the sweep, when each material the cap moves complies.
+pub(crate) fn sweep_table(
+    rows: &[(String, Vec<MaterialCompliance>)],
+    binding: Binding,
+    labels: &[String],
+) -> String {
+    let mut out = format!(
+        "\nThe cap over time at each point (binds from month {} of the horizon, phase-in {} months): compliance month over paths\n",
+        binding.from, binding.phase_in_months
+    );
+    let _ = writeln!(
+        out,
+        "{:<32} {:<14} {:>14} {:>14} {:>14} {:>9}",
+        "point", "material", "P10", "median", "P90", "P(never)"
+    );
+    for (point, materials) in rows {
+        if materials.is_empty() {
+            let _ = writeln!(out, "{point:<32} (the cap moves nothing)");
+        }
+        for m in materials {
+            let _ = writeln!(
+                out,
+                "{:<32} {:<14} {:>14} {:>14} {:>14} {:>8.1}%",
+                point,
+                m.material,
+                month(m.month_p10, labels),
+                month(m.month_median, labels),
+                month(m.month_p90, labels),
+                100.0 * m.p_not_by_end
+            );
+        }
+    }
+    out
+}
+
+/// `sweep-compliance.csv`: one row per point × material the cap moves.
+pub(crate) fn sweep_csv(
+    scenario: &str,
+    rows: &[(String, Vec<MaterialCompliance>)],
+    labels: &[String],
+) -> String {
+    let mut out = CsvText::with_header(
+        "scenario,point,material,compliance_month_p10,compliance_month_median,compliance_month_p90,p_not_compliant_by_end",
+    );
+    for (point, materials) in rows {
+        for m in materials {
+            out.row([
+                scenario.to_string(),
+                point.clone(),
+                m.material.clone(),
+                month(m.month_p10, labels),
+                month(m.month_median, labels),
+                month(m.month_p90, labels),
+                num(m.p_not_by_end),
+            ]);
+        }
+    }
+    out.finish()
 }

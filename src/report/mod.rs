@@ -9,6 +9,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod backtest;
+pub(crate) mod cap_summary;
 pub(crate) mod charts;
 pub(crate) mod check_table;
 pub(crate) mod comparison;

@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::experiment::compliance::LinkCompliance;
-use crate::experiment::stress_cap::{BreachRow, MaterialFeasibility, StressCap, StressRow};
+use crate::experiment::cap_cost::MaterialCost;
+use crate::experiment::compliance::{LinkCompliance, MaterialCompliance};
+use crate::experiment::stress_cap::{BreachRow, MaterialFeasibility, SpillRow};
+use crate::experiment::stress_cap::{StressCap, StressRow};
 use crate::report::charts::sweep::{SweepChart, SweepLine};
 use crate::report::csv::{num, CsvText};
 use crate::report::format::{pct, tonnes};
@@ -38,6 +40,12 @@ struct StressFile<'a> {
     breach: &'a [BreachRow],
     /// The cap over time per capped link (`experiment::compliance`).
     compliance: &'a [LinkCompliance],
+    /// The same per material (`experiment::compliance::material_compliance`).
+    compliance_by_material: &'a [MaterialCompliance],
+    /// What the cap costs per material it moved (`experiment::cap_cost`).
+    cost: &'a [MaterialCost],
+    /// The paired effect on the other blocs.
+    spillover: &'a [SpillRow],
     month_labels: &'a [String],
     elapsed_seconds: f64,
     command: Vec<String>,
@@ -79,6 +87,9 @@ pub(crate) fn json(s: &StressCap, info: &RunInfo) -> serde_json::Result<String> 
         rows: &s.rows,
         breach: &s.breach,
         compliance: &s.compliance,
+        compliance_by_material: &s.compliance_by_material,
+        cost: &s.cost,
+        spillover: &s.spillover,
         month_labels: info.month_labels,
         elapsed_seconds: info.elapsed_seconds,
         command: std::env::args().collect(),
@@ -224,5 +235,7 @@ pub(crate) fn breach_chart(s: &StressCap, months: &[String]) -> SweepChart {
         lines,
         goal_bound: None,
         goal_answer: None,
+        marks: Vec::new(),
+        shade_up_to: None,
     }
 }

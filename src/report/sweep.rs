@@ -219,7 +219,39 @@ pub(crate) fn chart(
         lines,
         goal_bound: goal.map(|g| g.bound),
         goal_answer: sweep.goal.as_ref().and_then(|r| r.answer),
+        marks: if x_path == "supplier_cap.level" {
+            vec![(0.65, "CRMA benchmark: 65%".into())]
+        } else {
+            Vec::new()
+        },
+        shade_up_to: infeasible_up_to(&on_slice),
     }
+}
+
+/// On a cap sweep: the highest cap level at which some capped link cannot be met, labelled with
+/// the materials it fails for (the cap is harder the lower it is, so every level below fails too).
+fn infeasible_up_to(points: &[&SweepPoint]) -> Option<(f64, String)> {
+    let failing: Vec<(f64, Vec<&str>)> = points
+        .iter()
+        .filter_map(|p| {
+            let mut materials: Vec<&str> = p
+                .cap
+                .iter()
+                .filter(|o| !o.feasible)
+                .map(|o| o.material.as_str())
+                .collect();
+            materials.dedup();
+            (!materials.is_empty()).then(|| (p.settings[0].value, materials))
+        })
+        .collect();
+    let (edge, _) = failing.iter().max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let mut names: Vec<&str> = failing.iter().flat_map(|f| f.1.iter().copied()).collect();
+    names.sort_unstable();
+    names.dedup();
+    Some((
+        *edge,
+        format!("cap cannot be met here ({})", names.join(", ")),
+    ))
 }
 
 fn subtitle(sweep: &Sweep, what: &str, goal: Option<&Goal>) -> Vec<String> {

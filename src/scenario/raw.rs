@@ -125,6 +125,11 @@ pub struct PriceModel {
     /// Upper bound on the share of demand that substitution can remove.
     #[serde(default = "default_max_substitution")]
     pub max_substitution: f64,
+    /// What a tonne from a supplier other than the dominant one costs more than a tonne from
+    /// it, as a share of the calm price (the premium of diversifying). Used only by the cost of
+    /// complying with the supplier cap (`stress-cap`); the simulation ignores it.
+    #[serde(default)]
+    pub non_dominant_premium_share: Option<f64>,
 }
 
 fn default_scarcity_sensitivity() -> f64 {

@@ -51,6 +51,7 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                 scarcity_sensitivity: 4.0,
                 demand_elasticity: 0.05,
                 max_substitution: 0.15,
+                non_dominant_premium_share: None,
             },
             Some(p) => {
                 let path = |f: &'static str| ["materials", mname.as_str(), "price", f];
@@ -83,11 +84,21 @@ pub(super) fn materials(cx: &mut Ctx, raw: &raw::ScenarioFile) -> Vec<MaterialMo
                     0.99,
                     "a share in [0, 0.99]",
                 );
+                if let Some(share) = p.non_dominant_premium_share {
+                    cx.finite_in(
+                        &path("non_dominant_premium_share"),
+                        share,
+                        -1.0,
+                        10.0,
+                        "a share of the calm price in [-1, 10], e.g. 0.2 for 20% dearer",
+                    );
+                }
                 PriceParams {
                     base_usd_per_t: p.base_usd_per_t,
                     scarcity_sensitivity: p.scarcity_sensitivity,
                     demand_elasticity: p.demand_elasticity,
                     max_substitution: p.max_substitution,
+                    non_dominant_premium_share: p.non_dominant_premium_share,
                 }
             }
         };

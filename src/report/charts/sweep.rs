@@ -33,6 +33,11 @@ pub(crate) struct SweepChart {
     /// Goal bound (a horizontal line) and the answer (a vertical line), when a goal was sought.
     pub goal_bound: Option<f64>,
     pub goal_answer: Option<f64>,
+    /// Labelled vertical reference lines (e.g. the CRMA's 65% on a cap sweep).
+    pub marks: Vec<(f64, String)>,
+    /// Shade the parameter range up to this value, with its legend label (e.g. cap levels that
+    /// cannot be met with the capacity that exists).
+    pub shade_up_to: Option<(f64, String)>,
 }
 
 impl Chart for SweepChart {
@@ -128,6 +133,30 @@ impl Chart for SweepChart {
                         .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
                 )?;
             }
+        }
+        if let Some((edge, label)) = &self.shade_up_to {
+            let shade = theme::colour(6).mix(0.07).filled();
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x_min - pad, 0.0), (edge.min(x_max + pad), y_max)],
+                    shade,
+                )))?
+                .label(label.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 30, y + 8)], shade));
+        }
+        for (x, label) in &self.marks {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(*x, 0.0), (*x, y_max)],
+                    INK.stroke_width(2),
+                )))?
+                .label(label.clone())
+                .legend(|(x, y)| {
+                    PathElement::new(
+                        vec![(x + 15, y - 10), (x + 15, y + 10)],
+                        INK.stroke_width(2),
+                    )
+                });
         }
         if let Some(bound) = self.goal_bound {
             chart
