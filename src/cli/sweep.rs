@@ -324,22 +324,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         report::sweep::json(&sweep, &info)?.as_bytes(),
     )?;
     let over_time = match binding {
-        Some(binding) => {
-            let rows = cap_over_time(
-                &base,
-                &sweep.points,
-                &args.bloc,
-                binding,
-                args.flags.seed,
-                paths,
-            )?;
-            let labels = &sweep.points[0].run.summary.month_labels;
-            write_atomic(
-                &staging.join("sweep-compliance.csv"),
-                report::compliance::sweep_csv(&name, &rows, labels).as_bytes(),
-            )?;
-            report::compliance::sweep_table(&rows, binding, labels)
-        }
+        Some(binding) => write_cap_over_time(&name, &base, &sweep, &args, binding, paths, staging)?,
         None => String::new(),
     };
 
@@ -380,6 +365,33 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     ));
     print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--binds-from`: the cap over time at every point, written to `sweep-compliance.csv` in
+/// `staging`; returns the table the terminal shows.
+fn write_cap_over_time(
+    name: &str,
+    base: &LoadedScenario,
+    sweep: &sweep::Sweep,
+    args: &SweepArgs,
+    binding: compliance::Binding,
+    paths: u64,
+    staging: &std::path::Path,
+) -> Result<String> {
+    let rows = cap_over_time(
+        base,
+        &sweep.points,
+        &args.bloc,
+        binding,
+        args.flags.seed,
+        paths,
+    )?;
+    let labels = &sweep.points[0].run.summary.month_labels;
+    write_atomic(
+        &staging.join("sweep-compliance.csv"),
+        report::compliance::sweep_csv(name, &rows, labels).as_bytes(),
+    )?;
+    Ok(report::compliance::sweep_table(&rows, binding, labels))
 }
 
 /// `sweep --shard I/N`: simulate the shard's part of the grid and write its file.
