@@ -10,7 +10,7 @@ use crate::model::check::CheckReport;
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{self, ChartMeta};
 use crate::report::manifest::Manifest;
-use crate::report::{html, tables};
+use crate::report::{attribution, html, tables};
 use crate::stats::Summary;
 
 /// The files every run writes, in the order the closing line lists them.
@@ -51,6 +51,18 @@ pub(crate) fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
         serde_json::to_string_pretty(run.check)?.as_bytes(),
     )?;
     manifest.files.push("check.json".into());
+    write_atomic(
+        &out_dir.join(attribution::CSV_FILE),
+        attribution::csv(name, summary).as_bytes(),
+    )?;
+    manifest.files.push(attribution::CSV_FILE.into());
+    if !summary.parameter_uncertainty.is_empty() {
+        write_atomic(
+            &out_dir.join(attribution::BANDS_FILE),
+            attribution::bands_csv(name, summary).as_bytes(),
+        )?;
+        manifest.files.push(attribution::BANDS_FILE.into());
+    }
     if let Some(meta) = &run.charts {
         let charts = charts::write_charts(summary, meta, out_dir).context("drawing charts")?;
         manifest.files.extend(
@@ -92,6 +104,8 @@ pub(crate) fn write_report(
             || stem == format!("import-gap-vs-shortfall-{slug}")
             || stem == format!("exceedance-{slug}")
             || stem == format!("distribution-{slug}")
+            || stem == format!("tail-attribution-{slug}")
+            || stem == "convergence"
             || stem.starts_with("fan-")
     };
     let mut inline = Vec::new();
