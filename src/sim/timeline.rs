@@ -154,7 +154,7 @@ pub fn draw_params(
 
 /// XORed into the master seed for the parameter draws of `--parameter-sets`, so set g's
 /// parameters are not the draws path g makes without sets.
-pub const PARAMETER_SET_SALT: u64 = 0x5EED_0F_5E75_u64;
+pub const PARAMETER_SET_SALT: u64 = 0x005E_ED0F_5E75_u64;
 
 /// Inventory covers (stream `inventory:<bloc>␟<material>`) and new capacity delays (stream
 /// `capacity:<name>`): one draw each unless `Fixed`.

@@ -15,7 +15,7 @@ use crate::stats::tail::TailAttribution;
 /// Rows the chart shows (the processes carrying most shortfall).
 const ROWS: usize = 8;
 /// Longest process name drawn in full on the row axis.
-const NAME_CHARS: usize = 26;
+const NAME_CHARS: usize = 28;
 
 pub(super) struct TailChart<'a> {
     attribution: &'a TailAttribution,
@@ -78,13 +78,33 @@ impl Chart for TailChart<'_> {
             .iter()
             .map(|p| p.active_share.max(p.shortfall_share))
             .fold(0.0, f64::max);
-        let x_max = theme::nice_ceiling(max * 1.25).clamp(0.01, 1.0).max(max);
-        let mut chart = theme::probability_rows(
-            &area,
-            &name_refs,
-            x_max,
-            "share of the tail's paths (light) and of its shortfall (dark), %".to_string(),
-        )?;
+        // Room right of the longest bar for its label and the legend.
+        let x_max = theme::nice_ceiling(max * 1.5).clamp(0.01, 1.0).max(max);
+        let name_at = |v: &f64| {
+            let j = v.round();
+            if (v - j).abs() < 1e-6 && j >= 0.0 && (j as usize) < n {
+                name_refs[n - 1 - j as usize].to_string()
+            } else {
+                String::new()
+            }
+        };
+        let pct_label = |v: &f64| theme::pct_tick(*v, x_max);
+        // As `theme::probability_rows`, with room on the left for process names.
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(12)
+            .x_label_area_size(70)
+            .y_label_area_size(340)
+            .build_cartesian_2d(
+                0.0..x_max,
+                theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
+            )?;
+        theme::mesh(&mut chart)
+            .disable_y_mesh()
+            .x_labels(8)
+            .x_label_formatter(&pct_label)
+            .y_label_formatter(&name_at)
+            .x_desc("share of the tail's paths (light) and of its shortfall (dark), %")
+            .draw()?;
         let y_of = |i: usize| (n - 1 - i) as f64;
         let half = 0.18;
         chart
@@ -115,7 +135,7 @@ impl Chart for TailChart<'_> {
             ]
             .map(|(v, y)| EmptyElement::at((v, y)) + Text::new(pct(v), (8, 0), value_style.clone()))
         }))?;
-        theme::legend(&mut chart, SeriesLabelPosition::LowerRight, 42)
+        theme::legend(&mut chart, SeriesLabelPosition::UpperRight, 42)
             .background_style(WHITE.mix(0.9))
             .draw()?;
         Ok(())

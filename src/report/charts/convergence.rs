@@ -54,22 +54,25 @@ impl Chart for ConvergenceChart<'_> {
         ];
         let area = theme::frame(root, &title, &subtitle, meta)?;
         let x_max = last.paths as f64;
-        let y_top = c.points.iter().map(|p| p.high).fold(0.0f64, f64::max);
-        let y_max = theme::nice_ceiling((y_top * 1.1).max(1e-4)).min(1.0);
-        let y_fmt = |v: &f64| theme::pct_tick(*v, y_max);
+        // Zoomed on the band (a 0–100% axis would flatten it), with room below for the legend.
+        let lo = c.points.iter().map(|p| p.low).fold(1.0f64, f64::min);
+        let hi = c.points.iter().map(|p| p.high).fold(0.0f64, f64::max);
+        let span = (hi - lo).max(1e-4);
+        let (y_min, y_max) = ((lo - 0.6 * span).max(0.0), (hi + 0.15 * span).min(1.0));
+        let y_fmt = |v: &f64| theme::pct_tick(*v, y_max - y_min);
         let x_fmt = |v: &f64| theme::thousands(v.round().max(0.0) as u64);
         let mut chart = ChartBuilder::on(&area)
             .margin_right(36)
             .x_label_area_size(70)
             .y_label_area_size(100)
-            .build_cartesian_2d(0.0..x_max * 1.02, 0.0..y_max)?;
+            .build_cartesian_2d(0.0..x_max * 1.02, y_min..y_max)?;
         theme::mesh(&mut chart)
             .x_labels(8)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc("paths simulated")
-            .y_desc("probability, % of paths")
+            .y_desc("probability, % of paths (axis zoomed on the interval)")
             .draw()?;
         let mut band: Vec<(f64, f64)> = c.points.iter().map(|p| (p.paths as f64, p.high)).collect();
         band.extend(c.points.iter().rev().map(|p| (p.paths as f64, p.low)));
@@ -95,7 +98,7 @@ impl Chart for ConvergenceChart<'_> {
             ))?
             .label("final estimate")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], MUTED.stroke_width(2)));
-        theme::legend(&mut chart, SeriesLabelPosition::UpperRight, 42)
+        theme::legend(&mut chart, SeriesLabelPosition::LowerRight, 42)
             .background_style(WHITE.mix(0.9))
             .draw()?;
         Ok(())
