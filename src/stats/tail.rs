@@ -8,7 +8,8 @@
 //! Counts are integers and bins are fixed, so accumulators of disjoint path ranges merge exactly
 //! (chunk order fixes the floating-point sums, as for every other accumulator). At the end the
 //! bins are read from the top until 5% of all paths are taken; the bin that straddles the 95th
-//! percentile is taken in proportion (its paths are treated as alike).
+//! percentile is taken in proportion (its paths are treated as alike). Shortfall is tallied in
+//! integer units, so the tables hold no floating-point sum at all (`CELL_UNITS_PER_T`).
 
 use serde::{Deserialize, Serialize};
 
@@ -33,20 +34,37 @@ pub struct AttributionEntry {
     pub carried_t: f64,
 }
 
-/// Per process in one bin: paths with it active, and the shortfall it carried.
+/// Cell shortfall is tallied in thousandths of the material's unit (kilograms of a tonne) and
+/// bloc shortfall in whole USD, as integers: the tables then merge exactly in any grouping,
+/// which the shard format (`stats::shard`, positional floating-point sums) requires of every
+/// sparse structure. Sums saturate at u64::MAX.
+pub const CELL_UNITS_PER_T: f64 = 1000.0;
+
+/// A non-negative quantity as whole tally units.
+#[inline]
+fn units(v: f64) -> u64 {
+    if v > 0.0 {
+        v.round() as u64
+    } else {
+        0
+    }
+}
+
+/// Per process in one bin: paths with it active, and the shortfall it carried (tally units).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessTally {
     pub process: u32,
     pub active: u64,
-    pub carried: f64,
+    pub carried: u64,
 }
 
 /// One bin of the ranking metric.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TailBin {
     pub paths: u64,
-    /// Shortfall of those paths (tonnes for a cell, USD at base prices for a bloc).
-    pub shortfall: f64,
+    /// Shortfall of those paths, in tally units (thousandths of a tonne for a cell, USD at base
+    /// prices for a bloc).
+    pub shortfall: u64,
     /// Processes seen in the bin, in order of first appearance.
     pub processes: Vec<ProcessTally>,
 }
@@ -59,7 +77,7 @@ impl TailBin {
                 self.processes.push(ProcessTally {
                     process,
                     active: 0,
-                    carried: 0.0,
+                    carried: 0,
                 });
                 self.processes.len() - 1
             }
@@ -69,11 +87,11 @@ impl TailBin {
 
     fn merge(&mut self, o: &TailBin) {
         self.paths += o.paths;
-        self.shortfall += o.shortfall;
+        self.shortfall = self.shortfall.saturating_add(o.shortfall);
         for p in &o.processes {
             let t = self.tally(p.process);
             t.active += p.active;
-            t.carried += p.carried;
+            t.carried = t.carried.saturating_add(p.carried);
         }
     }
 }
@@ -161,11 +179,15 @@ impl TailAcc {
             }
             if let Some(bin) = self.cells[ci].bin(c.worst_year_share) {
                 bin.paths += 1;
-                bin.shortfall += c.total_short_t;
+                bin.shortfall = bin
+                    .shortfall
+                    .saturating_add(units(c.total_short_t * CELL_UNITS_PER_T));
                 for e in rec.attribution.iter().filter(|e| e.cell as usize == ci) {
                     let t = bin.tally(e.process);
                     t.active += 1;
-                    t.carried += e.carried_t;
+                    t.carried = t
+                        .carried
+                        .saturating_add(units(e.carried_t * CELL_UNITS_PER_T));
                 }
             }
         }
@@ -174,7 +196,7 @@ impl TailAcc {
                 continue;
             };
             bin.paths += 1;
-            bin.shortfall += bloc_value[b];
+            bin.shortfall = bin.shortfall.saturating_add(units(bloc_value[b]));
             // A process counts once per path however many of the bloc's materials it hit.
             let mut seen: Vec<u32> = Vec::new();
             for e in &rec.attribution {
@@ -183,7 +205,9 @@ impl TailAcc {
                     continue;
                 }
                 let t = bin.tally(e.process);
-                t.carried += e.carried_t * layout.base_price[m];
+                t.carried = t
+                    .carried
+                    .saturating_add(units(e.carried_t * layout.base_price[m]));
                 if !seen.contains(&e.process) {
                     seen.push(e.process);
                     t.active += 1;
@@ -212,7 +236,7 @@ pub struct TailReading {
     pub paths: f64,
     /// Lower edge of the ranking bin where the tail starts.
     pub threshold: f64,
-    /// Shortfall of the tail's paths.
+    /// Shortfall of the tail's paths, tally units.
     pub shortfall: f64,
     /// Per process: (process, paths with it active, shortfall it carried), in the tail.
     pub processes: Vec<(u32, f64, f64)>,
@@ -239,17 +263,17 @@ pub fn read_tail(table: &TailTable, n: u64) -> Option<TailReading> {
         }
         let f = take / bin.paths as f64;
         out.paths += take;
-        out.shortfall += f * bin.shortfall;
+        out.shortfall += f * bin.shortfall as f64;
         out.threshold = TailTable::lower_edge(table.offset + k as i64);
         for p in &bin.processes {
             match out.processes.iter_mut().find(|q| q.0 == p.process) {
                 Some(q) => {
                     q.1 += f * p.active as f64;
-                    q.2 += f * p.carried;
+                    q.2 += f * p.carried as f64;
                 }
                 None => out
                     .processes
-                    .push((p.process, f * p.active as f64, f * p.carried)),
+                    .push((p.process, f * p.active as f64, f * p.carried as f64)),
             }
         }
     }
@@ -308,6 +332,11 @@ pub fn tail_summaries(layout: &Layout, tail: &TailAcc, paths: u64) -> Vec<TailAt
             let Some(r) = read_tail(table, paths) else {
                 continue;
             };
+            let per_unit = if material.is_some() {
+                1.0 / CELL_UNITS_PER_T
+            } else {
+                1.0
+            };
             let mut processes: Vec<ProcessShare> = r
                 .processes
                 .iter()
@@ -337,7 +366,7 @@ pub fn tail_summaries(layout: &Layout, tail: &TailAcc, paths: u64) -> Vec<TailAt
                 material,
                 tail_share: r.paths / paths as f64,
                 threshold_share: r.threshold,
-                mean_shortfall: r.shortfall / r.paths,
+                mean_shortfall: r.shortfall * per_unit / r.paths,
                 processes,
                 unattributed_share: if r.shortfall > 0.0 {
                     (1.0 - attributed).max(0.0)
