@@ -70,7 +70,7 @@ pub struct RunArgs {
     /// (frequencies, demand growth, inventory cover, capacity delays) as set i mod K and its
     /// events on its own, so each headline probability gets a parameter-uncertainty band beside
     /// its Monte Carlo interval (docs/model.md, "Parameter uncertainty"). Off by default.
-    #[arg(long, value_name = "K", conflicts_with = "replay_path")]
+    #[arg(long, value_name = "K", conflicts_with_all = ["replay_path", "shard"])]
     pub parameter_sets: Option<u32>,
 }
 

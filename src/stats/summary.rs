@@ -38,8 +38,10 @@ pub struct Summary {
     /// beside its Monte Carlo interval (docs/model.md, "Parameter uncertainty"); absent otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parameter_uncertainty: Vec<super::param_sets::ParameterBand>,
-    /// The headline estimate after each chunk of paths (`run` only; absent from merged shards).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The headline estimate after each chunk of paths, for the convergence chart. Filled by
+    /// `run` only and not written to summary.json: a merge of shards, which keeps no per-chunk
+    /// counts, must write the same summary.json as one run (the chart is `run`'s alone).
+    #[serde(skip)]
     pub convergence: Option<super::convergence::Convergence>,
 }
 
