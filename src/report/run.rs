@@ -21,6 +21,9 @@ pub(crate) const FILES: [&str; 4] = [
     "manifest.json",
 ];
 
+/// The convergence series of a run drawn with charts (`stats::convergence`).
+pub(crate) const CONVERGENCE_FILE: &str = "convergence.json";
+
 /// A finished run, ready to be written.
 pub(crate) struct RunOutput<'a> {
     pub out_dir: &'a Path,
@@ -64,6 +67,15 @@ pub(crate) fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
         manifest.files.push(attribution::BANDS_FILE.into());
     }
     if let Some(meta) = &run.charts {
+        // The series behind the convergence chart, so `plot` can redraw it (not in
+        // summary.json, which a merge of shards must reproduce byte for byte).
+        if let Some(c) = &summary.convergence {
+            write_atomic(
+                &out_dir.join(CONVERGENCE_FILE),
+                serde_json::to_string_pretty(c)?.as_bytes(),
+            )?;
+            manifest.files.push(CONVERGENCE_FILE.into());
+        }
         let charts = charts::write_charts(summary, meta, out_dir).context("drawing charts")?;
         manifest.files.extend(
             charts
