@@ -248,9 +248,16 @@ fn the_command_writes_its_files_and_prints_the_table() {
         .next()
         .unwrap()
         .starts_with("scenario,bloc,material,metric,process,kind,variant,parameter"));
-    // base, ban-y off/low/high, ban-x off (exact zero).
+    // base, ban-y off/low/high, ban-x off (exact zero), then the one parameter class the file
+    // has entries for (ramp-up, at its default of 6 months), low and high.
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), 5, "{csv}");
+    assert_eq!(rows.len(), 7, "{csv}");
+    assert!(
+        rows[5].contains(",ramp-up months,parameter class,low,"),
+        "{}",
+        rows[5]
+    );
+    assert!(rows[6].contains(",high,"), "{}", rows[6]);
     assert!(rows[0].contains(",base,"));
     assert!(rows[4].starts_with("two-bans,EU,y,P(any),ban-x,ExportBan,off,enabled,false,"));
     assert!(rows[4].ends_with(",0,0,0,0,true"), "{}", rows[4]);
@@ -261,4 +268,62 @@ fn the_command_writes_its_files_and_prints_the_table() {
     for f in ["tornado.png", "tornado.svg"] {
         assert!(std::fs::metadata(out_dir.join(f)).unwrap().len() > 0, "{f}");
     }
+}
+
+#[test]
+fn the_tension_class_moves_the_metric_as_the_closed_form_says() {
+    // The two bans under a tension regime that starts "tense" (multiplier 3) and never leaves.
+    // A one-month ban pauses its process only in its own month, so P(some onset of ban-x in 60
+    // months) = 1 − e^(−5 λ M) = 1 − 0.9^(5 M) with M the multiplier. The class scales the
+    // escalation M − 1 by 0.5 and 1.5: M = 2 and 4 against the base's 3.
+    let text = TWO_BANS.replace(
+        "    disruptions: [",
+        r#"    tension: (regimes: { "calm": 1.0, "tense": 3.0 }, initial: "tense", monthly_transitions: {}),
+    disruptions: ["#,
+    );
+    let base = load_str("two-bans.ron", &text).unwrap_or_else(|e| panic!("{e}"));
+    let model = compile(&base).unwrap();
+    let settings = Settings {
+        subject: Subject {
+            bloc: "EU".into(),
+            material: Some("x".into()),
+        },
+        stat: Stat::ProbabilityAny,
+        top: 0,
+    };
+    let plan = plan(&base, &model, &settings, 16_384).unwrap();
+    let s = run(
+        &base,
+        &model,
+        &plan,
+        &cfg(16_384),
+        &settings,
+        &AtomicBool::new(false),
+        |_, _| {},
+    )
+    .unwrap()
+    .expect("not cancelled");
+    let p = |m: f64| 1.0 - 0.9f64.powf(5.0 * m);
+    assert!((s.base.value - p(3.0)).abs() < 0.015, "{:?}", s.base);
+    let tension = s
+        .classes
+        .iter()
+        .find(|c| c.class == "tension multipliers")
+        .expect("the tension class");
+    assert_eq!(tension.entries, 1);
+    let (low, high) = (tension.low.unwrap(), tension.high.unwrap());
+    for (e, m) in [(low, 2.0), (high, 4.0)] {
+        let want = p(m) - p(3.0);
+        let d = e.difference;
+        assert!((d.value - want).abs() < 0.015, "{d:?} vs {want}");
+        assert!(d.ci95.low < d.value && d.value < d.ci95.high, "{d:?}");
+    }
+    // A class with nothing to move is listed and not run.
+    let stock = s
+        .classes
+        .iter()
+        .find(|c| c.class.starts_with("stock"))
+        .unwrap();
+    assert_eq!(stock.entries, 0);
+    assert!(stock.low.is_none() && stock.high.is_none());
 }

@@ -36,7 +36,11 @@ pub(super) fn plot(args: PlotArgs) -> Result<ExitCode> {
     // Redraws in place, file by file (each atomic, all from the folder's own summary), under
     // the folder's lock so a run cannot replace the folder meanwhile.
     let _lock = report::atomic::FolderLock::take(&args.run_dir)?;
-    let summary: Summary = read(&args, "summary.json", "summary")?;
+    let mut summary: Summary = read(&args, "summary.json", "summary")?;
+    if args.run_dir.join(report::run::CONVERGENCE_FILE).exists() {
+        let file = report::run::CONVERGENCE_FILE;
+        summary.convergence = Some(read(&args, file, "convergence series")?);
+    }
     let manifest: Manifest = read(&args, "manifest.json", "manifest")?;
     let meta = ChartMeta {
         scenario: manifest.scenario.clone(),

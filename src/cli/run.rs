@@ -66,10 +66,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "I/N", value_parser = parse_shard,
           conflicts_with_all = ["target_se", "replay_path"])]
     pub shard: Option<ShardSpec>,
+    /// Group the paths into K parameter sets: path i draws its uncertain parameters
+    /// (frequencies, demand growth, inventory cover, capacity delays) as set i mod K and its
+    /// events on its own, so each headline probability gets a parameter-uncertainty band beside
+    /// its Monte Carlo interval (docs/model.md, "Parameter uncertainty"). Off by default.
+    #[arg(long, value_name = "K", conflicts_with_all = ["replay_path", "shard"])]
+    pub parameter_sets: Option<u32>,
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let (loaded, model) = load_model(args.scenario.as_deref())?;
+    let (loaded, mut model) = load_model(args.scenario.as_deref())?;
     // Histogram bins count in u32: a run stays below 2^32 paths.
     const MAX_PATHS: u64 = u32::MAX as u64;
     if args.paths == 0 || args.paths > MAX_PATHS || args.max_paths > MAX_PATHS {
@@ -83,6 +89,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                 "--target-se {se}: expected a standard error in (0, 1), e.g. 0.002"
             )));
         }
+    }
+    if let Some(k) = args.parameter_sets {
+        if k < 2 || u64::from(k) * 2 > args.paths {
+            return Err(bad(format!(
+                "--parameter-sets {k}: expected at least 2 sets and at least 2 paths per set (--paths {}), e.g. --parameter-sets 50 --paths 100000",
+                args.paths
+            )));
+        }
+        model.parameter_sets = k;
     }
     if let Some(k) = args.replay_path {
         print(&report::replay::text(&replay(&model, args.seed, k)))?;
@@ -115,8 +130,24 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         cfg.paths
     };
     let bar = progress::bar(goal, args.quiet);
-    let outcome = sim::run(&model, &cfg, &cancel, |done, _| bar.set_position(done))
-        .context("starting worker threads")?;
+    // The headline count of each chunk, for the convergence chart.
+    let hb = sim::runner::headline_bloc(&model);
+    let k10 = stats::accumulator::THRESHOLDS
+        .iter()
+        .position(|&t| t == 0.10)
+        .unwrap_or(0);
+    let mut chunks: Vec<(u64, u64)> = Vec::new();
+    let outcome = sim::runner::run_with(
+        &model,
+        &cfg,
+        &cancel,
+        |done, _| bar.set_position(done),
+        |_, part| {
+            let over = part.blocs.get(hb).map_or(0, |b| b.any_over_threshold[k10]);
+            chunks.push((part.paths, over));
+        },
+    )
+    .context("starting worker threads")?;
     bar.finish_and_clear();
     let elapsed = clock.elapsed().as_secs_f64();
     if outcome.cancelled {
@@ -127,7 +158,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(130));
     }
 
-    let summary = stats::finish(&outcome.plan.layout, &outcome.acc);
+    let mut summary = stats::finish(&outcome.plan.layout, &outcome.acc);
+    let hb_name = model.blocs.get(hb).map_or("", |b| b.name.as_str());
+    let threshold = stats::accumulator::THRESHOLDS[k10];
+    summary.convergence = Some(stats::convergence::series(hb_name, threshold, &chunks));
     let mut manifest = report::manifest::Manifest {
         paths: outcome.paths,
         target_se: cfg.target_se,
@@ -152,8 +186,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     report::run::write(&run, &mut manifest)?;
     output.commit()?;
     let headline = report::terminal::headline(&summary, &model.name, headline_bloc, elapsed);
+    let tail = report::attribution::terminal(&summary, headline_bloc)
+        + &report::attribution::parameter_bands(&summary, headline_bloc);
     let closing = report::run::closing_lines(&manifest, &out_dir, !args.no_charts);
-    print(&format!("{headline}{closing}"))?;
+    print(&format!("{headline}{tail}{closing}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

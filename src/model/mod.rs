@@ -52,6 +52,10 @@ pub struct Model {
     pub cap_watch: Option<cap::CapSpec>,
     /// Capacity arriving at a date or restarting on price, in scenario order.
     pub new_capacity: Vec<NewCapacityModel>,
+    /// Parameter sets K of `run --parameter-sets` (0: off, every path draws its own parameters):
+    /// path i draws its uncertain parameters as set i mod K (docs/model.md, "Parameter
+    /// uncertainty"). Not part of the scenario file.
+    pub parameter_sets: u32,
 }
 
 #[derive(Debug, Clone)]

@@ -216,6 +216,13 @@ fn readings(h: &mut String, s: &Summary, bloc: &str, cells: &[&CellSummary], k10
             escape(&the_bloc)
         );
     }
+    let tail = s
+        .tail_attribution
+        .iter()
+        .find(|a| a.bloc == bloc && a.material.is_none());
+    if let Some(text) = tail.and_then(crate::report::attribution::sentence) {
+        let _ = write!(h, "<li>{}</li>", escape(&text));
+    }
     for c in cells.iter().take(5) {
         let _ = write!(
             h,

@@ -8,6 +8,7 @@
 //! CLI argument type: options arrive as plain values or an options struct defined here.
 
 pub(crate) mod atomic;
+pub(crate) mod attribution;
 pub(crate) mod backtest;
 pub(crate) mod cap_summary;
 pub(crate) mod charts;

@@ -10,7 +10,7 @@ use crate::model::check::CheckReport;
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{self, ChartMeta};
 use crate::report::manifest::Manifest;
-use crate::report::{html, tables};
+use crate::report::{attribution, html, tables};
 use crate::stats::Summary;
 
 /// The files every run writes, in the order the closing line lists them.
@@ -20,6 +20,9 @@ pub(crate) const FILES: [&str; 4] = [
     "timeseries.csv",
     "manifest.json",
 ];
+
+/// The convergence series of a run drawn with charts (`stats::convergence`).
+pub(crate) const CONVERGENCE_FILE: &str = "convergence.json";
 
 /// A finished run, ready to be written.
 pub(crate) struct RunOutput<'a> {
@@ -51,7 +54,28 @@ pub(crate) fn write(run: &RunOutput, manifest: &mut Manifest) -> Result<()> {
         serde_json::to_string_pretty(run.check)?.as_bytes(),
     )?;
     manifest.files.push("check.json".into());
+    write_atomic(
+        &out_dir.join(attribution::CSV_FILE),
+        attribution::csv(name, summary).as_bytes(),
+    )?;
+    manifest.files.push(attribution::CSV_FILE.into());
+    if !summary.parameter_uncertainty.is_empty() {
+        write_atomic(
+            &out_dir.join(attribution::BANDS_FILE),
+            attribution::bands_csv(name, summary).as_bytes(),
+        )?;
+        manifest.files.push(attribution::BANDS_FILE.into());
+    }
     if let Some(meta) = &run.charts {
+        // The series behind the convergence chart, so `plot` can redraw it (not in
+        // summary.json, which a merge of shards must reproduce byte for byte).
+        if let Some(c) = &summary.convergence {
+            write_atomic(
+                &out_dir.join(CONVERGENCE_FILE),
+                serde_json::to_string_pretty(c)?.as_bytes(),
+            )?;
+            manifest.files.push(CONVERGENCE_FILE.into());
+        }
         let charts = charts::write_charts(summary, meta, out_dir).context("drawing charts")?;
         manifest.files.extend(
             charts
@@ -92,6 +116,8 @@ pub(crate) fn write_report(
             || stem == format!("import-gap-vs-shortfall-{slug}")
             || stem == format!("exceedance-{slug}")
             || stem == format!("distribution-{slug}")
+            || stem == format!("tail-attribution-{slug}")
+            || stem == "convergence"
             || stem.starts_with("fan-")
     };
     let mut inline = Vec::new();

@@ -109,7 +109,78 @@ pub(crate) fn csv(s: &Sensitivity) -> String {
             );
         }
     }
+    for c in &s.classes {
+        for (e, f) in [(&c.low, c.factors[0]), (&c.high, c.factors[1])] {
+            let Some(e) = e else { continue };
+            out.row(
+                lead.iter()
+                    .cloned()
+                    .chain([
+                        c.class.clone(),
+                        "parameter class".into(),
+                        e.variant.name().into(),
+                        c.rule.clone(),
+                        num(f),
+                    ])
+                    .chain(level(&e.value))
+                    .chain([
+                        num(e.difference.value),
+                        num(e.difference.se),
+                        num(e.difference.ci95.low),
+                        num(e.difference.ci95.high),
+                        e.exact_zero.to_string(),
+                    ]),
+            );
+        }
+    }
     out.finish()
+}
+
+/// The parameter classes, each scaled as a whole low (× 0.5) and high (× 1.5): one line each.
+fn class_table(s: &Sensitivity) -> String {
+    let mut out = String::new();
+    if s.classes.is_empty() {
+        return out;
+    }
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "\nParameter classes, every entry scaled together (low × {}, high × {}; rules in sensitivity.json):",
+        s.classes[0].factors[0], s.classes[0].factors[1]
+    );
+    let name_w = s
+        .classes
+        .iter()
+        .map(|c| c.class.chars().count())
+        .max()
+        .unwrap_or(5);
+    let cell = |e: Option<&VariantEffect>| match e {
+        None => "".to_string(),
+        Some(e) => format!(
+            "{} [{}, {}]",
+            pp(e.difference.value),
+            pp(e.difference.ci95.low),
+            pp(e.difference.ci95.high)
+        ),
+    };
+    let _ = writeln!(w, "{:<name_w$}  {:>24}  {:>24}", "class", "low", "high");
+    for c in &s.classes {
+        let note = if c.entries == 0 {
+            "  (nothing in the scenario to vary)".to_string()
+        } else if let Some(why) = &c.skipped {
+            format!("  (a variant did not validate: {why})")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            w,
+            "{:<name_w$}  {:>24}  {:>24}{note}",
+            c.class,
+            cell(c.low.as_ref()),
+            cell(c.high.as_ref())
+        );
+    }
+    out
 }
 
 /// The terminal table: the base, then the processes with the largest effects.
@@ -126,7 +197,11 @@ pub(crate) fn table(s: &Sensitivity, elapsed: f64) -> String {
             .processes
             .iter()
             .map(|p| p.effects().filter(|e| !e.exact_zero).count())
-            .sum::<usize>(),
+            .sum::<usize>()
+            + s.classes
+                .iter()
+                .map(|c| c.low.iter().count() + c.high.iter().count())
+                .sum::<usize>(),
         s.paths,
         s.seed
     );
@@ -198,6 +273,7 @@ pub(crate) fn table(s: &Sensitivity, elapsed: f64) -> String {
             subject_phrase(&s.subject)
         );
     }
+    out.push_str(&class_table(s));
     out
 }
 

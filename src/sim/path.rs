@@ -12,7 +12,8 @@ use crate::stats::accumulator::PathRecord;
 
 use super::phase::calendar::{self, Step};
 use super::phase::{
-    capacity, demand, disrupt, feed, inventory, price, record, reroute, ship, stockpile, watch,
+    attribute, capacity, demand, disrupt, feed, inventory, price, record, reroute, ship, stockpile,
+    watch,
 };
 use super::plan::Plan;
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
@@ -104,6 +105,9 @@ pub fn simulate_path<T: Trace>(
     trace: &mut T,
 ) {
     record.clear();
+    if model.parameter_sets > 0 {
+        record.param_set = (path % model.parameter_sets as u64) as u32;
+    }
     draw_params(
         model,
         &plan.keys,
@@ -176,6 +180,7 @@ fn simulate_material<T: Trace>(
     if cx.nj == 0 || !state::start(cx, params, s, m) {
         return; // Calm all along: nothing to record.
     }
+    attribute::start(cx, s);
     let mut t = 0usize;
     while t < cx.model.months {
         match calendar::next_step(cx, s, t) {
@@ -221,6 +226,7 @@ fn simulate_material<T: Trace>(
         stockpile::share(cx, s, m);
         stockpile::refill(cx, s, m, t, record);
         record::record_month(cx, s, m, t, record);
+        attribute::attribute_month(cx, s, m, t);
         record::price_floors(cx, s, m, t, record);
         if T::ON {
             let max_excess = ship::max_excess_shipment(cx, m);
@@ -231,4 +237,5 @@ fn simulate_material<T: Trace>(
         t += 1;
     }
     record::horizon_totals(cx, s, record);
+    attribute::horizon(cx, s, record);
 }

@@ -219,6 +219,8 @@ pub fn layout(model: &Model) -> Layout {
         floors: model.price_floors.iter().map(|f| f.name.clone()).collect(),
         months: model.months,
         month_labels: (0..model.months).map(|t| model.month_label(t)).collect(),
+        processes: model.disruptions.iter().map(|d| d.name.clone()).collect(),
+        parameter_sets: model.parameter_sets,
     }
 }
 

@@ -77,6 +77,9 @@ pub(super) struct MaterialState {
     pub restart_run: Vec<u32>,
     /// Per processors' feed stock (`MaterialPlan::feed` order), per cell: what is left, t.
     pub feed: Vec<Vec<f64>>,
+    /// `[cell * processes + local process]`: shortfall carried by each process on this path,
+    /// t (tail attribution, `phase::attribute`).
+    pub carried: Vec<f64>,
 }
 
 /// Working arrays and values of one month. Arrays indexed by supplier are reset only where

@@ -113,9 +113,23 @@ pub fn draw_params(
 ) {
     scratch.process_rngs.clear();
     out.monthly_rate.clear();
+    // With K parameter sets the parameters are set (path mod K)'s, drawn from the same named
+    // streams under a salted seed; the events stay on the path's own streams (docs/model.md,
+    // "Parameter uncertainty"). Without sets this is (seed, path): the draws are as before.
+    let sets = model.parameter_sets as u64;
+    let (pseed, ppath) = if sets > 0 {
+        (seed ^ PARAMETER_SET_SALT, path % sets)
+    } else {
+        (seed, path)
+    };
     for (d, &key) in model.disruptions.iter().zip(&keys.processes) {
         let mut rng = stream_rng(seed, path, key);
-        let v = d.monthly_rate.sample_clamped(&mut rng, 0.0, f64::MAX);
+        let v = if sets > 0 {
+            let mut params = stream_rng(pseed, ppath, key);
+            d.monthly_rate.sample_clamped(&mut params, 0.0, f64::MAX)
+        } else {
+            d.monthly_rate.sample_clamped(&mut rng, 0.0, f64::MAX)
+        };
         let per_year = if d.rate_from_probability {
             -(1.0 - v.min(MAX_ANNUAL_PROBABILITY)).ln()
         } else {
@@ -131,12 +145,16 @@ pub fn draw_params(
             cell.growth.sample_clamped(&mut NoRng, -0.99, 10.0)
         } else {
             cell.growth
-                .sample_clamped(&mut stream_rng(seed, path, key), -0.99, 10.0)
+                .sample_clamped(&mut stream_rng(pseed, ppath, key), -0.99, 10.0)
         };
         out.growth.push(g);
     }
-    draw_buffers(model, keys, seed, path, out);
+    draw_buffers(model, keys, pseed, ppath, out);
 }
+
+/// XORed into the master seed for the parameter draws of `--parameter-sets`, so set g's
+/// parameters are not the draws path g makes without sets.
+pub const PARAMETER_SET_SALT: u64 = 0x005E_ED0F_5E75_u64;
 
 /// Inventory covers (stream `inventory:<bloc>␟<material>`) and new capacity delays (stream
 /// `capacity:<name>`): one draw each unless `Fixed`.

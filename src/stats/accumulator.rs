@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::histogram::LogHistogram;
+use super::param_sets::{self, SetCounts};
+use super::tail::{AttributionEntry, TailAcc};
 
 /// Histogram resolution for headline distributions: quantiles within ±0.39%.
 pub const SUB_BITS_HEADLINE: u32 = 7;
@@ -36,6 +38,12 @@ pub struct Layout {
     pub floors: Vec<String>,
     pub months: usize,
     pub month_labels: Vec<String>,
+    /// Disruption process names, in model order (tail attribution names them).
+    #[serde(default)]
+    pub processes: Vec<String>,
+    /// Parameter sets K of `run --parameter-sets` (0: off).
+    #[serde(default)]
+    pub parameter_sets: u32,
     /// Links (bloc × material × stage) whose single-supplier cap is watched.
     #[serde(default)]
     pub cap_watch: Vec<CapWatchName>,
@@ -116,6 +124,11 @@ pub struct PathRecord {
     pub floor_cost_usd: Vec<f64>,
     /// (watched link, month) where the cap's breach status differs from a calm month's.
     pub cap_flips: Vec<(u32, u32)>,
+    /// Per short cell: each process that hit it on the path and the shortfall it carried
+    /// (docs/model.md, "Tail attribution"), grouped by cell.
+    pub attribution: Vec<AttributionEntry>,
+    /// Parameter set of the path (`run --parameter-sets`; 0 without sets).
+    pub param_set: u32,
 }
 
 impl PathRecord {
@@ -127,6 +140,8 @@ impl PathRecord {
             peak_price_excess: vec![0.0; layout.materials.len()],
             floor_cost_usd: vec![0.0; layout.floors.len()],
             cap_flips: Vec::new(),
+            attribution: Vec::new(),
+            param_set: 0,
         }
     }
 
@@ -139,6 +154,7 @@ impl PathRecord {
         self.peak_price_excess.iter_mut().for_each(|v| *v = 0.0);
         self.floor_cost_usd.iter_mut().for_each(|v| *v = 0.0);
         self.cap_flips.clear();
+        self.attribution.clear();
     }
 }
 
@@ -302,6 +318,12 @@ pub struct RunAccumulator {
     /// Per watched cap link: paths with the cap breached in at least one month.
     #[serde(default)]
     pub cap_breached_paths: Vec<u64>,
+    /// Tail attribution tables (empty in an accumulator written before they existed).
+    #[serde(default)]
+    pub tail: TailAcc,
+    /// Per parameter set (`run --parameter-sets`): headline counts; empty without sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub param_sets: Vec<SetCounts>,
 }
 
 impl RunAccumulator {
@@ -338,6 +360,8 @@ impl RunAccumulator {
                 .collect(),
             cap_flips: vec![vec![0; m]; layout.cap_watch.len()],
             cap_breached_paths: vec![0; layout.cap_watch.len()],
+            tail: TailAcc::new(layout),
+            param_sets: param_sets::new_sets(layout),
         }
     }
 
@@ -435,6 +459,10 @@ impl RunAccumulator {
                 self.cap_breached_paths[w] += 1;
             }
         }
+        self.tail.add(layout, rec);
+        if !self.param_sets.is_empty() {
+            param_sets::add(&mut self.param_sets, layout, rec);
+        }
         for p in rec.monthly.iter().filter(|p| p.value >= MONTHLY_FLOOR) {
             let series = match p.series {
                 Series::Shortfall => &mut self.shortfall_monthly,
@@ -522,6 +550,8 @@ impl RunAccumulator {
         {
             *a += b;
         }
+        self.tail.merge(&o.tail);
+        param_sets::merge(&mut self.param_sets, &o.param_sets);
         for (mine, theirs) in [
             (&mut self.shortfall_monthly, &o.shortfall_monthly),
             (&mut self.drawdown_monthly, &o.drawdown_monthly),

@@ -2,14 +2,17 @@
 //! the kernel: the kernel speaks to it through `PathRecord` and `Layout`.
 
 pub(crate) mod accumulator;
+pub(crate) mod convergence;
 pub(crate) mod estimate;
 pub(crate) mod histogram;
 pub(crate) mod metric;
 pub(crate) mod monthly_batch;
+pub(crate) mod param_sets;
 pub(crate) mod section;
 pub(crate) mod sectioning;
 pub(crate) mod shard;
 pub(crate) mod summary;
+pub(crate) mod tail;
 
 pub use accumulator::{Layout, PathRecord, RunAccumulator};
 

@@ -30,6 +30,19 @@ pub struct Summary {
     /// consumption exceeds the cap once disruptions reroute supply.
     #[serde(default)]
     pub cap_breach: Vec<CapBreachSummary>,
+    /// What drives the worst 5% of paths of each bloc ("some material") and each cell: which
+    /// processes were active and the share of the shortfall each carried.
+    #[serde(default)]
+    pub tail_attribution: Vec<super::tail::TailAttribution>,
+    /// With `run --parameter-sets K`: each headline probability's parameter-uncertainty band
+    /// beside its Monte Carlo interval (docs/model.md, "Parameter uncertainty"); absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameter_uncertainty: Vec<super::param_sets::ParameterBand>,
+    /// The headline estimate after each chunk of paths, for the convergence chart. Filled by
+    /// `run` only and not written to summary.json: a merge of shards, which keeps no per-chunk
+    /// counts, must write the same summary.json as one run (the chart is `run`'s alone).
+    #[serde(skip)]
+    pub convergence: Option<super::convergence::Convergence>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -176,6 +189,9 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
         floors: floor_summaries(layout, acc),
         month_labels: layout.month_labels.clone(),
         timeseries: fan_series(layout, acc),
+        tail_attribution: super::tail::tail_summaries(layout, &acc.tail, n),
+        parameter_uncertainty: super::param_sets::bands(layout, &acc.param_sets, n),
+        convergence: None,
     }
 }
 

@@ -15,6 +15,7 @@
 //! prices and floors never cross materials). So the subject's paths are the base's paths, and
 //! its difference is 0 with no error.
 
+pub mod classes;
 mod result;
 
 pub use result::{ProcessSensitivity, Sensitivity, Variant, VariantEffect};
@@ -103,7 +104,10 @@ pub fn plan(base: &LoadedScenario, model: &Model, settings: &Settings, paths: u6
     let simulated_off = processes.iter().filter(|p| p.reaches_subject).count();
     Ok(Plan {
         paths: sectioned_paths(paths),
-        variants: 1 + simulated_off as u64 + 2 * ranged.min(settings.top) as u64,
+        variants: 1
+            + simulated_off as u64
+            + 2 * ranged.min(settings.top) as u64
+            + 2 * classes::runnable(base) as u64,
         processes,
     })
 }
@@ -332,6 +336,10 @@ pub fn run_using(
         }
     }
 
+    let class_effect = |run: &VariantRun, variant: Variant| effect(run, variant, None);
+    let Some(classes) = classes::run_classes(base, &mut simulate, &class_effect)? else {
+        return Ok(None);
+    };
     let mut result = Sensitivity {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         scenario: model.name.clone(),
@@ -346,6 +354,7 @@ pub fn run_using(
         top: settings.top.min(ranked.len()),
         base: base_level,
         processes: out,
+        classes,
     };
     result.sort_by_effect();
     Ok(Some(result))

@@ -112,6 +112,10 @@ pub struct Sensitivity {
     pub base: SectionedEstimate,
     /// Enabled processes, sorted by `swing`, largest first.
     pub processes: Vec<ProcessSensitivity>,
+    /// Whole parameter classes (tension multipliers, utilisation, ramp-up, stock cover,
+    /// elasticities) scaled low and high, in `classes::CLASSES` order.
+    #[serde(default)]
+    pub classes: Vec<super::classes::ClassSensitivity>,
 }
 
 impl Sensitivity {

@@ -160,6 +160,7 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         cap_watch: None,
         cap_level: None,
         new_capacity,
+        parameter_sets: 0,
     };
 
     if let Some(cap) = &raw.supplier_cap {

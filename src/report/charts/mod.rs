@@ -4,7 +4,9 @@
 //! `plot/plotters_backend`); this module picks what to draw and writes both formats atomically.
 //! Text is drawn with a bundled font (see `theme`), so output does not depend on the machine.
 
+mod attribution;
 mod comparison;
+mod convergence;
 mod distribution;
 mod exceedance;
 mod fan;
@@ -90,6 +92,12 @@ pub fn write_charts(summary: &Summary, meta: &ChartMeta, out_dir: &Path) -> Resu
         let series = fans_of(summary, "shortfall_share", Some(bloc));
         out.emit(&fan::Fan::shortfall(bloc, series, &summary.month_labels))?;
         out.emit(&distribution::Distribution::new(bloc, &cells))?;
+        if let Some(chart) = attribution::TailChart::new(&summary.tail_attribution, bloc) {
+            out.emit(&chart)?;
+        }
+        if let Some(chart) = convergence::ConvergenceChart::new(summary.convergence.as_ref()) {
+            out.emit(&chart)?;
+        }
         for cell in &cells {
             out.emit(&quantile_ladder::QuantileLadder::new(cell))?;
         }

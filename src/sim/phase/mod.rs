@@ -6,6 +6,7 @@
 //! months (`MaterialState`), the month's working arrays (`MonthScratch`) and the month, and
 //! keeps the exact order of floating-point operations of the document's formulas.
 
+pub(super) mod attribute;
 pub(super) mod calendar;
 pub(super) mod capacity;
 pub(super) mod demand;
