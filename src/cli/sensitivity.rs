@@ -123,7 +123,7 @@ fn shard(
     settings: &Settings,
     threads: usize,
 ) -> Result<ExitCode> {
-    let candidates = sensitivity::candidates(plan);
+    let candidates = sensitivity::candidates(loaded, plan);
     let job = experiment_shard::Job {
         spec: ExperimentSpec {
             command: "sensitivity".into(),
@@ -219,7 +219,7 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
             (result, clock.elapsed().as_secs_f64())
         }
         Source::Merged { runs, elapsed } => {
-            let candidates = sensitivity::candidates(&plan);
+            let candidates = sensitivity::candidates(&loaded, &plan);
             let take = |c, m: &Model| {
                 let v = candidates
                     .iter()

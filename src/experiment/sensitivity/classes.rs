@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 
-use super::{Variant, VariantEffect};
+use super::{Candidate, Variant, VariantEffect};
 use crate::experiment::variant::build_edited;
 use crate::experiment::VariantRun;
 use crate::model::Model;
@@ -214,11 +214,11 @@ pub fn runnable(base: &LoadedScenario) -> usize {
 /// cancelled.
 pub fn run_classes(
     base: &LoadedScenario,
-    simulate: &mut dyn FnMut(&Model) -> Result<Option<VariantRun>>,
+    simulate: &mut dyn FnMut(Candidate, &Model) -> Result<Option<VariantRun>>,
     effect: &dyn Fn(&VariantRun, Variant) -> Option<VariantEffect>,
 ) -> Result<Option<Vec<ClassSensitivity>>> {
     let mut out = Vec::new();
-    for class in CLASSES {
+    for (k, class) in CLASSES.into_iter().enumerate() {
         let mut row = ClassSensitivity {
             class: class.name().into(),
             rule: class.rule().into(),
@@ -229,16 +229,15 @@ pub fn run_classes(
             skipped: None,
         };
         if row.entries > 0 {
-            for (variant, f) in [(Variant::Low, FACTORS[0]), (Variant::High, FACTORS[1])] {
-                let what = format!("{} x {f}", class.name());
-                let m = match build_edited(base, &what, |raw| class.apply(raw, f)) {
+            for variant in [Variant::Low, Variant::High] {
+                let m = match class_model(base, k, variant) {
                     Ok(m) => m,
                     Err(e) => {
                         row.skipped = Some(format!("{e:#}"));
                         continue;
                     }
                 };
-                let Some(run) = simulate(&m)? else {
+                let Some(run) = simulate(Candidate::Class(k, variant), &m)? else {
                     return Ok(None);
                 };
                 let e = effect(&run, variant);
@@ -251,4 +250,25 @@ pub fn run_classes(
         out.push(row);
     }
     Ok(Some(out))
+}
+
+/// The scenario with class `k` of `CLASSES` scaled by its low or high factor.
+pub fn class_model(base: &LoadedScenario, k: usize, variant: Variant) -> Result<Model> {
+    let class = CLASSES[k];
+    let f = if variant == Variant::Low {
+        FACTORS[0]
+    } else {
+        FACTORS[1]
+    };
+    let what = format!("{} x {f}", class.name());
+    build_edited(base, &what, |raw| class.apply(raw, f))
+}
+
+/// The class variants `run_classes` simulates, in its order: low and high of every class the
+/// scenario has entries of and that compiles scaled (a shard runs the same ones).
+pub fn runnable_variants(base: &LoadedScenario) -> impl Iterator<Item = (usize, Variant)> + '_ {
+    (0..CLASSES.len())
+        .filter(move |&k| CLASSES[k].entries(&base.raw) > 0)
+        .flat_map(|k| [(k, Variant::Low), (k, Variant::High)])
+        .filter(move |&(k, v)| class_model(base, k, v).is_ok())
 }

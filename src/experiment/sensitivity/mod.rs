@@ -172,44 +172,57 @@ pub fn run(
     run_using(base, model, plan, settings, cfg.seed, simulate)
 }
 
-/// A variant the analysis may simulate: `None` for the base, else a process (its index in
-/// `Plan::processes`) switched off or at the low or high end of its frequency range.
-pub type Candidate = Option<(usize, Variant)>;
+/// A variant the analysis may simulate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Candidate {
+    /// The scenario as written.
+    Base,
+    /// A process (its index in `Plan::processes`) switched off or at the low or high end of its
+    /// frequency range.
+    Process(usize, Variant),
+    /// A parameter class (its index in `classes::CLASSES`) scaled low or high as a whole.
+    Class(usize, Variant),
+}
 
 /// Every variant a sharded analysis simulates, in the order its shards cut them: the base,
 /// each process that reaches the subject switched off, then low and high for every one of them
 /// with a frequency range. One machine runs low/high only for the `top` largest switch-off
 /// effects, chosen after the switch-offs; a shard cannot wait for those, so it runs them all
-/// and the merge uses the same `top`.
-pub fn candidates(plan: &Plan) -> Vec<Candidate> {
+/// and the merge uses the same `top`. Last, low and high of every parameter class the scenario
+/// has entries of and that compiles scaled (the ones one machine runs).
+pub fn candidates(base: &LoadedScenario, plan: &Plan) -> Vec<Candidate> {
     let reaching = || {
         plan.processes
             .iter()
             .enumerate()
             .filter(|(_, p)| p.reaches_subject)
     };
-    let mut out: Vec<Candidate> = vec![None];
-    out.extend(reaching().map(|(i, _)| Some((i, Variant::Off))));
+    let mut out: Vec<Candidate> = vec![Candidate::Base];
+    out.extend(reaching().map(|(i, _)| Candidate::Process(i, Variant::Off)));
     for (i, _) in reaching().filter(|(_, p)| p.range.is_some()) {
-        out.push(Some((i, Variant::Low)));
-        out.push(Some((i, Variant::High)));
+        out.push(Candidate::Process(i, Variant::Low));
+        out.push(Candidate::Process(i, Variant::High));
     }
+    out.extend(classes::runnable_variants(base).map(|(k, v)| Candidate::Class(k, v)));
     out
 }
 
-/// A candidate as a shard header names it: `base`, `<process> off|low|high`.
+/// A candidate as a shard header names it: `base`, `<process> off|low|high`,
+/// `class <class> low|high`.
 pub fn candidate_label(plan: &Plan, c: Candidate) -> String {
     match c {
-        None => "base".into(),
-        Some((i, v)) => format!("{} {}", plan.processes[i].name, v.name()),
+        Candidate::Base => "base".into(),
+        Candidate::Process(i, v) => format!("{} {}", plan.processes[i].name, v.name()),
+        Candidate::Class(k, v) => format!("class {} {}", classes::CLASSES[k].name(), v.name()),
     }
 }
 
 /// The model of a candidate (the base compiled again for `None`).
 pub fn candidate_model(base: &LoadedScenario, plan: &Plan, c: Candidate) -> Result<Model> {
     match c {
-        None => Ok(crate::model::compile(base)?),
-        Some((i, v)) => variant_model(base, &plan.processes[i], v),
+        Candidate::Base => Ok(crate::model::compile(base)?),
+        Candidate::Process(i, v) => variant_model(base, &plan.processes[i], v),
+        Candidate::Class(k, v) => classes::class_model(base, k, v),
     }
 }
 
@@ -251,7 +264,7 @@ pub fn run_using(
     mut simulate: impl FnMut(Candidate, &Model) -> Result<Option<VariantRun>>,
 ) -> Result<Option<Sensitivity>> {
     let (subject, stat) = (&settings.subject, settings.stat);
-    let Some(base_run) = simulate(None, model)? else {
+    let Some(base_run) = simulate(Candidate::Base, model)? else {
         return Ok(None);
     };
     let Some(base_level) = level(&base_run, subject, stat) else {
@@ -288,7 +301,7 @@ pub fn run_using(
     for (i, p) in plan.processes.iter().enumerate() {
         let off = if p.reaches_subject {
             let m = variant_model(base, p, Variant::Off)?;
-            let Some(run) = simulate(Some((i, Variant::Off)), &m)? else {
+            let Some(run) = simulate(Candidate::Process(i, Variant::Off), &m)? else {
                 return Ok(None);
             };
             effect(&run, Variant::Off, None)
@@ -324,7 +337,7 @@ pub fn run_using(
         let range = p.range.as_ref().expect("filtered on a range");
         for (variant, value) in [(Variant::Low, range.low), (Variant::High, range.high)] {
             let m = variant_model(base, p, variant)?;
-            let Some(run) = simulate(Some((i, variant)), &m)? else {
+            let Some(run) = simulate(Candidate::Process(i, variant), &m)? else {
                 return Ok(None);
             };
             let e = effect(&run, variant, Some(value))
