@@ -13,6 +13,7 @@ pub(crate) mod charts;
 pub(crate) mod check_table;
 pub(crate) mod comparison;
 pub(crate) mod csv;
+pub(crate) mod figures;
 pub(crate) mod format;
 pub(crate) mod html;
 pub(crate) mod manifest;
