@@ -207,7 +207,7 @@ pub(crate) fn chart(
     let is_cap = x_path == "supplier_cap.level";
     SweepChart {
         stem: format!("sweep-{}", slug(&stat.to_string())),
-        title: format!("{scenario}: {what} against {}", parameter_words(x_path)),
+        title: format!("{scenario}: {what} against {}", parameter_phrase(x_path)),
         subtitle: subtitle(sweep, &what, goal),
         x_label: parameter_words(x_path),
         x_is_share,
