@@ -176,6 +176,7 @@ fn the_tornado_puts_the_larger_effect_first_and_draws_a_png() {
         scenario: "two-bans".into(),
         paths: s.paths,
         seed: s.seed,
+        data: None,
     };
     let files = write_tornado(&s, &meta, dir.path()).unwrap();
     assert_eq!(files.len(), 2);

@@ -10,6 +10,13 @@ use crate::model::check::check_report;
 use crate::report;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # the bundled EU baseline's supplier graph, concentration and disruption processes\n  \
+    shortfall check\n\n  \
+    # your scenario, with every link above the CRMA's 65% single-supplier benchmark flagged\n  \
+    shortfall check my.ron --cap 0.65\n\n  \
+    # the same view as JSON\n  \
+    shortfall check my.ron --json")]
 pub(crate) struct CheckArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,

@@ -38,7 +38,10 @@ pub(super) const DEFAULT_PATHS: u64 = 40_960;
                   P50–P99, CVaR95), each with a 95% confidence interval.\n\n\
                   Writes comparison.csv, comparison.json, charts/, report.html and manifest.json to the \
                   output folder.",
-    after_help = "Examples:\n  shortfall compare builtin:eu-2030 eu-cobalt-stock.ron\n  \
+    after_help = "Examples:\n  \
+                  # the bundled baseline against your variant of it\n  \
+                  shortfall compare builtin:eu-2030 eu-cobalt-stock.ron\n\n  \
+                  # a tighter comparison (more paths), written to its own folder\n  \
                   shortfall compare no-partnership.ron partnership.ron --paths 204800 --out output/partnership"
 )]
 pub(crate) struct CompareArgs {

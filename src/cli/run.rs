@@ -26,6 +26,13 @@ use crate::stats::{self, shard};
 pub const DEFAULT_PATHS: u64 = 100_000;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # the bundled EU baseline (eu-2030), written to output/eu-2030/\n  \
+    shortfall run\n\n  \
+    # a bundled policy scenario: the fiscal cost of the DoD-MP NdPr price floor\n  \
+    shortfall run scenarios/ndpr-price-floor.ron\n\n  \
+    # one path month by month, to see what happened on it\n  \
+    shortfall run --paths 1000 --replay-path 17")]
 pub struct RunArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
@@ -147,6 +154,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             scenario: model.name.clone(),
             paths: outcome.paths,
             seed: cfg.seed,
+            data: crate::report::charts::data_vintage(&model.sources),
         }),
     };
     report::run::write(&run, &mut manifest)?;

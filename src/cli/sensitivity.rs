@@ -25,6 +25,11 @@ use crate::stats::metric::{Stat, Subject, STAT_FORMS};
 pub(super) const DEFAULT_PATHS: u64 = 20_480;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # which disruption processes move the EU's P(worst year > 10%) most\n  \
+    shortfall sensitivity\n\n  \
+    # the P95 worst-year shortfall of EU cobalt, the 5 largest effects\n  \
+    shortfall sensitivity --metric P95 --material cobalt --top 5")]
 pub(crate) struct SensitivityArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
@@ -127,6 +132,7 @@ pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
         scenario: model.name.clone(),
         paths: result.paths,
         seed: result.seed,
+        data: report::charts::data_vintage(&model.sources),
     };
     report::charts::write_tornado(&result, &meta, staging).context("drawing the tornado chart")?;
     output.commit()?;

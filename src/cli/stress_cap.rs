@@ -27,6 +27,11 @@ use crate::scenario::diagnostic::unknown_name_hint;
 pub(super) const DEFAULT_STRESS_PATHS: u64 = 40_960;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # the EU with the CRMA's 65% single-supplier cap, against the baseline on the same paths\n  \
+    shortfall stress-cap\n\n  \
+    # a stricter 50% cap\n  \
+    shortfall stress-cap --cap 50%")]
 pub(crate) struct StressCapArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
@@ -161,6 +166,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             scenario: name.clone(),
             paths,
             seed: args.flags.seed,
+            data: report::charts::data_vintage(&with_model.sources),
         };
         let chart = report::stress_cap::breach_chart(&result, &b.summary.month_labels);
         write_sweep_chart(&chart, &meta, staging).context("drawing the breach chart")?;

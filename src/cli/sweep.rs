@@ -241,6 +241,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
             scenario: name.clone(),
             paths,
             seed: args.flags.seed,
+            data: report::charts::data_vintage(&base_model.sources),
         };
         write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
     }

@@ -14,7 +14,8 @@ use crate::experiment::comparison::{Comparison, Row};
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{write_comparison_charts, ChartMeta, ComparisonCharts};
 use crate::report::csv::{num, CsvText};
-use crate::report::format::{pct, the, tonnes};
+use crate::report::figures;
+use crate::report::format::{the, tonnes};
 use crate::report::html::{escape, strip_xml_declaration, STYLE};
 use crate::report::manifest::Manifest;
 use crate::report::terminal::truncate;
@@ -140,15 +141,10 @@ pub(crate) fn json(r: &ComparisonReport) -> Result<String> {
     .context("serialising the comparison")
 }
 
-/// Decimals for a difference in points: one, or two when the interval is narrower than 0.2
-/// points (so a tight interval near zero does not read "−0.0 to 0.0").
+/// Decimals for a difference in points: what its interval supports (`figures::decimals`), so a
+/// tight interval near zero does not read "−0.0 to 0.0" and a wide one shows no noise digits.
 fn decimals(r: &Row) -> usize {
-    let d = &r.difference;
-    if (d.ci95.high - d.ci95.low).abs() < 0.002 && d.value.abs() < 0.001 {
-        2
-    } else {
-        1
-    }
+    figures::decimals(r.difference.ci95.low, r.difference.ci95.high)
 }
 
 /// A share as signed percentage points: `−4.1`, `+0.3`, and `0.0` rather than `−0.0`.
@@ -191,7 +187,12 @@ fn threshold(t: f64) -> String {
 }
 
 fn level(v: f64, low: f64, high: f64) -> String {
-    format!("{} [{}–{}]", pct(v), pct(low), pct(high))
+    figures::share_ci(v, low, high)
+}
+
+/// An estimate without its interval, on the decimals the interval supports.
+fn point(e: &crate::stats::metric::Reading) -> String {
+    figures::share_at(e.value, figures::decimals(e.ci95.low, e.ci95.high))
 }
 
 /// The table printed at the end of a comparison: the headline bloc as a whole and its
@@ -362,10 +363,10 @@ pub(crate) fn reading(row: &Row, a: &str, b: &str) -> String {
     if d.value == 0.0 && d.se == 0.0 {
         return format!(
             "Switching from {a} to {b} leaves {what} unchanged at {}{unit}: the same on every section of paths.",
-            pct(row.a.value)
+            point(&row.a)
         );
     }
-    let from_to = format!("from {} to {}{unit}", pct(row.a.value), pct(row.b.value));
+    let from_to = format!("from {} to {}{unit}", point(&row.a), point(&row.b));
     if !row.excludes_zero {
         return format!(
             "Switching from {a} to {b} does not measurably change {what}: {from_to}, a difference of {} points (95% CI {} to {}) that Monte Carlo noise explains.",
@@ -452,6 +453,7 @@ fn draw(r: &ComparisonReport, out_dir: &Path) -> Result<Vec<PathBuf>> {
         scenario: format!("{} vs {}", r.a.label, r.b.label),
         paths: c.paths,
         seed: r.a.manifest.seed,
+        data: crate::report::charts::data_vintage(&r.a.manifest.data_sources),
     };
     write_comparison_charts(
         &ComparisonCharts {
