@@ -220,8 +220,11 @@ mod tests {
 
     #[test]
     fn means_round_to_their_standard_error() {
-        assert_eq!(share_se(0.04321, 0.0005), "4.3%");
-        assert_eq!(share_se(0.04321, 0.00005), "4.32%");
+        // ± 1.96 × 0.1 pp = ± 0.2 pp: one decimal; ± 0.02 pp: two. (At se 0.05 pp the half-width
+        // is 0.098 pp, whose first significant digit is the second decimal: "4.32%".)
+        assert_eq!(share_se(0.04321, 0.001), "4.3%");
+        assert_eq!(share_se(0.04321, 0.0001), "4.32%");
+        assert_eq!(share_se(0.04321, 0.0005), "4.32%");
     }
 
     #[test]
