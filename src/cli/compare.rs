@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_model, manifest, now_unix, print, threads, variant_config, ExperimentFlags, Result,
+    load_model, manifest, now_unix, print_result, threads, variant_config, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
@@ -142,18 +142,21 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     };
     let files = crate::report::comparison::write(&report, output.dir(), !args.no_charts)?;
     output.commit()?;
-    print(&format!(
-        "{}\nwrote {} ({})\n",
-        crate::report::comparison::terminal(&report),
-        out_dir.display(),
-        files
-            .iter()
-            .filter(|f| !f.starts_with("charts"))
-            .cloned()
-            .chain((!args.no_charts).then(|| "charts/".to_string()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
+    let text = || {
+        format!(
+            "{}\nwrote {} ({})\n",
+            crate::report::comparison::terminal(&report),
+            out_dir.display(),
+            files
+                .iter()
+                .filter(|f| !f.starts_with("charts"))
+                .cloned()
+                .chain((!args.no_charts).then(|| "charts/".to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    print_result(args.flags.format, text, &out_dir, "comparison.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

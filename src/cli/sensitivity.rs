@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, print, threads,
-    ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model,
+    note_rounded_paths, print_result, threads, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::sensitivity::{self, Settings, DEFAULT_TOP};
@@ -61,6 +61,7 @@ pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
     if args.paths == 0 || args.paths > MAX_PATHS {
         return Err(bad(format!("--paths must be between 1 and {MAX_PATHS}")));
     }
+    note_rounded_paths(args.paths);
     if args.top == 0 {
         return Err(bad(
             "--top must be at least 1 (how many processes get the low/high frequency runs)",
@@ -137,11 +138,14 @@ pub(super) fn run(args: SensitivityArgs) -> Result<ExitCode> {
     report::charts::write_tornado(&result, &meta, staging).context("drawing the tornado chart")?;
     output.commit()?;
 
-    print(&format!(
-        "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",
-        report::sensitivity::table(&result, elapsed),
-        out_dir.display()
-    ))?;
+    let text = || {
+        format!(
+            "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",
+            report::sensitivity::table(&result, elapsed),
+            out_dir.display()
+        )
+    };
+    print_result(args.flags.format, text, &out_dir, "sensitivity.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

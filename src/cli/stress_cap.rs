@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_scenario, manifest, now_unix, parse_share, print, threads, variant_config,
+    load_scenario, manifest, now_unix, parse_share, print_result, threads, variant_config,
     ExperimentFlags, Result,
 };
 use super::progress;
@@ -172,22 +172,18 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         write_sweep_chart(&chart, &meta, staging).context("drawing the breach chart")?;
     }
     output.commit()?;
-    print(&format!(
-        "{}{}",
-        report::stress_cap::table(&result),
-        report::stress_cap::breach_table(&result.breach)
-    ))?;
-    print(&report::compliance::table(
-        &result.compliance,
-        binding,
-        &b.summary.month_labels,
-    ))?;
-    print(&format!(
-        "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
-        thousands(paths),
-        elapsed,
-        out_dir.display()
-    ))?;
+    let text = || {
+        format!(
+            "{}{}{}\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
+            report::stress_cap::table(&result),
+            report::stress_cap::breach_table(&result.breach),
+            report::compliance::table(&result.compliance, binding, &b.summary.month_labels),
+            thousands(paths),
+            elapsed,
+            out_dir.display()
+        )
+    };
+    print_result(args.flags.format, text, &out_dir, "stress-cap.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_scenario, print, threads, variant_config, Error, ExperimentFlags, Result,
+    load_scenario, print_result, threads, variant_config, Error, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
@@ -262,7 +262,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<ExitCode> {
         out_dir.display(),
         if args.no_charts { "" } else { ", charts/" }
     ));
-    print(&text)?;
+    print_result(args.flags.format, || text, &out_dir, "sweep.json")?;
     Ok(ExitCode::SUCCESS)
 }
 
