@@ -180,3 +180,89 @@ fn an_experiment_says_when_it_rounds_paths_up() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_quick_run_does_not_silently_replace_a_longer_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |paths: &str, extra: &[&str]| {
+        shortfall()
+            .args(["run", SCENARIO, "--paths", paths, "--quiet", "--no-charts"])
+            .args(extra)
+            .arg("--out")
+            .arg(tmp.path())
+            .output()
+            .unwrap()
+    };
+    ok(&run("4096", &[]));
+    let refused = run("2048", &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--replace"));
+    let manifest = fs::read_to_string(tmp.path().join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"paths\": 4096"), "{manifest}");
+    ok(&run("2048", &["--replace"]));
+    ok(&run("2048", &[])); // the same size again is fine
+}
+
+const BASE: &str = "tests/scenarios/good/extends-base.ron";
+const CHILD: &str = "tests/scenarios/good/extends-child.ron";
+
+#[test]
+fn check_lists_what_an_extends_replacement_resets() {
+    let text = ok(&shortfall().args(["check", CHILD]).output().unwrap());
+    assert!(
+        text.contains("disruptions[china-refining-licence] replaced whole"),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&shortfall()
+        .args(["check", CHILD, "--json"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    let replaced = &v["replaced_by_extends"][0];
+    assert_eq!(replaced["name"], "china-refining-licence");
+    // Distributions as read, in their written form.
+    let inputs = v["inputs"]["disruptions"].as_array().unwrap();
+    let d = inputs
+        .iter()
+        .find(|d| d["name"] == "china-refining-licence")
+        .unwrap();
+    assert_eq!(d["annual_probability"], "Uniform(min: 0.05, max: 0.2)");
+}
+
+#[test]
+fn check_diff_and_compare_say_what_b_changes() {
+    let text = ok(&shortfall()
+        .args(["check", "--diff", BASE, CHILD])
+        .output()
+        .unwrap());
+    for line in [
+        "horizon.start: 2026-01 → 2027-01",
+        "disruptions[chile-nationalisation]",
+        "blocs[EU].sourcing.lithium.refining",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    // compare says it too, in the terminal and report.html (same horizon on both sides).
+    let tmp = tempfile::tempdir().unwrap();
+    let b = tmp.path().join("capped.ron");
+    let base = fs::canonicalize(BASE).unwrap();
+    fs::write(
+        &b,
+        format!(
+            "Scenario(version: 1, extends: {:?}, supplier_cap: (level: 0.8, blocs: [\"EU\"]))\n",
+            base.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = ok(&shortfall()
+        .args(["compare", BASE])
+        .arg(&b)
+        .args(["--paths", "2048", "--quiet", "--no-charts", "--out"])
+        .arg(tmp.path().join("cmp"))
+        .output()
+        .unwrap());
+    assert!(out.contains("What B changes in A's inputs"), "{out}");
+    assert!(out.contains("supplier_cap: (none) → "), "{out}");
+    let html = fs::read_to_string(tmp.path().join("cmp/report.html")).unwrap();
+    assert!(html.contains("What B changes in the inputs"));
+}

@@ -252,6 +252,28 @@ pub(super) fn begin_output(out: &Path) -> Result<OutputSet> {
     Ok(OutputSet::begin(out)?)
 }
 
+/// Refuse (exit 2) to replace a finished run in `out` that simulated more paths than this one
+/// can, unless `replace`: rerunning with a quick `--paths` must not silently throw away a long
+/// run. A folder without a readable manifest is not guarded (nothing finished is lost).
+pub(super) fn keep_larger_run(out: &Path, paths: u64, replace: bool) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(out.join("manifest.json")) else {
+        return Ok(());
+    };
+    let Some(done) = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["paths"].as_u64())
+    else {
+        return Ok(());
+    };
+    if done > paths && !replace {
+        return Err(bad(format!(
+            "{} holds a finished run of {done} paths and this one would have {paths}; give --out DIR to keep both, or --replace to overwrite it",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// A flag the first Ctrl-C sets; the runner stops between batches and the command writes
 /// nothing. A second Ctrl-C while it winds down exits at once (nothing has been written then).
 pub(super) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {

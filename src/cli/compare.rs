@@ -127,6 +127,10 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     } else {
         (model_a.name.clone(), model_b.name.clone())
     };
+    let inputs_changed: Vec<String> = crate::scenario::diff::diff(&loaded_a.raw, &loaded_b.raw)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let report = ComparisonReport {
         comparison: &comparison,
         a: Side {
@@ -139,6 +143,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
             summary: &run_b.summary,
             manifest: &manifest_b,
         },
+        inputs_changed: &inputs_changed,
     };
     let files = crate::report::comparison::write(&report, output.dir(), !args.no_charts)?;
     output.commit()?;

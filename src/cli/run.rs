@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, keep_larger_run, load_model, manifest,
     now_unix, parse_bytes, print, print_result, threads, Format, Result, DEFAULT_SEED,
 };
 use super::progress;
@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Overwrite a finished run in the output folder even if it simulated more paths.
+    #[arg(long)]
+    pub replace: bool,
     /// What to print on stdout: the headline table (text) or summary.json (json).
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT",
           conflicts_with_all = ["replay_path", "shard"])]
@@ -125,6 +128,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&model.name));
+    let most_paths = if args.target_se.is_some() {
+        args.max_paths.max(args.paths())
+    } else {
+        args.paths()
+    };
+    keep_larger_run(&out_dir, most_paths, args.replace)?;
     let output = begin_output(&out_dir)?;
     let cfg = RunConfig {
         seed: args.seed,

@@ -147,6 +147,10 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         format!("{name} without the cap"),
         format!("{name} with a {} cap", pct(args.cap)),
     );
+    let inputs_changed: Vec<String> = crate::scenario::diff::diff(&without.raw, &with.raw)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let comparison_report = ComparisonReport {
         comparison: &comparison,
         a: Side {
@@ -159,6 +163,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             summary: &b.summary,
             manifest: &manifest_b,
         },
+        inputs_changed: &inputs_changed,
     };
     report::comparison::write(&comparison_report, staging, !args.no_charts)?;
     if !args.no_charts {

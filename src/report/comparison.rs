@@ -42,7 +42,13 @@ pub(crate) struct ComparisonReport<'a> {
     pub a: Side<'a>,
     /// The change: differences are B − A.
     pub b: Side<'a>,
+    /// What B changes in A's inputs, one line per field ("path: value in A → value in B").
+    pub inputs_changed: &'a [String],
 }
+
+/// Lines of the inputs B changes shown in the terminal and report.html; the rest are counted
+/// (`shortfall check --diff A B` lists them all).
+const INPUTS_SHOWN: usize = 30;
 
 /// `manifest.json` of a comparison: each side's run manifest (their `files` are empty) and the
 /// files written.
@@ -219,6 +225,20 @@ pub(crate) fn terminal(r: &ComparisonReport) -> String {
         "[95% CI by sectioning, {} sections]; * = the interval excludes zero.\n",
         c.sections
     );
+    if !r.inputs_changed.is_empty() {
+        let _ = writeln!(w, "What B changes in A's inputs (value in A → value in B):");
+        for line in r.inputs_changed.iter().take(INPUTS_SHOWN) {
+            let _ = writeln!(w, "  {line}");
+        }
+        if r.inputs_changed.len() > INPUTS_SHOWN {
+            let _ = writeln!(
+                w,
+                "  … and {} more (shortfall check --diff A B lists them all)",
+                r.inputs_changed.len() - INPUTS_SHOWN
+            );
+        }
+        let _ = writeln!(w);
+    }
     let Some(bloc) = headline_bloc(c) else {
         let _ = writeln!(w, "A and B have no bloc in common: nothing to compare.");
         return out;
@@ -492,6 +512,20 @@ pub(crate) fn html(r: &ComparisonReport, svgs: &[String]) -> String {
         c.sections,
         escape(&r.a.manifest.version)
     );
+    if !r.inputs_changed.is_empty() {
+        h.push_str("<h2>What B changes in the inputs</h2><p class=\"muted\">Every input of A that B sets differently, after <code>extends</code>: value in A → value in B.</p><ul>");
+        for line in r.inputs_changed.iter().take(INPUTS_SHOWN) {
+            let _ = write!(h, "<li>{}</li>", escape(line));
+        }
+        if r.inputs_changed.len() > INPUTS_SHOWN {
+            let _ = write!(
+                h,
+                "<li>… and {} more (<code>shortfall check --diff A B</code> lists them all)</li>",
+                r.inputs_changed.len() - INPUTS_SHOWN
+            );
+        }
+        h.push_str("</ul>");
+    }
     let Some(bloc) = headline_bloc(c) else {
         h.push_str("<p>A and B have no bloc in common: nothing to compare.</p></body></html>\n");
         return h;

@@ -165,12 +165,23 @@ where
 {
     root.fill(&WHITE)?;
     let top_left = Pos::new(HPos::Left, VPos::Top);
+    let (w, h) = root.dim_in_pixel();
+    // A long title (a sweep names its metric and parameter in words) is set smaller rather than
+    // run off the slide; the same 3% slack as the subtitle's wrap.
+    let max_px = (w as i32 - 2 * SIDE) * 97 / 100;
+    let mut title_size = size::TITLE;
+    while title_size > 26.0 {
+        let (tw, _) = root.estimate_text_size(title, &bold(title_size, INK))?;
+        if tw as i32 <= max_px {
+            break;
+        }
+        title_size -= 2.0;
+    }
     root.draw(&Text::new(
         title.to_string(),
         (SIDE, 22),
-        bold(size::TITLE, INK).pos(top_left),
+        bold(title_size, INK).pos(top_left),
     ))?;
-    let (w, h) = root.dim_in_pixel();
     let style = text(size::SUBTITLE, MUTED).pos(top_left);
     let mut y = 22 + 52;
     // 3% slack: the layout estimate runs a little narrower than the drawn glyphs.
