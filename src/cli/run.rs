@@ -9,8 +9,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, keep_larger_run, load_model, manifest,
-    now_unix, parse_bytes, print, print_result, threads, Format, Result, DEFAULT_SEED,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, keep_larger_run,
+    load_model, manifest, now_unix, parse_bytes, print, print_result, threads, Format, Result,
+    DEFAULT_SEED,
 };
 use super::progress;
 use super::shard_file::{self, parse_shard, ShardSpec};

@@ -76,7 +76,7 @@ pub(crate) fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed
     }
     let _ = writeln!(
         w,
-        "\nConsumption shortfall per bloc (some material's worst year > 10%; value of the shortfall at {}):",
+        "\nConsumption shortfall per bloc (worst year of some material > 10%; value at {}):",
         basis(&s.month_labels)
     );
     let _ = writeln!(

@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "blocs[EU].demand.gallium.tonnes_per_year: 85.0 → 90.0",
+                "blocs.EU.demand.gallium.tonnes_per_year: 85.0 → 90.0",
                 "disruptions[ban].duration_months: Uniform(min: 6, max: 18) → LogNormal(median: 12, sigma: 0.5)",
                 "disruptions[ban].tension_sensitivity: 0.0 → 1.0",
             ]
