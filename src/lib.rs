@@ -108,7 +108,7 @@ pub mod sensitivity {
 
 // --- 6. Report writers -------------------------------------------------------------------------
 
-pub use report::charts::{write_charts, write_tornado, ChartMeta};
+pub use report::charts::{data_vintage, write_charts, write_tornado, ChartMeta};
 
 // --- 7. The command line -----------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ fn meta(scenario: &str, paths: u64, seed: u64) -> ChartMeta {
         scenario: scenario.into(),
         paths,
         seed,
+        data: Some("USGS Mineral Commodity Summaries 2026 (Feb 2026)".into()),
     }
 }
 
@@ -111,7 +112,7 @@ fn every_chart_of_a_real_run_is_a_readable_png_and_svg() {
                 // The title (dark text) sits in the top band; the source line in the bottom one.
                 assert!(img.dark_pixels(0..80) > 500, "{}: no title", f.display());
                 assert!(
-                    img.dark_pixels(860..900) > 100,
+                    img.dark_pixels(834..860) > 100 && img.dark_pixels(860..900) > 100,
                     "{}: no source line",
                     f.display()
                 );
@@ -119,7 +120,13 @@ fn every_chart_of_a_real_run_is_a_readable_png_and_svg() {
             "svg" => {
                 let text = String::from_utf8(bytes).unwrap();
                 assert!(text.contains("<svg"), "{}", f.display());
-                assert!(text.contains("scenario eu-2030 · 400 paths · seed 11"));
+                // Source (what the figure is and rests on), then what replays the run.
+                assert!(
+                    text.contains("Source: shortfall model output, not a forecast · scenario eu-2030 · data: USGS Mineral Commodity Summaries 2026 (Feb 2026)"),
+                    "{}: no source line",
+                    f.display()
+                );
+                assert!(text.contains("· 400 paths · seed 11"), "{}", f.display());
             }
             other => panic!("unexpected file type {other}"),
         }

@@ -250,8 +250,17 @@ fn run_draws_charts_and_plot_redraws_them_from_saved_results() {
         !tmp.path().join("charts").exists(),
         "--no-charts must draw nothing"
     );
+    // Fewer paths than the finished run in the folder: replacing it must be asked for.
     shortfall()
-        .args(["run", SCENARIO, "--paths", "3000", "--quiet", "--out"])
+        .args([
+            "run",
+            SCENARIO,
+            "--paths",
+            "3000",
+            "--quiet",
+            "--replace",
+            "--out",
+        ])
         .arg(tmp.path())
         .assert()
         .success();

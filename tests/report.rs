@@ -224,7 +224,8 @@ fn every_output_says_which_shortfall_it_shows() {
         "Consumption shortfall = demand not met",
         "Import gap = contracted supply",
         "EU consumption shortfall in the worst year",
-        "import gap P(>10%)",
+        // The header is two lines: "import gap" above "P(>10%)".
+        "import gap",
         "Monte Carlo error only",
     ] {
         assert!(

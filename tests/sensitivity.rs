@@ -176,6 +176,7 @@ fn the_tornado_puts_the_larger_effect_first_and_draws_a_png() {
         scenario: "two-bans".into(),
         paths: s.paths,
         seed: s.seed,
+        data: None,
     };
     let files = write_tornado(&s, &meta, dir.path()).unwrap();
     assert_eq!(files.len(), 2);
@@ -187,7 +188,9 @@ fn the_tornado_puts_the_larger_effect_first_and_draws_a_png() {
     let svg = std::fs::read_to_string(dir.path().join("tornado.svg")).unwrap();
     assert!(svg.contains("What moves P(any shortfall) for EU (worst material)?"));
     assert!(svg.contains("ban-y") && svg.contains("process switched off"));
-    assert!(svg.contains("scenario two-bans · 16,384 paths · seed 5"));
+    // The source line: scenario on the first line, version, paths and seed on the second.
+    assert!(svg.contains("scenario two-bans"));
+    assert!(svg.contains("16,384 paths · seed 5"));
 }
 
 fn shortfall() -> Command {

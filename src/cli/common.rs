@@ -93,6 +93,46 @@ pub(crate) struct ExperimentFlags {
     /// Refuse a run whose estimated memory exceeds this (e.g. 2GB, 512MB, 8G).
     #[arg(long, default_value = "2GB", value_parser = parse_bytes, value_name = "SIZE")]
     pub memory_limit: u64,
+    /// What to print on stdout: tables (text) or the command's JSON result (json).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub format: Format,
+}
+
+/// What a command prints on stdout. Files are written the same way either way.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Tables for a reader, then what was written where.
+    #[default]
+    Text,
+    /// Only the command's JSON result: the document it wrote to its JSON file (summary.json,
+    /// comparison.json, stress-cap.json, sweep.json, sensitivity.json), byte for byte.
+    Json,
+}
+
+/// Print a finished command's result: `text()` for `--format text`; for `--format json` the JSON
+/// file `json_file` it has just committed to `dir`, read back so stdout and file cannot differ.
+pub(super) fn print_result(
+    format: Format,
+    text: impl FnOnce() -> String,
+    dir: &Path,
+    json_file: &str,
+) -> Result<()> {
+    match format {
+        Format::Text => print(&text()),
+        Format::Json => {
+            let path = dir.join(json_file);
+            let json = std::fs::read_to_string(&path).map_err(|e| {
+                Error::Failed(
+                    anyhow::Error::new(e).context(format!("reading back {}", path.display())),
+                )
+            })?;
+            print(&json)?;
+            if !json.ends_with('\n') {
+                print("\n")?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `2GB`, `512MB`, `8G`, `1500000000`: a size in bytes (decimal units).
@@ -212,6 +252,28 @@ pub(super) fn begin_output(out: &Path) -> Result<OutputSet> {
     Ok(OutputSet::begin(out)?)
 }
 
+/// Refuse (exit 2) to replace a finished run in `out` that simulated more paths than this one
+/// can, unless `replace`: rerunning with a quick `--paths` must not silently throw away a long
+/// run. A folder without a readable manifest is not guarded (nothing finished is lost).
+pub(super) fn keep_larger_run(out: &Path, paths: u64, replace: bool) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(out.join("manifest.json")) else {
+        return Ok(());
+    };
+    let Some(done) = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["paths"].as_u64())
+    else {
+        return Ok(());
+    };
+    if done > paths && !replace {
+        return Err(bad(format!(
+            "{} holds a finished run of {done} paths and this one would have {paths}; give --out DIR to keep both, or --replace to overwrite it",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// A flag the first Ctrl-C sets; the runner stops between batches and the command writes
 /// nothing. A second Ctrl-C while it winds down exits at once (nothing has been written then).
 pub(super) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
@@ -260,7 +322,25 @@ pub(super) fn check_sectioned_paths(paths: u64) -> Result<()> {
             MAX_PATHS / 2048 * 2048
         )));
     }
+    note_rounded_paths(paths);
     Ok(())
+}
+
+/// Say on stderr when an experiment runs more paths than `--paths` asked for: its paired
+/// intervals need whole sections of `CHUNK` paths, at least `MIN_SECTIONS` of them.
+pub(super) fn note_rounded_paths(paths: u64) {
+    use crate::experiment::MIN_SECTIONS;
+    use crate::sim::runner::CHUNK;
+    let run = sectioned_paths(paths);
+    if run != paths {
+        eprintln!(
+            "note: --paths {} rounded up to {} per variant (the paired 95% intervals need whole sections of {} paths, at least {})",
+            crate::report::charts::theme::thousands(paths),
+            crate::report::charts::theme::thousands(run),
+            crate::report::charts::theme::thousands(CHUNK),
+            MIN_SECTIONS
+        );
+    }
 }
 
 /// The run settings every variant of an experiment shares (common random numbers): the same

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_model, manifest, now_unix, print, threads, variant_config, ExperimentFlags, Result,
+    load_model, manifest, now_unix, print_result, threads, variant_config, ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
@@ -38,7 +38,10 @@ pub(super) const DEFAULT_PATHS: u64 = 40_960;
                   P50–P99, CVaR95), each with a 95% confidence interval.\n\n\
                   Writes comparison.csv, comparison.json, charts/, report.html and manifest.json to the \
                   output folder.",
-    after_help = "Examples:\n  shortfall compare builtin:eu-2030 eu-cobalt-stock.ron\n  \
+    after_help = "Examples:\n  \
+                  # the bundled baseline against your variant of it\n  \
+                  shortfall compare builtin:eu-2030 eu-cobalt-stock.ron\n\n  \
+                  # a tighter comparison (more paths), written to its own folder\n  \
                   shortfall compare no-partnership.ron partnership.ron --paths 204800 --out output/partnership"
 )]
 pub(crate) struct CompareArgs {
@@ -124,6 +127,10 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     } else {
         (model_a.name.clone(), model_b.name.clone())
     };
+    let inputs_changed: Vec<String> = crate::scenario::diff::diff(&loaded_a.raw, &loaded_b.raw)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let report = ComparisonReport {
         comparison: &comparison,
         a: Side {
@@ -136,21 +143,25 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
             summary: &run_b.summary,
             manifest: &manifest_b,
         },
+        inputs_changed: &inputs_changed,
     };
     let files = crate::report::comparison::write(&report, output.dir(), !args.no_charts)?;
     output.commit()?;
-    print(&format!(
-        "{}\nwrote {} ({})\n",
-        crate::report::comparison::terminal(&report),
-        out_dir.display(),
-        files
-            .iter()
-            .filter(|f| !f.starts_with("charts"))
-            .cloned()
-            .chain((!args.no_charts).then(|| "charts/".to_string()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
+    let text = || {
+        format!(
+            "{}\nwrote {} ({})\n",
+            crate::report::comparison::terminal(&report),
+            out_dir.display(),
+            files
+                .iter()
+                .filter(|f| !f.starts_with("charts"))
+                .cloned()
+                .chain((!args.no_charts).then(|| "charts/".to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    print_result(args.flags.format, text, &out_dir, "comparison.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -202,6 +202,7 @@ fn write_outputs(
             scenario: model.name.clone(),
             paths: acc.paths,
             seed: h0.seed,
+            data: crate::report::charts::data_vintage(&model.sources),
         }),
     };
     report::run::write(&run, &mut manifest)?;

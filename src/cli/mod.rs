@@ -6,7 +6,9 @@ mod backtest;
 mod check;
 mod common;
 mod compare;
+mod completions;
 mod experiment_shard;
+mod init;
 mod merge;
 mod plot;
 mod progress;
@@ -18,7 +20,7 @@ mod sweep;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use common::Error;
 
@@ -30,7 +32,8 @@ use common::Error;
     long_about = "Simulates many disruption paths (export bans, licensing, conflicts, disasters) through the \
                   supplier graph of a scenario and reports the distribution of shortfalls per bloc and material.\n\n\
                   With no SCENARIO, commands use the bundled EU baseline (builtin:eu-2030).",
-    after_help = "Examples:\n  shortfall check                      show the bundled EU baseline's supplier graph\n  \
+    after_help = "Examples:\n  shortfall init my.ron                a commented scenario on top of the EU baseline\n  \
+                  shortfall check                      show the bundled EU baseline's supplier graph\n  \
                   shortfall run                        simulate it with default settings\n  \
                   shortfall run my.ron --paths 200000  simulate your own scenario\n  \
                   shortfall run --replay-path 17       print one path month by month\n  \
@@ -47,6 +50,9 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
+    /// Write a commented starting scenario that builds on the bundled EU baseline (or another
+    /// scenario) through `extends`; `check` accepts it as written.
+    Init(init::InitArgs),
     /// Validate a scenario and show its supplier graph: concentration, sourcing, cap breaches, disruptions.
     Check(check::CheckArgs),
     /// Simulate a scenario and write summary files and charts to the output folder.
@@ -66,6 +72,8 @@ pub(crate) enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     // No doc comment: it would replace the long help that `BacktestArgs` carries.
     Backtest(backtest::BacktestArgs),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::CompletionsArgs),
     /// Merge the shard files of `run --shard I/N` into the output one `run` would have written.
     Merge(merge::MergeArgs),
 }
@@ -92,6 +100,7 @@ pub fn main() -> ExitCode {
 /// Run one parsed command.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
+        Command::Init(args) => init::init(args),
         Command::Check(args) => check::check(args),
         Command::Run(args) => run::run(args),
         Command::Plot(args) => plot::plot(args),
@@ -101,6 +110,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Backtest(args) => backtest::backtest(args),
         Command::Merge(args) => merge::merge(args),
+        Command::Completions(args) => completions::completions(args, Cli::command()),
     }
 }
 

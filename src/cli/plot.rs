@@ -46,6 +46,7 @@ pub(super) fn plot(args: PlotArgs) -> Result<ExitCode> {
         scenario: manifest.scenario.clone(),
         paths: manifest.paths,
         seed: manifest.seed,
+        data: report::charts::data_vintage(&manifest.data_sources),
     };
     let charts =
         report::charts::write_charts(&summary, &meta, &args.run_dir).context("drawing charts")?;

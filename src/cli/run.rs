@@ -9,8 +9,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
-    now_unix, parse_bytes, print, threads, Result, DEFAULT_SEED,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, keep_larger_run,
+    load_model, manifest, now_unix, parse_bytes, print, print_result, threads, Format, Result,
+    DEFAULT_SEED,
 };
 use super::progress;
 use super::shard_file::{self, parse_shard, ShardSpec};
@@ -25,13 +26,26 @@ use crate::stats::{self, shard};
 /// run that takes seconds, not minutes.
 pub const DEFAULT_PATHS: u64 = 100_000;
 
+/// The minimum when `--target-se` is given without `--paths`: one batch, the first point at which
+/// the runner checks the standard error. (At 100,000 the headline's standard error is already
+/// below the targets people ask for, so the default would make `--target-se` a no-op.)
+pub const TARGET_SE_MIN_PATHS: u64 = CHUNK * crate::sim::runner::BATCH_CHUNKS;
+
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # the bundled EU baseline (eu-2030), written to output/eu-2030/\n  \
+    shortfall run\n\n  \
+    # a bundled policy scenario: the fiscal cost of the DoD-MP NdPr price floor\n  \
+    shortfall run scenarios/ndpr-price-floor.ron\n\n  \
+    # one path month by month, to see what happened on it\n  \
+    shortfall run --paths 1000 --replay-path 17")]
 pub struct RunArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
-    /// Number of disruption paths to simulate (the minimum when --target-se is set).
-    #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
-    pub paths: u64,
+    /// Number of disruption paths to simulate [default: 100000]. With --target-se, the minimum
+    /// before the target may stop the run [default then: 8192, one batch].
+    #[arg(long, value_name = "N")]
+    pub paths: Option<u64>,
     /// Master seed: the same seed, scenario and --paths give the same results on any thread count.
     #[arg(long, default_value_t = DEFAULT_SEED, value_name = "S")]
     pub seed: u64,
@@ -61,6 +75,13 @@ pub struct RunArgs {
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Overwrite a finished run in the output folder even if it simulated more paths.
+    #[arg(long)]
+    pub replace: bool,
+    /// What to print on stdout: the headline table (text) or summary.json (json).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT",
+          conflicts_with_all = ["replay_path", "shard"])]
+    pub format: Format,
     /// Simulate only shard I of N (numbered from 0) of the --paths paths and write a shard file
     /// into --out (default `output/<scenario>-shards`); `shortfall merge` makes them one run.
     #[arg(long, value_name = "I/N", value_parser = parse_shard,
@@ -74,11 +95,22 @@ pub struct RunArgs {
     pub parameter_sets: Option<u32>,
 }
 
+impl RunArgs {
+    /// `--paths`, or its default (smaller with `--target-se`, so the target decides).
+    fn paths(&self) -> u64 {
+        self.paths.unwrap_or(if self.target_se.is_some() {
+            TARGET_SE_MIN_PATHS
+        } else {
+            DEFAULT_PATHS
+        })
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let (loaded, mut model) = load_model(args.scenario.as_deref())?;
     // Histogram bins count in u32: a run stays below 2^32 paths.
     const MAX_PATHS: u64 = u32::MAX as u64;
-    if args.paths == 0 || args.paths > MAX_PATHS || args.max_paths > MAX_PATHS {
+    if args.paths() == 0 || args.paths() > MAX_PATHS || args.max_paths > MAX_PATHS {
         return Err(bad(format!(
             "--paths and --max-paths must be between 1 and {MAX_PATHS}"
         )));
@@ -91,10 +123,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
     }
     if let Some(k) = args.parameter_sets {
-        if k < 2 || u64::from(k) * 2 > args.paths {
+        if k < 2 || u64::from(k) * 2 > args.paths() {
             return Err(bad(format!(
                 "--parameter-sets {k}: expected at least 2 sets and at least 2 paths per set (--paths {}), e.g. --parameter-sets 50 --paths 100000",
-                args.paths
+                args.paths()
             )));
         }
         model.parameter_sets = k;
@@ -112,10 +144,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&model.name));
+    let most_paths = if args.target_se.is_some() {
+        args.max_paths.max(args.paths())
+    } else {
+        args.paths()
+    };
+    keep_larger_run(&out_dir, most_paths, args.replace)?;
     let output = begin_output(&out_dir)?;
     let cfg = RunConfig {
         seed: args.seed,
-        paths: args.paths,
+        paths: args.paths(),
         threads,
         target_se: args.target_se,
         max_paths: args.max_paths,
@@ -181,15 +219,19 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             scenario: model.name.clone(),
             paths: outcome.paths,
             seed: cfg.seed,
+            data: crate::report::charts::data_vintage(&model.sources),
         }),
     };
     report::run::write(&run, &mut manifest)?;
     output.commit()?;
-    let headline = report::terminal::headline(&summary, &model.name, headline_bloc, elapsed);
-    let tail = report::attribution::terminal(&summary, headline_bloc)
-        + &report::attribution::parameter_bands(&summary, headline_bloc);
-    let closing = report::run::closing_lines(&manifest, &out_dir, !args.no_charts);
-    print(&format!("{headline}{tail}{closing}"))?;
+    let text = || {
+        let headline = report::terminal::headline(&summary, &model.name, headline_bloc, elapsed);
+        let tail = report::attribution::terminal(&summary, headline_bloc)
+            + &report::attribution::parameter_bands(&summary, headline_bloc);
+        let closing = report::run::closing_lines(&manifest, &out_dir, !args.no_charts);
+        format!("{headline}{tail}{closing}")
+    };
+    print_result(args.format, text, &out_dir, "summary.json")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -202,15 +244,15 @@ fn run_shard(
     model: &crate::model::Model,
     threads: usize,
 ) -> Result<ExitCode> {
-    let (c0, c1) = shard::chunk_range(args.paths, CHUNK, spec.index, spec.count);
+    let (c0, c1) = shard::chunk_range(args.paths(), CHUNK, spec.index, spec.count);
     // Every shard holds at least one chunk, so a set of N shards is always N files.
-    if spec.count > args.paths.div_ceil(CHUNK) {
+    if spec.count > args.paths().div_ceil(CHUNK) {
         return Err(bad(format!(
             "--shard {}/{}: {} paths make only {} chunks of {CHUNK}; use at most that many shards",
             spec.index,
             spec.count,
-            args.paths,
-            args.paths.div_ceil(CHUNK)
+            args.paths(),
+            args.paths().div_ceil(CHUNK)
         )));
     }
     let dir = args
@@ -220,10 +262,10 @@ fn run_shard(
     let file = dir.join(shard_file::file_name(spec));
     let cfg = RunConfig {
         seed: args.seed,
-        paths: args.paths,
+        paths: args.paths(),
         threads,
         target_se: None,
-        max_paths: args.paths,
+        max_paths: args.paths(),
     };
     let cancel = cancel_on_ctrl_c();
     let started_at = now_unix();
@@ -266,11 +308,11 @@ fn run_shard(
             .unwrap_or_default(),
         scenario_sha256: loaded.hash.clone(),
         seed: args.seed,
-        total_paths: args.paths,
+        total_paths: args.paths(),
         index: spec.index,
         count: spec.count,
         first_path: c0 * CHUNK,
-        end_path: (c1 * CHUNK).min(args.paths),
+        end_path: (c1 * CHUNK).min(args.paths()),
         chunk_paths: CHUNK,
         threads,
         started_at_unix: started_at,
@@ -288,7 +330,7 @@ fn run_shard(
         "shard {}/{}: paths {first}..{end} of {} in {}\n",
         spec.index,
         spec.count,
-        args.paths,
+        args.paths(),
         file.display()
     ))?;
     Ok(ExitCode::SUCCESS)

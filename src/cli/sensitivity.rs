@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, print, threads,
-    ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model,
+    note_rounded_paths, print_result, threads, ExperimentFlags, Result,
 };
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
@@ -29,6 +29,11 @@ use crate::stats::shard::ExperimentSpec;
 pub(super) const DEFAULT_PATHS: u64 = 20_480;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # which disruption processes move the EU's P(worst year > 10%) most\n  \
+    shortfall sensitivity\n\n  \
+    # the P95 worst-year shortfall of EU cobalt, the 5 largest effects\n  \
+    shortfall sensitivity --metric P95 --material cobalt --top 5")]
 pub(crate) struct SensitivityArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
@@ -161,6 +166,7 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
     if args.paths == 0 || args.paths > MAX_PATHS {
         return Err(bad(format!("--paths must be between 1 and {MAX_PATHS}")));
     }
+    note_rounded_paths(args.paths);
     if args.top == 0 {
         return Err(bad(
             "--top must be at least 1 (how many processes get the low/high frequency runs)",
@@ -252,15 +258,19 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
         scenario: model.name.clone(),
         paths: result.paths,
         seed: result.seed,
+        data: report::charts::data_vintage(&model.sources),
     };
     report::charts::write_tornado(&result, &meta, staging).context("drawing the tornado chart")?;
     output.commit()?;
 
-    print(&format!(
-        "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",
-        report::sensitivity::table(&result, elapsed),
-        out_dir.display()
-    ))?;
+    let text = || {
+        format!(
+            "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",
+            report::sensitivity::table(&result, elapsed),
+            out_dir.display()
+        )
+    };
+    print_result(args.flags.format, text, &out_dir, "sensitivity.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_scenario, manifest, now_unix, parse_share, print, threads, variant_config,
+    load_scenario, manifest, now_unix, parse_share, print_result, threads, variant_config,
     ExperimentFlags, Result,
 };
 use super::progress;
@@ -27,6 +27,11 @@ use crate::scenario::diagnostic::unknown_name_hint;
 pub(super) const DEFAULT_STRESS_PATHS: u64 = 40_960;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    # the EU with the CRMA's 65% single-supplier cap, against the baseline on the same paths\n  \
+    shortfall stress-cap\n\n  \
+    # a stricter 50% cap\n  \
+    shortfall stress-cap --cap 50%")]
 pub(crate) struct StressCapArgs {
     /// Scenario file (RON); `builtin:eu-2030` or nothing for the bundled EU baseline.
     pub scenario: Option<String>,
@@ -152,6 +157,10 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
         format!("{name} without the cap"),
         format!("{name} with a {} cap", pct(args.cap)),
     );
+    let inputs_changed: Vec<String> = crate::scenario::diff::diff(&without.raw, &with.raw)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let comparison_report = ComparisonReport {
         comparison: &comparison,
         a: Side {
@@ -164,6 +173,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             summary: &b.summary,
             manifest: &manifest_b,
         },
+        inputs_changed: &inputs_changed,
     };
     let lead = report::cap_summary::html(&result, labels);
     report::comparison::write_led(&comparison_report, staging, !args.no_charts, Some(&lead))?;
@@ -172,28 +182,25 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             scenario: name.clone(),
             paths,
             seed: args.flags.seed,
+            data: report::charts::data_vintage(&with_model.sources),
         };
         let chart = report::stress_cap::breach_chart(&result, &b.summary.month_labels);
         write_sweep_chart(&chart, &meta, staging).context("drawing the breach chart")?;
     }
     output.commit()?;
-    print(&format!(
-        "{}{}",
-        report::stress_cap::table(&result),
-        report::stress_cap::breach_table(&result.breach)
-    ))?;
-    print(&report::compliance::table(
-        &result.compliance,
-        binding,
-        labels,
-    ))?;
-    print(&report::cap_summary::table(&result, labels))?;
-    print(&format!(
-        "\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
-        thousands(paths),
-        elapsed,
-        out_dir.display()
-    ))?;
+    let text = || {
+        format!(
+            "{}{}{}{}\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
+            report::stress_cap::table(&result),
+            report::stress_cap::breach_table(&result.breach),
+            report::compliance::table(&result.compliance, binding, labels),
+            report::cap_summary::table(&result, labels),
+            thousands(paths),
+            elapsed,
+            out_dir.display()
+        )
+    };
+    print_result(args.flags.format, text, &out_dir, "stress-cap.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_scenario, print, threads, variant_config, Error, ExperimentFlags, Result,
+    load_scenario, print_result, threads, variant_config, Error, ExperimentFlags, Result,
 };
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
@@ -342,6 +342,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
             scenario: name.clone(),
             paths,
             seed: args.flags.seed,
+            data: report::charts::data_vintage(&base_model.sources),
         };
         write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
     }
@@ -363,7 +364,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         out_dir.display(),
         if args.no_charts { "" } else { ", charts/" }
     ));
-    print(&text)?;
+    print_result(args.flags.format, || text, &out_dir, "sweep.json")?;
     Ok(ExitCode::SUCCESS)
 }
 

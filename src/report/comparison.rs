@@ -14,7 +14,8 @@ use crate::experiment::comparison::{Comparison, Row};
 use crate::report::atomic::write_atomic;
 use crate::report::charts::{write_comparison_charts, ChartMeta, ComparisonCharts};
 use crate::report::csv::{num, CsvText};
-use crate::report::format::{pct, the, tonnes};
+use crate::report::figures;
+use crate::report::format::{the, tonnes};
 use crate::report::html::{escape, strip_xml_declaration, STYLE};
 use crate::report::manifest::Manifest;
 use crate::report::terminal::truncate;
@@ -41,7 +42,13 @@ pub(crate) struct ComparisonReport<'a> {
     pub a: Side<'a>,
     /// The change: differences are B − A.
     pub b: Side<'a>,
+    /// What B changes in A's inputs, one line per field ("path: value in A → value in B").
+    pub inputs_changed: &'a [String],
 }
+
+/// Lines of the inputs B changes shown in the terminal and report.html; the rest are counted
+/// (`shortfall check --diff A B` lists them all).
+const INPUTS_SHOWN: usize = 30;
 
 /// `manifest.json` of a comparison: each side's run manifest (their `files` are empty) and the
 /// files written.
@@ -140,15 +147,10 @@ pub(crate) fn json(r: &ComparisonReport) -> Result<String> {
     .context("serialising the comparison")
 }
 
-/// Decimals for a difference in points: one, or two when the interval is narrower than 0.2
-/// points (so a tight interval near zero does not read "−0.0 to 0.0").
+/// Decimals for a difference in points: what its interval supports (`figures::decimals`), so a
+/// tight interval near zero does not read "−0.0 to 0.0" and a wide one shows no noise digits.
 fn decimals(r: &Row) -> usize {
-    let d = &r.difference;
-    if (d.ci95.high - d.ci95.low).abs() < 0.002 && d.value.abs() < 0.001 {
-        2
-    } else {
-        1
-    }
+    figures::decimals(r.difference.ci95.low, r.difference.ci95.high)
 }
 
 /// A share as signed percentage points: `−4.1`, `+0.3`, and `0.0` rather than `−0.0`.
@@ -191,7 +193,12 @@ fn threshold(t: f64) -> String {
 }
 
 fn level(v: f64, low: f64, high: f64) -> String {
-    format!("{} [{}–{}]", pct(v), pct(low), pct(high))
+    figures::share_ci(v, low, high)
+}
+
+/// An estimate without its interval, on the decimals the interval supports.
+fn point(e: &crate::stats::metric::Reading) -> String {
+    figures::share_at(e.value, figures::decimals(e.ci95.low, e.ci95.high))
 }
 
 /// The table printed at the end of a comparison: the headline bloc as a whole and its
@@ -218,6 +225,20 @@ pub(crate) fn terminal(r: &ComparisonReport) -> String {
         "[95% CI by sectioning, {} sections]; * = the interval excludes zero.\n",
         c.sections
     );
+    if !r.inputs_changed.is_empty() {
+        let _ = writeln!(w, "What B changes in A's inputs (value in A → value in B):");
+        for line in r.inputs_changed.iter().take(INPUTS_SHOWN) {
+            let _ = writeln!(w, "  {line}");
+        }
+        if r.inputs_changed.len() > INPUTS_SHOWN {
+            let _ = writeln!(
+                w,
+                "  … and {} more (shortfall check --diff A B lists them all)",
+                r.inputs_changed.len() - INPUTS_SHOWN
+            );
+        }
+        let _ = writeln!(w);
+    }
     let Some(bloc) = headline_bloc(c) else {
         let _ = writeln!(w, "A and B have no bloc in common: nothing to compare.");
         return out;
@@ -362,10 +383,10 @@ pub(crate) fn reading(row: &Row, a: &str, b: &str) -> String {
     if d.value == 0.0 && d.se == 0.0 {
         return format!(
             "Switching from {a} to {b} leaves {what} unchanged at {}{unit}: the same on every section of paths.",
-            pct(row.a.value)
+            point(&row.a)
         );
     }
-    let from_to = format!("from {} to {}{unit}", pct(row.a.value), pct(row.b.value));
+    let from_to = format!("from {} to {}{unit}", point(&row.a), point(&row.b));
     if !row.excludes_zero {
         return format!(
             "Switching from {a} to {b} does not measurably change {what}: {from_to}, a difference of {} points (95% CI {} to {}) that Monte Carlo noise explains.",
@@ -466,6 +487,7 @@ fn draw(r: &ComparisonReport, out_dir: &Path) -> Result<Vec<PathBuf>> {
         scenario: format!("{} vs {}", r.a.label, r.b.label),
         paths: c.paths,
         seed: r.a.manifest.seed,
+        data: crate::report::charts::data_vintage(&r.a.manifest.data_sources),
     };
     write_comparison_charts(
         &ComparisonCharts {
@@ -505,6 +527,20 @@ pub(crate) fn html(r: &ComparisonReport, svgs: &[String], lead: Option<&str>) ->
         c.sections,
         escape(&r.a.manifest.version)
     );
+    if !r.inputs_changed.is_empty() {
+        h.push_str("<h2>What B changes in the inputs</h2><p class=\"muted\">Every input of A that B sets differently, after <code>extends</code>: value in A → value in B.</p><ul>");
+        for line in r.inputs_changed.iter().take(INPUTS_SHOWN) {
+            let _ = write!(h, "<li>{}</li>", escape(line));
+        }
+        if r.inputs_changed.len() > INPUTS_SHOWN {
+            let _ = write!(
+                h,
+                "<li>… and {} more (<code>shortfall check --diff A B</code> lists them all)</li>",
+                r.inputs_changed.len() - INPUTS_SHOWN
+            );
+        }
+        h.push_str("</ul>");
+    }
     let Some(bloc) = headline_bloc(c) else {
         h.push_str("<p>A and B have no bloc in common: nothing to compare.</p></body></html>\n");
         return h;

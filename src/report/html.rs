@@ -5,9 +5,10 @@
 use std::fmt::Write;
 
 use crate::model::check::CheckReport;
+use crate::report::figures;
 use crate::report::format::{pct, the, tonnes};
 use crate::report::manifest::Manifest;
-use crate::stats::estimate::{DistributionEstimate, ProbabilityEstimate};
+use crate::stats::estimate::DistributionEstimate;
 use crate::stats::summary::CellSummary;
 use crate::stats::Summary;
 
@@ -74,6 +75,7 @@ pub(crate) fn render(input: &ReportInput) -> String {
     readings(&mut h, s, bloc, &cells, k10);
     h.push_str(LEAVES_OUT);
     headline_table(&mut h, bloc, &cells, k10);
+    fiscal_cost(&mut h, s);
 
     // Charts.
     h.push_str("<h2>Charts</h2>");
@@ -114,22 +116,11 @@ fn headline_table(h: &mut String, bloc: &str, cells: &[&CellSummary], k10: usize
     let _ = write!(
         h,
         "<h2>Headline figures: {}</h2><table><tr><th></th><th colspan=\"6\">consumption shortfall (worst year)</th><th colspan=\"3\">import gap (worst year)</th><th></th></tr>\
-<tr><th>material</th><th>P(any)</th><th>P(&gt; 10%) [95% CI]</th><th>mean</th><th>P95 [95% CI]</th><th>P95, t</th><th>CVaR95</th><th>P(&gt; 10%) [95% CI]</th><th>mean</th><th>P95 [95% CI]</th><th>P(stock depleted)</th></tr>",
+<tr><th>material</th><th>P(any)</th><th>P(worst year &gt; 10%) [95% CI]</th><th>mean worst-year share</th><th>P95 worst-year share [95% CI]</th><th>P95 worst year, t</th><th>mean of the worst 5% (CVaR95)</th><th>P(worst year &gt; 10%) [95% CI]</th><th>mean worst-year share</th><th>P95 worst-year share [95% CI]</th><th>P(strategic stock depleted)</th></tr>",
         escape(bloc)
     );
-    let p_ci = |p: &ProbabilityEstimate| {
-        format!("{} [{}–{}]", pct(p.p), pct(p.ci95.low), pct(p.ci95.high))
-    };
-    let q_ci = |d: &DistributionEstimate| {
-        d.quantile(0.95).map_or("n/a".into(), |q| {
-            format!(
-                "{} [{}–{}]",
-                pct(q.value),
-                pct(q.ci95.low),
-                pct(q.ci95.high)
-            )
-        })
-    };
+    let p_ci = figures::prob_ci;
+    let q_ci = |d: &DistributionEstimate| figures::quantile_ci(d, 0.95);
     for c in cells {
         let wy = &c.worst_year_shortfall_share;
         let gap = c.import_gap.as_ref().map_or(
@@ -139,7 +130,7 @@ fn headline_table(h: &mut String, bloc: &str, cells: &[&CellSummary], k10: usize
                     g.probability_over_threshold
                         .get(k10)
                         .map_or("n/a".into(), p_ci),
-                    pct(g.worst_year_share.mean),
+                    figures::share_se(g.worst_year_share.mean, g.worst_year_share.mean_se),
                     q_ci(&g.worst_year_share),
                 ]
             },
@@ -148,19 +139,54 @@ fn headline_table(h: &mut String, bloc: &str, cells: &[&CellSummary], k10: usize
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.material),
-            pct(c.probability_any_shortfall.p),
+            figures::prob(&c.probability_any_shortfall),
             p_ci(&c.probability_over_threshold[k10]),
-            pct(wy.mean),
+            figures::share_se(wy.mean, wy.mean_se),
             q_ci(wy),
-            tonnes(c.worst_year_shortfall_t.quantile(0.95).map_or(f64::NAN, |q| q.value)),
-            pct(wy.cvar95.value),
+            figures::tonnes(c.worst_year_shortfall_t.quantile(0.95).map_or(f64::NAN, |q| q.value)),
+            figures::share_se(wy.cvar95.value, wy.cvar95.se),
             gap[0],
             gap[1],
             gap[2],
-            if c.has_stockpile { pct(c.probability_stock_depleted.p) } else { "no stockpile".into() }
+            if c.has_stockpile { figures::prob(&c.probability_stock_depleted) } else { "no stockpile".into() }
         );
     }
     h.push_str("</table><p class=\"muted\">Worst year: the simulated calendar year with the largest consumption shortfall (for the import gap, the largest import gap), as a share of that year's demand. Consumption shortfall: demand not met after rerouting, substitution, commercial inventories and strategic stockpiles. Import gap: contracted supply that failed to arrive from disrupted suppliers, before those buffers. Intervals: Wilson (probabilities), order statistics (quantiles); Monte Carlo error only.</p>");
+}
+
+/// The fiscal cost of each price floor (what the buyer of last resort pays over the horizon),
+/// when the scenario has floors.
+fn fiscal_cost(h: &mut String, s: &Summary) {
+    if s.floors.is_empty() {
+        return;
+    }
+    let basis = match (s.month_labels.first(), s.month_labels.last()) {
+        (Some(a), Some(b)) => figures::money_basis(a, b),
+        _ => "base prices".into(),
+    };
+    let _ = write!(
+        h,
+        "<h2>Fiscal cost of price floors</h2><table><tr><th>floor</th><th>mean, total over the horizon</th><th>P95, total over the horizon</th></tr>"
+    );
+    for f in &s.floors {
+        let c = &f.fiscal_cost_usd;
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&f.floor),
+            figures::usd(c.mean),
+            c.quantile(0.95)
+                .map_or("n/a".into(), |q| figures::usd(q.value))
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><p class=\"muted\">US dollars at {basis}: the sum over months of (floor − market price) × tonnes the covered producers sell at the floor's stage, when the price is below the floor. A P95 of {} means 1 path in 20 costs more.</p>",
+        s.floors
+            .first()
+            .and_then(|f| f.fiscal_cost_usd.quantile(0.95))
+            .map_or("n/a".into(), |q| figures::usd_with_basis(q.value, &s.month_labels))
+    );
 }
 
 fn manifest_section(h: &mut String, m: &Manifest) {
@@ -209,10 +235,8 @@ fn readings(h: &mut String, s: &Summary, bloc: &str, cells: &[&CellSummary], k10
         let p = &b.probability_any_material_over_threshold[k10];
         let _ = write!(
             h,
-            "<li>In {} of paths [95% CI {}–{}], {}'s consumption shortfall exceeds 10% of a year's demand of at least one material in some year of the horizon.</li>",
-            pct(p.p),
-            pct(p.ci95.low),
-            pct(p.ci95.high),
+            "<li>In {} of paths [95% CI], {}'s consumption shortfall exceeds 10% of a year's demand of at least one material in some year of the horizon.</li>",
+            figures::prob_ci(p),
             escape(&the_bloc)
         );
     }
@@ -243,17 +267,11 @@ fn shortfall_sentence(s: &Summary, the_bloc: &str, c: &CellSummary, k10: usize) 
         .worst_year_shortfall_t
         .quantile(0.95)
         .map_or(0.0, |q| q.value);
-    let p95_share = c
-        .worst_year_shortfall_share
-        .quantile(0.95)
-        .map_or(0.0, |q| q.value);
     if p95_t <= 0.0 {
         return format!(
-            "in at least 19 paths in 20 {}'s consumption shortfall is nil; the chance of a worst year above 10% is {} [{}–{}].",
+            "in at least 19 paths in 20 {}'s consumption shortfall is nil; the chance of a worst year above 10% is {}.",
             escape(the_bloc),
-            pct(p.p),
-            pct(p.ci95.low),
-            pct(p.ci95.high)
+            figures::prob_ci(p)
         );
     }
     let start = c
@@ -263,13 +281,11 @@ fn shortfall_sentence(s: &Summary, the_bloc: &str, c: &CellSummary, k10: usize) 
             format!(" Where a consumption shortfall happens, it typically starts around {l}.")
         });
     format!(
-        "in 1 path in 20 {}'s consumption shortfall exceeds {} t ({} of that year's demand) in its worst year; the chance of a worst year above 10% is {} [{}–{}].{}",
+        "in 1 path in 20 {}'s consumption shortfall exceeds {} t ({} of that year's demand) in its worst year; the chance of a worst year above 10% is {}.{}",
         escape(the_bloc),
-        tonnes(p95_t),
-        pct(p95_share),
-        pct(p.p),
-        pct(p.ci95.low),
-        pct(p.ci95.high),
+        figures::tonnes(p95_t),
+        figures::quantile(&c.worst_year_shortfall_share, 0.95),
+        figures::prob_ci(p),
         escape(&start)
     )
 }
@@ -286,7 +302,7 @@ fn gap_sentence(c: &CellSummary, k10: usize) -> String {
     if gap.p == 0.0 {
         return format!(
             " The import gap (what fails to arrive from disrupted suppliers) exceeds 10% of a year's demand in no path [95% CI below {}].",
-            pct(gap.ci95.high)
+            figures::share_at(gap.ci95.high, figures::decimals(0.0, gap.ci95.high))
         );
     }
     let short = &c.probability_over_threshold[k10];
@@ -296,10 +312,8 @@ fn gap_sentence(c: &CellSummary, k10: usize) -> String {
         " The buffers absorb little of it at this threshold."
     };
     format!(
-        " The import gap — what fails to arrive from disrupted suppliers — exceeds 10% of demand in the worst year in {} of paths [{}–{}].{absorbed}",
-        pct(gap.p),
-        pct(gap.ci95.low),
-        pct(gap.ci95.high)
+        " The import gap — what fails to arrive from disrupted suppliers — exceeds 10% of demand in the worst year in {} of paths.{absorbed}",
+        figures::prob_ci(gap)
     )
 }
 

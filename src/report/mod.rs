@@ -16,6 +16,7 @@ pub(crate) mod check_table;
 pub(crate) mod comparison;
 pub(crate) mod compliance;
 pub(crate) mod csv;
+pub(crate) mod figures;
 pub(crate) mod format;
 pub(crate) mod html;
 pub(crate) mod manifest;

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::experiment::sensitivity::{Sensitivity, VariantEffect};
 use crate::report::csv::{num, CsvText};
-use crate::report::format::pct;
+use crate::report::figures;
 use crate::stats::metric::{Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
 
@@ -207,11 +207,9 @@ pub(crate) fn table(s: &Sensitivity, elapsed: f64) -> String {
     );
     let _ = writeln!(
         w,
-        "Base {}: {} [95% CI {} – {}]. Change vs base in percentage points [95% CI], same paths.",
+        "Base {}: {} [95% CI]. Change vs base in percentage points [95% CI], same paths.",
         metric_phrase(s.metric),
-        pct(s.base.value),
-        pct(s.base.ci95.low),
-        pct(s.base.ci95.high)
+        figures::share_ci(s.base.value, s.base.ci95.low, s.base.ci95.high)
     );
     let _ = writeln!(
         w,
@@ -235,12 +233,13 @@ pub(crate) fn table(s: &Sensitivity, elapsed: f64) -> String {
     );
     let cell = |e: Option<&VariantEffect>| match e {
         None => "".to_string(),
-        Some(e) => format!(
-            "{} [{}, {}]",
-            pp(e.difference.value),
-            pp(e.difference.ci95.low),
-            pp(e.difference.ci95.high)
-        ),
+        Some(e) => figures::pp_ci(
+            e.difference.value,
+            e.difference.ci95.low,
+            e.difference.ci95.high,
+        )
+        .trim_end_matches(" pp")
+        .to_string(),
     };
     for p in reachable.iter().take(TABLE_ROWS) {
         let _ = writeln!(

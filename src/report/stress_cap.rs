@@ -12,7 +12,8 @@ use crate::experiment::stress_cap::{BreachRow, MaterialFeasibility, SpillRow};
 use crate::experiment::stress_cap::{StressCap, StressRow};
 use crate::report::charts::sweep::{SweepChart, SweepLine};
 use crate::report::csv::{num, CsvText};
-use crate::report::format::{pct, tonnes};
+use crate::report::figures;
+use crate::report::format::pct;
 
 const CSV_HEADER: &str = "scenario,material,metric,without_cap,without_ci95_low,without_ci95_high,with_cap,with_ci95_low,with_ci95_high,difference,difference_ci95_low,difference_ci95_high,significant";
 
@@ -102,13 +103,13 @@ pub(crate) fn table(s: &StressCap) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} with a {} single-supplier cap on strategic materials (worst-year consumption shortfall, % of demand)\n",
+        "{} with a {} single-supplier cap on strategic materials (worst-year consumption shortfall, % of demand;\n(n.s.) = the 95% CI of the difference includes zero)\n",
         s.bloc,
         pct(s.cap)
     );
     let _ = writeln!(
         out,
-        "{:<14} {:<10} {:>16} {:>16} {:>26}  cap feasible? (gap t/yr)",
+        "{:<14} {:<10} {:>16} {:>16} {:>32}  cap feasible? (gap t/yr)",
         "material", "metric", "without cap", "with cap", "difference [95% CI]"
     );
     for r in s
@@ -121,19 +122,18 @@ pub(crate) fn table(s: &StressCap) -> String {
         } else {
             String::new()
         };
+        let d = figures::decimals(r.difference_low, r.difference_high);
         let _ = writeln!(
             out,
-            "{:<14} {:<10} {:>16} {:>16} {:>26}  {}",
+            "{:<14} {:<10} {:>16} {:>16} {:>32}  {}",
             r.material,
             r.metric,
-            pct(r.without_cap),
-            pct(r.with_cap),
+            figures::share_at(r.without_cap, d),
+            figures::share_at(r.with_cap, d),
             format!(
-                "{:+.1} [{:+.1}, {:+.1}] pp{}",
-                100.0 * r.difference,
-                100.0 * r.difference_low,
-                100.0 * r.difference_high,
-                if r.significant { "" } else { " ~0" }
+                "{}{}",
+                figures::pp_ci(r.difference, r.difference_low, r.difference_high),
+                if r.significant { "" } else { " (n.s.)" }
             ),
             feas
         );
@@ -152,7 +152,7 @@ fn feasibility(materials: &[MaterialFeasibility], material: &str) -> String {
             } else if f.feasible {
                 "yes".into()
             } else {
-                format!("NO (gap {})", tonnes(f.capacity_gap_t_per_year))
+                format!("NO (gap {})", figures::tonnes(f.capacity_gap_t_per_year))
             }
         })
 }
@@ -174,8 +174,8 @@ pub(crate) fn breach_table(rows: &[BreachRow]) -> String {
             "{:<14} {:<14} {:>12} {:>12} {:>22}",
             r.material,
             r.stage,
-            pct(r.without_cap_any_month.p),
-            pct(r.with_cap_any_month.p),
+            figures::prob(&r.without_cap_any_month),
+            figures::prob(&r.with_cap_any_month),
             pct(worst)
         );
     }
@@ -235,7 +235,7 @@ pub(crate) fn breach_chart(s: &StressCap, months: &[String]) -> SweepChart {
         lines,
         goal_bound: None,
         goal_answer: None,
-        marks: Vec::new(),
-        shade_up_to: None,
+        x_marks: Vec::new(),
+        infeasible_up_to: None,
     }
 }

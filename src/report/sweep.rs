@@ -11,6 +11,7 @@ use crate::model::cap::CapOutcome;
 use crate::report::charts::sweep::{SweepChart, SweepLine};
 use crate::report::charts::theme::slug;
 use crate::report::csv::{num, CsvText};
+use crate::report::figures;
 use crate::report::format::pct;
 use crate::stats::metric::{read, Goal, Reading, Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
@@ -203,11 +204,12 @@ pub(crate) fn chart(
         })
         .collect();
     let what = metric_phrase(stat);
+    let is_cap = x_path == "supplier_cap.level";
     SweepChart {
         stem: format!("sweep-{}", slug(&stat.to_string())),
         title: format!("{scenario}: {what} against {}", parameter_phrase(x_path)),
         subtitle: subtitle(sweep, &what, goal),
-        x_label: format!("{x_path} ({})", parameter_phrase(x_path)),
+        x_label: parameter_words(x_path),
         x_is_share,
         x_labels: Vec::new(),
         y_is_probability: stat.is_probability(),
@@ -219,12 +221,53 @@ pub(crate) fn chart(
         lines,
         goal_bound: goal.map(|g| g.bound),
         goal_answer: sweep.goal.as_ref().and_then(|r| r.answer),
-        marks: if x_path == "supplier_cap.level" {
-            vec![(0.65, "CRMA benchmark: 65%".into())]
+        x_marks: if is_cap {
+            vec![(0.65, " CRMA benchmark: 65%".into())]
         } else {
             Vec::new()
         },
-        shade_up_to: infeasible_up_to(&on_slice),
+        infeasible_up_to: if is_cap {
+            infeasible_up_to(&on_slice)
+        } else {
+            None
+        },
+    }
+}
+
+/// A swept field in words for an axis: `blocs.EU.stockpiles.gallium.initial_months` → "EU
+/// gallium stockpile, months of demand"; falls back to the field's last segment in words.
+pub(crate) fn parameter_words(path: &str) -> String {
+    let segs: Vec<&str> = path.split('.').collect();
+    match segs.as_slice() {
+        ["supplier_cap", "level"] => {
+            "single-supplier cap, largest supplier's share of the bloc's supply".into()
+        }
+        ["blocs", bloc, "stockpiles", material, "initial_months"] => {
+            format!("{bloc} {material} stockpile, months of demand")
+        }
+        ["blocs", bloc, "stockpiles", material, "target_months"] => {
+            format!("{bloc} {material} stockpile target, months of demand")
+        }
+        ["blocs", bloc, "demand", material, "tonnes_per_year"] => {
+            format!("{bloc} {material} demand, t/yr")
+        }
+        ["disruptions", name, leaf] => format!("{name}: {}", parameter_phrase(leaf)),
+        ["tension", "monthly_transitions", from, to] => {
+            format!("monthly probability that tension moves from {from} to {to}")
+        }
+        _ => {
+            let context: Vec<&str> = segs[..segs.len().saturating_sub(1)]
+                .iter()
+                .copied()
+                .filter(|s| !matches!(*s, "blocs" | "materials" | "disruptions" | "stockpiles"))
+                .collect();
+            let leaf = parameter_phrase(path);
+            if context.is_empty() {
+                leaf
+            } else {
+                format!("{}: {leaf}", context.join(" "))
+            }
+        }
     }
 }
 
@@ -258,7 +301,8 @@ fn subtitle(sweep: &Sweep, what: &str, goal: Option<&Goal>) -> Vec<String> {
     let axes = &sweep.axes;
     let x_path = &axes[0].path.text;
     let mut subtitle = vec![format!(
-        "{what}, by {x_path}. Every point runs the same random paths (common random numbers), so differences between points are effects, not noise. Band: 95% confidence interval."
+        "{what}, by {} ({x_path}). Every point runs the same random paths (common random numbers), so differences between points are effects, not noise. Band: 95% confidence interval.",
+        parameter_words(x_path)
     )];
     if axes.len() > 1 {
         let fixed: Vec<String> = axes
@@ -360,12 +404,7 @@ pub(crate) fn table(
 }
 
 fn fmt_reading(r: &Reading) -> String {
-    format!(
-        "{} [{}–{}]",
-        pct(r.value),
-        pct(r.ci95.low),
-        pct(r.ci95.high)
-    )
+    figures::share_ci(r.value, r.ci95.low, r.ci95.high)
 }
 
 /// Where along the axis the goal is met, in a sentence.

@@ -4,8 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::report::format::{pct, tonnes};
-use crate::stats::estimate::ProbabilityEstimate;
+use crate::report::figures;
 use crate::stats::Summary;
 
 /// `headline_bloc` gets a row per material; every bloc gets a summary line.
@@ -31,14 +30,19 @@ pub(crate) fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed
     );
     let _ = writeln!(
         w,
-        "{:<11} {:>6} {:>21} {:>6} {:>22} {:>9} {:>18}",
-        "material",
-        "P(any)",
-        "P(>10%) [95% CI]",
-        "mean",
-        "P95 [95% CI]",
-        "P95 t",
-        "import gap P(>10%)"
+        "{:<11} {:>6} {:>21} {:>11} {:>22} {:>10} {:>11}",
+        "",
+        "",
+        "P(worst year > 10%)",
+        "mean worst-",
+        "P95 worst-year share",
+        "P95 worst",
+        "import gap"
+    );
+    let _ = writeln!(
+        w,
+        "{:<11} {:>6} {:>21} {:>11} {:>22} {:>10} {:>11}",
+        "material", "P(any)", "[95% CI]", "year share", "[95% CI]", "year, t", "P(>10%)"
     );
     let mut rows: Vec<_> = s.cells.iter().filter(|c| c.bloc == headline_bloc).collect();
     rows.sort_by(|a, b| {
@@ -49,7 +53,6 @@ pub(crate) fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed
     });
     for c in rows {
         let wy = &c.worst_year_shortfall_share;
-        let p95 = wy.quantile(0.95).copied();
         let p95t = c
             .worst_year_shortfall_t
             .quantile(0.95)
@@ -58,50 +61,78 @@ pub(crate) fn headline(s: &Summary, scenario: &str, headline_bloc: &str, elapsed
             .import_gap
             .as_ref()
             .and_then(|g| g.probability_over_threshold.get(k10))
-            .map_or("n/a".to_string(), |p| pct(p.p));
+            .map_or("n/a".to_string(), figures::prob);
         let _ = writeln!(
             w,
-            "{:<11} {:>6} {:>21} {:>6} {:>22} {:>9} {:>18}",
+            "{:<11} {:>6} {:>21} {:>11} {:>22} {:>10} {:>11}",
             truncate(&c.material, 11),
-            pct(c.probability_any_shortfall.p),
-            with_ci(&c.probability_over_threshold[k10]),
-            pct(wy.mean),
-            p95.map_or("n/a".into(), |q| format!(
-                "{} [{}–{}]",
-                pct(q.value),
-                pct(q.ci95.low),
-                pct(q.ci95.high)
-            )),
-            tonnes(p95t),
+            figures::prob(&c.probability_any_shortfall),
+            figures::prob_ci(&c.probability_over_threshold[k10]),
+            figures::share_se(wy.mean, wy.mean_se),
+            figures::quantile_ci(wy, 0.95),
+            figures::tonnes(p95t),
             gap,
         );
     }
-    let _ = writeln!(w, "\nConsumption shortfall per bloc (some material's worst year > 10%; value at base prices):");
+    let _ = writeln!(
+        w,
+        "\nConsumption shortfall per bloc (worst year of some material > 10%; value at {}):",
+        basis(&s.month_labels)
+    );
     let _ = writeln!(
         w,
         "{:<14} {:>7} {:>30} {:>26}",
-        "bloc", "P(any)", "P(some material > 10%)", "P95 value, USD"
+        "bloc", "P(any)", "P(some material > 10%)", "P95 value of shortfall"
     );
     for b in &s.blocs {
         let _ = writeln!(
             w,
             "{:<14} {:>7} {:>30} {:>26}",
             truncate(&b.bloc, 14),
-            pct(b.probability_any_shortfall.p),
-            with_ci(&b.probability_any_material_over_threshold[k10]),
-            tonnes(
+            figures::prob(&b.probability_any_shortfall),
+            figures::prob_ci(&b.probability_any_material_over_threshold[k10]),
+            figures::usd(
                 b.shortfall_value_usd
                     .quantile(0.95)
                     .map_or(f64::NAN, |q| q.value)
             ),
         );
     }
+    floors(w, s);
     out
 }
 
-/// "12.3% [11.8%–12.9%]".
-fn with_ci(p: &ProbabilityEstimate) -> String {
-    format!("{} [{}–{}]", pct(p.p), pct(p.ci95.low), pct(p.ci95.high))
+/// "base prices, 2026–30" from the run's month labels.
+fn basis(labels: &[String]) -> String {
+    match (labels.first(), labels.last()) {
+        (Some(a), Some(b)) => figures::money_basis(a, b),
+        _ => "base prices".into(),
+    }
+}
+
+/// The fiscal cost of each price floor (what the buyer of last resort pays), when the scenario
+/// has floors: mean and P95 over the horizon, at base prices.
+fn floors(w: &mut String, s: &Summary) {
+    if s.floors.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "\nFiscal cost of price floors, total over the horizon ({}):",
+        basis(&s.month_labels)
+    );
+    let _ = writeln!(w, "{:<30} {:>16} {:>16}", "floor", "mean", "P95");
+    for f in &s.floors {
+        let c = &f.fiscal_cost_usd;
+        let _ = writeln!(
+            w,
+            "{:<30} {:>16} {:>16}",
+            truncate(&f.floor, 30),
+            figures::usd(c.mean),
+            c.quantile(0.95)
+                .map_or("n/a".into(), |q| figures::usd(q.value)),
+        );
+    }
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {

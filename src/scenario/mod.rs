@@ -21,6 +21,7 @@
 //! ```
 
 pub(crate) mod diagnostic;
+pub(crate) mod diff;
 pub(crate) mod guard;
 pub(crate) mod load;
 pub(crate) mod locate;

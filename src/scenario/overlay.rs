@@ -7,6 +7,7 @@
 //! price floors and new capacity replace an inherited entry of the same name or are appended.
 //! Optional sections replace when given.
 
+use super::diff::{diff_entries, Replaced};
 use super::raw::*;
 
 pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
@@ -38,10 +39,16 @@ pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
             }
         }
     }
-    merge_named(&mut base.partnerships, child.partnerships, |p| &p.name);
+    let mut replaced = std::mem::take(&mut base.replaced);
+    Named::new("partnerships", &mut replaced).merge(
+        &mut base.partnerships,
+        child.partnerships,
+        |p| &p.name,
+    );
     base.tension = child.tension.or(base.tension);
     let base_names: Vec<String> = base.disruptions.iter().map(|d| d.name.clone()).collect();
-    merge_named(&mut base.disruptions, child.disruptions, |d| &d.name);
+    Named::new("disruptions", &mut replaced)
+        .merge(&mut base.disruptions, child.disruptions, |d| &d.name);
     base.disruptions
         .retain(|d| !child.remove_disruptions.contains(&d.name));
     // Keep only names that matched nothing, so validation can refuse them.
@@ -52,8 +59,17 @@ pub fn overlay(mut base: ScenarioFile, child: ScenarioFile) -> ScenarioFile {
         .filter(|n| !inherited.contains(n))
         .collect();
     base.supplier_cap = child.supplier_cap.or(base.supplier_cap);
-    merge_named(&mut base.price_floors, child.price_floors, |p| &p.name);
-    merge_named(&mut base.new_capacity, child.new_capacity, |c| &c.name);
+    Named::new("price_floors", &mut replaced).merge(
+        &mut base.price_floors,
+        child.price_floors,
+        |p| &p.name,
+    );
+    Named::new("new_capacity", &mut replaced).merge(
+        &mut base.new_capacity,
+        child.new_capacity,
+        |c| &c.name,
+    );
+    base.replaced = replaced;
     base
 }
 
@@ -78,11 +94,39 @@ fn overlay_bloc(base: &mut Bloc, child: Bloc) {
     base.inventories.extend(child.inventories);
 }
 
-fn merge_named<T>(base: &mut Vec<T>, child: Vec<T>, name: impl Fn(&T) -> &String) {
-    for item in child {
-        match base.iter().position(|b| name(b) == name(&item)) {
-            Some(i) => base[i] = item,
-            None => base.push(item),
+/// Merges a named list and notes each inherited entry replaced whole, with what that changed
+/// (`check` shows it: fields the child leaves out take their defaults, not the base's values).
+struct Named<'a> {
+    section: String,
+    replaced: &'a mut Vec<Replaced>,
+}
+
+impl<'a> Named<'a> {
+    fn new(section: &str, replaced: &'a mut Vec<Replaced>) -> Self {
+        Named {
+            section: section.to_string(),
+            replaced,
+        }
+    }
+
+    fn merge<T: serde::Serialize>(
+        &mut self,
+        base: &mut Vec<T>,
+        child: Vec<T>,
+        name: impl Fn(&T) -> &String,
+    ) {
+        for item in child {
+            match base.iter().position(|b| name(b) == name(&item)) {
+                Some(i) => {
+                    self.replaced.push(Replaced {
+                        section: self.section.clone(),
+                        name: name(&item).clone(),
+                        changes: diff_entries(&base[i], &item),
+                    });
+                    base[i] = item;
+                }
+                None => base.push(item),
+            }
         }
     }
 }

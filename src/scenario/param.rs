@@ -71,6 +71,40 @@ pub(crate) fn is_distribution_message(message: &str) -> bool {
     MESSAGE_STARTS.iter().any(|s| message.starts_with(s))
 }
 
+/// The value as it would be written in a scenario: `0.3`, `Uniform(min: 0.2, max: 0.4)`.
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Param::Fixed(x) => write!(f, "{x}"),
+            Param::Uniform { min, max } => write!(f, "Uniform(min: {min}, max: {max})"),
+            Param::Triangular { min, mode, max } => {
+                write!(f, "Triangular(min: {min}, mode: {mode}, max: {max})")
+            }
+            Param::Normal { mean, sd } => write!(f, "Normal(mean: {mean}, sd: {sd})"),
+            Param::LogNormal { median, sigma } => {
+                write!(f, "LogNormal(median: {median}, sigma: {sigma})")
+            }
+            Param::Beta { alpha, beta } => write!(f, "Beta(alpha: {alpha}, beta: {beta})"),
+            Param::Exponential { mean } => write!(f, "Exponential(mean: {mean})"),
+            Param::Empirical { values } => {
+                let values: Vec<String> = values.iter().map(f64::to_string).collect();
+                write!(f, "Empirical(values: [{}])", values.join(", "))
+            }
+        }
+    }
+}
+
+/// A plain value as a number; a distribution as its written form (`check --json`, `check --diff`),
+/// so a reader sees which family was read and with which fields.
+impl serde::Serialize for Param {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Param::Fixed(x) => serializer.serialize_f64(*x),
+            other => serializer.collect_str(other),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Param {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let Buffered::Value(written) = Buffered::deserialize(deserializer)?;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::param::Param;
 
@@ -14,7 +14,7 @@ use super::param::Param;
 pub type ByName<T> = BTreeMap<String, T>;
 
 /// A whole scenario file (`version: 1`).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, rename = "Scenario")]
 pub struct ScenarioFile {
     /// Format version; only 1 exists.
@@ -56,10 +56,14 @@ pub struct ScenarioFile {
     /// Capacity that comes online at a date, or restarts when the price stays high.
     #[serde(default)]
     pub new_capacity: Vec<NewCapacity>,
+    /// Inherited entries a child replaced whole through `extends`, with what each replacement
+    /// changed (filled by `overlay`; never read from a file, never written).
+    #[serde(skip)]
+    pub replaced: Vec<super::diff::Replaced>,
 }
 
 /// Simulated period: monthly steps from `start`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Horizon {
     /// First simulated month, `"YYYY-MM"`.
@@ -68,7 +72,7 @@ pub struct Horizon {
     pub months: u32,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Material {
     /// What a tonne means for this material (e.g. "t Li content"); shown in tables.
@@ -87,7 +91,7 @@ pub struct Material {
     pub price: Option<PriceModel>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
     /// The upstream stage this one consumes (e.g. `processing` draws on `mining`). None for the first stage.
@@ -111,7 +115,7 @@ pub struct Stage {
 }
 
 /// How the price of a material reacts to scarcity, and how demand reacts to price.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceModel {
     /// Calm-market price, USD per tonne.
@@ -142,7 +146,7 @@ fn default_max_substitution() -> f64 {
     0.15
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Country {
     /// Material → stage → capacity.
@@ -150,7 +154,7 @@ pub struct Country {
     pub capacity: ByName<ByName<Capacity>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Capacity {
     /// Nameplate capacity, tonnes per year.
@@ -173,7 +177,7 @@ fn default_ramp_up_months() -> f64 {
     6.0
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Bloc {
     /// Countries inside the bloc: their supply counts as domestic and is never hit by trade
@@ -200,7 +204,7 @@ pub struct Bloc {
 }
 
 /// Commercial inventories of one bloc and material, in months of its demand.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inventory {
     /// Months of demand held in calm times (drawn once per path).
@@ -219,7 +223,7 @@ fn default_restock_months() -> f64 {
     6.0
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
     /// Demand in the first simulated year, tonnes per year.
@@ -229,7 +233,7 @@ pub struct Demand {
     pub growth_per_year: Option<Param>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recycling {
     /// Share of demand met from recycling at the start of the horizon.
@@ -239,7 +243,7 @@ pub struct Recycling {
     pub share_at_end: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stockpile {
     /// Stock at the start, in months of the bloc's (first-year) demand.
@@ -267,7 +271,7 @@ fn default_refill_months() -> f64 {
 
 /// Countries in a partnership serve the partner blocs first from their spare output in a crisis;
 /// with `stockpile_sharing`, partner blocs lend each other stock once their own need is met.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Partnership {
     pub name: String,
@@ -284,7 +288,7 @@ pub struct Partnership {
 
 /// A Markov chain of geopolitical regimes that scales the hazard of every disruption sensitive to it,
 /// so that export controls cluster in time as they did in 2023–2025.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tension {
     /// Regime name → hazard multiplier (calm is usually 1).
@@ -298,7 +302,7 @@ pub struct Tension {
 /// What kind of disruption a process is. The kind decides its effect: trade measures cut the
 /// country's exports to the target blocs, capacity losses cut its production for every customer
 /// (docs/scenario-format.md, the kinds table).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 pub enum DisruptionKind {
     /// Trade measure: exports to the target blocs stop (severity ≈ 1).
     ExportBan,
@@ -335,7 +339,7 @@ impl DisruptionKind {
     ];
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Disruption {
     /// Unique name; used by triggers, `remove_disruptions` and the tornado chart.
@@ -403,7 +407,7 @@ fn default_enabled() -> bool {
 
 /// How the cut of a licence regime recovers while the measure stays in force: the cut decays
 /// from its full severity toward `residual_share` of it with the given half-life.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LicenceRecovery {
     /// Months for the recoverable part of the cut to halve (drawn per episode, >= 0.1).
@@ -417,7 +421,7 @@ pub struct LicenceRecovery {
     pub processing_months: Option<Param>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// Name of the disruption whose hazard rises.
@@ -428,7 +432,7 @@ pub struct Trigger {
 
 /// CRMA single-supplier cap: no single third country supplies more than `level` of a bloc's
 /// consumption at the stages named.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupplierCap {
     pub level: f64,
@@ -443,7 +447,7 @@ pub struct SupplierCap {
 }
 
 /// A guaranteed minimum price paid by a bloc's public purse to covered producers.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceFloor {
     pub name: String,
@@ -461,7 +465,7 @@ pub struct PriceFloor {
 
 /// Capacity that arrives at a date (`online`) or restarts when the price stays above a ratio
 /// (`restart_when_price_above`): exactly one of the two. It is uncommitted: it only adds spare.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCapacity {
     /// Unique name; names the random stream of its delay.
@@ -493,7 +497,7 @@ fn default_new_capacity_ramp() -> f64 {
     12.0
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RestartRule {
     /// Price ratio to the base price (> 1).

@@ -40,6 +40,27 @@ pub struct ChartMeta {
     pub paths: u64,
     /// Master seed of the run.
     pub seed: u64,
+    /// The data the scenario rests on, as its first source names it (see [`data_vintage`]);
+    /// `None` when the scenario lists no sources.
+    pub data: Option<String>,
+}
+
+/// The data vintage a chart's source line names: the scenario's first source up to its first
+/// comma, colon or semicolon ("USGS Mineral Commodity Summaries 2026 (Feb 2026)"), at most 90
+/// characters; `None` without sources.
+pub fn data_vintage(sources: &[String]) -> Option<String> {
+    let first = sources.first()?.trim();
+    let cut = first.find([',', ';', ':']).unwrap_or(first.len());
+    let head = first[..cut].trim();
+    if head.is_empty() {
+        return None;
+    }
+    if head.chars().count() > 90 {
+        let mut t: String = head.chars().take(89).collect();
+        t.push('…');
+        return Some(t);
+    }
+    Some(head.to_string())
 }
 
 /// How many materials a small-multiple fan chart shows.

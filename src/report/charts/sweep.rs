@@ -6,6 +6,10 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
 use super::theme::{self, INK, MUTED};
 use super::{Chart, ChartMeta};
 
@@ -33,11 +37,12 @@ pub(crate) struct SweepChart {
     /// Goal bound (a horizontal line) and the answer (a vertical line), when a goal was sought.
     pub goal_bound: Option<f64>,
     pub goal_answer: Option<f64>,
-    /// Labelled vertical reference lines (e.g. the CRMA's 65% on a cap sweep).
-    pub marks: Vec<(f64, String)>,
-    /// Shade the parameter range up to this value, with its legend label (e.g. cap levels that
-    /// cannot be met with the capacity that exists).
-    pub shade_up_to: Option<(f64, String)>,
+    /// Reference values on the parameter axis, each a dashed vertical line with its label
+    /// (the CRMA's 65% benchmark on a cap sweep).
+    pub x_marks: Vec<(f64, String)>,
+    /// Parameter values up to which the setting cannot be met (a cap the other suppliers'
+    /// capacity cannot fill), shaded with this label.
+    pub infeasible_up_to: Option<(f64, String)>,
 }
 
 impl Chart for SweepChart {
@@ -96,13 +101,22 @@ impl Chart for SweepChart {
         };
         let y_fmt = |v: &f64| theme::pct_tick(*v, y_max);
 
+        let x_range = x_min - pad..x_max + pad;
+        let x_ticks = if self.x_labels.is_empty() {
+            RangedCoordf64::from(x_range.clone()).key_points(11)
+        } else {
+            // Months: ticks on January (and July or the quarters on short horizons).
+            theme::month_ticks(&self.x_labels)
+                .into_iter()
+                .map(|i| i as f64)
+                .collect()
+        };
         let mut chart = ChartBuilder::on(&area)
             .margin_right(24)
             .x_label_area_size(70)
             .y_label_area_size(100)
-            .build_cartesian_2d(x_min - pad..x_max + pad, 0.0..y_max)?;
+            .build_cartesian_2d(theme::ticked(x_range, x_ticks), 0.0..y_max)?;
         theme::mesh(&mut chart)
-            .x_labels(11)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
@@ -110,6 +124,31 @@ impl Chart for SweepChart {
             .y_desc(self.y_label.clone())
             .draw()?;
 
+        if let Some((up_to, label)) = &self.infeasible_up_to {
+            let shade = RGBColor(200, 60, 40);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x_min - pad, 0.0), (*up_to, y_max)],
+                    shade.mix(0.10).filled(),
+                )))?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 9), (x + 30, y + 9)], shade.mix(0.25).filled())
+                });
+        }
+        for (x, label) in &self.x_marks {
+            let dashes = dashed(*x, y_max, 24);
+            chart.draw_series(
+                dashes
+                    .into_iter()
+                    .map(|seg| PathElement::new(seg, INK.stroke_width(2))),
+            )?;
+            chart.draw_series(std::iter::once(Text::new(
+                label.clone(),
+                (*x, y_max * 0.97),
+                theme::text(theme::size::SOURCE, INK).pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
+        }
         for (i, line) in self.lines.iter().enumerate() {
             let c = theme::colour(i);
             // The band: estimate intervals joined point to point.
@@ -133,30 +172,6 @@ impl Chart for SweepChart {
                         .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
                 )?;
             }
-        }
-        if let Some((edge, label)) = &self.shade_up_to {
-            let shade = theme::colour(6).mix(0.07).filled();
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x_min - pad, 0.0), (edge.min(x_max + pad), y_max)],
-                    shade,
-                )))?
-                .label(label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 30, y + 8)], shade));
-        }
-        for (x, label) in &self.marks {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(*x, 0.0), (*x, y_max)],
-                    INK.stroke_width(2),
-                )))?
-                .label(label.clone())
-                .legend(|(x, y)| {
-                    PathElement::new(
-                        vec![(x + 15, y - 10), (x + 15, y + 10)],
-                        INK.stroke_width(2),
-                    )
-                });
         }
         if let Some(bound) = self.goal_bound {
             chart
@@ -191,6 +206,17 @@ impl Chart for SweepChart {
             .draw()?;
         Ok(())
     }
+}
+
+/// A vertical dashed line at `x` from 0 to `top` as `n` dashes (plotters has no dashed path).
+fn dashed(x: f64, top: f64, n: usize) -> Vec<Vec<(f64, f64)>> {
+    let step = top / (2 * n) as f64;
+    (0..n)
+        .map(|k| {
+            let y0 = 2.0 * k as f64 * step;
+            vec![(x, y0), (x, y0 + step)]
+        })
+        .collect()
 }
 
 /// `3.0` → "3", `0.25` → "0.25": parameter ticks without trailing zeros.

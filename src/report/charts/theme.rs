@@ -165,12 +165,23 @@ where
 {
     root.fill(&WHITE)?;
     let top_left = Pos::new(HPos::Left, VPos::Top);
+    let (w, h) = root.dim_in_pixel();
+    // A long title (a sweep names its metric and parameter in words) is set smaller rather than
+    // run off the slide; the same 3% slack as the subtitle's wrap.
+    let max_px = (w as i32 - 2 * SIDE) * 97 / 100;
+    let mut title_size = size::TITLE;
+    while title_size > 26.0 {
+        let (tw, _) = root.estimate_text_size(title, &bold(title_size, INK))?;
+        if tw as i32 <= max_px {
+            break;
+        }
+        title_size -= 2.0;
+    }
     root.draw(&Text::new(
         title.to_string(),
         (SIDE, 22),
-        bold(size::TITLE, INK).pos(top_left),
+        bold(title_size, INK).pos(top_left),
     ))?;
-    let (w, h) = root.dim_in_pixel();
     let style = text(size::SUBTITLE, MUTED).pos(top_left);
     let mut y = 22 + 52;
     // 3% slack: the layout estimate runs a little narrower than the drawn glyphs.
@@ -178,12 +189,15 @@ where
         root.draw(&Text::new(line, (SIDE, y), style.clone()))?;
         y += 31;
     }
+    let bottom_left = text(size::SOURCE, MUTED).pos(Pos::new(HPos::Left, VPos::Bottom));
+    let [source, run] = source_lines(meta);
     root.draw(&Text::new(
-        source_line(meta),
-        (SIDE, h as i32 - 14),
-        text(size::SOURCE, MUTED).pos(Pos::new(HPos::Left, VPos::Bottom)),
+        source,
+        (SIDE, h as i32 - 40),
+        bottom_left.clone(),
     ))?;
-    Ok(root.margin(y + 12, 44, SIDE / 2, SIDE))
+    root.draw(&Text::new(run, (SIDE, h as i32 - 14), bottom_left))?;
+    Ok(root.margin(y + 12, 70, SIDE / 2, SIDE))
 }
 
 /// Breaks each line at spaces so that none is wider than `max_px`: long material or bloc names
@@ -219,15 +233,26 @@ where
     Ok(out)
 }
 
-/// "shortfall 0.1.0 · scenario eu-2030 · 20,000 paths · seed 42": enough to replay the run.
-pub(crate) fn source_line(meta: &ChartMeta) -> String {
-    format!(
-        "shortfall {} · scenario {} · {} paths · seed {}",
-        env!("CARGO_PKG_VERSION"),
-        meta.scenario,
-        thousands(meta.paths),
-        meta.seed
-    )
+/// The two source lines under every chart: what the figure is and rests on ("Source: shortfall
+/// model output, not a forecast · scenario eu-2030 · data: USGS …"), then enough to replay the
+/// run ("shortfall 0.1.0 · 20,000 paths · seed 42").
+pub(crate) fn source_lines(meta: &ChartMeta) -> [String; 2] {
+    let data = meta
+        .data
+        .as_ref()
+        .map_or(String::new(), |d| format!(" · data: {d}"));
+    [
+        format!(
+            "Source: shortfall model output, not a forecast · scenario {}{data}",
+            meta.scenario
+        ),
+        format!(
+            "shortfall {} · {} paths · seed {}",
+            env!("CARGO_PKG_VERSION"),
+            thousands(meta.paths),
+            meta.seed
+        ),
+    ]
 }
 
 /// Draws a boxed message in the middle of `area`: used instead of an empty axis, which a
