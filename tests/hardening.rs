@@ -482,6 +482,8 @@ fn spawn_run(d: &Path, f: &Path, paths: &str, seed: &str, pause: Option<&str>) -
             "--quiet",
             "--out",
             "o",
+            // Every run here replaces the last on purpose, the 2,000-path restore too.
+            "--replace",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null());

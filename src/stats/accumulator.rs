@@ -140,7 +140,8 @@ impl PathRecord {
             peak_price_excess: vec![0.0; layout.materials.len()],
             floor_cost_usd: vec![0.0; layout.floors.len()],
             cap_flips: Vec::new(),
-            attribution: Vec::new(),
+            // At most one entry per (cell, process): sized once, so no path grows it.
+            attribution: Vec::with_capacity(layout.cells.len() * layout.processes.len()),
             param_set: 0,
         }
     }

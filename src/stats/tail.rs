@@ -197,19 +197,22 @@ impl TailAcc {
             };
             bin.paths += 1;
             bin.shortfall = bin.shortfall.saturating_add(units(bloc_value[b]));
-            // A process counts once per path however many of the bloc's materials it hit.
-            let mut seen: Vec<u32> = Vec::new();
-            for e in &rec.attribution {
-                let (eb, m) = layout.cells[e.cell as usize];
-                if eb != b {
+            // A process counts once per path however many of the bloc's materials it hit: at
+            // its first entry of the bloc (a scan, not a set, so folding a path allocates nothing).
+            let of_bloc = |e: &AttributionEntry| layout.cells[e.cell as usize].0 == b;
+            for (k, e) in rec.attribution.iter().enumerate() {
+                if !of_bloc(e) {
                     continue;
                 }
+                let m = layout.cells[e.cell as usize].1;
                 let t = bin.tally(e.process);
                 t.carried = t
                     .carried
                     .saturating_add(units(e.carried_t * layout.base_price[m]));
-                if !seen.contains(&e.process) {
-                    seen.push(e.process);
+                let first = !rec.attribution[..k]
+                    .iter()
+                    .any(|p| p.process == e.process && of_bloc(p));
+                if first {
                     t.active += 1;
                 }
             }
