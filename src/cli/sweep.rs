@@ -353,7 +353,8 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     text.push_str(&over_time);
     if let (Some(goal), Some(r)) = (&goal, &sweep.goal) {
         let parameter = sweep.parameters()[0];
-        let sentence = report::sweep::goal_sentence(goal, &goal_subject, parameter, r);
+        let per_unit = months_of_demand_tonnes(&base_model, &axes[0].path.text);
+        let sentence = report::sweep::goal_sentence(goal, &goal_subject, parameter, r, per_unit);
         text.push_str(&format!("\n{sentence}\n"));
     }
     text.push_str(&format!(
@@ -393,6 +394,24 @@ fn write_cap_over_time(
         report::compliance::sweep_csv(name, &rows, labels).as_bytes(),
     )?;
     Ok(report::compliance::sweep_table(&rows, binding, labels))
+}
+
+/// Where `path` is a stock counted in months of a bloc's demand (a stockpile's initial or
+/// target months, an inventory's cover), the tonnes one month is at the scenario's first month.
+fn months_of_demand_tonnes(model: &crate::model::Model, path: &str) -> Option<f64> {
+    let segs: Vec<&str> = path.split('.').collect();
+    let ["blocs", bloc, "stockpiles" | "inventories", material, leaf] = segs.as_slice() else {
+        return None;
+    };
+    if !matches!(
+        *leaf,
+        "initial_months" | "target_months" | "cover_months" | "max_cover_months"
+    ) {
+        return None;
+    }
+    let b = model.blocs.iter().position(|x| x.name == *bloc)?;
+    let m = model.materials.iter().position(|x| x.name == *material)?;
+    model.cells[b][m].as_ref().map(|c| c.demand_t_per_month)
 }
 
 /// `sweep --shard I/N`: simulate the shard's part of the grid and write its file.

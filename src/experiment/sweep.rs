@@ -283,17 +283,27 @@ pub(crate) fn seek<E>(
                 _ => {}
             }
         }
-        // Invariant: `met` is false at `bad` and true at `good`.
-        let (mut bad, mut good) = if toward_top { (from, to) } else { (to, from) };
-        while (good - bad).abs() > resolution * (1.0 + 1e-9) {
-            let mid = 0.5 * (bad + good);
-            if met(&at(mid, cache)?) {
+        // Bisect on the axis's own grid, from + k·resolution for k = 0..=n, so every value run
+        // and the answer are points the user asked for (a 0:12:0.25 axis answers 7.75, never
+        // 7.6875). Invariant: `met` is false at index `bad` and true at index `good`.
+        let n = ((to - from) / resolution).round().max(1.0) as u64;
+        let value = |k: u64| {
+            if k == n {
+                to
+            } else {
+                round12(from + k as f64 * resolution)
+            }
+        };
+        let (mut bad, mut good) = if toward_top { (0, n) } else { (n, 0) };
+        while bad.abs_diff(good) > 1 {
+            let mid = (bad + good) / 2;
+            if met(&at(value(mid), cache)?) {
                 good = mid;
             } else {
                 bad = mid;
             }
         }
-        Ok(Some(round12(good)))
+        Ok(Some(value(good)))
     };
     let answer = match direction {
         Direction::SmallestMeeting | Direction::LargestMeeting => crossing(&point, &mut cache)?,
@@ -500,10 +510,43 @@ mod tests {
         assert_eq!(r.direction, Direction::SmallestMeeting);
         let answer = r.answer.unwrap();
         assert!((answer - 7.5).abs() <= 0.011, "{answer}");
+        for (x, _) in &r.evaluations {
+            assert!(
+                ((x / 0.01).round() * 0.01 - x).abs() < 1e-9,
+                "{x} is off the grid"
+            );
+        }
         assert!((r.answer_low.unwrap() - 7.0).abs() <= 0.011, "{r:?}");
         assert!((r.answer_high.unwrap() - 8.0).abs() <= 0.011, "{r:?}");
         // Three bisections of ~10 steps each, sharing the two end points.
         assert!(calls <= 36, "{calls} evaluations");
+    }
+
+    /// A metric 0.2 − 0.026·x on a 0:12:0.25 axis: `<= 5%` is met from x ≈ 5.77, so the
+    /// smallest grid point meeting it is 6.0 (5.75 gives 0.0505); every point run is on the grid.
+    #[test]
+    fn the_answer_is_a_point_of_the_grid_given() {
+        let goal = Goal {
+            stat: Stat::Mean,
+            at_most: true,
+            bound: 0.05,
+        };
+        let r = seek(&goal, 0.0, 12.0, 0.25, |x| {
+            let v = 0.2 - 0.026 * x;
+            Ok::<_, ()>(Reading {
+                value: v,
+                ci95: Interval {
+                    low: v - 0.001,
+                    high: v + 0.001,
+                },
+            })
+        })
+        .unwrap();
+        assert_eq!(r.answer, Some(6.0));
+        assert!(r
+            .evaluations
+            .iter()
+            .all(|(x, _)| (x / 0.25).fract() == 0.0 && (0.0..=12.0).contains(x)));
     }
 
     #[test]

@@ -408,11 +408,14 @@ fn fmt_reading(r: &Reading) -> String {
 }
 
 /// Where along the axis the goal is met, in a sentence.
+/// `tonnes_per_unit`: where the swept field counts months of a bloc's demand, the tonnes one
+/// month is at the scenario's first month, so the answer is also said in tonnes.
 pub(crate) fn goal_sentence(
     goal: &Goal,
     subject: &Subject,
     parameter: &str,
     r: &GoalResult,
+    tonnes_per_unit: Option<f64>,
 ) -> String {
     match (r.direction, r.answer) {
         (Direction::SmallestMeeting, Some(a)) | (Direction::LargestMeeting, Some(a)) => {
@@ -426,8 +429,11 @@ pub(crate) fn goal_sentence(
                 (Some(l), None) => format!("from {l} if the metric is at the lenient end of its 95% interval; the strict end never meets it in the range"),
                 _ => "range not determined".into(),
             };
+            let tonnage = tonnes_per_unit
+                .map(|t| format!(", about {} t at the first month's demand", crate::report::figures::tonnes(a * t)))
+                .unwrap_or_default();
             format!(
-                "Goal {goal} for {subject}: the {which} {parameter} that meets it is {a} (±{} resolution; {range}).",
+                "Goal {goal} for {subject}: the {which} {parameter} that meets it is {a}{tonnage} (a point of the axis; the next point, {} away, does not meet it; {range}).",
                 r.resolution
             )
         }
