@@ -353,7 +353,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     text.push_str(&over_time);
     if let (Some(goal), Some(r)) = (&goal, &sweep.goal) {
         let parameter = sweep.parameters()[0];
-        let per_unit = months_of_demand_tonnes(&base_model, &axes[0].path.text);
+        let per_unit = months_of_demand_tonnes(&base_model, &sweep.axes[0].path.text);
         let sentence = report::sweep::goal_sentence(goal, &goal_subject, parameter, r, per_unit);
         text.push_str(&format!("\n{sentence}\n"));
     }
