@@ -90,14 +90,10 @@ impl Chart for TailChart<'_> {
         };
         let pct_label = |v: &f64| theme::pct_tick(*v, x_max);
         // As `theme::probability_rows`, with room on the left for process names.
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(12)
-            .x_label_area_size(70)
-            .y_label_area_size(340)
-            .build_cartesian_2d(
-                0.0..x_max,
-                theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
-            )?;
+        let mut chart = theme::plot(&area, 12, 340).build_cartesian_2d(
+            0.0..x_max,
+            theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
+        )?;
         theme::mesh(&mut chart)
             .disable_y_mesh()
             .x_labels(8)

@@ -61,11 +61,8 @@ impl Chart for ConvergenceChart<'_> {
         let (y_min, y_max) = ((lo - 0.6 * span).max(0.0), (hi + 0.15 * span).min(1.0));
         let y_fmt = |v: &f64| theme::pct_tick(*v, y_max - y_min);
         let x_fmt = |v: &f64| theme::thousands(v.round().max(0.0) as u64);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(36)
-            .x_label_area_size(70)
-            .y_label_area_size(100)
-            .build_cartesian_2d(0.0..x_max * 1.02, y_min..y_max)?;
+        let mut chart =
+            theme::plot(&area, 36, 100).build_cartesian_2d(0.0..x_max * 1.02, y_min..y_max)?;
         theme::mesh(&mut chart)
             .x_labels(8)
             .y_labels(8)

@@ -132,15 +132,11 @@ impl Chart for Distribution<'_> {
             }
         };
         let x_fmt = |v: &f64| theme::pct_tick(*v, x_max);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(12)
-            .x_label_area_size(70)
-            .y_label_area_size(200)
-            .build_cartesian_2d(
-                // A sliver left of zero so markers at 0% are not cut by the axis.
-                -x_max * 0.008..x_max,
-                theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
-            )?;
+        let mut chart = theme::plot(&area, 12, 200).build_cartesian_2d(
+            // A sliver left of zero so markers at 0% are not cut by the axis.
+            -x_max * 0.008..x_max,
+            theme::ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
+        )?;
         theme::mesh(&mut chart)
             .disable_y_mesh()
             .x_labels(8)

@@ -258,14 +258,10 @@ impl Chart for Exceedance {
 
         let x_fmt = |v: &f64| theme::pct_tick(*v, x_max);
         let y_fmt = |v: &f64| theme::pct_log_tick(*v);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(24)
-            .x_label_area_size(70)
-            .y_label_area_size(120)
-            .build_cartesian_2d(
-                0.0..x_max,
-                theme::ticked((y_min..y_max).log_scale(), decades).light(minor),
-            )?;
+        let mut chart = theme::plot(&area, 24, 120).build_cartesian_2d(
+            0.0..x_max,
+            theme::ticked((y_min..y_max).log_scale(), decades).light(minor),
+        )?;
         // Faint lines at 2× and 5× each decade, so the log scale reads as one.
         theme::mesh(&mut chart)
             .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))

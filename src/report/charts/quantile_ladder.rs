@@ -233,14 +233,10 @@ impl Chart for QuantileLadder<'_> {
             }
         };
         let y_fmt = |v: &f64| theme::pct_tick(*v, y_max);
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(24)
-            .x_label_area_size(70)
-            .y_label_area_size(120)
-            .build_cartesian_2d(
-                theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
-                0.0..y_max,
-            )?;
+        let mut chart = theme::plot(&area, 24, 120).build_cartesian_2d(
+            theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
+            0.0..y_max,
+        )?;
         theme::mesh(&mut chart)
             .disable_x_mesh()
             .y_labels(8)

@@ -10,7 +10,7 @@ use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, INK, MUTED};
+use super::theme::{self, Ticked, INK, MUTED};
 use super::{Chart, ChartMeta};
 
 /// One line of the chart: (parameter value, estimate, 95% low, 95% high) per point.
@@ -111,10 +111,7 @@ impl Chart for SweepChart {
                 .map(|i| i as f64)
                 .collect()
         };
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(24)
-            .x_label_area_size(70)
-            .y_label_area_size(100)
+        let mut chart = theme::plot(&area, 24, 100)
             .build_cartesian_2d(theme::ticked(x_range, x_ticks), 0.0..y_max)?;
         theme::mesh(&mut chart)
             .y_labels(8)
@@ -124,31 +121,7 @@ impl Chart for SweepChart {
             .y_desc(self.y_label.clone())
             .draw()?;
 
-        if let Some((up_to, label)) = &self.infeasible_up_to {
-            let shade = RGBColor(200, 60, 40);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x_min - pad, 0.0), (*up_to, y_max)],
-                    shade.mix(0.10).filled(),
-                )))?
-                .label(label.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 9), (x + 30, y + 9)], shade.mix(0.25).filled())
-                });
-        }
-        for (x, label) in &self.x_marks {
-            let dashes = dashed(*x, y_max, 24);
-            chart.draw_series(
-                dashes
-                    .into_iter()
-                    .map(|seg| PathElement::new(seg, INK.stroke_width(2))),
-            )?;
-            chart.draw_series(std::iter::once(Text::new(
-                label.clone(),
-                (*x, y_max * 0.97),
-                theme::text(theme::size::SOURCE, INK).pos(Pos::new(HPos::Left, VPos::Top)),
-            )))?;
-        }
+        self.reference_marks(&mut chart, x_min - pad, y_max)?;
         for (i, line) in self.lines.iter().enumerate() {
             let c = theme::colour(i);
             // The band: estimate intervals joined point to point.
@@ -173,29 +146,8 @@ impl Chart for SweepChart {
                 )?;
             }
         }
-        if let Some(bound) = self.goal_bound {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(x_min - pad, bound), (x_max + pad, bound)],
-                    INK.stroke_width(2),
-                )))?
-                .label(format!("goal: {}", theme::pct_tick(bound, y_max)))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], INK.stroke_width(2)));
-        }
-        if let Some(answer) = self.goal_answer {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(answer, 0.0), (answer, y_max)],
-                    MUTED.stroke_width(2),
-                )))?
-                .label(format!("answer: {}", x_fmt(&answer)))
-                .legend(|(x, y)| {
-                    PathElement::new(
-                        vec![(x + 15, y - 10), (x + 15, y + 10)],
-                        MUTED.stroke_width(2),
-                    )
-                });
-        }
+        let answer_label = self.goal_answer.map(|a| format!("answer: {}", x_fmt(&a)));
+        self.goal_marks(&mut chart, (x_min - pad, x_max + pad), y_max, answer_label)?;
         let position = if self.y_is_probability {
             SeriesLabelPosition::MiddleRight
         } else {
@@ -204,6 +156,88 @@ impl Chart for SweepChart {
         theme::legend(&mut chart, position, 42)
             .background_style(WHITE.mix(0.9))
             .draw()?;
+        Ok(())
+    }
+}
+
+/// The plot of a sweep chart: a numeric (or month) x axis with chosen ticks, a share on y.
+type SweepPlot<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked<RangedCoordf64>, RangedCoordf64>>;
+
+impl SweepChart {
+    /// The reference marks drawn under the lines: the shaded levels where the setting cannot
+    /// be met (from `x_left`), and each reference value as a dashed vertical line with its label.
+    fn reference_marks<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut SweepPlot<'a, DB>,
+        x_left: f64,
+        y_max: f64,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        if let Some((up_to, label)) = &self.infeasible_up_to {
+            let shade = RGBColor(200, 60, 40);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x_left, 0.0), (*up_to, y_max)],
+                    shade.mix(0.10).filled(),
+                )))?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 9), (x + 30, y + 9)], shade.mix(0.25).filled())
+                });
+        }
+        for (x, label) in &self.x_marks {
+            let dashes = dashed(*x, y_max, 24);
+            chart.draw_series(
+                dashes
+                    .into_iter()
+                    .map(|seg| PathElement::new(seg, INK.stroke_width(2))),
+            )?;
+            chart.draw_series(std::iter::once(Text::new(
+                label.clone(),
+                (*x, y_max * 0.97),
+                theme::text(theme::size::SOURCE, INK).pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
+        }
+        Ok(())
+    }
+
+    /// The goal's bound (a horizontal line across `x_span`) and its answer (a vertical line,
+    /// labelled `answer_label` in the legend), drawn over the lines.
+    fn goal_marks<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut SweepPlot<'a, DB>,
+        x_span: (f64, f64),
+        y_max: f64,
+        answer_label: Option<String>,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        if let Some(bound) = self.goal_bound {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x_span.0, bound), (x_span.1, bound)],
+                    INK.stroke_width(2),
+                )))?
+                .label(format!("goal: {}", theme::pct_tick(bound, y_max)))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], INK.stroke_width(2)));
+        }
+        if let (Some(answer), Some(label)) = (self.goal_answer, answer_label) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(answer, 0.0), (answer, y_max)],
+                    MUTED.stroke_width(2),
+                )))?
+                .label(label)
+                .legend(|(x, y)| {
+                    PathElement::new(
+                        vec![(x + 15, y - 10), (x + 15, y + 10)],
+                        MUTED.stroke_width(2),
+                    )
+                });
+        }
         Ok(())
     }
 }

@@ -293,6 +293,23 @@ where
     Ok(())
 }
 
+/// The plot every single-panel chart builds inside its frame: the 70 px band for the x tick
+/// labels and description every chart shares, `y_labels` px for the y axis's, and `right` px
+/// kept free on the right. Setting these only records them, so the chart goes on with
+/// `.build_cartesian_2d(..)` exactly as if it had set them itself.
+pub(crate) fn plot<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    right: u32,
+    y_labels: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_right(right)
+        .x_label_area_size(70)
+        .y_label_area_size(y_labels);
+    builder
+}
+
 /// The mesh every chart starts from: bold grid lines in `GRID`, no light ones, muted axes, and
 /// tick labels and axis descriptions at the theme's sizes. The chart adds its label counts,
 /// formatters and axis descriptions (and overrides a style where it differs) before `draw()`.
@@ -361,14 +378,10 @@ where
         }
     };
     let pct_label = |v: &f64| pct_tick(*v, x_max);
-    let mut chart = ChartBuilder::on(area)
-        .margin_right(12)
-        .x_label_area_size(70)
-        .y_label_area_size(200)
-        .build_cartesian_2d(
-            0.0..x_max,
-            ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
-        )?;
+    let mut chart = plot(area, 12, 200).build_cartesian_2d(
+        0.0..x_max,
+        ticked(-0.6..n as f64 - 0.4, (0..n).map(|i| i as f64).collect()),
+    )?;
     mesh(&mut chart)
         .disable_y_mesh()
         .x_labels(8)

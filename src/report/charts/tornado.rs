@@ -287,14 +287,10 @@ impl Chart for Tornado<'_> {
 
         // A strip above the plot holds the legend, so it never hides a bar.
         let (legend_area, plot_area) = area.split_vertically(44);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin_right(16)
-            .x_label_area_size(70)
-            .y_label_area_size(widest + 24)
-            .build_cartesian_2d(
-                x_lo..x_hi,
-                theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
-            )?;
+        let mut chart = theme::plot(&plot_area, 16, widest + 24).build_cartesian_2d(
+            x_lo..x_hi,
+            theme::ticked(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
+        )?;
         theme::mesh(&mut chart)
             .disable_y_mesh()
             .x_labels(8)
