@@ -261,6 +261,12 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
         data: report::charts::data_vintage(&model.sources),
     };
     report::charts::write_tornado(&result, &meta, staging).context("drawing the tornado chart")?;
+    report::sensitivity_html::write(
+        staging,
+        &result,
+        &model.sources,
+        &std::env::args().collect::<Vec<_>>(),
+    )?;
     output.commit()?;
 
     let text = || {

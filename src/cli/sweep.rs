@@ -346,6 +346,23 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         };
         write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
     }
+    let (tonnes_per_unit, command) = (
+        months_of_demand_tonnes(&base_model, &sweep.axes[0].path.text),
+        std::env::args().collect::<Vec<_>>(),
+    );
+    report::sweep_html::write(
+        staging,
+        &sweep,
+        &report::sweep_html::Page {
+            info: &info,
+            subjects: &subjects,
+            stat: chart_stat,
+            goal: goal.as_ref().map(|g| (g, &goal_subject)),
+            tonnes_per_unit,
+            data_sources: &base_model.sources,
+            command: &command,
+        },
+    )?;
     output.commit()?;
 
     let differences = sweep.last_minus_first(&subjects, chart_stat);

@@ -20,11 +20,14 @@ pub(crate) mod figures;
 pub(crate) mod format;
 pub(crate) mod html;
 pub(crate) mod manifest;
+pub(crate) mod page;
 pub(crate) mod replay;
 pub(crate) mod run;
 pub(crate) mod sensitivity;
+pub(crate) mod sensitivity_html;
 pub(crate) mod stress_cap;
 pub(crate) mod sweep;
+pub(crate) mod sweep_html;
 pub(crate) mod tables;
 pub(crate) mod terminal;
 

@@ -341,7 +341,7 @@ fn parameter_phrase(path: &str) -> String {
     }
 }
 
-fn metric_phrase(stat: Stat) -> String {
+pub(crate) fn metric_phrase(stat: Stat) -> String {
     match stat {
         Stat::Mean => "mean worst-year consumption shortfall".into(),
         Stat::ProbabilityAny => "probability of any consumption shortfall".into(),
