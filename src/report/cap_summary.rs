@@ -449,7 +449,7 @@ pub(crate) fn html(s: &StressCap, labels: &[String]) -> String {
         escape(&pct(s.cap)),
         escape(&paragraph(s, &lines))
     );
-    h.push_str("<table><tr><th>material</th><th>feasibility and capacity gap</th><th>compliance month (median [P10–P90])</th><th>P(&gt;10%) with − without</th><th>P95 with − without</th><th>CVaR95 with − without</th><th>P(cap breached, some month) without → with</th><th>spillover on P(&gt;10%)</th><th>cost a year</th><th>per pp of P(&gt;10%) removed</th><th>same money as stockpile</th></tr>");
+    h.push_str("<table><tr><th>material</th><th>feasibility and capacity gap</th><th>compliance month (median [P10–P90])</th><th>P(&gt;10%) with − without</th><th>P95 with − without</th><th>CVaR95 with − without</th><th>P(cap breached, some month) without → with</th><th>spillover on other blocs' P(&gt;10%), beyond the noise</th><th>cost a year</th><th>per pp of P(&gt;10%) removed</th><th>same money as stockpile</th></tr>");
     for l in &lines {
         let compl = l.compliance.as_ref().map_or(
             format!(
@@ -470,11 +470,17 @@ pub(crate) fn html(s: &StressCap, labels: &[String]) -> String {
                 )
             },
         );
-        let spill: Vec<String> = l
+        // Only the blocs whose change is beyond the noise: four "+0.0 pp [+0.0, +0.0]" a row
+        // made the column the tallest on the page and hid the ones that move.
+        let mut spill: Vec<String> = l
             .spillover
             .iter()
+            .filter(|r| r.significant)
             .map(|r| format!("{} {}", r.bloc, pp_spill(r)))
             .collect();
+        if spill.is_empty() && !l.spillover.is_empty() {
+            spill.push("none beyond the noise".into());
+        }
         let c = l.cost;
         let _ = write!(
             h,

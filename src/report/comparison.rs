@@ -651,22 +651,26 @@ fn bloc_table(h: &mut String, c: &Comparison, bloc: &str, ranked: &[(&str, bool)
         bloc: bloc.to_string(),
         material: None,
     };
-    let _ = write!(h, "<h2>{}: A, B and B − A</h2>{}", escape(bloc), TABLE_HEAD);
+    let _ = write!(h, "<h2>{}: A, B and B − A</h2>", escape(bloc));
     let mut subjects = vec![whole];
     subjects.extend(ranked.iter().map(|(m, _)| Subject {
         bloc: bloc.to_string(),
         material: Some(m.to_string()),
     }));
     let mut same = Vec::new();
+    let mut rows = String::new();
     for s in &subjects {
         let name = s.material.as_deref().unwrap_or("worst material");
         if unchanged(c, s) {
             same.push(name);
         } else {
-            table_rows(h, c, s, name);
+            table_rows(&mut rows, c, s, name);
         }
     }
-    h.push_str("</table>");
+    // A table with a header and no rows reads as a rendering fault: leave it out.
+    if !rows.is_empty() {
+        let _ = write!(h, "{TABLE_HEAD}{rows}</table>");
+    }
     if !same.is_empty() {
         let _ = write!(
             h,
