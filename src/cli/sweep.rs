@@ -346,23 +346,12 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         };
         write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
     }
-    let (tonnes_per_unit, command) = (
-        months_of_demand_tonnes(&base_model, &sweep.axes[0].path.text),
-        std::env::args().collect::<Vec<_>>(),
+    let shown = (
+        &subjects[..],
+        chart_stat,
+        goal.as_ref().map(|g| (g, &goal_subject)),
     );
-    report::sweep_html::write(
-        staging,
-        &sweep,
-        &report::sweep_html::Page {
-            info: &info,
-            subjects: &subjects,
-            stat: chart_stat,
-            goal: goal.as_ref().map(|g| (g, &goal_subject)),
-            tonnes_per_unit,
-            data_sources: &base_model.sources,
-            command: &command,
-        },
-    )?;
+    write_report(staging, &sweep, &base_model, &info, shown)?;
     output.commit()?;
 
     let differences = sweep.last_minus_first(&subjects, chart_stat);
@@ -384,6 +373,29 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     ));
     print_result(args.flags.format, || text, &out_dir, "sweep.json")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `report.html` of the finished sweep, into `staging` beside its charts: the subjects and
+/// metric shown, and the goal with its subject.
+fn write_report(
+    staging: &std::path::Path,
+    sweep: &sweep::Sweep,
+    model: &Model,
+    info: &report::sweep::RunInfo,
+    (subjects, stat, goal): (&[Subject], Stat, Option<(&Goal, &Subject)>),
+) -> Result<()> {
+    let command: Vec<String> = std::env::args().collect();
+    let page = report::sweep_html::Page {
+        info,
+        subjects,
+        stat,
+        goal,
+        tonnes_per_unit: months_of_demand_tonnes(model, &sweep.axes[0].path.text),
+        data_sources: &model.sources,
+        command: &command,
+    };
+    report::sweep_html::write(staging, sweep, &page)?;
+    Ok(())
 }
 
 /// With `--binds-from`: the cap over time at every point, written to `sweep-compliance.csv` in
