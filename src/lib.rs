@@ -74,6 +74,12 @@ pub use stats::{finish, PathRecord, Summary};
 
 pub use experiment::{difference, level, run_variant};
 
+/// Experiments that re-solve, path by path, only the materials a variant changes: the first run
+/// is kept as the base; every later one takes the unchanged materials' results from it, to the bit.
+pub mod reuse {
+    pub use crate::experiment::reuse::{differing_materials, Runner};
+}
+
 /// Scenario variants: a base scenario with `--set` style settings applied, compiled.
 pub mod variant {
     pub use crate::experiment::variant::{build, build_edited, Setting};

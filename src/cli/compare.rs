@@ -14,7 +14,7 @@ use super::common::{
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
-use crate::experiment::{run_variant, sectioned_paths, VariantRun};
+use crate::experiment::{reuse, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::report::comparison::{ComparisonReport, Side};
 use crate::report::headline_bloc;
@@ -89,6 +89,8 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     let per_side = sectioned_paths(args.paths);
     let bar = progress::bar(2 * per_side, args.flags.quiet);
     let mut sides = Vec::with_capacity(2);
+    // B re-solves only the materials where it differs from A (same frame and seed).
+    let mut runner = reuse::Runner::default();
     for (k, (loaded, model)) in [(&loaded_a, &model_a), (&loaded_b, &model_b)]
         .into_iter()
         .enumerate()
@@ -96,7 +98,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
         let started_at = now_unix();
         let clock = Instant::now();
         let offset = k as u64 * per_side;
-        let run = run_variant(model, &cfg, &cancel, |done, _| {
+        let run = runner.run(model, &cfg, &cancel, |done, _| {
             bar.set_position(offset + done)
         })?;
         if run.cancelled {

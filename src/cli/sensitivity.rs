@@ -135,7 +135,7 @@ fn shard(
             args: canonical_args(args, settings)?,
             variants: candidates
                 .iter()
-                .map(|&c| sensitivity::candidate_label(plan, c))
+                .map(|(c, _)| sensitivity::candidate_label(plan, *c))
                 .collect(),
             paths_per_variant: plan.paths,
         },
@@ -151,8 +151,9 @@ fn shard(
             .clone()
             .unwrap_or_else(|| default_out_dir(&format!("{}-sensitivity-shards", model.name))),
     };
-    experiment_shard::write(&job, |v| {
-        sensitivity::candidate_model(loaded, plan, candidates[v])
+    experiment_shard::write(&job, |v| match &candidates[v] {
+        (_, Some(compiled)) => Ok(compiled.clone()),
+        (c, None) => sensitivity::candidate_model(loaded, plan, *c),
     })
 }
 
@@ -225,12 +226,18 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
             (result, clock.elapsed().as_secs_f64())
         }
         Source::Merged { runs, elapsed } => {
-            let candidates = sensitivity::candidates(&loaded, &plan);
+            // The class variants come last, in the order `run_using` asks for them (only those
+            // that compile, as the shards ran them): counted here rather than compiled again.
+            let before = sensitivity::process_candidates(&plan);
+            let mut classes_seen = 0;
             let take = |c, m: &Model| {
-                let v = candidates
-                    .iter()
-                    .position(|x| *x == c)
-                    .unwrap_or(usize::MAX);
+                let v = match c {
+                    sensitivity::Candidate::Class(..) => {
+                        classes_seen += 1;
+                        before.len() + classes_seen - 1
+                    }
+                    _ => before.iter().position(|x| *x == c).unwrap_or(usize::MAX),
+                };
                 let label = sensitivity::candidate_label(&plan, c);
                 take_run(runs, v, &label, m).map(Some)
             };

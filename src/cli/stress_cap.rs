@@ -16,7 +16,7 @@ use super::common::{
 };
 use super::progress;
 use crate::experiment::compliance::{self, Binding};
-use crate::experiment::{comparison, run_variant, sectioned_paths, stress_cap, VariantRun};
+use crate::experiment::{comparison, reuse, sectioned_paths, stress_cap, VariantRun};
 use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
 use crate::report::comparison::{ComparisonReport, Side};
 use crate::report::format::pct;
@@ -95,13 +95,15 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let clock = Instant::now();
     let started_at = now_unix();
     let mut runs: Vec<VariantRun> = Vec::new();
+    // The second run re-solves only the materials the cap changes.
+    let mut runner = reuse::Runner::default();
     for (label, model) in [
         ("without the cap", &without_model),
         ("with the cap", &with_model),
     ] {
         let bar = progress::bar(paths, args.flags.quiet);
         bar.set_message(label);
-        let run = run_variant(model, &cfg, &cancel, |done, _| bar.set_position(done))?;
+        let run = runner.run(model, &cfg, &cancel, |done, _| bar.set_position(done))?;
         bar.finish_and_clear();
         if run.cancelled {
             eprintln!("interrupted; nothing was written");

@@ -16,10 +16,10 @@ use super::common::{
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
 use super::shard_file::{parse_shard, ShardSpec};
-use crate::experiment::compliance;
+use crate::experiment::{compliance, reuse};
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
-use crate::experiment::{run_variant, sectioned_paths};
+use crate::experiment::sectioned_paths;
 use crate::model::Model;
 use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
 use crate::report::sweep::SubjectChoice;
@@ -264,13 +264,15 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         material: args.materials.first().cloned().or(path_material.clone()),
     };
 
+    // The first point simulated is kept; later points re-solve only the materials they change.
+    let mut runner = reuse::Runner::default();
     let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
         let model = variant::build(&base, &settings)?;
         let run = match &mut source {
             Source::Simulate => {
                 let bar = progress::bar(paths, args.flags.quiet);
                 bar.set_message(label);
-                let run = run_variant(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
+                let run = runner.run(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
                 bar.finish_and_clear();
                 run
             }

@@ -17,6 +17,7 @@ pub(crate) mod comparison;
 pub(crate) mod compliance;
 pub(crate) mod frequency;
 pub(crate) mod replay;
+pub(crate) mod reuse;
 pub(crate) mod sensitivity;
 pub(crate) mod stress_cap;
 pub(crate) mod sweep;

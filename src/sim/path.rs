@@ -104,6 +104,42 @@ pub fn simulate_path<T: Trace>(
     record: &mut PathRecord,
     trace: &mut T,
 ) {
+    simulate_path_of(model, plan, (seed, path), scratch, record, trace, None);
+}
+
+/// `simulate_path` solving only the materials `solve` marks (plan order): the parameters and
+/// the timeline are drawn whole, as for every material, and the others are left unsolved
+/// (nothing recorded for them). Each material's results are those `simulate_path` gives it,
+/// to the bit: materials are independent given the timeline (see the top of this file).
+/// Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
+pub(crate) fn simulate_path_materials(
+    model: &Model,
+    plan: &Plan,
+    (seed, path): (u64, u64),
+    scratch: &mut PathScratch,
+    record: &mut PathRecord,
+    solve: &[bool],
+) {
+    simulate_path_of(
+        model,
+        plan,
+        (seed, path),
+        scratch,
+        record,
+        &mut NoTrace,
+        Some(solve),
+    );
+}
+
+fn simulate_path_of<T: Trace>(
+    model: &Model,
+    plan: &Plan,
+    (seed, path): (u64, u64),
+    scratch: &mut PathScratch,
+    record: &mut PathRecord,
+    trace: &mut T,
+    solve: Option<&[bool]>,
+) {
     record.clear();
     if model.parameter_sets > 0 {
         record.param_set = (path % model.parameter_sets as u64) as u32;
@@ -145,6 +181,9 @@ pub fn simulate_path<T: Trace>(
     scratch.state.resize_with(n, MaterialState::default);
     scratch.month.resize_with(n, MonthScratch::default);
     for (mi, mp) in plan.materials.iter().enumerate() {
+        if solve.is_some_and(|only| !only[mi]) {
+            continue;
+        }
         let episodes = std::mem::take(&mut scratch.by_material[mi]);
         let cx = MaterialCtx {
             model,

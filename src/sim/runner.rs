@@ -18,7 +18,7 @@ use crate::model::Model;
 use crate::stats::accumulator::THRESHOLDS;
 use crate::stats::estimate::probability;
 use crate::stats::monthly_batch::MonthlyBatch;
-use crate::stats::{PathRecord, RunAccumulator};
+use crate::stats::{Layout, PathRecord, RunAccumulator};
 
 use super::path::{simulate_path, NoTrace, PathScratch};
 use super::plan::{build, Plan};
@@ -81,28 +81,58 @@ pub fn headline_se(model: &Model, acc: &RunAccumulator) -> f64 {
     })
 }
 
-/// Simulate paths `[first, first + count)` into a fresh accumulator.
-pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) -> RunAccumulator {
-    let mut acc = RunAccumulator::new(&plan.layout);
-    let mut scratch = PathScratch::default();
-    let mut record = PathRecord::new(&plan.layout);
-    let mut batch = MonthlyBatch::default();
-    let months = plan.layout.months;
-    for path in first..first + count {
+/// What the runner asks of each path: the kernel (`Kernel`), or an experiment's solver that
+/// re-solves only the materials a variant changes (`experiment::reuse`). The chunks, their
+/// order and the fold are the runner's, the same for every solver.
+pub(crate) trait PathSolver: Sync {
+    /// Scratch of one worker, reused across the paths of a chunk.
+    type Scratch: Default;
+    /// Leave path `path`'s results in `record`, as `simulate_path` would.
+    fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord);
+}
+
+/// The kernel itself: every material of every path solved by `simulate_path`.
+pub(crate) struct Kernel<'a> {
+    pub model: &'a Model,
+    pub plan: &'a Plan,
+    pub seed: u64,
+}
+
+impl PathSolver for Kernel<'_> {
+    type Scratch = PathScratch;
+    #[inline]
+    fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
         simulate_path(
-            model,
-            plan,
-            seed,
+            self.model,
+            self.plan,
+            self.seed,
             path,
-            &mut scratch,
-            &mut record,
+            scratch,
+            record,
             &mut NoTrace,
         );
+    }
+}
+
+/// Simulate paths `[first, first + count)` into a fresh accumulator.
+pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) -> RunAccumulator {
+    run_range_by(&plan.layout, &Kernel { model, plan, seed }, first, count)
+}
+
+/// `run_range` with the paths from `solver`.
+fn run_range_by<S: PathSolver>(layout: &Layout, solver: &S, first: u64, count: u64) -> RunAccumulator {
+    let mut acc = RunAccumulator::new(layout);
+    let mut scratch = S::Scratch::default();
+    let mut record = PathRecord::new(layout);
+    let mut batch = MonthlyBatch::default();
+    let months = layout.months;
+    for path in first..first + count {
+        solver.solve(path, &mut scratch, &mut record);
         // The monthly points go through the batch (the same accumulator, faster); the rest
         // of the record is folded at once.
         batch.push(&mut acc, months, &record.monthly);
         record.monthly.clear();
-        acc.add(&plan.layout, &record);
+        acc.add(layout, &record);
     }
     batch.fold_into(&mut acc, months);
     acc.shrink_to_fit();
@@ -113,10 +143,10 @@ pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) 
 /// and hand each chunk's accumulator to `fold` in path order. Only `threads` chunk accumulators
 /// are alive at once (a chunk's histograms are megabytes), whatever the batch size; the chunks
 /// and the order of the folds are those of running the whole batch at once.
-fn run_in_groups(
+fn run_in_groups<S: PathSolver>(
     pool: &rayon::ThreadPool,
     threads: usize,
-    (model, plan, seed): (&Model, &Plan, u64),
+    (layout, solver): (&Layout, &S),
     ranges: &[(u64, u64)],
     mut fold: impl FnMut(RunAccumulator),
 ) {
@@ -124,7 +154,7 @@ fn run_in_groups(
         let parts: Vec<RunAccumulator> = pool.install(|| {
             group
                 .par_iter()
-                .map(|&(first, count)| run_range(model, plan, seed, first, count))
+                .map(|&(first, count)| run_range_by(layout, solver, first, count))
                 .collect()
         });
         parts.into_iter().for_each(&mut fold);
@@ -149,14 +179,50 @@ pub fn run_with(
     model: &Model,
     cfg: &RunConfig,
     cancel: &AtomicBool,
-    mut progress: impl FnMut(u64, u64),
-    mut on_chunk: impl FnMut(&crate::stats::Layout, &RunAccumulator),
+    progress: impl FnMut(u64, u64),
+    on_chunk: impl FnMut(&crate::stats::Layout, &RunAccumulator),
 ) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
     let plan = build(model);
+    let kernel = Kernel {
+        model,
+        plan: &plan,
+        seed: cfg.seed,
+    };
+    let driven = run_solver(model, &plan.layout, &kernel, cfg, cancel, progress, on_chunk)?;
+    Ok(RunOutcome {
+        acc: driven.acc,
+        plan,
+        paths: driven.paths,
+        cancelled: driven.cancelled,
+        target_reached: driven.target_reached,
+        headline_se: driven.headline_se,
+    })
+}
+
+/// What `run_solver` produced: `RunOutcome` without the plan.
+pub(crate) struct Driven {
+    pub acc: RunAccumulator,
+    pub paths: u64,
+    pub cancelled: bool,
+    pub target_reached: Option<bool>,
+    pub headline_se: f64,
+}
+
+/// `run_with` on the paths of `solver` (of `model`, whose plan's layout is `layout`): the
+/// same batches, chunks, merge order, progress, cancellation and `--target-se` checks.
+pub(crate) fn run_solver<S: PathSolver>(
+    model: &Model,
+    layout: &Layout,
+    solver: &S,
+    cfg: &RunConfig,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(u64, u64),
+    mut on_chunk: impl FnMut(&crate::stats::Layout, &RunAccumulator),
+) -> Result<Driven, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads.max(1))
         .build()?;
-    let mut acc = RunAccumulator::new(&plan.layout);
+    let mut acc = RunAccumulator::new(layout);
     let goal = if cfg.target_se.is_some() {
         cfg.max_paths.max(cfg.paths)
     } else {
@@ -173,16 +239,10 @@ pub fn run_with(
                 (first, CHUNK.min(done + batch_paths - first))
             })
             .collect();
-        run_in_groups(
-            &pool,
-            cfg.threads,
-            (model, &plan, cfg.seed),
-            &chunks,
-            |part| {
-                on_chunk(&plan.layout, &part);
-                acc.merge(&part);
-            },
-        );
+        run_in_groups(&pool, cfg.threads, (layout, solver), &chunks, |part| {
+            on_chunk(layout, &part);
+            acc.merge(&part);
+        });
         acc.shrink_to_fit();
         done += batch_paths;
         progress(done, goal);
@@ -204,9 +264,8 @@ pub fn run_with(
         target_reached = Some(headline_se(model, &acc) <= target);
     }
     let se = headline_se(model, &acc);
-    Ok(RunOutcome {
+    Ok(Driven {
         acc,
-        plan,
         paths: done,
         cancelled,
         target_reached,
@@ -238,10 +297,15 @@ pub fn run_chunks(
     let mut acc = RunAccumulator::new(&plan.layout);
     let mut done = 0;
     for batch in ranges.chunks(BATCH_CHUNKS as usize) {
+        let kernel = Kernel {
+            model,
+            plan: &plan,
+            seed: cfg.seed,
+        };
         run_in_groups(
             &pool,
             cfg.threads,
-            (model, &plan, cfg.seed),
+            (&plan.layout, &kernel),
             batch,
             |part| {
                 on_chunk(&part);

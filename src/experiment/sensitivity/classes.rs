@@ -265,10 +265,12 @@ pub fn class_model(base: &LoadedScenario, k: usize, variant: Variant) -> Result<
 }
 
 /// The class variants `run_classes` simulates, in its order: low and high of every class the
-/// scenario has entries of and that compiles scaled (a shard runs the same ones).
-pub fn runnable_variants(base: &LoadedScenario) -> impl Iterator<Item = (usize, Variant)> + '_ {
+/// scenario has entries of and that compiles scaled (a shard runs the same ones), each with its
+/// compiled model, so that whoever runs it does not compile it again.
+pub fn runnable_variants(base: &LoadedScenario) -> Vec<(usize, Variant, Model)> {
     (0..CLASSES.len())
-        .filter(move |&k| CLASSES[k].entries(&base.raw) > 0)
+        .filter(|&k| CLASSES[k].entries(&base.raw) > 0)
         .flat_map(|k| [(k, Variant::Low), (k, Variant::High)])
-        .filter(move |&(k, v)| class_model(base, k, v).is_ok())
+        .filter_map(|(k, v)| class_model(base, k, v).ok().map(|m| (k, v, m)))
+        .collect()
 }

@@ -27,7 +27,7 @@ use anyhow::{bail, Result};
 
 use super::frequency::{self, FrequencyRange};
 use super::variant::build_edited;
-use super::{difference, level, run_variant, sectioned_paths, VariantRun};
+use super::{difference, level, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::scenario::{LoadedScenario, Param};
 use crate::sim::RunConfig;
@@ -163,9 +163,11 @@ pub fn run(
 ) -> Result<Option<Sensitivity>> {
     let total = plan.total_paths();
     let mut done = 0u64;
+    // The base runs first and is kept; every variant re-solves only the materials it changes.
+    let mut runner = super::reuse::Runner::default();
     let simulate = |_: Candidate, m: &Model| -> Result<Option<VariantRun>> {
         let offset = done;
-        let r = run_variant(m, cfg, cancel, |d, _| progress(offset + d, total))?;
+        let r = runner.run(m, cfg, cancel, |d, _| progress(offset + d, total))?;
         done += plan.paths;
         Ok((!r.cancelled).then_some(r))
     };
@@ -189,8 +191,23 @@ pub enum Candidate {
 /// with a frequency range. One machine runs low/high only for the `top` largest switch-off
 /// effects, chosen after the switch-offs; a shard cannot wait for those, so it runs them all
 /// and the merge uses the same `top`. Last, low and high of every parameter class the scenario
-/// has entries of and that compiles scaled (the ones one machine runs).
-pub fn candidates(base: &LoadedScenario, plan: &Plan) -> Vec<Candidate> {
+/// has entries of and that compiles scaled (the ones one machine runs), each with its compiled
+/// model (`candidate_model` compiles the others).
+pub fn candidates(base: &LoadedScenario, plan: &Plan) -> Vec<(Candidate, Option<Model>)> {
+    let mut out: Vec<(Candidate, Option<Model>)> = process_candidates(plan)
+        .into_iter()
+        .map(|c| (c, None))
+        .collect();
+    out.extend(
+        classes::runnable_variants(base)
+            .into_iter()
+            .map(|(k, v, m)| (Candidate::Class(k, v), Some(m))),
+    );
+    out
+}
+
+/// The candidates before the parameter classes (base and processes), compiling nothing.
+pub fn process_candidates(plan: &Plan) -> Vec<Candidate> {
     let reaching = || {
         plan.processes
             .iter()
@@ -203,7 +220,6 @@ pub fn candidates(base: &LoadedScenario, plan: &Plan) -> Vec<Candidate> {
         out.push(Candidate::Process(i, Variant::Low));
         out.push(Candidate::Process(i, Variant::High));
     }
-    out.extend(classes::runnable_variants(base).map(|(k, v)| Candidate::Class(k, v)));
     out
 }
 

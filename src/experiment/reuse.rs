@@ -1,0 +1,608 @@
+//! Re-solve only the materials a variant changes (issue 12): the first run of an experiment is
+//! its base, whose per-path results are kept; a later variant re-solves, path by path, only the
+//! materials where its compiled model differs from the base's, and takes the others' results
+//! from the base. The result is the variant's full run to the bit; docs/experiments.md, "Only
+//! the materials a variant changes are re-solved", gives the argument, and `tests/reuse.rs`
+//! checks it against full re-solves.
+//!
+//! Why it is exact. Given a path's timeline (regimes and episodes) and its parameter draws, the
+//! kernel solves each material on its own (`sim::path`): no phase reads another material's
+//! state. So a material's results on a path are a function of (1) what the model says about the
+//! material (its chain, cells, stockpiles, inventories, new capacity, floors, watched cap links),
+//! (2) the episodes of the processes that touch it, in their order, and (3) its cells' parameter
+//! draws. Every random stream is named by what it drives (`sim::timeline::StreamKeys`), so (3)
+//! depends only on the cell's own distributions, and a process's episodes depend only on its
+//! own definition, the tension chain and, through triggers, the episodes of the processes that
+//! trigger it (and so on up the chain; the multipliers of several triggers are applied in
+//! model order, so that order is part of it). `differing_materials` writes each of these down
+//! for each material of both models, as exact text (`{:?}` of the compiled structures, which
+//! prints every number to the bit), with processes named rather than numbered, and re-solves
+//! every material whose text differs. Anything not covered (other cells or materials, another
+//! horizon, parameter sets, floors or countries) makes every material differ.
+//!
+//! Putting a path together: a material's record items (its cells, its price peak, its floors'
+//! costs, and its runs in the monthly points, cap breaches and attribution entries) are written
+//! while it is solved, materials in order; the variant's record is the base's items for the
+//! materials it keeps and the re-solved items for the others, in material order, with process
+//! indices renamed into the variant's order. A path the base did not keep (over the memory
+//! budget, or a record not in material order) is solved whole: exact either way.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result};
+
+use super::{run_variant, sectioned_paths, VariantRun};
+use crate::model::Model;
+use crate::sim::path::{simulate_path_materials, PathScratch};
+use crate::sim::plan::{build, Plan};
+use crate::sim::runner::{run_solver, Kernel, PathSolver, RunConfig};
+use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
+use crate::stats::section::SectionValues;
+use crate::stats::tail::AttributionEntry;
+use crate::stats::{finish, Layout, PathRecord};
+
+/// Most bytes of base records kept (about 8 KB a path on eu-2030: 20,480 paths take ~170 MB,
+/// within it). Paths beyond the budget are solved whole by every variant, so a larger run stays
+/// exact and its memory bounded.
+const BUDGET_BYTES: usize = 384 << 20;
+
+/// Per material (plan order): whether `variant` must solve it again on every path, or `None`
+/// when the two models cannot share per-path results at all. See the module documentation for
+/// what is compared; any doubt counts as a difference.
+pub fn differing_materials(base: &Model, variant: &Model) -> Option<Vec<bool>> {
+    Signatures::of(base, &build(base)).differing(&Signatures::of(variant, &build(variant)))
+}
+
+/// Exact text of what a model says about its shared frame and about each material.
+#[derive(Debug, Clone, PartialEq)]
+struct Signatures {
+    global: String,
+    materials: Vec<String>,
+}
+
+impl Signatures {
+    fn of(model: &Model, plan: &Plan) -> Signatures {
+        let l = &plan.layout;
+        let blocs: Vec<(&String, &Vec<usize>)> =
+            model.blocs.iter().map(|b| (&b.name, &b.members)).collect();
+        let global = format!(
+            "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
+            model.start,
+            model.months,
+            l.cells,
+            l.materials,
+            l.floors,
+            blocs,
+            model.parameter_sets,
+            model.countries
+        );
+        let processes = process_signatures(model);
+        let materials = (0..model.materials.len())
+            .map(|mi| material_signature(model, plan, mi, &processes))
+            .collect();
+        Signatures { global, materials }
+    }
+
+    /// Per material: whether `other` says something else about it; None when the frames differ.
+    fn differing(&self, other: &Signatures) -> Option<Vec<bool>> {
+        (self.global == other.global).then(|| {
+            self.materials
+                .iter()
+                .zip(&other.materials)
+                .map(|(x, y)| x != y)
+                .collect()
+        })
+    }
+}
+
+/// Per process: what its episodes on a path depend on. Its own definition (triggers named by
+/// target), the tension chain, and the definitions of every process that triggers it directly
+/// or through a chain, in model order.
+fn process_signatures(model: &Model) -> Vec<String> {
+    let d = &model.disruptions;
+    let own: Vec<String> = d
+        .iter()
+        .map(|p| {
+            let mut plain = p.clone();
+            let triggers: Vec<(&str, f64, u32)> = std::mem::take(&mut plain.triggers)
+                .iter()
+                .map(|t| (d[t.target].name.as_str(), t.hazard_multiplier, t.months))
+                .collect();
+            format!("{plain:?} triggers {triggers:?}")
+        })
+        .collect();
+    let mut triggered_by: Vec<Vec<usize>> = vec![Vec::new(); d.len()];
+    for (q, p) in d.iter().enumerate() {
+        for t in &p.triggers {
+            triggered_by[t.target].push(q);
+        }
+    }
+    (0..d.len())
+        .map(|p| {
+            let mut upstream = BTreeSet::from([p]);
+            let mut stack = vec![p];
+            while let Some(x) = stack.pop() {
+                for &q in &triggered_by[x] {
+                    if upstream.insert(q) {
+                        stack.push(q);
+                    }
+                }
+            }
+            let mut s = format!("tension {:?}", model.tension);
+            for q in upstream {
+                let _ = write!(s, "; {}", own[q]);
+            }
+            s
+        })
+        .collect()
+}
+
+/// What the kernel reads of material `mi`: its chain, every bloc's cell of it and stock sharing
+/// in it, its plan (with processes named, each with what its episodes depend on), its new
+/// capacity and its price floors (with their indices, which records carry).
+fn material_signature(model: &Model, plan: &Plan, mi: usize, processes: &[String]) -> String {
+    let mut s = format!("{:?}", model.materials[mi]);
+    for (b, bloc) in model.blocs.iter().enumerate() {
+        let _ = write!(
+            s,
+            "|{} {:?} {:?}",
+            bloc.name, bloc.shares_stock_with[mi], model.cells[b][mi]
+        );
+    }
+    let mut mp = plan.materials[mi].clone();
+    let hits = std::mem::take(&mut mp.processes);
+    let _ = write!(s, "|{mp:?}");
+    for ph in hits {
+        let _ = write!(
+            s,
+            "|{:?} {:?} {:?} {}",
+            ph.effect, ph.hits, ph.prebuy_share, processes[ph.process as usize]
+        );
+    }
+    for (i, c) in model.new_capacity.iter().enumerate() {
+        if c.material == mi {
+            let _ = write!(s, "|{i} {c:?}");
+        }
+    }
+    for (i, f) in model.price_floors.iter().enumerate() {
+        if f.material == mi {
+            let _ = write!(s, "|{i} {f:?}");
+        }
+    }
+    s
+}
+
+/// Which material each record item belongs to, for one model.
+#[derive(Debug, Clone)]
+struct Owners {
+    /// Per cell (layout order).
+    cell: Vec<usize>,
+    /// Per price floor.
+    floor: Vec<usize>,
+    /// Per watched cap link.
+    watch: Vec<usize>,
+}
+
+impl Owners {
+    fn of(model: &Model, plan: &Plan) -> Owners {
+        let mut watch = vec![usize::MAX; plan.layout.cap_watch.len()];
+        for mp in &plan.materials {
+            for w in &mp.watches {
+                watch[w.index as usize] = mp.material;
+            }
+        }
+        Owners {
+            cell: plan.layout.cells.iter().map(|&(_, m)| m).collect(),
+            floor: model.price_floors.iter().map(|f| f.material).collect(),
+            watch,
+        }
+    }
+
+    fn point(&self, p: &MonthlyPoint) -> usize {
+        match p.series {
+            Series::Shortfall | Series::StockDrawdown => self.cell[p.index as usize],
+            Series::PriceUp | Series::PriceDown => p.index as usize,
+        }
+    }
+
+    /// Whether the record's runs are in material order (they are, as the kernel writes them;
+    /// checked so that a path written otherwise is solved whole rather than mixed up).
+    fn in_order(&self, r: &PathRecord) -> bool {
+        sorted(r.monthly.iter().map(|p| self.point(p)))
+            && sorted(r.cap_flips.iter().map(|f| self.watch[f.0 as usize]))
+            && sorted(r.attribution.iter().map(|e| self.cell[e.cell as usize]))
+    }
+}
+
+fn sorted(keys: impl Iterator<Item = usize>) -> bool {
+    let mut last = 0;
+    keys.into_iter().all(|k| {
+        let ok = k >= last;
+        last = k;
+        ok
+    })
+}
+
+/// A cell record with every field at its default, to the bit (`-0.0` is not `0.0` here).
+fn is_default(c: &CellRecord) -> bool {
+    let CellRecord {
+        total_short_t,
+        total_demand_t,
+        worst_year_short_t,
+        worst_year_share,
+        peak_month_share,
+        months_short,
+        longest_run_months,
+        first_short_month,
+        stock_depleted_month,
+        import_gap_t,
+        worst_year_import_gap_share,
+    } = c;
+    [
+        total_short_t,
+        total_demand_t,
+        worst_year_short_t,
+        worst_year_share,
+        peak_month_share,
+        import_gap_t,
+        worst_year_import_gap_share,
+    ]
+    .iter()
+    .all(|v| v.to_bits() == 0)
+        && *months_short == 0
+        && *longest_run_months == 0
+        && first_short_month.is_none()
+        && stock_depleted_month.is_none()
+}
+
+/// One base path's record, without what every path has by default.
+#[derive(Debug, Clone, Default)]
+struct Kept {
+    cells: Vec<(u32, CellRecord)>,
+    peak_price_excess: Vec<(u32, f64)>,
+    floor_cost_usd: Vec<(u32, f64)>,
+    monthly: Vec<MonthlyPoint>,
+    cap_flips: Vec<(u32, u32)>,
+    attribution: Vec<AttributionEntry>,
+}
+
+fn nonzero(v: &[f64]) -> Vec<(u32, f64)> {
+    v.iter()
+        .enumerate()
+        .filter(|(_, x)| x.to_bits() != 0)
+        .map(|(i, &x)| (i as u32, x))
+        .collect()
+}
+
+impl Kept {
+    fn of(r: &PathRecord) -> Kept {
+        // Destructured so that a field added to the record cannot be forgotten here.
+        let PathRecord {
+            cells,
+            monthly,
+            peak_price_excess,
+            floor_cost_usd,
+            cap_flips,
+            attribution,
+            param_set: _,
+        } = r;
+        Kept {
+            cells: cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !is_default(c))
+                .map(|(i, c)| (i as u32, c.clone()))
+                .collect(),
+            peak_price_excess: nonzero(peak_price_excess),
+            floor_cost_usd: nonzero(floor_cost_usd),
+            monthly: monthly.clone(),
+            cap_flips: cap_flips.clone(),
+            attribution: attribution.clone(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        size_of::<Kept>()
+            + self.cells.len() * size_of::<(u32, CellRecord)>()
+            + (self.peak_price_excess.len() + self.floor_cost_usd.len()) * size_of::<(u32, f64)>()
+            + self.monthly.len() * size_of::<MonthlyPoint>()
+            + self.cap_flips.len() * size_of::<(u32, u32)>()
+            + self.attribution.len() * size_of::<AttributionEntry>()
+    }
+}
+
+/// The base of an experiment: its model's signatures and its kept per-path records.
+struct Base {
+    seed: u64,
+    signatures: Signatures,
+    owners: Owners,
+    /// Process names in the base's order (attribution entries carry indices).
+    processes: Vec<String>,
+    kept: Vec<OnceLock<Kept>>,
+}
+
+/// The kernel, keeping each path's record for later variants while the budget lasts.
+struct Keeping<'a> {
+    kernel: Kernel<'a>,
+    owners: &'a Owners,
+    kept: &'a [OnceLock<Kept>],
+    used: AtomicUsize,
+}
+
+impl PathSolver for Keeping<'_> {
+    type Scratch = PathScratch;
+    fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
+        self.kernel.solve(path, scratch, record);
+        let Some(slot) = self.kept.get(path as usize) else {
+            return;
+        };
+        if self.used.load(Ordering::Relaxed) >= BUDGET_BYTES || !self.owners.in_order(record) {
+            return;
+        }
+        let kept = Kept::of(record);
+        self.used.fetch_add(kept.bytes(), Ordering::Relaxed);
+        let _ = slot.set(kept);
+    }
+}
+
+/// A variant's paths: its differing materials solved, the others from the base.
+struct Reusing<'a> {
+    model: &'a Model,
+    plan: &'a Plan,
+    seed: u64,
+    base: &'a Base,
+    owners: Owners,
+    solve: Vec<bool>,
+    /// Base process index → the variant's.
+    rename: Vec<u32>,
+}
+
+impl PathSolver for Reusing<'_> {
+    /// The kernel's scratch and the record of the re-solved materials.
+    type Scratch = (PathScratch, Option<PathRecord>);
+    fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord) {
+        let (kernel, solved) = scratch;
+        let kept = self.base.kept.get(path as usize).and_then(OnceLock::get);
+        if let Some(kept) = kept {
+            let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
+            simulate_path_materials(
+                self.model,
+                self.plan,
+                (self.seed, path),
+                kernel,
+                solved,
+                &self.solve,
+            );
+            if self.owners.in_order(solved) {
+                self.put_together(kept, solved, record);
+                return;
+            }
+        }
+        Kernel {
+            model: self.model,
+            plan: self.plan,
+            seed: self.seed,
+        }
+        .solve(path, kernel, record);
+    }
+}
+
+impl Reusing<'_> {
+    /// The variant's record: the re-solved materials' items from `solved`, the others' from
+    /// `kept`, each list in material order as the kernel writes it.
+    fn put_together(&self, kept: &Kept, solved: &PathRecord, out: &mut PathRecord) {
+        let (again, base_owners) = (&self.solve, &self.base.owners);
+        let PathRecord {
+            cells,
+            monthly,
+            peak_price_excess,
+            floor_cost_usd,
+            cap_flips,
+            attribution,
+            param_set,
+        } = out;
+        *param_set = solved.param_set;
+        for (i, c) in cells.iter_mut().enumerate() {
+            *c = if again[self.owners.cell[i]] {
+                solved.cells[i].clone()
+            } else {
+                CellRecord::default()
+            };
+        }
+        for (i, c) in &kept.cells {
+            if !again[base_owners.cell[*i as usize]] {
+                cells[*i as usize] = c.clone();
+            }
+        }
+        scalars(peak_price_excess, &solved.peak_price_excess, &kept.peak_price_excess, again, |m| m);
+        let floor = &self.owners.floor;
+        scalars(floor_cost_usd, &solved.floor_cost_usd, &kept.floor_cost_usd, again, |f| floor[f]);
+        interleave(
+            monthly,
+            (&kept.monthly, |p| base_owners.point(p)),
+            (&solved.monthly, |p| self.owners.point(p)),
+            again,
+        );
+        interleave(
+            cap_flips,
+            (&kept.cap_flips, |f| base_owners.watch[f.0 as usize]),
+            (&solved.cap_flips, |f| self.owners.watch[f.0 as usize]),
+            again,
+        );
+        let renamed: Vec<AttributionEntry> = kept
+            .attribution
+            .iter()
+            .map(|e| AttributionEntry {
+                process: self.rename[e.process as usize],
+                ..*e
+            })
+            .collect();
+        interleave(
+            attribution,
+            (&renamed, |e| base_owners.cell[e.cell as usize]),
+            (&solved.attribution, |e| self.owners.cell[e.cell as usize]),
+            again,
+        );
+    }
+}
+
+/// Per-item numbers (one per material or per floor): `solved`'s where the owner is re-solved,
+/// else `kept`'s (0 where the base kept none).
+fn scalars(
+    out: &mut [f64],
+    solved: &[f64],
+    kept: &[(u32, f64)],
+    again: &[bool],
+    owner: impl Fn(usize) -> usize,
+) {
+    for (i, v) in out.iter_mut().enumerate() {
+        *v = if again[owner(i)] { solved[i] } else { 0.0 };
+    }
+    for &(i, v) in kept {
+        if !again[owner(i as usize)] {
+            out[i as usize] = v;
+        }
+    }
+}
+
+/// A material-ordered list from two: material m's run from `solved` where `again[m]`, else from
+/// `kept`. Both inputs are in material order (`Owners::in_order`).
+fn interleave<T: Clone>(
+    out: &mut Vec<T>,
+    (kept, kept_owner): (&[T], impl Fn(&T) -> usize),
+    (solved, solved_owner): (&[T], impl Fn(&T) -> usize),
+    again: &[bool],
+) {
+    out.clear();
+    let (mut i, mut j) = (0, 0);
+    for (m, &from_solved) in again.iter().enumerate() {
+        let start = (i, j);
+        while i < kept.len() && kept_owner(&kept[i]) == m {
+            i += 1;
+        }
+        while j < solved.len() && solved_owner(&solved[j]) == m {
+            j += 1;
+        }
+        if from_solved {
+            out.extend_from_slice(&solved[start.1..j]);
+        } else {
+            out.extend_from_slice(&kept[start.0..i]);
+        }
+    }
+}
+
+/// Runs the variants of one experiment on common random numbers: the first run is the base and
+/// is kept; each later one re-solves only the materials where it differs from the base (all of
+/// them when its frame differs or the seed does). Results are `run_variant`'s, to the bit.
+#[derive(Default)]
+pub struct Runner {
+    base: Option<Base>,
+}
+
+impl Runner {
+    /// Run `model` on `cfg` (paths rounded up to whole sections, as `run_variant` does).
+    pub fn run(
+        &mut self,
+        model: &Model,
+        cfg: &RunConfig,
+        cancel: &AtomicBool,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<VariantRun> {
+        let plan = build(model);
+        let Some(base) = &self.base else {
+            let (run, base) = run_keeping(model, &plan, cfg, cancel, progress)?;
+            self.base = Some(base);
+            return Ok(run);
+        };
+        let solve = (base.seed == cfg.seed)
+            .then(|| base.signatures.differing(&Signatures::of(model, &plan)))
+            .flatten()
+            .filter(|solve| solve.iter().any(|&again| !again));
+        let Some(solve) = solve else {
+            return run_variant(model, cfg, cancel, progress);
+        };
+        let rename = base
+            .processes
+            .iter()
+            .map(|name| {
+                model
+                    .disruptions
+                    .iter()
+                    .position(|d| &d.name == name)
+                    .map_or(u32::MAX, |p| p as u32)
+            })
+            .collect();
+        let solver = Reusing {
+            model,
+            plan: &plan,
+            seed: cfg.seed,
+            base,
+            owners: Owners::of(model, &plan),
+            solve,
+            rename,
+        };
+        run_sections(model, &plan.layout, &solver, cfg, cancel, progress)
+    }
+}
+
+/// The base run: the kernel, keeping each path's record.
+fn run_keeping(
+    model: &Model,
+    plan: &Plan,
+    cfg: &RunConfig,
+    cancel: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<(VariantRun, Base)> {
+    let paths = sectioned_paths(cfg.paths);
+    let owners = Owners::of(model, plan);
+    let kept: Vec<OnceLock<Kept>> = (0..paths).map(|_| OnceLock::new()).collect();
+    let solver = Keeping {
+        kernel: Kernel {
+            model,
+            plan,
+            seed: cfg.seed,
+        },
+        owners: &owners,
+        kept: &kept,
+        used: AtomicUsize::new(0),
+    };
+    let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
+    let base = Base {
+        seed: cfg.seed,
+        signatures: Signatures::of(model, plan),
+        owners,
+        processes: model.disruptions.iter().map(|d| d.name.clone()).collect(),
+        kept,
+    };
+    Ok((run, base))
+}
+
+/// `run_variant` on the paths of `solver`.
+fn run_sections<S: PathSolver>(
+    model: &Model,
+    layout: &Layout,
+    solver: &S,
+    cfg: &RunConfig,
+    cancel: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<VariantRun> {
+    let cfg = RunConfig {
+        paths: sectioned_paths(cfg.paths),
+        target_se: None,
+        ..cfg.clone()
+    };
+    let mut sections = Vec::new();
+    let driven = run_solver(model, layout, solver, &cfg, cancel, progress, |layout, part| {
+        sections.push(SectionValues::of(&finish(layout, part)));
+    })
+    .context("starting the worker threads")?;
+    Ok(VariantRun {
+        summary: finish(layout, &driven.acc),
+        sections,
+        cancelled: driven.cancelled,
+    })
+}

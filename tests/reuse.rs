@@ -1,0 +1,205 @@
+//! Experiments re-solve only the materials a variant changes (issue 12), and the result is the
+//! variant's full re-solve to the bit: every figure of the summary and every section value.
+//! Also which materials count as changed: a stockpile reaches its material only; a process
+//! switched off reaches what it hits and what it triggers; a frequency of a process that others
+//! trigger reaches those too; tension reaches every material a process touches.
+
+use std::sync::atomic::AtomicBool;
+
+use shortfall::reuse::{differing_materials, Runner};
+use shortfall::variant::{build, build_edited, Setting};
+use shortfall::{compile, load, load_str, run_variant, FieldPath, LoadedScenario, Model, RunConfig};
+
+fn cfg(seed: u64) -> RunConfig {
+    RunConfig {
+        seed,
+        paths: 2048,
+        threads: 2,
+        target_se: None,
+        max_paths: 2048,
+    }
+}
+
+fn setting(path: &str, value: f64) -> Setting {
+    Setting {
+        path: FieldPath::parse(path).unwrap(),
+        value,
+    }
+}
+
+/// Names of the materials marked in `mask`.
+fn names(model: &Model, mask: &[bool]) -> Vec<String> {
+    let all = shortfall::kernel::build_plan(model).layout.materials;
+    all.into_iter()
+        .zip(mask)
+        .filter(|(_, &m)| m)
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Runs `base` then every variant through one `Runner`, and each variant alone with
+/// `run_variant` (every material solved): the two must agree to the bit.
+fn same_as_full_runs(base: &Model, variants: &[Model], seed: u64) {
+    let cancel = AtomicBool::new(false);
+    let mut runner = Runner::default();
+    let first = runner.run(base, &cfg(seed), &cancel, |_, _| {}).unwrap();
+    let alone = run_variant(base, &cfg(seed), &cancel, |_, _| {}).unwrap();
+    assert_eq!(json(&first.summary), json(&alone.summary));
+    for v in variants {
+        let reused = runner.run(v, &cfg(seed), &cancel, |_, _| {}).unwrap();
+        let full = run_variant(v, &cfg(seed), &cancel, |_, _| {}).unwrap();
+        assert_eq!(json(&reused.summary), json(&full.summary), "{}", v.name);
+        assert_eq!(reused.sections, full.sections, "{}", v.name);
+        assert_eq!(reused.sections.len(), 8);
+    }
+}
+
+/// JSON writes every number as the shortest text that reads back to the same bits.
+fn json(s: &shortfall::Summary) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+fn eu2030() -> LoadedScenario {
+    load("builtin:eu-2030").unwrap()
+}
+
+#[test]
+fn a_stockpile_reaches_its_material_only_and_reuse_is_exact() {
+    let base = eu2030();
+    let model = compile(&base).unwrap();
+    let gallium = build(
+        &base,
+        &[setting("blocs.EU.stockpiles.gallium.initial_months", 6.0)],
+    )
+    .unwrap();
+    let mask = differing_materials(&model, &gallium).unwrap();
+    assert_eq!(names(&gallium, &mask), ["gallium"]);
+    // Identical models differ nowhere.
+    let again = compile(&base).unwrap();
+    assert!(differing_materials(&model, &again).unwrap().iter().all(|&m| !m));
+
+    // A process switched off: the model loses it (later processes move up one index), and the
+    // materials it does not reach keep the base's results, attribution entries renamed.
+    let off = build_edited(&base, "drc-cobalt-export-ban off", |raw| {
+        for d in raw.disruptions.iter_mut() {
+            if d.name == "drc-cobalt-export-ban" {
+                d.enabled = false;
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!(off.disruptions.len() + 1, model.disruptions.len());
+    let mask = differing_materials(&model, &off).unwrap();
+    let reached = names(&off, &mask);
+    assert!(reached.contains(&"cobalt".to_string()), "{reached:?}");
+    assert!(reached.len() < mask.len(), "{reached:?}");
+    same_as_full_runs(&model, &[gallium, off], 11);
+}
+
+#[test]
+fn a_cap_and_a_price_floor_reuse_exactly() {
+    // The cap moves sourcing and watches links (breach records carry link indices); the floor's
+    // costs are per floor. Both through the materials they belong to.
+    let floor = load("scenarios/ndpr-price-floor.ron").unwrap();
+    let model = compile(&floor).unwrap();
+    let higher = build(
+        &floor,
+        &[setting("price_floors.dod-mp-ndpr-floor.floor_usd_per_t", 150000.0)],
+    )
+    .unwrap();
+    let mask = differing_materials(&model, &higher).unwrap();
+    assert_eq!(names(&higher, &mask), ["rare earths"]);
+    same_as_full_runs(&model, &[higher], 5);
+
+    let cap = load("scenarios/eu-cap-65.ron").unwrap();
+    let at_65 = compile(&cap).unwrap();
+    let at_90 = build(&cap, &[setting("supplier_cap.level", 0.9)]).unwrap();
+    let mask = differing_materials(&at_65, &at_90).unwrap();
+    assert!(mask.iter().any(|&m| m) && mask.iter().any(|&m| !m));
+    same_as_full_runs(&at_65, &[at_90], 3);
+}
+
+/// `a` triggers `b`; `c` is on its own. x is hit by a, y by b, z by c.
+const CHAIN: &str = r#"Scenario(
+    version: 1,
+    horizon: (start: "2026-01", months: 36),
+    materials: {
+        "x": (stages: { "processing": () }),
+        "y": (stages: { "processing": () }),
+        "z": (stages: { "processing": () }),
+    },
+    countries: {
+        "A": (capacity: {
+            "x": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+            "y": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+            "z": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+        }),
+        "B": (capacity: {
+            "x": { "processing": (tonnes_per_year: 400, utilisation: 0.5) },
+            "y": { "processing": (tonnes_per_year: 400, utilisation: 0.5) },
+            "z": { "processing": (tonnes_per_year: 400, utilisation: 0.5) },
+        }),
+    },
+    blocs: {
+        "EU": (
+            demand: { "x": (tonnes_per_year: 900), "y": (tonnes_per_year: 900), "z": (tonnes_per_year: 900) },
+            stockpiles: { "z": (initial_months: 2, target_months: 2) },
+        ),
+        "US": (demand: { "x": (tonnes_per_year: 300), "y": (tonnes_per_year: 300) }),
+    },
+    tension: (
+        regimes: { "calm": 1.0, "crisis": 4.0 },
+        initial: "calm",
+        monthly_transitions: { "calm": { "crisis": 0.05 }, "crisis": { "calm": 0.2 } },
+    ),
+    disruptions: [
+        (name: "a", kind: ExportBan, countries: ["A"], materials: ["x"], annual_probability: 0.3,
+         duration_months: Uniform(min: 1, max: 8), severity: 0.8,
+         triggers: [(disruption: "b", hazard_multiplier: 5, months: 12)]),
+        (name: "b", kind: ExportBan, countries: ["A"], materials: ["y"], annual_probability: 0.1,
+         duration_months: 4, severity: Uniform(min: 0.3, max: 1.0)),
+        (name: "c", kind: Accident, countries: ["A"], materials: ["z"],
+         annual_probability: 0.2, duration_months: 3, severity: 0.5, tension_sensitivity: 0),
+    ],
+)"#;
+
+#[test]
+fn triggers_and_tension_reach_what_they_drive() {
+    let base = load_str("chain.ron", CHAIN).unwrap();
+    let model = compile(&base).unwrap();
+    let variant = |path: &str, value: f64| build(&base, &[setting(path, value)]).unwrap();
+    let reach = |m: &Model| names(m, &differing_materials(&model, m).unwrap());
+
+    // a's frequency moves a's episodes and, through its trigger, b's: x and y, not z.
+    let a = variant("disruptions.a.annual_probability", 0.5);
+    assert_eq!(reach(&a), ["x", "y"]);
+    // b's frequency moves b only: nothing triggers a.
+    let b = variant("disruptions.b.annual_probability", 0.2);
+    assert_eq!(reach(&b), ["y"]);
+    // Tension moves every process's hazard: c has sensitivity 0, but its multipliers and the
+    // regime chain are part of what its episodes depend on, so z counts too (any doubt: differ).
+    let tense = variant("tension.regimes.crisis", 8.0);
+    assert_eq!(reach(&tense), ["x", "y", "z"]);
+    // The stockpile of z reaches z.
+    let stock = variant("blocs.EU.stockpiles.z.initial_months", 5.0);
+    assert_eq!(reach(&stock), ["z"]);
+    same_as_full_runs(&model, &[a, b, stock], 7);
+}
+
+#[test]
+fn another_frame_or_seed_solves_everything() {
+    let base = load_str("chain.ron", CHAIN).unwrap();
+    let model = compile(&base).unwrap();
+    // A longer horizon changes the frame: no material can be shared.
+    let longer = load_str("longer.ron", &CHAIN.replace("months: 36", "months: 48")).unwrap();
+    assert!(differing_materials(&model, &compile(&longer).unwrap()).is_none());
+
+    // A runner whose base ran on another seed solves every material of a variant.
+    let cancel = AtomicBool::new(false);
+    let mut runner = Runner::default();
+    runner.run(&model, &cfg(1), &cancel, |_, _| {}).unwrap();
+    let stock = build(&base, &[setting("blocs.EU.stockpiles.z.initial_months", 5.0)]).unwrap();
+    let reused = runner.run(&stock, &cfg(2), &cancel, |_, _| {}).unwrap();
+    let full = run_variant(&stock, &cfg(2), &cancel, |_, _| {}).unwrap();
+    assert_eq!(json(&reused.summary), json(&full.summary));
+}
