@@ -172,7 +172,7 @@ fn the_sweep_page_of_a_goal_says_the_answer_first() {
         ],
     );
     let html = fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(html.contains("Where between 0 and 6 on the axis “EU x stockpile, months of demand” does probability of any consumption shortfall for EU x become at most 5%?"));
+    assert!(html.contains("Where between 0 and 6 on the axis “EU x stockpile, months of demand” does the probability of any consumption shortfall for EU x become at most 5%?"));
     let answer = html
         .find("<li><b>Goal P(any) &lt;= 0.05 for EU x: the smallest")
         .expect("the goal's answer");

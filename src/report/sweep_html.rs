@@ -89,14 +89,10 @@ fn question(sweep: &Sweep, page: &Page) -> String {
         axis.values.first().copied().unwrap_or(f64::NAN),
         axis.values.last().copied().unwrap_or(f64::NAN),
     );
-    let range = format!(
-        "from {} to {}",
-        value(&axis.path.text, first),
-        value(&axis.path.text, last)
-    );
+    let (first, last) = (value(&axis.path.text, first), value(&axis.path.text, last));
     if let Some((goal, subject)) = page.goal {
         return format!(
-            "Where between {range} on the axis “{x}” does {} for {subject} become {} {}?",
+            "Where between {first} and {last} on the axis “{x}” does the {} for {subject} become {} {}?",
             metric_phrase(goal.stat),
             if goal.at_most { "at most" } else { "at least" },
             pct_plain(goal.bound)
@@ -104,7 +100,7 @@ fn question(sweep: &Sweep, page: &Page) -> String {
     }
     let whom: Vec<String> = page.subjects.iter().map(subject_words).collect();
     format!(
-        "How does the {} of {} change as “{x}” goes {range}?",
+        "How does the {} of {} change as “{x}” goes from {first} to {last}?",
         metric_phrase(page.stat),
         whom.join(", ")
     )
