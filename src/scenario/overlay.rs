@@ -82,7 +82,12 @@ fn overlay_material(base: &mut Material, child: Material, at: &str, replaced: &m
     base.unit = child.unit.or(base.unit.take());
     base.critical = child.critical.or(base.critical);
     base.strategic = child.strategic.or(base.strategic);
-    merge_map(&format!("{at}.stages"), &mut base.stages, child.stages, replaced);
+    merge_map(
+        &format!("{at}.stages"),
+        &mut base.stages,
+        child.stages,
+        replaced,
+    );
     base.price = child.price.or(base.price.take());
 }
 
@@ -90,15 +95,35 @@ fn overlay_bloc(base: &mut Bloc, child: Bloc, at: &str, replaced: &mut Vec<Repla
     if !child.members.is_empty() {
         base.members = child.members;
     }
-    merge_map(&format!("{at}.demand"), &mut base.demand, child.demand, replaced);
+    merge_map(
+        &format!("{at}.demand"),
+        &mut base.demand,
+        child.demand,
+        replaced,
+    );
     for (material, stages) in child.sourcing {
         let section = format!("{at}.sourcing.{material}");
         let base_stages = base.sourcing.entry(material).or_default();
         merge_map(&section, base_stages, stages, replaced);
     }
-    merge_map(&format!("{at}.recycling"), &mut base.recycling, child.recycling, replaced);
-    merge_map(&format!("{at}.stockpiles"), &mut base.stockpiles, child.stockpiles, replaced);
-    merge_map(&format!("{at}.inventories"), &mut base.inventories, child.inventories, replaced);
+    merge_map(
+        &format!("{at}.recycling"),
+        &mut base.recycling,
+        child.recycling,
+        replaced,
+    );
+    merge_map(
+        &format!("{at}.stockpiles"),
+        &mut base.stockpiles,
+        child.stockpiles,
+        replaced,
+    );
+    merge_map(
+        &format!("{at}.inventories"),
+        &mut base.inventories,
+        child.inventories,
+        replaced,
+    );
 }
 
 /// Merges a map of named entries (stages, capacities, demand, sourcing shares of a stage,
