@@ -284,3 +284,66 @@ fn every_output_says_which_shortfall_it_shows() {
         .join("charts/import-gap-vs-shortfall-eu.png")
         .exists());
 }
+
+/// A source marked weak is flagged in the report's sources table and in the manifest, beside
+/// the unmarked and primary ones, in the file's order.
+#[test]
+fn the_sources_table_marks_how_far_each_source_can_be_cited() {
+    let tmp = tempfile::tempdir().unwrap();
+    Command::cargo_bin("shortfall")
+        .unwrap()
+        .args([
+            "run",
+            "tests/scenarios/good/sources-confidence.ron",
+            "--paths",
+            "1000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(tmp.path().join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["data_source_confidence"],
+        serde_json::json!(["", "primary", "weak"])
+    );
+    let html = fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    assert!(html.contains("<th>confidence</th>"), "no confidence column");
+    let row = |text: &str| {
+        let at = html
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} not in report"));
+        let end = at + html[at..].find("</tr>").unwrap();
+        html[at..end].to_string()
+    };
+    assert!(row("A forum post quoting").contains("<b>weak</b>"));
+    assert!(row("Eurostat news").contains("primary"));
+    assert!(!row("USGS Mineral").contains("weak"));
+}
+
+/// A scenario that marks no source keeps the plain list and a manifest without the field.
+#[test]
+fn unmarked_sources_stay_a_plain_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    Command::cargo_bin("shortfall")
+        .unwrap()
+        .args([
+            "run",
+            "tests/scenarios/good/extends-base.ron",
+            "--paths",
+            "1000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let manifest = fs::read_to_string(tmp.path().join("manifest.json")).unwrap();
+    assert!(!manifest.contains("data_source_confidence"));
+    let html = fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    assert!(!html.contains("<th>confidence</th>"));
+    assert!(html.contains("<li class=\"muted\">USGS Mineral Commodity Summaries 2026"));
+}

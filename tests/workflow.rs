@@ -217,8 +217,21 @@ fn check_lists_what_an_extends_replacement_resets() {
         .output()
         .unwrap()))
     .unwrap();
-    let replaced = &v["replaced_by_extends"][0];
-    assert_eq!(replaced["name"], "china-refining-licence");
+    let replaced = v["replaced_by_extends"].as_array().unwrap();
+    assert!(replaced
+        .iter()
+        .any(|r| r["section"] == "disruptions" && r["name"] == "china-refining-licence"));
+    // A map entry replaced whole: the child's Chilean refining capacity.
+    assert!(
+        text.contains(
+            "countries.Chile.capacity.lithium[refining] replaced whole\n  tonnes_per_year: 60000.0 → 80000.0"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("blocs.EU.sourcing.lithium[refining] replaced whole"),
+        "{text}"
+    );
     // Distributions as read, in their written form.
     let inputs = v["inputs"]["disruptions"].as_array().unwrap();
     let d = inputs

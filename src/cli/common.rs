@@ -390,6 +390,16 @@ pub(super) fn manifest(
         elapsed_seconds: 0.0,
         started_at: manifest::iso8601(started_at_unix),
         data_sources: model.sources.clone(),
+        data_source_confidence: if model.source_confidence.iter().any(Option::is_some) {
+            let label = |c: &Option<_>| c.map_or("", crate::scenario::raw::Confidence::label);
+            model
+                .source_confidence
+                .iter()
+                .map(|c| label(c).to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
         files: Vec::new(),
         command: std::env::args().collect(),
     }

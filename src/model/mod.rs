@@ -25,6 +25,8 @@ pub struct Model {
     pub description: String,
     /// Where the scenario's figures come from, as written in the file.
     pub sources: Vec<String>,
+    /// How far each source can be cited (`sources` order), as the file marks it; `None`: unmarked.
+    pub source_confidence: Vec<Option<crate::scenario::raw::Confidence>>,
     /// First month as (year, month 1..=12).
     pub start: (i32, u32),
     /// Horizon length in months.

@@ -765,18 +765,17 @@ fn manifests(h: &mut String, r: &ComparisonReport) {
     );
     h.push_str("</table>");
     // A variant that extends its reference has the same sources: list them once.
-    let sources = if ma.data_sources == mb.data_sources {
+    let sources = if ma.data_sources == mb.data_sources
+        && ma.data_source_confidence == mb.data_source_confidence
+    {
         vec![("A and B", ma)]
     } else {
         vec![("A", ma), ("B", mb)]
     };
     for (side, m) in sources {
         if !m.data_sources.is_empty() {
-            let _ = write!(h, "<h3>Data sources of {side}</h3><ul>");
-            for src in &m.data_sources {
-                let _ = write!(h, "<li class=\"muted\">{}</li>", escape(src));
-            }
-            h.push_str("</ul>");
+            let _ = write!(h, "<h3>Data sources of {side}</h3>");
+            crate::report::html::sources_list(h, m);
         }
     }
 }

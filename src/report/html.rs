@@ -205,12 +205,36 @@ fn manifest_section(h: &mut String, m: &Manifest) {
         m.elapsed_seconds
     );
     if !m.data_sources.is_empty() {
-        h.push_str("<h3>Data sources</h3><ul>");
+        h.push_str("<h3>Data sources</h3>");
+        sources_list(h, m);
+    }
+}
+
+/// The data sources as a list, or, when the scenario marks how far they can be cited, as a
+/// table with that mark beside each (a weak source's figures are ranges, not anchors).
+pub(crate) fn sources_list(h: &mut String, m: &Manifest) {
+    if m.data_source_confidence.is_empty() {
+        h.push_str("<ul>");
         for src in &m.data_sources {
             let _ = write!(h, "<li class=\"muted\">{}</li>", escape(src));
         }
         h.push_str("</ul>");
+        return;
     }
+    h.push_str("<table><tr><th>source</th><th>confidence</th></tr>");
+    for (src, mark) in m.sources_with_confidence() {
+        let mark = match mark {
+            "weak" => "<b>weak</b>: found only second-hand; a range, not an anchor",
+            "primary" => "primary",
+            _ => "",
+        };
+        let _ = write!(
+            h,
+            "<tr><td class=\"muted\">{}</td><td>{mark}</td></tr>",
+            escape(src)
+        );
+    }
+    h.push_str("</table>");
 }
 
 pub(crate) fn strip_xml_declaration(svg: &str) -> &str {

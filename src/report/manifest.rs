@@ -22,8 +22,25 @@ pub(crate) struct Manifest {
     /// UTC time the run started, ISO 8601.
     pub started_at: String,
     pub data_sources: Vec<String>,
+    /// How far each data source can be cited, in `data_sources` order: `primary`, `weak` or
+    /// empty (unmarked). Left out when the scenario marks none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_source_confidence: Vec<String>,
     pub files: Vec<String>,
     pub command: Vec<String>,
+}
+
+impl Manifest {
+    /// Each data source with its confidence mark (empty when unmarked).
+    pub fn sources_with_confidence(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.data_sources.iter().enumerate().map(|(i, s)| {
+            let mark = self
+                .data_source_confidence
+                .get(i)
+                .map_or("", String::as_str);
+            (s.as_str(), mark)
+        })
+    }
 }
 
 /// ISO 8601 UTC from seconds since the Unix epoch (civil-from-days, Howard Hinnant's algorithm).

@@ -39,7 +39,9 @@ impl fmt::Display for Change {
 /// child did not write are among them, back at their defaults.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Replaced {
-    /// `disruptions`, `partnerships`, `price_floors` or `new_capacity`.
+    /// `disruptions`, `partnerships`, `price_floors` or `new_capacity`; for an entry of a map,
+    /// the map's path (`blocs.EU.stockpiles`, `materials.gallium.stages`,
+    /// `countries.China.capacity.gallium`, `blocs.EU.sourcing.lithium`).
     pub section: String,
     pub name: String,
     /// Field by field, inherited value → value after the replacement (paths inside the entry).

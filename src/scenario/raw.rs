@@ -27,9 +27,10 @@ pub struct ScenarioFile {
     /// Another scenario file (path relative to this one, or `builtin:eu-2030`) that this one builds on.
     #[serde(default)]
     pub extends: Option<String>,
-    /// Where the figures come from; copied into every run's manifest.
+    /// Where the figures come from; copied into every run's manifest. Each is a text, or
+    /// `(text: "...", confidence: Weak)` to mark how far it can be cited.
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
     #[serde(default)]
     pub horizon: Option<Horizon>,
     #[serde(default)]
@@ -504,4 +505,97 @@ pub struct RestartRule {
     pub ratio: f64,
     /// Consecutive months at or above the ratio before the restart (>= 1).
     pub months: u32,
+}
+
+/// One entry of a scenario's `sources`: a plain text, or `(text: "...", confidence: Weak)`.
+/// Serialized back in the same form (a plain text stays a text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub text: String,
+    /// How far the figures it gives can be cited; `None` when the file does not say.
+    pub confidence: Option<Confidence>,
+}
+
+/// How far a source's figures can be cited, shown beside it in the report's sources table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Confidence {
+    /// The figures were checked in the publisher's own document (a statistical office, a
+    /// regulation, a company's report or release, a government's announcement).
+    Primary,
+    /// The figures were found only second-hand (an encyclopedia, a forum post, a news
+    /// aggregator): a range to reason from, not an anchor.
+    Weak,
+}
+
+impl Confidence {
+    /// The mark as the report shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Confidence::Primary => "primary",
+            Confidence::Weak => "weak",
+        }
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match self.confidence {
+            None => serializer.serialize_str(&self.text),
+            Some(c) => {
+                let mut st = serializer.serialize_struct("Source", 2)?;
+                st.serialize_field("text", &self.text)?;
+                st.serialize_field("confidence", &c)?;
+                st.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SourceVisitor)
+    }
+}
+
+struct SourceVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SourceVisitor {
+    type Value = Source;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a text, or (text: \"...\", confidence: Primary or Weak)")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Source, E> {
+        Ok(Source {
+            text: v.to_string(),
+            confidence: None,
+        })
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Source, E> {
+        Ok(Source {
+            text: v,
+            confidence: None,
+        })
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Source, A::Error> {
+        use serde::de::Error;
+        const FIELDS: &[&str] = &["text", "confidence"];
+        let (mut text, mut confidence) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "text" if text.is_some() => return Err(A::Error::duplicate_field("text")),
+                "text" => text = Some(map.next_value::<String>()?),
+                "confidence" if confidence.is_some() => {
+                    return Err(A::Error::duplicate_field("confidence"))
+                }
+                "confidence" => confidence = Some(map.next_value::<Confidence>()?),
+                other => return Err(A::Error::unknown_field(other, FIELDS)),
+            }
+        }
+        Ok(Source {
+            text: text.ok_or_else(|| A::Error::missing_field("text"))?,
+            confidence,
+        })
+    }
 }

@@ -146,7 +146,8 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     let mut model = Model {
         name: src.name(),
         description: raw.description.clone().unwrap_or_default(),
-        sources: raw.sources.clone(),
+        sources: raw.sources.iter().map(|s| s.text.clone()).collect(),
+        source_confidence: raw.sources.iter().map(|s| s.confidence).collect(),
         start,
         months,
         materials,
