@@ -18,6 +18,7 @@ use crate::model::Model;
 use crate::stats::accumulator::THRESHOLDS;
 use crate::stats::estimate::probability;
 use crate::stats::monthly_batch::MonthlyBatch;
+use crate::stats::scalar_batch::ScalarBatch;
 use crate::stats::{PathRecord, RunAccumulator};
 
 use super::path::{simulate_path, NoTrace, PathScratch};
@@ -87,6 +88,7 @@ pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) 
     let mut scratch = PathScratch::default();
     let mut record = PathRecord::new(&plan.layout);
     let mut batch = MonthlyBatch::default();
+    let mut scalars = ScalarBatch::default();
     let months = plan.layout.months;
     for path in first..first + count {
         simulate_path(
@@ -98,13 +100,17 @@ pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) 
             &mut record,
             &mut NoTrace,
         );
-        // The monthly points go through the batch (the same accumulator, faster); the rest
-        // of the record is folded at once.
+        // The monthly points and the scalar histograms' values go through batches (the same
+        // accumulator, faster); the rest of the record is folded at once.
         batch.push(&mut acc, months, &record.monthly);
         record.monthly.clear();
-        acc.add(&plan.layout, &record);
+        if scalars.is_full(&acc) {
+            scalars.fold_into(&mut acc);
+        }
+        acc.add_batched(&plan.layout, &record, &mut scalars);
     }
     batch.fold_into(&mut acc, months);
+    scalars.fold_into(&mut acc);
     acc.shrink_to_fit();
     acc
 }
