@@ -131,6 +131,8 @@ pub mod kernel {
     pub use crate::sim::{build_plan, simulate_path, CellMonth, NoTrace, PathScratch, Trace};
     /// The monthly fan-chart points of a chunk's paths, folded into its accumulator at once.
     pub use crate::stats::monthly_batch::MonthlyBatch;
+    /// The scalar-histogram values of a chunk's paths, recorded into its accumulator at once.
+    pub use crate::stats::scalar_batch::ScalarBatch;
 }
 
 /// The backtests against the 2010–2025 record (`shortfall backtest`, docs/backtest.md): the

@@ -9,7 +9,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use shortfall::kernel::{build_plan, run_range, simulate_path, MonthlyBatch, NoTrace, PathScratch};
+use shortfall::kernel::{
+    build_plan, run_range, simulate_path, MonthlyBatch, NoTrace, PathScratch, ScalarBatch,
+};
 use shortfall::{compile, load, PathRecord};
 
 struct Counting;
@@ -77,8 +79,8 @@ fn kernel_path_loop_does_not_allocate_after_warm_up() {
     assert_eq!(allocated, 0, "allocations in {MEASURED} warm paths");
 }
 
-/// What the runner does with each path after the kernel (the monthly points into the batch,
-/// the rest into the chunk's accumulator) does not allocate either once the accumulator's
+/// What the runner does with each path after the kernel (the monthly points and the scalar
+/// histograms' values into their batches, the rest into the chunk's accumulator) does not allocate either once the accumulator's
 /// histograms cover the values: the measured paths are folded a second time into an
 /// accumulator that has already seen them.
 #[test]
@@ -106,13 +108,18 @@ fn folding_warm_paths_does_not_allocate() {
     // An empty range gives a fresh chunk accumulator (its type is the runner's own).
     let mut acc = run_range(&model, &plan, SEED, 0, 0);
     let mut batch = MonthlyBatch::default();
+    let mut scalars = ScalarBatch::default();
     macro_rules! fold_all {
         () => {
             for r in &records {
                 batch.push(&mut acc, months, &r.monthly);
-                acc.add(&plan.layout, r);
+                if scalars.is_full(&acc) {
+                    scalars.fold_into(&mut acc);
+                }
+                acc.add_batched(&plan.layout, r, &mut scalars);
             }
             batch.fold_into(&mut acc, months);
+            scalars.fold_into(&mut acc);
         };
     }
     fold_all!();
@@ -125,4 +132,44 @@ fn folding_warm_paths_does_not_allocate() {
         .iter()
         .any(|s| s.sum.iter().any(|&v| v > 0.0)));
     assert_eq!(allocated, 0, "allocations folding {MEASURED} warm paths");
+}
+
+/// The scalar batch is exact: folding paths through it gives the accumulator that folding each
+/// path at once gives, equal in every field (bins, their range, sums in path order), whether the
+/// batch is folded part-way (when it fills) or only at the end.
+#[test]
+fn batched_scalar_fold_equals_direct_fold() {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let loaded = load("builtin:eu-2030").expect("bundled scenario loads");
+    let model = compile(&loaded).expect("bundled scenario is valid");
+    let plan = build_plan(&model);
+    let mut scratch = PathScratch::default();
+    let mut record = PathRecord::new(&plan.layout);
+    let mut direct = run_range(&model, &plan, SEED, 0, 0);
+    let mut batched = run_range(&model, &plan, SEED, 0, 0);
+    let mut scalars = ScalarBatch::default();
+    let mut short_paths = 0;
+    for path in 0..MEASURED {
+        simulate_path(
+            &model,
+            &plan,
+            SEED,
+            path,
+            &mut scratch,
+            &mut record,
+            &mut NoTrace,
+        );
+        short_paths += usize::from(record.cells.iter().any(|c| c.months_short > 0));
+        direct.add(&plan.layout, &record);
+        if scalars.is_full(&batched) {
+            scalars.fold_into(&mut batched);
+        }
+        batched.add_batched(&plan.layout, &record, &mut scalars);
+    }
+    scalars.fold_into(&mut batched);
+    assert!(short_paths > 0);
+    assert_eq!(direct.cells, batched.cells);
+    assert_eq!(direct.blocs, batched.blocs);
+    assert_eq!(direct.peak_price_excess, batched.peak_price_excess);
+    assert!(direct == batched);
 }

@@ -18,6 +18,7 @@ use crate::model::Model;
 use crate::stats::accumulator::THRESHOLDS;
 use crate::stats::estimate::probability;
 use crate::stats::monthly_batch::MonthlyBatch;
+use crate::stats::scalar_batch::ScalarBatch;
 use crate::stats::{Layout, PathRecord, RunAccumulator};
 
 use super::path::{simulate_path, NoTrace, PathScratch};
@@ -125,16 +126,21 @@ fn run_range_by<S: PathSolver>(layout: &Layout, solver: &S, first: u64, count: u
     let mut scratch = S::Scratch::default();
     let mut record = PathRecord::new(layout);
     let mut batch = MonthlyBatch::default();
+    let mut scalars = ScalarBatch::default();
     let months = layout.months;
     for path in first..first + count {
         solver.solve(path, &mut scratch, &mut record);
-        // The monthly points go through the batch (the same accumulator, faster); the rest
-        // of the record is folded at once.
+        // The monthly points and the scalar histograms' values go through batches (the same
+        // accumulator, faster); the rest of the record is folded at once.
         batch.push(&mut acc, months, &record.monthly);
         record.monthly.clear();
-        acc.add(layout, &record);
+        if scalars.is_full(&acc) {
+            scalars.fold_into(&mut acc);
+        }
+        acc.add_batched(layout, &record, &mut scalars);
     }
     batch.fold_into(&mut acc, months);
+    scalars.fold_into(&mut acc);
     acc.shrink_to_fit();
     acc
 }

@@ -206,22 +206,25 @@ pub(super) fn start(
     let years = cx.model.months.div_ceil(12);
     let per_supplier = || mp.stages.iter().map(|st| st.suppliers);
     let per_link = || mp.stages.iter().map(|st| st.suppliers * nj);
-    resize2(&mut m.cap_factor, per_supplier(), 1.0);
-    resize2(&mut m.keep, per_link(), 1.0);
-    resize2(&mut m.spare, per_supplier(), 0.0);
-    resize2(&mut m.shipped, per_supplier(), 0.0);
+    // Month arrays that `calendar::end_month` returns to their fill value after every solved
+    // month (or that each month writes before it reads them) are filled only when their shape
+    // changes: after any solved material they already hold the fill.
+    reuse2(&mut m.cap_factor, per_supplier(), 1.0);
+    reuse2(&mut m.keep, per_link(), 1.0);
+    reuse2(&mut m.spare, per_supplier(), 0.0);
+    reuse2(&mut m.shipped, per_supplier(), 0.0);
     resize2(&mut m.lost, (0..ns).map(|_| nj), 0.0);
     resize2(&mut s.shut_until, per_supplier(), 0u32);
     resize2(&mut s.year_short, (0..nj).map(|_| years), 0.0);
     resize2(&mut s.year_gap, (0..nj).map(|_| years), 0.0);
-    resize2(&mut m.is_touched, per_supplier(), false);
+    reuse2(&mut m.is_touched, per_supplier(), false);
     m.touched.clear();
-    resize2(&mut m.rerouted, per_supplier(), 0.0);
+    reuse2(&mut m.rerouted, per_supplier(), 0.0);
     resize2(&mut s.rerouted_prev, per_supplier(), 0.0);
-    resize2(&mut m.freed, per_supplier(), 0.0);
+    reuse2(&mut m.freed, per_supplier(), 0.0);
     if cx.watching {
-        resize2(&mut m.ration, per_supplier(), 1.0);
-        resize2(&mut m.rerouted_to, per_link(), 0.0);
+        reuse2(&mut m.ration, per_supplier(), 1.0);
+        reuse2(&mut m.rerouted_to, per_link(), 0.0);
     }
     s.run.clear();
     s.run.resize(nj, 0);
@@ -268,6 +271,22 @@ pub(super) fn start(
     s.next_episode = 0;
     s.any_shut_until = 0;
     true
+}
+
+/// `resize2`, skipped when `v` already has the shape `sizes`. Only for month arrays that hold
+/// `fill` everywhere between solved months (`calendar::end_month` resets what a month wrote, so
+/// leaving them is the same as refilling them), or whose entries a month writes before it reads
+/// them (`spare`, `shipped`).
+fn reuse2<T: Copy>(
+    v: &mut Vec<Vec<T>>,
+    sizes: impl ExactSizeIterator<Item = usize> + Clone,
+    fill: T,
+) {
+    let same_shape =
+        v.len() == sizes.len() && v.iter().zip(sizes.clone()).all(|(r, n)| r.len() == n);
+    if !same_shape {
+        resize2(v, sizes, fill);
+    }
 }
 
 fn resize2<T: Copy>(v: &mut Vec<Vec<T>>, sizes: impl ExactSizeIterator<Item = usize>, fill: T) {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::histogram::LogHistogram;
 use super::param_sets::{self, SetCounts};
+use super::scalar_batch::ScalarBatch;
 use super::tail::{AttributionEntry, TailAcc};
 
 /// Histogram resolution for headline distributions: quantiles within ±0.39%.
@@ -185,12 +186,51 @@ impl ScalarAcc {
         }
     }
 
+    /// `add`, with the histogram's part handed to `sink` under the histogram's id.
+    #[inline]
+    fn add_via<S: HistSink>(&mut self, v: f64, id: usize, sink: &mut S) {
+        if v > 0.0 {
+            self.sum += v;
+            self.sum_sq += v * v;
+            sink.record(&mut self.hist, id, v);
+        }
+    }
+
     pub fn merge(&mut self, o: &ScalarAcc) {
         self.sum += o.sum;
         self.sum_sq += o.sum_sq;
         self.hist.merge(&o.hist);
     }
 }
+
+/// Where `RunAccumulator::add_via` sends each value of a scalar histogram: straight into the
+/// histogram, or into a `ScalarBatch` that records them later, grouped by histogram.
+pub(crate) trait HistSink {
+    fn record(&mut self, hist: &mut LogHistogram, id: usize, v: f64);
+}
+
+/// Record at once (`RunAccumulator::add`).
+struct Direct;
+impl HistSink for Direct {
+    #[inline]
+    fn record(&mut self, hist: &mut LogHistogram, _id: usize, v: f64) {
+        hist.record(v);
+    }
+}
+
+/// Scalar histograms per cell, in the order of `CellAcc::scalars_mut` (histogram ids).
+pub(crate) const CELL_SCALARS: usize = 11;
+const TOTAL_SHORT_T: usize = 0;
+const TOTAL_SHORT_SHARE: usize = 1;
+const WORST_YEAR_SHORT_T: usize = 2;
+const WORST_YEAR_SHARE: usize = 3;
+const PEAK_MONTH_SHARE: usize = 4;
+const MONTHS_SHORT: usize = 5;
+const LONGEST_RUN_MONTHS: usize = 6;
+const DEPLETION_MONTH: usize = 7;
+const FIRST_SHORT_MONTH: usize = 8;
+const IMPORT_GAP_T: usize = 9;
+const WORST_YEAR_IMPORT_GAP_SHARE: usize = 10;
 
 /// Per-cell accumulated metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +280,23 @@ impl CellAcc {
             any_import_gap: 0,
             import_gap_over_threshold: [0; 3],
         }
+    }
+
+    /// The scalar accumulators, in histogram-id order (the `CELL_SCALARS` constants).
+    fn scalars_mut(&mut self) -> [&mut ScalarAcc; CELL_SCALARS] {
+        [
+            &mut self.total_short_t,
+            &mut self.total_short_share,
+            &mut self.worst_year_short_t,
+            &mut self.worst_year_share,
+            &mut self.peak_month_share,
+            &mut self.months_short,
+            &mut self.longest_run_months,
+            &mut self.depletion_month,
+            &mut self.first_short_month,
+            &mut self.import_gap_t,
+            &mut self.worst_year_import_gap_share,
+        ]
     }
 
     fn merge(&mut self, o: &CellAcc) {
@@ -368,6 +425,32 @@ impl RunAccumulator {
 
     /// Fold one path in.
     pub fn add(&mut self, layout: &Layout, rec: &PathRecord) {
+        self.add_via(layout, rec, &mut Direct);
+    }
+
+    /// Fold one path in, except that the values of the scalar histograms go into `batch`,
+    /// which records them when it is folded (`ScalarBatch::fold_into`); the sums and counts are
+    /// added at once. After the fold the accumulator is the one `add` gives, to the bit.
+    pub fn add_batched(&mut self, layout: &Layout, rec: &PathRecord, batch: &mut ScalarBatch) {
+        self.add_via(layout, rec, batch);
+    }
+
+    /// The scalar accumulators in histogram-id order: per cell (`CellAcc::scalars_mut`), then
+    /// per bloc, then peak price excess per material, then price-floor cost per floor.
+    pub(crate) fn scalars_mut(&mut self) -> impl Iterator<Item = &mut ScalarAcc> {
+        let blocs = self
+            .blocs
+            .iter_mut()
+            .flat_map(|b| [&mut b.short_value_usd, &mut b.worst_material_share]);
+        self.cells
+            .iter_mut()
+            .flat_map(CellAcc::scalars_mut)
+            .chain(blocs)
+            .chain(&mut self.peak_price_excess)
+            .chain(&mut self.floor_cost_usd)
+    }
+
+    fn add_via<S: HistSink>(&mut self, layout: &Layout, rec: &PathRecord, sink: &mut S) {
         self.paths += 1;
         let nb = layout.blocs.len();
         // Per-bloc scratch on the stack, sized to the model's limit of 64 blocs.
@@ -377,17 +460,23 @@ impl RunAccumulator {
         for (ci, c) in rec.cells.iter().enumerate() {
             let (b, m) = layout.cells[ci];
             let acc = &mut self.cells[ci];
+            let id = ci * CELL_SCALARS;
             if let Some(month) = c.stock_depleted_month {
                 acc.stock_depleted += 1;
-                acc.depletion_month.add(month as f64 + 1.0);
+                acc.depletion_month
+                    .add_via(month as f64 + 1.0, id + DEPLETION_MONTH, sink);
             }
             // A path can have an import gap and no shortfall (buffers covered it): the
             // import-gap fields are folded before the no-shortfall shortcut.
             if c.import_gap_t > 0.0 {
                 acc.any_import_gap += 1;
-                acc.import_gap_t.add(c.import_gap_t);
-                acc.worst_year_import_gap_share
-                    .add(c.worst_year_import_gap_share);
+                acc.import_gap_t
+                    .add_via(c.import_gap_t, id + IMPORT_GAP_T, sink);
+                acc.worst_year_import_gap_share.add_via(
+                    c.worst_year_import_gap_share,
+                    id + WORST_YEAR_IMPORT_GAP_SHARE,
+                    sink,
+                );
                 for (k, t) in THRESHOLDS.iter().enumerate() {
                     if c.worst_year_import_gap_share > *t {
                         acc.import_gap_over_threshold[k] += 1;
@@ -398,18 +487,31 @@ impl RunAccumulator {
                 continue;
             }
             acc.any_short += 1;
-            acc.total_short_t.add(c.total_short_t);
+            acc.total_short_t
+                .add_via(c.total_short_t, id + TOTAL_SHORT_T, sink);
             if c.total_demand_t > 0.0 {
-                acc.total_short_share
-                    .add(c.total_short_t / c.total_demand_t);
+                acc.total_short_share.add_via(
+                    c.total_short_t / c.total_demand_t,
+                    id + TOTAL_SHORT_SHARE,
+                    sink,
+                );
             }
-            acc.worst_year_short_t.add(c.worst_year_short_t);
-            acc.worst_year_share.add(c.worst_year_share);
-            acc.peak_month_share.add(c.peak_month_share);
-            acc.months_short.add(c.months_short as f64);
-            acc.longest_run_months.add(c.longest_run_months as f64);
+            acc.worst_year_short_t
+                .add_via(c.worst_year_short_t, id + WORST_YEAR_SHORT_T, sink);
+            acc.worst_year_share
+                .add_via(c.worst_year_share, id + WORST_YEAR_SHARE, sink);
+            acc.peak_month_share
+                .add_via(c.peak_month_share, id + PEAK_MONTH_SHARE, sink);
+            acc.months_short
+                .add_via(c.months_short as f64, id + MONTHS_SHORT, sink);
+            acc.longest_run_months.add_via(
+                c.longest_run_months as f64,
+                id + LONGEST_RUN_MONTHS,
+                sink,
+            );
             if let Some(first) = c.first_short_month {
-                acc.first_short_month.add(first as f64 + 1.0);
+                acc.first_short_month
+                    .add_via(first as f64 + 1.0, id + FIRST_SHORT_MONTH, sink);
             }
             for (k, t) in THRESHOLDS.iter().enumerate() {
                 if c.worst_year_share > *t {
@@ -422,12 +524,15 @@ impl RunAccumulator {
                 bloc_any[b] = true;
             }
         }
+        let bloc_ids = self.cells.len() * CELL_SCALARS;
         for b in 0..nb.min(64) {
             if bloc_any[b] {
                 let acc = &mut self.blocs[b];
                 acc.any_short += 1;
-                acc.short_value_usd.add(bloc_value[b]);
-                acc.worst_material_share.add(bloc_worst[b]);
+                acc.short_value_usd
+                    .add_via(bloc_value[b], bloc_ids + 2 * b, sink);
+                acc.worst_material_share
+                    .add_via(bloc_worst[b], bloc_ids + 2 * b + 1, sink);
                 for (k, t) in THRESHOLDS.iter().enumerate() {
                     if bloc_worst[b] > *t {
                         acc.any_over_threshold[k] += 1;
@@ -435,11 +540,13 @@ impl RunAccumulator {
                 }
             }
         }
+        let price_ids = bloc_ids + 2 * self.blocs.len();
         for (m, &v) in rec.peak_price_excess.iter().enumerate() {
-            self.peak_price_excess[m].add(v);
+            self.peak_price_excess[m].add_via(v, price_ids + m, sink);
         }
+        let floor_ids = price_ids + self.peak_price_excess.len();
         for (f, &v) in rec.floor_cost_usd.iter().enumerate() {
-            self.floor_cost_usd[f].add(v);
+            self.floor_cost_usd[f].add_via(v, floor_ids + f, sink);
         }
         for (w, calm) in layout.calm_breach.iter().enumerate() {
             // Breached in some month: a calm-breached month the path did not flip, or a flip
@@ -480,31 +587,7 @@ impl RunAccumulator {
     /// Give back the spare room of every histogram (their contents are unchanged): a chunk's
     /// accumulator waits for its turn to be merged at its exact size.
     pub fn shrink_to_fit(&mut self) {
-        for c in &mut self.cells {
-            for s in [
-                &mut c.total_short_t,
-                &mut c.total_short_share,
-                &mut c.worst_year_short_t,
-                &mut c.worst_year_share,
-                &mut c.peak_month_share,
-                &mut c.months_short,
-                &mut c.longest_run_months,
-                &mut c.depletion_month,
-                &mut c.first_short_month,
-                &mut c.import_gap_t,
-                &mut c.worst_year_import_gap_share,
-            ] {
-                s.hist.shrink_to_fit();
-            }
-        }
-        let scalars = self
-            .blocs
-            .iter_mut()
-            .flat_map(|b| [&mut b.short_value_usd, &mut b.worst_material_share]);
-        for s in scalars
-            .chain(&mut self.peak_price_excess)
-            .chain(&mut self.floor_cost_usd)
-        {
+        for s in self.scalars_mut() {
             s.hist.shrink_to_fit();
         }
         for series in [

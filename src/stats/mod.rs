@@ -8,6 +8,7 @@ pub(crate) mod histogram;
 pub(crate) mod metric;
 pub(crate) mod monthly_batch;
 pub(crate) mod param_sets;
+pub(crate) mod scalar_batch;
 pub(crate) mod section;
 pub(crate) mod sectioning;
 pub(crate) mod shard;

@@ -1,0 +1,85 @@
+//! The per-path scalar values of many paths (worst-year shares, totals, month counts, …), folded
+//! into a run accumulator's histograms one histogram at a time instead of one scattered update
+//! per value.
+//!
+//! A chunk's accumulator has about a thousand scalar histograms of a few to tens of kilobytes
+//! each; a path adds to a hundred of them, so adding as it comes misses the cache at almost
+//! every value (most of the fold's time). The batch keeps (histogram id, value) pairs of many
+//! paths, groups them by histogram with a counting sort and records each group with
+//! `LogHistogram::record_all`, while that histogram's bins are in cache. The result is the
+//! accumulator `RunAccumulator::add` gives, to the bit: bin counts are integers (their order
+//! does not matter), the bins grow to the same range (the union of the values' bins), and the
+//! sums and sums of squares are still added path by path, in path order, by `add_batched`.
+
+use super::accumulator::{HistSink, RunAccumulator, CELL_SCALARS};
+use super::histogram::LogHistogram;
+
+/// Values held before they are folded: bounds the batch's memory (12 bytes a value).
+const CAPACITY: usize = 1 << 16;
+
+/// The pending scalar-histogram values of consecutive paths. Reused: its buffers keep their
+/// capacity, so a warm batch does not allocate.
+#[derive(Debug, Default)]
+pub struct ScalarBatch {
+    /// Histogram id of each pending value (`RunAccumulator::scalars_mut` order), and the value.
+    ids: Vec<u32>,
+    values: Vec<f64>,
+    /// Per histogram id: how many pending values, then where its group starts.
+    starts: Vec<u32>,
+    sorted: Vec<f64>,
+}
+
+impl HistSink for ScalarBatch {
+    #[inline]
+    fn record(&mut self, _hist: &mut LogHistogram, id: usize, v: f64) {
+        self.ids.push(id as u32);
+        self.values.push(v);
+    }
+}
+
+impl ScalarBatch {
+    /// Whether the batch should be folded before the next path (it is nearly full). A path adds
+    /// at most 11 values per cell, 2 per bloc, 1 per material and 1 per price floor.
+    pub fn is_full(&self, acc: &RunAccumulator) -> bool {
+        let per_path = acc.cells.len() * CELL_SCALARS
+            + acc.blocs.len() * 2
+            + acc.peak_price_excess.len()
+            + acc.floor_cost_usd.len();
+        self.ids.len() + per_path > CAPACITY
+    }
+
+    /// Record every pending value into `acc`'s histograms and empty the batch.
+    pub fn fold_into(&mut self, acc: &mut RunAccumulator) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let total = acc.scalars_mut().count();
+        // Stable counting sort of the values by histogram id.
+        self.starts.clear();
+        self.starts.resize(total + 1, 0);
+        for &id in &self.ids {
+            self.starts[id as usize + 1] += 1;
+        }
+        for i in 0..total {
+            self.starts[i + 1] += self.starts[i];
+        }
+        self.sorted.clear();
+        self.sorted.resize(self.values.len(), 0.0);
+        // `starts[id]` is used as the cursor of group id; afterwards it sits at the group's end.
+        for (&id, &v) in self.ids.iter().zip(&self.values) {
+            let at = &mut self.starts[id as usize];
+            self.sorted[*at as usize] = v;
+            *at += 1;
+        }
+        let mut start = 0;
+        for (id, s) in acc.scalars_mut().enumerate() {
+            let end = self.starts[id] as usize;
+            if end > start {
+                s.hist.record_all(&self.sorted[start..end]);
+            }
+            start = end;
+        }
+        self.ids.clear();
+        self.values.clear();
+    }
+}
