@@ -19,7 +19,7 @@ use crate::experiment::sensitivity::{self, Plan, Settings, DEFAULT_TOP};
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
 use crate::scenario::diagnostic::unknown_name_hint;
-use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
+use crate::scenario::LoadedScenario;
 use crate::sim::RunConfig;
 use crate::stats::metric::{Stat, Subject, STAT_FORMS};
 use crate::stats::shard::ExperimentSpec;
@@ -129,28 +129,28 @@ fn shard(
     threads: usize,
 ) -> Result<ExitCode> {
     let candidates = sensitivity::candidates(loaded, plan);
-    let job = experiment_shard::Job {
-        spec: ExperimentSpec {
-            command: "sensitivity".into(),
-            args: canonical_args(args, settings)?,
-            variants: candidates
-                .iter()
-                .map(|&c| sensitivity::candidate_label(plan, c))
-                .collect(),
-            paths_per_variant: plan.paths,
-        },
-        loaded,
-        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
-        scenario_name: model.name.clone(),
-        seed: args.flags.seed,
-        threads,
-        quiet: args.flags.quiet,
-        shard: spec,
-        out: args
-            .out
-            .clone()
-            .unwrap_or_else(|| default_out_dir(&format!("{}-sensitivity-shards", model.name))),
+    let experiment = ExperimentSpec {
+        command: "sensitivity".into(),
+        args: canonical_args(args, settings)?,
+        variants: candidates
+            .iter()
+            .map(|&c| sensitivity::candidate_label(plan, c))
+            .collect(),
+        paths_per_variant: plan.paths,
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&format!("{}-sensitivity-shards", model.name)));
+    let job = experiment_shard::Job::new(
+        experiment,
+        (loaded, model),
+        args.scenario.as_deref(),
+        &args.flags,
+        threads,
+        spec,
+        out,
+    );
     experiment_shard::write(&job, |v| {
         sensitivity::candidate_model(loaded, plan, candidates[v])
     })

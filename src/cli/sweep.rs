@@ -26,7 +26,7 @@ use crate::report::sweep::SubjectChoice;
 use crate::report::{self, atomic::write_atomic};
 use crate::scenario::diagnostic::unknown_name_hint;
 use crate::scenario::setter::SETTABLE;
-use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
+use crate::scenario::LoadedScenario;
 use crate::stats::metric::{Goal, Stat, Subject};
 use crate::stats::shard::ExperimentSpec;
 
@@ -248,17 +248,8 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     let grid = sweep::grid(&axes).map_err(bad)?;
 
     // Subject of the goal and of a single-material chart: the --material, else the material a
-    // single --set path names (blocs.EU.stockpiles.gallium...), else the bloc as a whole.
-    let path_material = (axes.len() == 1)
-        .then(|| {
-            axes[0]
-                .path
-                .text
-                .split('.')
-                .find(|seg| base_model.materials.iter().any(|m| m.name == *seg))
-                .map(str::to_string)
-        })
-        .flatten();
+    // single --set path names, else the bloc as a whole.
+    let path_material = path_material(&axes, &base_model);
     let goal_subject = Subject {
         bloc: args.bloc.clone(),
         material: args.materials.first().cloned().or(path_material.clone()),
@@ -369,6 +360,19 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The material a single `--set` path names (`blocs.EU.stockpiles.gallium...` → gallium); none
+/// for several axes or a path that names no material of `model`.
+fn path_material(axes: &[Axis], model: &Model) -> Option<String> {
+    let [axis] = axes else {
+        return None;
+    };
+    axis.path
+        .text
+        .split('.')
+        .find(|seg| model.materials.iter().any(|m| m.name == *seg))
+        .map(str::to_string)
+}
+
 /// With `--binds-from`: the cap over time at every point, written to `sweep-compliance.csv` in
 /// `staging`; returns the table the terminal shows.
 fn write_cap_over_time(
@@ -430,25 +434,25 @@ fn sweep_shard(
     let model = crate::model::compile(base)?;
     check_memory(&model, threads, args.flags.memory_limit)?;
     let grid = sweep::grid(axes).map_err(bad)?;
-    let job = experiment_shard::Job {
-        spec: ExperimentSpec {
-            command: "sweep".into(),
-            args: canonical_args(args),
-            variants: grid.iter().map(|s| label(s)).collect(),
-            paths_per_variant: sectioned_paths(args.paths),
-        },
-        loaded: base,
-        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
-        scenario_name: model.name.clone(),
-        seed: args.flags.seed,
-        threads,
-        quiet: args.flags.quiet,
-        shard: spec,
-        out: args
-            .out
-            .clone()
-            .unwrap_or_else(|| default_out_dir(&format!("{}-sweep-shards", model.name))),
+    let experiment = ExperimentSpec {
+        command: "sweep".into(),
+        args: canonical_args(args),
+        variants: grid.iter().map(|s| label(s)).collect(),
+        paths_per_variant: sectioned_paths(args.paths),
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&format!("{}-sweep-shards", model.name)));
+    let job = experiment_shard::Job::new(
+        experiment,
+        (base, &model),
+        args.scenario.as_deref(),
+        &args.flags,
+        threads,
+        spec,
+        out,
+    );
     experiment_shard::write(&job, |v| variant::build(base, &grid[v]))
 }
 
