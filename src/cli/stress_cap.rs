@@ -191,7 +191,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     output.commit()?;
     let text = || {
         format!(
-            "{}{}{}{}\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
+            "{}{}{}{}\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, summary-a.json, summary-b.json, manifest.json, charts/, report.html)\n",
             report::stress_cap::table(&result),
             report::stress_cap::breach_table(&result.breach),
             report::compliance::table(&result.compliance, binding, labels),
