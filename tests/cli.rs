@@ -295,8 +295,8 @@ fn run_draws_charts_and_plot_redraws_them_from_saved_results() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(count("png"), png);
-    // plot on a folder that is not a run is a user error.
+    // plot on a folder that no command wrote is a user error.
     let out = shortfall().args(["plot", "tests"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is this a run folder?"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the output folder of run"));
 }

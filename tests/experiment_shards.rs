@@ -143,8 +143,8 @@ fn a_sharded_sensitivity_merges_to_the_single_machine_files() {
     for file in [
         "sensitivity.json",
         "sensitivity.csv",
-        "tornado.svg",
-        "tornado.png",
+        "charts/tornado.svg",
+        "charts/tornado.png",
     ] {
         same(&t.join("one"), &merged, file);
     }

@@ -180,12 +180,12 @@ fn the_tornado_puts_the_larger_effect_first_and_draws_a_png() {
     };
     let files = write_tornado(&s, &meta, dir.path()).unwrap();
     assert_eq!(files.len(), 2);
-    let png = std::fs::read(dir.path().join("tornado.png")).unwrap();
+    let png = std::fs::read(dir.path().join("charts/tornado.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     let dims = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
     assert_eq!((dims(16), dims(20)), (1600, 900));
     assert!(png.len() > 20_000, "{} bytes: a blank canvas?", png.len());
-    let svg = std::fs::read_to_string(dir.path().join("tornado.svg")).unwrap();
+    let svg = std::fs::read_to_string(dir.path().join("charts/tornado.svg")).unwrap();
     assert!(svg.contains("What moves P(any shortfall) for EU (worst material)?"));
     assert!(svg.contains("ban-y") && svg.contains("process switched off"));
     // The source line: scenario on the first line, version, paths and seed on the second.
@@ -268,7 +268,7 @@ fn the_command_writes_its_files_and_prints_the_table() {
         serde_json::from_slice(&std::fs::read(out_dir.join("sensitivity.json")).unwrap()).unwrap();
     assert_eq!(json["paths"], 16_384);
     assert_eq!(json["processes"][0]["process"], "ban-y");
-    for f in ["tornado.png", "tornado.svg"] {
+    for f in ["charts/tornado.png", "charts/tornado.svg"] {
         assert!(std::fs::metadata(out_dir.join(f)).unwrap().len() > 0, "{f}");
     }
 }

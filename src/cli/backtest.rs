@@ -46,7 +46,7 @@ pub(crate) struct BacktestArgs {
     /// Worker threads (default: all cores). Does not change the results.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
-    /// Output folder (default: `output/<scenario>/backtest`).
+    /// Output folder (default: `output/<scenario>+backtest`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print only the final line (the files are written all the same).
@@ -74,7 +74,7 @@ pub(super) fn backtest(args: BacktestArgs) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&result.scenario).join("backtest"));
+        .unwrap_or_else(|| default_out_dir(&result.scenario, &["backtest"]));
     write_atomic(
         &out_dir.join("backtest.csv"),
         report::backtest::csv(&result).as_bytes(),

@@ -240,10 +240,36 @@ pub(super) fn load_model(spec: Option<&str>) -> Result<(LoadedScenario, Model)> 
     Ok((loaded, model))
 }
 
-/// Default output folder for a scenario. The name was checked at load to be a safe slug
-/// (`scenario::valid_name`), so the folder stays inside `output/`.
-pub(super) fn default_out_dir(scenario_name: &str) -> PathBuf {
-    PathBuf::from("output").join(scenario_name)
+/// Default output folder of a command: `output/` and the scenario name, then, for every command
+/// but `run`, what it ran, each part after a `+`: `output/eu-2030` (run),
+/// `output/eu-2030+stress-cap`, `output/eu-2030+sweep+supplier_cap.level`,
+/// `output/eu-2030+sensitivity`, `output/eu-2030+vs+us-stockpile-vault` (compare).
+///
+/// Every command has its own folder beside the run's, never inside it. The names cannot
+/// collide: a scenario name holds only letters, digits, `-`, `_` and `.`
+/// (`scenario::guard::check_scenario_name`), so a run's folder has no `+`; the other parts
+/// write any other character as `%XX` (`+` and `%` included), so two different commands, or
+/// the same command on different subjects, never share a folder. A name too long for a file
+/// system (over 200 bytes) keeps its first 180 and ends in a hash of the whole.
+pub(super) fn default_out_dir(scenario_name: &str, parts: &[&str]) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let mut name = scenario_name.to_string();
+    for part in parts {
+        name.push('+');
+        for b in part.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+                name.push(char::from(b));
+            } else {
+                name.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    if name.len() > 200 {
+        let hash = Sha256::digest(name.as_bytes());
+        let hex: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        name = format!("{}+{hex}", &name[..180]);
+    }
+    PathBuf::from("output").join(name)
 }
 
 /// Start the command's output set at `out` before simulating: lock the folder, clear what a

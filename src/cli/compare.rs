@@ -54,7 +54,7 @@ pub(crate) struct CompareArgs {
     pub paths: u64,
     #[command(flatten)]
     pub flags: ExperimentFlags,
-    /// Output folder (default: `output/compare-<A name>-vs-<B name>`).
+    /// Output folder (default: `output/<A name>+vs+<B name>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Skip the PNG and SVG charts and report.html.
@@ -79,9 +79,10 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
     let threads = threads(args.flags.threads)?;
     check_memory(&model_a, threads, args.flags.memory_limit)?;
     check_memory(&model_b, threads, args.flags.memory_limit)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        default_out_dir(&format!("compare-{}-vs-{}", model_a.name, model_b.name))
-    });
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model_a.name, &["vs", &model_b.name]));
     let output = begin_output(&out_dir)?;
     let cfg = variant_config(&args.flags, args.paths, threads);
 

@@ -14,12 +14,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::common::{bad, cancel_on_ctrl_c, now_unix, print, Result};
+use super::common::{bad, cancel_on_ctrl_c, now_unix, print, ExperimentFlags, Result};
 use super::progress;
 use super::shard_file::{self, ShardFile, ShardSpec};
 use crate::experiment::VariantRun;
 use crate::model::Model;
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
 use crate::sim::runner::{run_chunks, RunConfig, CHUNK};
 use crate::stats::section::SectionValues;
 use crate::stats::shard::{self, ExperimentSpec, Merger, ShardHeader, VariantPart};
@@ -37,6 +37,33 @@ pub struct Job<'a> {
     pub quiet: bool,
     pub shard: ShardSpec,
     pub out: PathBuf,
+}
+
+impl<'a> Job<'a> {
+    /// The job of one `--shard I/N` of an experiment on `loaded` (compiled as `model`): the
+    /// scenario argument as given (`None`: the bundled baseline), the seed and quiet flag of
+    /// `flags`, the shard file written into `out`.
+    pub fn new(
+        spec: ExperimentSpec,
+        (loaded, model): (&'a LoadedScenario, &Model),
+        scenario: Option<&str>,
+        flags: &ExperimentFlags,
+        threads: usize,
+        shard: ShardSpec,
+        out: PathBuf,
+    ) -> Self {
+        Job {
+            spec,
+            loaded,
+            scenario_spec: scenario.unwrap_or(DEFAULT_SCENARIO).to_string(),
+            scenario_name: model.name.clone(),
+            seed: flags.seed,
+            threads,
+            quiet: flags.quiet,
+            shard,
+            out,
+        }
+    }
 }
 
 /// Simulate shard `job.shard` of the experiment (`build(v)` compiles variant v) and write its

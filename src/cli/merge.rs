@@ -55,7 +55,7 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&model.name));
+        .unwrap_or_else(|| default_out_dir(&model.name, &[]));
     if out_dir.join("manifest.json").exists() {
         return Err(bad(format!(
             "{} holds another run (manifest.json); merge into a new folder or remove it",

@@ -37,7 +37,7 @@ use common::Error;
                   shortfall run                        simulate it with default settings\n  \
                   shortfall run my.ron --paths 200000  simulate your own scenario\n  \
                   shortfall run --replay-path 17       print one path month by month\n  \
-                  shortfall plot output/eu-2030        redraw a finished run's charts\n  \
+                  shortfall plot output/eu-2030        redraw a finished run's charts (or any command's)\n  \
                   shortfall compare builtin:eu-2030 my.ron\n                                       what my.ron changes, on the same paths\n  \
                   shortfall stress-cap                 does the 65% cap make the EU safer?\n  \
                   shortfall sweep --cap 0.5:1:0.05     P95 shortfall against the cap level\n  \
@@ -57,7 +57,8 @@ pub(crate) enum Command {
     Check(check::CheckArgs),
     /// Simulate a scenario and write summary files and charts to the output folder.
     Run(run::RunArgs),
-    /// Redraw the charts of a finished run from its saved results, without simulating again.
+    /// Redraw the charts and report.html of a finished command's folder (run, compare,
+    /// stress-cap, sweep or sensitivity) from the files it wrote, without simulating again.
     Plot(plot::PlotArgs),
     /// Run a grid of parameter values on the same random paths (e.g. the cap level), or find
     /// the value that meets a goal; writes a tidy CSV and a chart with confidence bands.

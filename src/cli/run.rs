@@ -83,7 +83,7 @@ pub struct RunArgs {
           conflicts_with_all = ["replay_path", "shard"])]
     pub format: Format,
     /// Simulate only shard I of N (numbered from 0) of the --paths paths and write a shard file
-    /// into --out (default `output/<scenario>-shards`); `shortfall merge` makes them one run.
+    /// into --out (default `output/<scenario>+shards`); `shortfall merge` makes them one run.
     #[arg(long, value_name = "I/N", value_parser = parse_shard,
           conflicts_with_all = ["target_se", "replay_path"])]
     pub shard: Option<ShardSpec>,
@@ -143,7 +143,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&model.name));
+        .unwrap_or_else(|| default_out_dir(&model.name, &[]));
     let most_paths = if args.target_se.is_some() {
         args.max_paths.max(args.paths())
     } else {
@@ -258,7 +258,7 @@ fn run_shard(
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&format!("{}-shards", model.name)));
+        .unwrap_or_else(|| default_out_dir(&model.name, &["shards"]));
     let file = dir.join(shard_file::file_name(spec));
     let cfg = RunConfig {
         seed: args.seed,

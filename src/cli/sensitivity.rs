@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model,
-    note_rounded_paths, print_result, threads, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_memory, default_out_dir, load_model, manifest,
+    note_rounded_paths, now_unix, print_result, threads, ExperimentFlags, Result,
 };
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
@@ -19,7 +19,7 @@ use crate::experiment::sensitivity::{self, Plan, Settings, DEFAULT_TOP};
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
 use crate::scenario::diagnostic::unknown_name_hint;
-use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
+use crate::scenario::LoadedScenario;
 use crate::sim::RunConfig;
 use crate::stats::metric::{Stat, Subject, STAT_FORMS};
 use crate::stats::shard::ExperimentSpec;
@@ -51,14 +51,14 @@ pub(crate) struct SensitivityArgs {
     pub paths: u64,
     #[command(flatten)]
     pub flags: ExperimentFlags,
-    /// Output folder (default: `output/<scenario name>/sensitivity`).
+    /// Output folder (default: `output/<scenario name>+sensitivity`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// How many processes (largest switch-off effect first) also get the low/high frequency runs.
     #[arg(long, default_value_t = DEFAULT_TOP, value_name = "K")]
     pub top: usize,
     /// Simulate only shard I of N (numbered from 0) of the variants × sections and write a
-    /// shard file into --out (default `output/<scenario>-sensitivity-shards`); `shortfall
+    /// shard file into --out (default `output/<scenario>+sensitivity+shards`); `shortfall
     /// merge` makes them the analysis's files. Shards run low/high for every process with a
     /// frequency range; the merge keeps the --top ones.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
@@ -129,28 +129,28 @@ fn shard(
     threads: usize,
 ) -> Result<ExitCode> {
     let candidates = sensitivity::candidates(loaded, plan);
-    let job = experiment_shard::Job {
-        spec: ExperimentSpec {
-            command: "sensitivity".into(),
-            args: canonical_args(args, settings)?,
-            variants: candidates
-                .iter()
-                .map(|(c, _)| sensitivity::candidate_label(plan, *c))
-                .collect(),
-            paths_per_variant: plan.paths,
-        },
-        loaded,
-        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
-        scenario_name: model.name.clone(),
-        seed: args.flags.seed,
-        threads,
-        quiet: args.flags.quiet,
-        shard: spec,
-        out: args
-            .out
-            .clone()
-            .unwrap_or_else(|| default_out_dir(&format!("{}-sensitivity-shards", model.name))),
+    let experiment = ExperimentSpec {
+        command: "sensitivity".into(),
+        args: canonical_args(args, settings)?,
+        variants: candidates
+            .iter()
+            .map(|(c, _)| sensitivity::candidate_label(plan, *c))
+            .collect(),
+        paths_per_variant: plan.paths,
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&model.name, &["sensitivity", "shards"]));
+    let job = experiment_shard::Job::new(
+        experiment,
+        (loaded, model),
+        args.scenario.as_deref(),
+        &args.flags,
+        threads,
+        spec,
+        out,
+    );
     experiment_shard::write(&job, |v| match &candidates[v] {
         (_, Some(compiled)) => Ok(compiled.clone()),
         (c, None) => sensitivity::candidate_model(loaded, plan, *c),
@@ -195,7 +195,7 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&model.name).join("sensitivity"));
+        .unwrap_or_else(|| default_out_dir(&model.name, &["sensitivity"]));
     let output = begin_output(&out_dir)?;
     let staging = output.dir();
 
@@ -211,6 +211,7 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
         );
     }
     let clock = Instant::now();
+    let started_at = now_unix();
     let bar = progress::bar(plan.total_paths(), args.flags.quiet);
     let (result, elapsed) = match &mut source {
         Source::Simulate => {
@@ -268,6 +269,23 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
         data: report::charts::data_vintage(&model.sources),
     };
     report::charts::write_tornado(&result, &meta, staging).context("drawing the tornado chart")?;
+    let mut manifest = manifest(&loaded, &model, result.seed, threads, started_at);
+    manifest.paths = result.paths;
+    manifest.elapsed_seconds = elapsed;
+    manifest.files = [
+        "sensitivity.csv",
+        "sensitivity.json",
+        "charts/tornado.png",
+        "charts/tornado.svg",
+        "manifest.json",
+        "report.html",
+    ]
+    .map(String::from)
+    .to_vec();
+    write_atomic(
+        &staging.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
     report::sensitivity_html::write(
         staging,
         &result,
@@ -278,7 +296,7 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
 
     let text = || {
         format!(
-            "{}\nwrote {} (sensitivity.csv, sensitivity.json, tornado.png, tornado.svg)\n",
+            "{}\nwrote {} (sensitivity.csv, sensitivity.json, manifest.json, report.html, charts/tornado.png, charts/tornado.svg)\n",
             report::sensitivity::table(&result, elapsed),
             out_dir.display()
         )

@@ -47,7 +47,8 @@ pub(crate) struct StressCapArgs {
     pub paths: u64,
     #[command(flatten)]
     pub flags: ExperimentFlags,
-    /// Output folder (default: `output/<scenario>/stress-cap`).
+    /// Output folder (default: `output/<scenario>+stress-cap`, then `+<bloc>-<cap>pct` for
+    /// another bloc or cap than EU at 65%).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// First month the cap binds, `YYYY-MM` (the CRMA benchmark year: 2030-01).
@@ -86,7 +87,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&name).join("stress-cap"));
+        .unwrap_or_else(|| default_folder(&name, &args));
     let output = begin_output(&out_dir)?;
     let staging = output.dir();
     let cfg = variant_config(&args.flags, args.paths, threads);
@@ -192,7 +193,7 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     output.commit()?;
     let text = || {
         format!(
-            "{}{}{}{}\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, charts/, report.html)\n",
+            "{}{}{}{}\n2 variants × {} paths in {:.1} s (same paths: differences are paired, 95% CI by sectioning); wrote {} (stress-cap.csv, stress-cap-materials.csv, stress-cap.json, comparison.csv, comparison.json, summary-a.json, summary-b.json, manifest.json, charts/, report.html)\n",
             report::stress_cap::table(&result),
             report::stress_cap::breach_table(&result.breach),
             report::compliance::table(&result.compliance, binding, labels),
@@ -204,6 +205,18 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     };
     print_result(args.flags.format, text, &out_dir, "stress-cap.json")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The default output folder: `output/<scenario>+stress-cap`, or for another bloc or level than
+/// the CRMA's (EU, 65%) `output/<scenario>+stress-cap+US-50pct`.
+fn default_folder(name: &str, args: &StressCapArgs) -> PathBuf {
+    if args.bloc == "EU" && (args.cap - 0.65).abs() < 1e-12 {
+        return default_out_dir(name, &["stress-cap"]);
+    }
+    // The level in percent, to four decimals without trailing zeros (0.57 → 57, not 56.99…).
+    let level = format!("{:.4}", args.cap * 100.0);
+    let level = level.trim_end_matches('0').trim_end_matches('.');
+    default_out_dir(name, &["stress-cap", &format!("{}-{level}pct", args.bloc)])
 }
 
 /// `--binds-from YYYY-MM` as months from the horizon start `start` (bad input: exit 2).

@@ -11,7 +11,8 @@ use clap::Args;
 
 use super::common::{
     bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_scenario, print_result, threads, variant_config, Error, ExperimentFlags, Result,
+    load_scenario, manifest, now_unix, print_result, threads, variant_config, Error,
+    ExperimentFlags, Result,
 };
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
@@ -21,12 +22,13 @@ use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::sectioned_paths;
 use crate::model::Model;
+use crate::report::charts::sweep::SweepChart;
 use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
 use crate::report::sweep::SubjectChoice;
 use crate::report::{self, atomic::write_atomic};
 use crate::scenario::diagnostic::unknown_name_hint;
 use crate::scenario::setter::SETTABLE;
-use crate::scenario::{LoadedScenario, DEFAULT_SCENARIO};
+use crate::scenario::LoadedScenario;
 use crate::stats::metric::{Goal, Stat, Subject};
 use crate::stats::shard::ExperimentSpec;
 
@@ -75,15 +77,16 @@ pub(crate) struct SweepArgs {
     pub paths: u64,
     #[command(flatten)]
     pub flags: ExperimentFlags,
-    /// Output folder (default: `output/<scenario>/sweep-<parameter>`).
+    /// Output folder (default: `output/<scenario>+sweep+<parameter path>`, then `+goal` with
+    /// --goal).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Skip the PNG and SVG charts.
     #[arg(long)]
     pub no_charts: bool,
     /// Simulate only shard I of N (numbered from 0) of the grid's points × sections and write a
-    /// shard file into --out (default `output/<scenario>-sweep-shards`); `shortfall merge`
-    /// makes them the sweep's files. Not with --goal.
+    /// shard file into --out (default `output/<scenario>+sweep+<parameter path>+shards`);
+    /// `shortfall merge` makes them the sweep's files. Not with --goal.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<ShardSpec>,
     /// With a cap: the first month it binds, `YYYY-MM`; every point then says when the bloc can
@@ -241,24 +244,16 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&name).join(folder(&axes)));
+        .unwrap_or_else(|| default_folder(&name, &axes, goal.as_ref().map(|_| "goal")));
     let output = begin_output(&out_dir)?;
     let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();
+    let started_at = now_unix();
     let grid = sweep::grid(&axes).map_err(bad)?;
 
     // Subject of the goal and of a single-material chart: the --material, else the material a
-    // single --set path names (blocs.EU.stockpiles.gallium...), else the bloc as a whole.
-    let path_material = (axes.len() == 1)
-        .then(|| {
-            axes[0]
-                .path
-                .text
-                .split('.')
-                .find(|seg| base_model.materials.iter().any(|m| m.name == *seg))
-                .map(str::to_string)
-        })
-        .flatten();
+    // single --set path names, else the bloc as a whole.
+    let path_material = path_material(&axes, &base_model);
     let goal_subject = Subject {
         bloc: args.bloc.clone(),
         material: args.materials.first().cloned().or(path_material.clone()),
@@ -310,26 +305,6 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     };
 
     let staging = output.dir();
-    write_atomic(
-        &staging.join("sweep.csv"),
-        report::sweep::csv(&name, &sweep).as_bytes(),
-    )?;
-    let info = report::sweep::RunInfo {
-        scenario: &name,
-        scenario_sha256: &base.hash,
-        seed: args.flags.seed,
-        paths_per_point: paths,
-        elapsed_seconds: elapsed,
-    };
-    write_atomic(
-        &staging.join("sweep.json"),
-        report::sweep::json(&sweep, &info)?.as_bytes(),
-    )?;
-    let over_time = match binding {
-        Some(binding) => write_cap_over_time(&name, &base, &sweep, &args, binding, paths, staging)?,
-        None => String::new(),
-    };
-
     let choice = SubjectChoice {
         bloc: &args.bloc,
         materials: &args.materials,
@@ -338,22 +313,31 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     };
     let subjects = report::sweep::chart_subjects(&choice, &sweep.points, stat);
     let chart_stat = goal.map_or(stat, |g| g.stat);
-    if !args.no_charts {
-        let chart = report::sweep::chart(&name, &sweep, &subjects, chart_stat, goal.as_ref());
-        let meta = ChartMeta {
-            scenario: name.clone(),
-            paths,
-            seed: args.flags.seed,
-            data: report::charts::data_vintage(&base_model.sources),
-        };
-        write_sweep_chart(&chart, &meta, staging).context("drawing the sweep chart")?;
-    }
+    let chart = report::sweep::chart(&name, &sweep, &subjects, chart_stat, goal.as_ref());
+    let written = Written {
+        elapsed,
+        paths,
+        threads,
+        started_at,
+    };
+    write_files(
+        &args,
+        (&base, &base_model),
+        &sweep,
+        &chart,
+        &written,
+        staging,
+    )?;
     let shown = (
         &subjects[..],
         chart_stat,
         goal.as_ref().map(|g| (g, &goal_subject)),
     );
-    write_report(staging, &sweep, &base_model, &info, shown)?;
+    write_report(staging, &sweep, (&base, &base_model), (&args, &written), &chart, shown)?;
+    let over_time = match binding {
+        Some(binding) => write_cap_over_time(&name, &base, &sweep, &args, binding, paths, staging)?,
+        None => String::new(),
+    };
     output.commit()?;
 
     let differences = sweep.last_minus_first(&subjects, chart_stat);
@@ -366,7 +350,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         text.push_str(&format!("\n{sentence}\n"));
     }
     text.push_str(&format!(
-        "\n{} point(s) × {} paths in {:.1} s; wrote {} (sweep.csv, sweep.json{})\n",
+        "\n{} point(s) × {} paths in {:.1} s; wrote {} (sweep.csv, sweep.json, manifest.json{})\n",
         sweep.points.len(),
         thousands(paths),
         elapsed,
@@ -377,18 +361,110 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How a sweep ran, for its manifest.
+struct Written {
+    elapsed: f64,
+    paths: u64,
+    threads: usize,
+    started_at: u64,
+}
+
+/// Write sweep.csv, sweep.json (with the chart's data), manifest.json and, unless --no-charts,
+/// the chart into `staging`.
+fn write_files(
+    args: &SweepArgs,
+    (base, model): (&LoadedScenario, &Model),
+    sweep: &sweep::Sweep,
+    chart: &SweepChart,
+    written: &Written,
+    staging: &std::path::Path,
+) -> Result<()> {
+    let name = &model.name;
+    write_atomic(
+        &staging.join("sweep.csv"),
+        report::sweep::csv(name, sweep).as_bytes(),
+    )?;
+    let info = report::sweep::RunInfo {
+        scenario: name,
+        scenario_sha256: &base.hash,
+        seed: args.flags.seed,
+        paths_per_point: written.paths,
+        elapsed_seconds: written.elapsed,
+        chart,
+    };
+    write_atomic(
+        &staging.join("sweep.json"),
+        report::sweep::json(sweep, &info)?.as_bytes(),
+    )?;
+    let mut files = vec!["sweep.csv".to_string(), "sweep.json".to_string()];
+    if !args.no_charts {
+        let meta = ChartMeta {
+            scenario: name.clone(),
+            paths: written.paths,
+            seed: args.flags.seed,
+            data: report::charts::data_vintage(&model.sources),
+        };
+        let drawn = write_sweep_chart(chart, &meta, staging).context("drawing the sweep chart")?;
+        files.extend(
+            drawn
+                .iter()
+                .filter_map(|p| p.strip_prefix(staging).ok())
+                .map(|p| p.display().to_string()),
+        );
+    }
+    files.push("manifest.json".into());
+    files.push("report.html".into());
+    let mut manifest = manifest(
+        base,
+        model,
+        args.flags.seed,
+        written.threads,
+        written.started_at,
+    );
+    manifest.paths = written.paths;
+    manifest.elapsed_seconds = written.elapsed;
+    manifest.files = files;
+    write_atomic(
+        &staging.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// The material a single `--set` path names (`blocs.EU.stockpiles.gallium...` → gallium); none
+/// for several axes or a path that names no material of `model`.
+fn path_material(axes: &[Axis], model: &Model) -> Option<String> {
+    let [axis] = axes else {
+        return None;
+    };
+    axis.path
+        .text
+        .split('.')
+        .find(|seg| model.materials.iter().any(|m| m.name == *seg))
+        .map(str::to_string)
+}
+
 /// `report.html` of the finished sweep, into `staging` beside its charts: the subjects and
 /// metric shown, and the goal with its subject.
 fn write_report(
     staging: &std::path::Path,
     sweep: &sweep::Sweep,
-    model: &Model,
-    info: &report::sweep::RunInfo,
+    (base, model): (&LoadedScenario, &Model),
+    (args, written): (&SweepArgs, &Written),
+    chart: &SweepChart,
     (subjects, stat, goal): (&[Subject], Stat, Option<(&Goal, &Subject)>),
 ) -> Result<()> {
     let command: Vec<String> = std::env::args().collect();
+    let info = report::sweep::RunInfo {
+        scenario: &model.name,
+        scenario_sha256: &base.hash,
+        seed: args.flags.seed,
+        paths_per_point: written.paths,
+        elapsed_seconds: written.elapsed,
+        chart,
+    };
     let page = report::sweep_html::Page {
-        info,
+        info: &info,
         subjects,
         stat,
         goal,
@@ -461,25 +537,25 @@ fn sweep_shard(
     let model = crate::model::compile(base)?;
     check_memory(&model, threads, args.flags.memory_limit)?;
     let grid = sweep::grid(axes).map_err(bad)?;
-    let job = experiment_shard::Job {
-        spec: ExperimentSpec {
-            command: "sweep".into(),
-            args: canonical_args(args),
-            variants: grid.iter().map(|s| label(s)).collect(),
-            paths_per_variant: sectioned_paths(args.paths),
-        },
-        loaded: base,
-        scenario_spec: args.scenario.clone().unwrap_or(DEFAULT_SCENARIO.into()),
-        scenario_name: model.name.clone(),
-        seed: args.flags.seed,
-        threads,
-        quiet: args.flags.quiet,
-        shard: spec,
-        out: args
-            .out
-            .clone()
-            .unwrap_or_else(|| default_out_dir(&format!("{}-sweep-shards", model.name))),
+    let experiment = ExperimentSpec {
+        command: "sweep".into(),
+        args: canonical_args(args),
+        variants: grid.iter().map(|s| label(s)).collect(),
+        paths_per_variant: sectioned_paths(args.paths),
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_folder(&model.name, axes, Some("shards")));
+    let job = experiment_shard::Job::new(
+        experiment,
+        (base, &model),
+        args.scenario.as_deref(),
+        &args.flags,
+        threads,
+        spec,
+        out,
+    );
     experiment_shard::write(&job, |v| variant::build(base, &grid[v]))
 }
 
@@ -517,34 +593,19 @@ fn cap_over_time(
     Ok(rows)
 }
 
-/// The default folder under the scenario's: `sweep-` and the last two segments of each swept
-/// path (`sweep-supplier_cap-level`).
-fn folder(axes: &[Axis]) -> String {
-    let slug: Vec<String> = axes
-        .iter()
-        .map(|a| {
-            a.path
-                .text
-                .rsplit('.')
-                .take(2)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("-")
-        })
-        .collect();
-    // Segments may be bloc or material names: keep only file-name-safe characters.
-    let safe: String = slug
-        .join("-")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("sweep-{safe}")
+/// The default folder's parts after the scenario name (`common::default_out_dir`): `sweep`, each
+/// swept path in full (`supplier_cap.level`, `blocs.EU.stockpiles.gallium.initial_months`), then
+/// `goal` for a goal search or `shards` for shard files: `output/eu-2030+sweep+supplier_cap.level`.
+fn folder_parts(axes: &[Axis], last: Option<&str>) -> Vec<String> {
+    std::iter::once("sweep".to_string())
+        .chain(axes.iter().map(|a| a.path.text.clone()))
+        .chain(last.map(str::to_string))
+        .collect()
+}
+
+/// The default output folder of a sweep (`last`: `goal`, `shards` or none).
+fn default_folder(name: &str, axes: &[Axis], last: Option<&str>) -> PathBuf {
+    let parts = folder_parts(axes, last);
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    default_out_dir(name, &parts)
 }

@@ -5,12 +5,12 @@
 //! Arithmetic on the two compiled models (without and with the cap): the moved volume is the
 //! difference of their sourcing rows, so it is exactly what the paired simulation runs with.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
 
 /// Volume moved onto one supplier at one capped stage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MovedVolume {
     /// Stage name.
     pub stage: String,
@@ -26,7 +26,7 @@ pub struct MovedVolume {
 }
 
 /// The cost of the cap for one strategic material of one bloc.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MaterialCost {
     /// Material name.
     pub material: String,

@@ -19,7 +19,7 @@
 //!   interval is narrower than the two separate ones would suggest. It is the only interval here
 //!   that sees the pairing; nothing else gives one for a difference of quantiles.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{difference, VariantRun};
 use crate::stats::metric::{read, Reading, Stat, Subject, HEADLINE_STATS};
@@ -29,13 +29,17 @@ use crate::stats::sectioning::SectionedEstimate;
 pub const STATS: [Stat; 10] = HEADLINE_STATS;
 
 /// One subject × metric: A, B and B − A.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// `bloc`, and `material` (`null` for the bloc as a whole).
     #[serde(flatten)]
     pub subject: Subject,
     /// Written as `Stat`'s text form (`P95`, `P(>10%)`), which `Stat::parse` reads back.
-    #[serde(rename = "metric", serialize_with = "as_text")]
+    #[serde(
+        rename = "metric",
+        serialize_with = "as_text",
+        deserialize_with = "from_text"
+    )]
     pub stat: Stat,
     pub a: Reading,
     pub b: Reading,
@@ -51,8 +55,13 @@ fn as_text<S: Serializer>(stat: &Stat, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(stat)
 }
 
+fn from_text<'de, D: Deserializer<'de>>(d: D) -> Result<Stat, D::Error> {
+    let text = String::deserialize(d)?;
+    Stat::parse(&text).map_err(serde::de::Error::custom)
+}
+
 /// The paired comparison of two variants run on the same seed and path indices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// Paths per variant (the same for both).
     pub paths: u64,

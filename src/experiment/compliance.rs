@@ -8,7 +8,7 @@
 //! `capacity:<name>`) and ramp (`online_share`), so a project arrives here in the month it
 //! arrives in the simulation of the same seed and path.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, NewCapacityStart};
 use crate::sim::online_share;
@@ -109,7 +109,7 @@ pub fn path_compliance(
 
 /// The cap over time of one capped link (bloc × material × stage with a third country over
 /// the cap), over all paths.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkCompliance {
     /// Material name.
     pub material: String,
@@ -299,7 +299,7 @@ fn summarise(
 
 /// The cap over time of one material as a whole: it complies on a path once every capped link
 /// of it complies (the latest of their months; never if one never does).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MaterialCompliance {
     /// Material name.
     pub material: String,

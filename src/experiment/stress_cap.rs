@@ -4,7 +4,7 @@
 //! interval). This module builds the two variants and turns their runs into `StressCap`, the
 //! result `report::stress_cap` writes; the cap itself is `model::cap`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{difference, VariantRun};
 use crate::model::cap::CapOutcome;
@@ -25,7 +25,7 @@ pub(crate) const STATS: [Stat; 5] = [
 
 /// One strategic material (or the bloc as a whole) × metric: without, with, and the paired
 /// difference (with − without).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StressRow {
     pub material: String,
     pub metric: String,
@@ -44,7 +44,7 @@ pub(crate) struct StressRow {
 
 /// The cap's paired effect on another bloc (spillover): a strategic material (or `all`) ×
 /// metric, difference with − without.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SpillRow {
     pub bloc: String,
     pub material: String,
@@ -57,7 +57,7 @@ pub(crate) struct SpillRow {
 }
 
 /// Feasibility per strategic material: every capped stage where a supplier was over the cap.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MaterialFeasibility {
     pub material: String,
     pub feasible: bool,
@@ -67,7 +67,7 @@ pub(crate) struct MaterialFeasibility {
 
 /// How often one third country supplies more than the cap of what the bloc receives at a
 /// capped stage, once disruptions cut some suppliers and reroute others' spare.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct BreachRow {
     pub material: String,
     pub stage: String,
@@ -77,8 +77,8 @@ pub(crate) struct BreachRow {
     pub with_cap_monthly: Vec<f64>,
 }
 
-/// The finished stress test.
-#[derive(Debug, Clone)]
+/// The finished stress test (`shortfall plot` reads it back from stress-cap.json).
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct StressCap {
     /// The bloc that applies the cap.
     pub bloc: String,

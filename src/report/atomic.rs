@@ -76,11 +76,16 @@ const OWN_FILES: &[&str] = &[
     "sweep.csv",
     "sweep.json",
     "stress-cap.csv",
+    "stress-cap-materials.csv",
     "stress-cap.json",
+    "sweep-compliance.csv",
+    "summary-a.json",
+    "summary-b.json",
     "comparison.csv",
     "comparison.json",
     "sensitivity.csv",
     "sensitivity.json",
+    // Written at the top of a sensitivity folder before charts/ held every chart.
     "tornado.png",
     "tornado.svg",
 ];
@@ -150,7 +155,9 @@ impl OutputSet {
     }
 
     /// Swap the staging folder into place. Subfolders of the previous set other than `charts/`
-    /// (another command's set, such as `stress-cap/` under a run's folder) move into the new one.
+    /// move into the new one: every command now writes its own sibling folder
+    /// (`output/eu-2030+stress-cap`), but a folder from an older version may still hold another
+    /// command's set, such as `stress-cap/` under a run's folder.
     pub(crate) fn commit(mut self) -> Result<()> {
         pause_for_tests();
         let name = self

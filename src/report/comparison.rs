@@ -130,7 +130,7 @@ pub(crate) fn csv(c: &Comparison) -> String {
     out.finish()
 }
 
-/// `comparison.json`: the sides' labels and the comparison's rows.
+/// `comparison.json`: the sides' labels, the comparison's rows and what B changes in A's inputs.
 pub(crate) fn json(r: &ComparisonReport) -> Result<String> {
     #[derive(Serialize)]
     struct Out<'a> {
@@ -138,14 +138,32 @@ pub(crate) fn json(r: &ComparisonReport) -> Result<String> {
         b: &'a str,
         #[serde(flatten)]
         comparison: &'a Comparison,
+        inputs_changed: &'a [String],
     }
     serde_json::to_string_pretty(&Out {
         a: r.a.label,
         b: r.b.label,
         comparison: r.comparison,
+        inputs_changed: r.inputs_changed,
     })
     .context("serialising the comparison")
 }
+
+/// `comparison.json` read back (`shortfall plot`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct ComparisonFile {
+    pub a: String,
+    pub b: String,
+    #[serde(flatten)]
+    pub comparison: Comparison,
+    /// Absent in a folder written before comparison.json held it.
+    #[serde(default)]
+    pub inputs_changed: Vec<String>,
+}
+
+/// The files holding each side's full summary (the `summary.json` of `run`): the overlaid
+/// exceedance curves are drawn from them, so `shortfall plot` can redraw a comparison.
+pub(crate) const SIDE_SUMMARIES: [&str; 2] = ["summary-a.json", "summary-b.json"];
 
 /// Decimals for a difference in points: what its interval supports (`figures::decimals`), so a
 /// tight interval near zero does not read "−0.0 to 0.0" and a wide one shows no noise digits.
@@ -428,6 +446,11 @@ pub(crate) fn write_led(
     let mut files = vec!["comparison.csv".to_string(), "comparison.json".to_string()];
     write_atomic(&out_dir.join("comparison.csv"), csv(c).as_bytes())?;
     write_atomic(&out_dir.join("comparison.json"), json(r)?.as_bytes())?;
+    for (file, side) in SIDE_SUMMARIES.iter().zip([&r.a, &r.b]) {
+        let text = serde_json::to_string_pretty(side.summary).context("serialising a summary")?;
+        write_atomic(&out_dir.join(file), text.as_bytes())?;
+        files.push(file.to_string());
+    }
     if charts {
         let drawn = draw(r, out_dir)?;
         files.extend(

@@ -17,6 +17,8 @@ pub(crate) struct Manifest {
     pub target_se: Option<f64>,
     pub target_reached: Option<bool>,
     /// Standard error of the headline estimate (P(EU short >10% of a year's demand of some material)).
+    /// Written `null` when not estimated (JSON has no NaN), read back as NaN.
+    #[serde(deserialize_with = "nan_if_null")]
     pub headline_se: f64,
     pub elapsed_seconds: f64,
     /// UTC time the run started, ISO 8601.
@@ -41,6 +43,10 @@ impl Manifest {
             (s.as_str(), mark)
         })
     }
+}
+
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// ISO 8601 UTC from seconds since the Unix epoch (civil-from-days, Howard Hinnant's algorithm).

@@ -23,6 +23,8 @@ pub(crate) struct RunInfo<'a> {
     pub seed: u64,
     pub paths_per_point: u64,
     pub elapsed_seconds: f64,
+    /// The chart as drawn (also with --no-charts), for `shortfall plot`.
+    pub chart: &'a SweepChart,
 }
 
 /// `sweep.json`: what was swept, every point's cap outcome, the goal result.
@@ -37,6 +39,14 @@ struct SweepFile<'a> {
     goal: Option<&'a GoalResult>,
     elapsed_seconds: f64,
     command: Vec<String>,
+    chart: &'a SweepChart,
+}
+
+/// What `shortfall plot` reads back from `sweep.json`.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct SweepFileChart {
+    /// Absent in a folder written before sweep.json held it.
+    pub chart: Option<SweepChart>,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +78,7 @@ pub(crate) fn json(sweep: &Sweep, info: &RunInfo) -> serde_json::Result<String> 
         goal: sweep.goal.as_ref(),
         elapsed_seconds: info.elapsed_seconds,
         command: std::env::args().collect(),
+        chart: info.chart,
     })
 }
 

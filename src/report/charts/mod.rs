@@ -148,21 +148,14 @@ pub(crate) fn write_sweep_chart(
     Ok(out.written)
 }
 
-/// Writes the tornado chart of a sensitivity analysis as `dir/tornado.png` and `dir/tornado.svg`
-/// and returns the two files.
+/// Writes the tornado chart of a sensitivity analysis as `out_dir/charts/tornado.png` and
+/// `out_dir/charts/tornado.svg` (like every other chart) and returns the two files.
 pub fn write_tornado(
     s: &crate::experiment::sensitivity::Sensitivity,
     meta: &ChartMeta,
-    dir: &Path,
+    out_dir: &Path,
 ) -> Result<Vec<PathBuf>> {
-    theme::register_fonts()?;
-    fs::create_dir_all(dir).with_context(|| format!("creating folder {}", dir.display()))?;
-    let mut out = Writer {
-        dir: dir.to_path_buf(),
-        meta,
-        written: Vec::new(),
-        stems: HashSet::new(),
-    };
+    let mut out = Writer::new(out_dir, meta)?;
     out.emit(&tornado::Tornado::new(s))?;
     Ok(out.written)
 }

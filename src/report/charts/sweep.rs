@@ -5,6 +5,7 @@
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
@@ -14,13 +15,15 @@ use super::theme::{self, Ticked, INK, MUTED};
 use super::{Chart, ChartMeta};
 
 /// One line of the chart: (parameter value, estimate, 95% low, 95% high) per point.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SweepLine {
     pub label: String,
     pub points: Vec<(f64, f64, f64, f64)>,
 }
 
-#[derive(Debug, Clone)]
+/// Everything the chart draws, written into sweep.json (and stress-cap's breach chart rebuilt
+/// from stress-cap.json) so `shortfall plot` redraws it without the runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SweepChart {
     pub stem: String,
     pub title: String,
