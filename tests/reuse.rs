@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicBool;
 
 use shortfall::reuse::{differing_materials, Runner};
 use shortfall::variant::{build, build_edited, Setting};
-use shortfall::{compile, load, load_str, run_variant, FieldPath, LoadedScenario, Model, RunConfig};
+use shortfall::{
+    compile, load, load_str, run_variant, FieldPath, LoadedScenario, Model, RunConfig,
+};
 
 fn cfg(seed: u64) -> RunConfig {
     RunConfig {
@@ -76,7 +78,10 @@ fn a_stockpile_reaches_its_material_only_and_reuse_is_exact() {
     assert_eq!(names(&gallium, &mask), ["gallium"]);
     // Identical models differ nowhere.
     let again = compile(&base).unwrap();
-    assert!(differing_materials(&model, &again).unwrap().iter().all(|&m| !m));
+    assert!(differing_materials(&model, &again)
+        .unwrap()
+        .iter()
+        .all(|&m| !m));
 
     // A process switched off: the model loses it (later processes move up one index), and the
     // materials it does not reach keep the base's results, attribution entries renamed.
@@ -104,7 +109,10 @@ fn a_cap_and_a_price_floor_reuse_exactly() {
     let model = compile(&floor).unwrap();
     let higher = build(
         &floor,
-        &[setting("price_floors.dod-mp-ndpr-floor.floor_usd_per_t", 150000.0)],
+        &[setting(
+            "price_floors.dod-mp-ndpr-floor.floor_usd_per_t",
+            150000.0,
+        )],
     )
     .unwrap();
     let mask = differing_materials(&model, &higher).unwrap();
@@ -198,7 +206,11 @@ fn another_frame_or_seed_solves_everything() {
     let cancel = AtomicBool::new(false);
     let mut runner = Runner::default();
     runner.run(&model, &cfg(1), &cancel, |_, _| {}).unwrap();
-    let stock = build(&base, &[setting("blocs.EU.stockpiles.z.initial_months", 5.0)]).unwrap();
+    let stock = build(
+        &base,
+        &[setting("blocs.EU.stockpiles.z.initial_months", 5.0)],
+    )
+    .unwrap();
     let reused = runner.run(&stock, &cfg(2), &cancel, |_, _| {}).unwrap();
     let full = run_variant(&stock, &cfg(2), &cancel, |_, _| {}).unwrap();
     assert_eq!(json(&reused.summary), json(&full.summary));

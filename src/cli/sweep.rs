@@ -17,10 +17,10 @@ use super::common::{
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
 use super::shard_file::{parse_shard, ShardSpec};
-use crate::experiment::{compliance, reuse};
+use crate::experiment::sectioned_paths;
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
-use crate::experiment::sectioned_paths;
+use crate::experiment::{compliance, reuse};
 use crate::model::Model;
 use crate::report::charts::sweep::SweepChart;
 use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};

@@ -418,9 +418,21 @@ impl Reusing<'_> {
                 cells[*i as usize] = c.clone();
             }
         }
-        scalars(peak_price_excess, &solved.peak_price_excess, &kept.peak_price_excess, again, |m| m);
+        scalars(
+            peak_price_excess,
+            &solved.peak_price_excess,
+            &kept.peak_price_excess,
+            again,
+            |m| m,
+        );
         let floor = &self.owners.floor;
-        scalars(floor_cost_usd, &solved.floor_cost_usd, &kept.floor_cost_usd, again, |f| floor[f]);
+        scalars(
+            floor_cost_usd,
+            &solved.floor_cost_usd,
+            &kept.floor_cost_usd,
+            again,
+            |f| floor[f],
+        );
         interleave(
             monthly,
             (&kept.monthly, |p| base_owners.point(p)),
@@ -596,9 +608,17 @@ fn run_sections<S: PathSolver>(
         ..cfg.clone()
     };
     let mut sections = Vec::new();
-    let driven = run_solver(model, layout, solver, &cfg, cancel, progress, |layout, part| {
-        sections.push(SectionValues::of(&finish(layout, part)));
-    })
+    let driven = run_solver(
+        model,
+        layout,
+        solver,
+        &cfg,
+        cancel,
+        progress,
+        |layout, part| {
+            sections.push(SectionValues::of(&finish(layout, part)));
+        },
+    )
     .context("starting the worker threads")?;
     Ok(VariantRun {
         summary: finish(layout, &driven.acc),

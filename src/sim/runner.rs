@@ -121,7 +121,12 @@ pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) 
 }
 
 /// `run_range` with the paths from `solver`.
-fn run_range_by<S: PathSolver>(layout: &Layout, solver: &S, first: u64, count: u64) -> RunAccumulator {
+fn run_range_by<S: PathSolver>(
+    layout: &Layout,
+    solver: &S,
+    first: u64,
+    count: u64,
+) -> RunAccumulator {
     let mut acc = RunAccumulator::new(layout);
     let mut scratch = S::Scratch::default();
     let mut record = PathRecord::new(layout);
@@ -194,7 +199,15 @@ pub fn run_with(
         plan: &plan,
         seed: cfg.seed,
     };
-    let driven = run_solver(model, &plan.layout, &kernel, cfg, cancel, progress, on_chunk)?;
+    let driven = run_solver(
+        model,
+        &plan.layout,
+        &kernel,
+        cfg,
+        cancel,
+        progress,
+        on_chunk,
+    )?;
     Ok(RunOutcome {
         acc: driven.acc,
         plan,
@@ -308,16 +321,10 @@ pub fn run_chunks(
             plan: &plan,
             seed: cfg.seed,
         };
-        run_in_groups(
-            &pool,
-            cfg.threads,
-            (&plan.layout, &kernel),
-            batch,
-            |part| {
-                on_chunk(&part);
-                acc.merge(&part);
-            },
-        );
+        run_in_groups(&pool, cfg.threads, (&plan.layout, &kernel), batch, |part| {
+            on_chunk(&part);
+            acc.merge(&part);
+        });
         acc.shrink_to_fit();
         done += batch.iter().map(|r| r.1).sum::<u64>();
         progress(done, goal);
