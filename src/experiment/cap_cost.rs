@@ -148,8 +148,10 @@ pub fn cap_cost(without: &Model, with: &Model, bloc: &str) -> Vec<MaterialCost> 
                 out.last_mut().expect("just pushed")
             }
         };
+        // The shares once the cap fully binds (a cap binding later keeps the market's in its cells).
+        let capped = with.capped_sourcing(b, mi, si).unwrap_or(&cw.sourcing[si]);
         for k in (0..stage.suppliers.len()).filter(|&k| k != dom) {
-            let t = (share(&cw.sourcing[si], k) - share(&c0.sourcing[si], k)) * need * 12.0;
+            let t = (share(capped, k) - share(&c0.sourcing[si], k)) * need * 12.0;
             if t <= 1e-9 * need.max(1.0) {
                 continue;
             }
