@@ -118,6 +118,10 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let elapsed = clock.elapsed().as_secs_f64();
     let (a, b) = (&runs[0], &runs[1]);
     let mut result = stress_cap::analyse(&args.bloc, args.cap, (&without_model, &with_model), a, b);
+    result.binds = match args.phase_in_months {
+        0 => format!("from {}", args.binds_from),
+        p => format!("phased in over {p} months from {}", args.binds_from),
+    };
     let online = compliance::drawn_arrivals(&with_model, args.flags.seed, paths);
     result.set_compliance(compliance::compliance(
         &with_model,

@@ -84,6 +84,9 @@ pub(crate) struct StressCap {
     pub bloc: String,
     /// The cap level.
     pub cap: f64,
+    /// When it binds, as the paragraph says it ("from 2030-01", "phased in over 12 months from
+    /// 2030-01"); set by the caller.
+    pub binds: String,
     pub materials: Vec<MaterialFeasibility>,
     pub rows: Vec<StressRow>,
     pub breach: Vec<BreachRow>,
@@ -191,6 +194,7 @@ pub(crate) fn analyse(
     StressCap {
         bloc: bloc.to_string(),
         cap,
+        binds: String::new(),
         materials: feasibility(bloc, with_model, &strategic),
         rows,
         breach: breach(bloc, a, b),
