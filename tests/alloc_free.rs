@@ -54,9 +54,23 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn kernel_path_loop_does_not_allocate_after_warm_up() {
+    kernel_path_loop_does_not_allocate("builtin:eu-2030");
+}
+
+/// The same with the EU's cap binding from 2028-01 over a 6-month phase-in: phase 2c moves
+/// sourcing in its per-thread copy of the plan, allocated on the first path only.
+#[test]
+fn kernel_path_loop_with_a_cap_binding_later_does_not_allocate_after_warm_up() {
+    kernel_path_loop_does_not_allocate(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/eu-2030-cap-binding.ron"
+    ));
+}
+
+fn kernel_path_loop_does_not_allocate(scenario: &str) {
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let loaded = load("builtin:eu-2030").expect("bundled scenario loads");
-    let model = compile(&loaded).expect("bundled scenario is valid");
+    let loaded = load(scenario).expect("scenario loads");
+    let model = compile(&loaded).expect("scenario is valid");
     let plan = build_plan(&model);
     let mut scratch = PathScratch::default();
     let mut record = PathRecord::new(&plan.layout);

@@ -1,4 +1,5 @@
-//! `shortfall stress-cap` on a two-supplier market whose answers are known by hand.
+//! `shortfall stress-cap` on a two-supplier market whose answers are known by hand, with the cap
+//! binding from the horizon's start (`--binds-from 2026-01`): the static cap the answers are worked for.
 
 use std::fs;
 
@@ -37,7 +38,15 @@ fn stress(text: &str) -> serde_json::Value {
         .unwrap()
         .arg("stress-cap")
         .arg(&file)
-        .args(["--paths", "16384", "-q", "--no-charts", "--out"])
+        .args([
+            "--paths",
+            "16384",
+            "-q",
+            "--no-charts",
+            "--binds-from",
+            "2026-01",
+            "--out",
+        ])
         .arg(dir.path().join("out"))
         .output()
         .unwrap();
@@ -123,6 +132,8 @@ fn the_eu_2030_answer_holds_under_a_change_of_seed() {
             .unwrap()
             .args([
                 "stress-cap",
+                "--binds-from",
+                "2026-01",
                 "--paths",
                 "16384",
                 "-q",
@@ -188,7 +199,7 @@ fn the_report_says_the_cap_cannot_be_met_before_it_names_any_effect_and_prices_t
         .unwrap()
         .arg("stress-cap")
         .arg(&file)
-        .args(["--paths", "16384", "-q", "--out"])
+        .args(["--paths", "16384", "-q", "--binds-from", "2026-01", "--out"])
         .arg(&out_dir)
         .output()
         .unwrap();

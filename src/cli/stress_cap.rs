@@ -72,14 +72,20 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
             unknown_name_hint(&args.bloc, "bloc", names)
         )));
     }
-    let (with, with_model) = stress_cap::with_cap(&base, args.cap, &args.bloc, &mut without_model)?;
+    let binding = binding(&args.binds_from, args.phase_in_months, without_model.start)?;
+    let (with, with_model) = stress_cap::with_cap(
+        &base,
+        args.cap,
+        &args.bloc,
+        (&args.binds_from, args.phase_in_months),
+        &mut without_model,
+    )?;
     if stress_cap::strategic(&with_model).is_empty() {
         return Err(bad(
             "the scenario marks no material `strategic: true`; the cap applies to strategic materials",
         ));
     }
 
-    let binding = binding(&args.binds_from, args.phase_in_months, with_model.start)?;
     check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
     check_memory(&with_model, threads, args.flags.memory_limit)?;
@@ -115,6 +121,10 @@ pub(super) fn stress_cap(args: StressCapArgs) -> Result<ExitCode> {
     let elapsed = clock.elapsed().as_secs_f64();
     let (a, b) = (&runs[0], &runs[1]);
     let mut result = stress_cap::analyse(&args.bloc, args.cap, (&without_model, &with_model), a, b);
+    result.binds = match args.phase_in_months {
+        0 => format!("from {}", args.binds_from),
+        p => format!("phased in over {p} months from {}", args.binds_from),
+    };
     let online = compliance::drawn_arrivals(&with_model, args.flags.seed, paths);
     result.set_compliance(compliance::compliance(
         &with_model,

@@ -229,6 +229,10 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         .as_deref()
         .map(|m| super::stress_cap::binding(m, args.phase_in_months, base_model.start))
         .transpose()?;
+    let base = match &args.binds_from {
+        Some(month) => bind_cap(base, &axes, month, args.phase_in_months),
+        None => base,
+    };
 
     check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
@@ -557,6 +561,26 @@ fn sweep_shard(
         out,
     );
     experiment_shard::write(&job, |v| variant::build(base, &grid[v]))
+}
+
+/// With `--binds-from`: the scenario's cap, or the one a `supplier_cap.level` axis gives it,
+/// binds from `month` with a linear phase-in, so the kernel moves sourcing at that month at
+/// every point (docs/model.md, phase 2c). Without a cap and without such an axis, unchanged.
+fn bind_cap(
+    mut base: LoadedScenario,
+    axes: &[Axis],
+    month: &str,
+    phase_in_months: u32,
+) -> LoadedScenario {
+    let capped_axis = axes.iter().any(|a| a.path.text == "supplier_cap.level");
+    if base.raw.supplier_cap.is_none() && capped_axis {
+        base.raw.supplier_cap = Some(crate::scenario::setter::crma_cap());
+    }
+    if let Some(cap) = base.raw.supplier_cap.as_mut() {
+        cap.binds_from = Some(month.to_string());
+        cap.phase_in_months = Some(phase_in_months);
+    }
+    base
 }
 
 /// The cap over time at every point of the sweep: (the point's settings as text, per material

@@ -36,7 +36,8 @@ pub struct MaterialCost {
     pub moved_t_per_year: f64,
     /// Σ t_per_year × premium, USD a year (None if any moved volume is unpriced).
     pub cost_usd_per_year: Option<f64>,
-    /// Years of the horizon (months / 12).
+    /// Years the premium is paid: the binding weights φ(t) summed over the horizon's months,
+    /// / 12 (months / 12 for a cap binding from the start).
     pub horizon_years: f64,
     /// cost_usd_per_year × horizon_years.
     pub cost_usd_horizon: Option<f64>,
@@ -95,6 +96,20 @@ pub fn premium_usd_per_t(model: &Model, mi: usize, si: usize, dom: usize, k: usi
     }
 }
 
+/// Years the premium is paid: Σ_t φ(t) / 12 over the horizon for a cap that binds later (the
+/// moved volume is bought only once moved), months / 12 for the static cap.
+fn paid_years(with: &Model) -> f64 {
+    match &with.cap_shift {
+        Some(shift) => {
+            (0..with.months)
+                .map(|t| shift.binding.required_share(t))
+                .sum::<f64>()
+                / 12.0
+        }
+        None => with.months as f64 / 12.0,
+    }
+}
+
 /// The cost of the cap per strategic material of `bloc` that the cap moved, from the models
 /// `without` and `with` the cap (same scenario otherwise).
 pub fn cap_cost(without: &Model, with: &Model, bloc: &str) -> Vec<MaterialCost> {
@@ -134,7 +149,7 @@ pub fn cap_cost(without: &Model, with: &Model, bloc: &str) -> Vec<MaterialCost> 
                     moved: Vec::new(),
                     moved_t_per_year: 0.0,
                     cost_usd_per_year: Some(0.0),
-                    horizon_years: with.months as f64 / 12.0,
+                    horizon_years: paid_years(with),
                     cost_usd_horizon: None,
                     gap_t_per_year: 0.0,
                     gap_cost_usd_per_year: Some(0.0),
@@ -148,8 +163,10 @@ pub fn cap_cost(without: &Model, with: &Model, bloc: &str) -> Vec<MaterialCost> 
                 out.last_mut().expect("just pushed")
             }
         };
+        // The shares once the cap fully binds (a cap binding later keeps the market's in its cells).
+        let capped = with.capped_sourcing(b, mi, si).unwrap_or(&cw.sourcing[si]);
         for k in (0..stage.suppliers.len()).filter(|&k| k != dom) {
-            let t = (share(&cw.sourcing[si], k) - share(&c0.sourcing[si], k)) * need * 12.0;
+            let t = (share(capped, k) - share(&c0.sourcing[si], k)) * need * 12.0;
             if t <= 1e-9 * need.max(1.0) {
                 continue;
             }

@@ -2,8 +2,8 @@
 //! single-supplier cap, given the spare capacity that exists today and the scheduled projects
 //! that arrive, each path with the delays the kernel draws for it?
 //!
-//! This slice does not change the kernel: the paired risk effect stays the static cap's
-//! (`experiment::stress_cap`). What is added here is arithmetic on the model and on each path's
+//! The kernel moves the sourcing at the binding month (`sim::phase::cap_shift`); what is here
+//! is the compliance analysis beside it: arithmetic on the model and on each path's
 //! drawn arrival months, made by the kernel's own draw (`sim::timeline::draw_params`, streams
 //! `capacity:<name>`) and ramp (`online_share`), so a project arrives here in the month it
 //! arrives in the simulation of the same seed and path.
@@ -14,30 +14,7 @@ use crate::model::{Model, NewCapacityStart};
 use crate::sim::online_share;
 use crate::sim::timeline::{draw_params, PathParams, StreamKeys, TimelineScratch};
 
-/// When the cap binds: from month `from` (months from the horizon start), reaching its full
-/// level after a linear phase-in of `phase_in_months` (0: at once).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Binding {
-    /// First binding month, from the horizon start (may be before 0 or after the horizon).
-    pub from: i64,
-    /// Months of linear phase-in from `from` (0: the full cap binds at `from`).
-    pub phase_in_months: u32,
-}
-
-impl Binding {
-    /// φ(t): the part of the full excess the cap requires to have moved in month t:
-    /// 0 before `from`, min(1, (t − from + 1)/P) from it (1 when P = 0).
-    pub fn required_share(&self, t: usize) -> f64 {
-        let t = t as i64;
-        if t < self.from {
-            0.0
-        } else if self.phase_in_months == 0 {
-            1.0
-        } else {
-            ((t - self.from + 1) as f64 / f64::from(self.phase_in_months)).min(1.0)
-        }
-    }
-}
+pub use crate::model::cap::Binding;
 
 /// One project's arrival on one path: its online month o (drawn), ramp r and full capacity T
 /// (tonnes per month); it supplies T · clamp((t − o)/r, 0, 1) in month t, as in the kernel.

@@ -84,6 +84,9 @@ pub(crate) struct StressCap {
     pub bloc: String,
     /// The cap level.
     pub cap: f64,
+    /// When it binds, as the paragraph says it ("from 2030-01", "phased in over 12 months from
+    /// 2030-01"); set by the caller.
+    pub binds: String,
     pub materials: Vec<MaterialFeasibility>,
     pub rows: Vec<StressRow>,
     pub breach: Vec<BreachRow>,
@@ -120,17 +123,19 @@ pub(crate) fn without_cap(
     Ok((without, model))
 }
 
-/// The scenario with a cap at `level`: its own cap (its blocs, stages, materials) at that level,
-/// or else one applied by `bloc`. `without` is set to watch the same links, to see how often
-/// the uncapped sourcing mix breaches the cap.
+/// The scenario with a cap at `level` binding from `binds_from` ("YYYY-MM") with a linear
+/// phase-in of `phase_in_months`: its own cap (its blocs, stages, materials) at that level, or
+/// else one applied by `bloc`. `without` is set to watch the same links, to see how often the
+/// uncapped sourcing mix breaches the cap.
 pub(crate) fn with_cap(
     base: &LoadedScenario,
     level: f64,
     bloc: &str,
+    (binds_from, phase_in_months): (&str, u32),
     without: &mut Model,
 ) -> Result<(LoadedScenario, Model), InvalidScenario> {
     let mut with = base.clone();
-    let cap = match base.raw.supplier_cap.clone() {
+    let mut cap = match base.raw.supplier_cap.clone() {
         Some(mut c) => {
             c.level = level;
             c
@@ -140,8 +145,12 @@ pub(crate) fn with_cap(
             blocs: vec![bloc.to_string()],
             stages: Vec::new(),
             materials: Vec::new(),
+            binds_from: None,
+            phase_in_months: None,
         },
     };
+    cap.binds_from = Some(binds_from.to_string());
+    cap.phase_in_months = Some(phase_in_months);
     with.raw.supplier_cap = Some(cap);
     let model = compile(&with)?;
     without.cap_watch = model.cap_watch.clone();
@@ -185,6 +194,7 @@ pub(crate) fn analyse(
     StressCap {
         bloc: bloc.to_string(),
         cap,
+        binds: String::new(),
         materials: feasibility(bloc, with_model, &strategic),
         rows,
         breach: breach(bloc, a, b),

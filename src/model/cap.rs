@@ -23,6 +23,149 @@ pub struct CapSpec {
     pub blocs: Vec<usize>,
     /// Per material: stage indices capped (empty = not capped).
     pub stages: Vec<Vec<usize>>,
+    /// When the cap binds (None: from the horizon's start, at once: the static cap).
+    pub binding: Option<Binding>,
+}
+
+impl CapSpec {
+    /// First month the full cap binds (0 for the static cap): watched breaches count from it.
+    pub fn full_from(&self) -> usize {
+        self.binding.map_or(0, |b| b.full_from().max(0) as usize)
+    }
+}
+
+/// When the cap binds: from month `from` (months from the horizon start), reaching its full
+/// level after a linear phase-in of `phase_in_months` (0: at once). docs/model.md, "The cap
+/// over time" and "Phase 2c".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Binding {
+    /// First binding month, from the horizon start (may be before 0 or after the horizon).
+    pub from: i64,
+    /// Months of linear phase-in from `from` (0: the full cap binds at `from`).
+    pub phase_in_months: u32,
+}
+
+impl Binding {
+    /// φ(t): the part of the full excess the cap requires to have moved in month t:
+    /// 0 before `from`, min(1, (t − from + 1)/P) from it (1 when P = 0).
+    pub fn required_share(&self, t: usize) -> f64 {
+        let t = t as i64;
+        if t < self.from {
+            0.0
+        } else if self.phase_in_months == 0 {
+            1.0
+        } else {
+            ((t - self.from + 1) as f64 / f64::from(self.phase_in_months)).min(1.0)
+        }
+    }
+
+    /// The first month with φ = 1: from + max(P, 1) − 1.
+    pub fn full_from(&self) -> i64 {
+        self.from + i64::from(self.phase_in_months.max(1)) - 1
+    }
+
+    /// φ = 1 from the horizon's first month: the cap is the static one.
+    pub fn is_static(&self) -> bool {
+        self.full_from() <= 0
+    }
+}
+
+/// A cap that binds after the horizon's start: the kernel moves the capped bloc's sourcing from
+/// the market shares toward the capped ones month by month (`sim::phase::cap_shift`).
+#[derive(Debug, Clone)]
+pub struct CapShift {
+    pub binding: Binding,
+    /// One per capped (bloc, material, stage) with a third country over the cap, in the order
+    /// of the rebalancing (material, stage, bloc).
+    pub links: Vec<ShiftLink>,
+}
+
+/// One capped link: the market and capped sourcing of a bloc at a stage, and the excess.
+#[derive(Debug, Clone)]
+pub struct ShiftLink {
+    pub bloc: usize,
+    pub material: usize,
+    pub stage: usize,
+    /// a_k: the market sourcing share of each supplier of the stage (dense).
+    pub market: Vec<f64>,
+    /// a'_k: the static cap's share of each supplier (dense): the excess moved onto spare.
+    pub capped: Vec<f64>,
+    /// The static cap's sourcing row, as a cell stores it (for the cost of the cap).
+    pub capped_row: Vec<(usize, f64)>,
+    /// e: the excess over the cap, a share of the bloc's need (over every third country over it).
+    pub excess: f64,
+    /// σ ≤ e: the part of the excess existing spare takes (Σ over receivers of a'_k − a_k).
+    pub spare: f64,
+    /// Per supplier: its part of the remaining excess e − σ (Σ = 1 when e > σ; 0 for the
+    /// suppliers not over the cap).
+    pub gap_weights: Vec<f64>,
+}
+
+/// The links of a cap that binds later: market rows from `market` (the model before the
+/// rebalancing), capped rows from `capped` (after it), excess and spare from `report`.
+pub fn shift_links(market: &Model, capped: &Model, report: &[CapOutcome]) -> Vec<ShiftLink> {
+    let mut links: Vec<ShiftLink> = Vec::new();
+    for o in report {
+        let (Some(b), Some(mi)) = (
+            market.blocs.iter().position(|x| x.name == o.bloc),
+            market.materials.iter().position(|x| x.name == o.material),
+        ) else {
+            continue;
+        };
+        let mat = &market.materials[mi];
+        let Some(si) = mat.stages.iter().position(|x| x.name == o.stage) else {
+            continue;
+        };
+        let (Some(cell), Some(cell_capped)) = (&market.cells[b][mi], &capped.cells[b][mi]) else {
+            continue;
+        };
+        let suppliers = &mat.stages[si].suppliers;
+        let need = cell.demand_t_per_month * (1.0 - cell.recycling_start);
+        let Some(dom) = suppliers
+            .iter()
+            .position(|s| market.countries[s.country] == o.dominant_supplier)
+        else {
+            continue;
+        };
+        let i = match links
+            .iter()
+            .position(|l| (l.bloc, l.material, l.stage) == (b, mi, si))
+        {
+            Some(i) => i,
+            None => {
+                let dense = |row: &[(usize, f64)]| {
+                    let mut v = vec![0.0; suppliers.len()];
+                    for &(k, a) in row {
+                        v[k] = a;
+                    }
+                    v
+                };
+                links.push(ShiftLink {
+                    bloc: b,
+                    material: mi,
+                    stage: si,
+                    market: dense(&cell.sourcing[si]),
+                    capped: dense(&cell_capped.sourcing[si]),
+                    capped_row: cell_capped.sourcing[si].clone(),
+                    excess: 0.0,
+                    spare: 0.0,
+                    gap_weights: vec![0.0; suppliers.len()],
+                });
+                links.len() - 1
+            }
+        };
+        let l = &mut links[i];
+        l.excess += (o.moved_t_per_year + o.capacity_gap_t_per_year) / 12.0 / need;
+        l.spare += o.moved_t_per_year / 12.0 / need;
+        l.gap_weights[dom] += o.capacity_gap_t_per_year;
+    }
+    for l in &mut links {
+        let total: f64 = l.gap_weights.iter().sum();
+        l.gap_weights.iter_mut().for_each(|g| {
+            *g = if total > 0.0 { *g / total } else { 0.0 };
+        });
+    }
+    links
 }
 
 /// What the cap did to one bloc × material × stage where a supplier was over it.
@@ -109,10 +252,49 @@ pub fn resolve(
             ));
         }
     }
+    let binding = binding(issues, src, model.start, cap);
     (issues.len() == before).then_some(CapSpec {
         level: cap.level,
         blocs,
         stages,
+        binding,
+    })
+}
+
+/// `binds_from` and `phase_in_months` as a `Binding` from the horizon start `start` (None:
+/// neither given, the static cap).
+fn binding(
+    issues: &mut Vec<Issue>,
+    src: &LoadedScenario,
+    start: (i32, u32),
+    cap: &SupplierCap,
+) -> Option<Binding> {
+    if cap.binds_from.is_none() && cap.phase_in_months.is_none() {
+        return None;
+    }
+    let phase_in_months = cap.phase_in_months.unwrap_or(0);
+    if phase_in_months > 600 {
+        issues.push(src.issue(
+            &["supplier_cap", "phase_in_months"],
+            format!("found {phase_in_months}; expected months in [0, 600]"),
+        ));
+    }
+    let from = match &cap.binds_from {
+        None => 0,
+        Some(month) => match super::compile::parse_month(month) {
+            Some((y, m)) => i64::from(y - start.0) * 12 + i64::from(m) - i64::from(start.1),
+            None => {
+                issues.push(src.issue(
+                    &["supplier_cap", "binds_from"],
+                    format!("found \"{month}\"; expected a month \"YYYY-MM\" (year 1900–2200), e.g. \"2030-01\""),
+                ));
+                0
+            }
+        },
+    };
+    Some(Binding {
+        from,
+        phase_in_months,
     })
 }
 

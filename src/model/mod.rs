@@ -52,6 +52,10 @@ pub struct Model {
     /// The cap whose breaches the kernel counts month by month: the scenario's own cap, or one
     /// that `stress-cap` sets on a variant without it to see how often it would be breached.
     pub cap_watch: Option<cap::CapSpec>,
+    /// A cap that binds after the horizon's start (`supplier_cap.binds_from`): the market and
+    /// capped sourcing of each capped link and the binding schedule, for the kernel's phase 2c.
+    /// None for a static cap (its rebalanced shares are the cells' sourcing) or no cap.
+    pub cap_shift: Option<cap::CapShift>,
     /// Capacity arriving at a date or restarting on price, in scenario order.
     pub new_capacity: Vec<NewCapacityModel>,
     /// Parameter sets K of `run --parameter-sets` (0: off, every path draws its own parameters):
@@ -309,6 +313,22 @@ impl Model {
             }
         }
         committed
+    }
+
+    /// The sourcing row of bloc `b` for material `mi` at stage `si` once the cap fully binds:
+    /// the capped row of a cap that binds later, else the cell's own sourcing.
+    pub fn capped_sourcing(&self, b: usize, mi: usize, si: usize) -> Option<&[(usize, f64)]> {
+        let shifted = self.cap_shift.as_ref().and_then(|s| {
+            s.links
+                .iter()
+                .find(|l| (l.bloc, l.material, l.stage) == (b, mi, si))
+        });
+        match shifted {
+            Some(l) => Some(&l.capped_row),
+            None => self.cells[b][mi]
+                .as_ref()
+                .map(|c| c.sourcing[si].as_slice()),
+        }
     }
 
     /// Label "YYYY-MM" of month `t` from the start.

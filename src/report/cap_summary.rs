@@ -351,7 +351,9 @@ pub(crate) fn paragraph(s: &StressCap, lines: &[Line]) -> String {
     );
     let _ = write!(
         out,
-        "Applied from the first month on the same paths, it changes the chance that {} loses more than 10% of some material in a year by {} and the P95 worst-year shortfall by {}. ",
+        "Binding {} (before it {} buys as the market does), on the same paths, it changes the chance that {} loses more than 10% of some material in a year by {} and the P95 worst-year shortfall by {}. ",
+        s.binds,
+        the(&s.bloc),
         the(&s.bloc),
         pp(whole("P(>10%)")),
         pp(whole("P95"))
@@ -502,6 +504,6 @@ pub(crate) fn html(s: &StressCap, labels: &[String]) -> String {
     for l in &lines {
         let _ = write!(h, "<li>{}</li>", escape(&sentence(l, &s.bloc, labels)));
     }
-    h.push_str("</ul><p class=\"muted\">Feasibility, capacity gap and compliance month: the cap over time (docs/model.md, \"The cap over time\"), gaps at the largest stage as a share of the bloc's consumption. Paired effects: the cap applied from the first month on the same paths, with − without, 95% intervals by sectioning. Breach: share of paths in which one third country supplies more than the cap of what the bloc receives at a stage in some month (worst stage; chart below). Cost: the premium of the receiving suppliers over the dominant one on the volume moved (docs/model.md, \"The cost of the cap\"), over the horizon for the cost per point and the stockpile (at the calm price, no carrying cost).</p>");
+    h.push_str("</ul><p class=\"muted\">Feasibility, capacity gap and compliance month: the cap over time (docs/model.md, \"The cap over time\"), gaps at the largest stage as a share of the bloc's consumption. Paired effects: the cap binding from its month (before it sourcing follows the market; docs/model.md, phase 2c) on the same paths, with − without, 95% intervals by sectioning. Breach: share of paths in which one third country supplies more than the cap of what the bloc receives at a stage in some month (worst stage; chart below). Cost: the premium of the receiving suppliers over the dominant one on the volume moved (docs/model.md, \"The cost of the cap\"), over the horizon for the cost per point and the stockpile (at the calm price, no carrying cost).</p>");
     h
 }

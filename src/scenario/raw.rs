@@ -445,6 +445,13 @@ pub struct SupplierCap {
     /// Materials; empty means every material marked `strategic`.
     #[serde(default)]
     pub materials: Vec<String>,
+    /// First month the cap binds, "YYYY-MM"; before it sourcing follows the market. None: the
+    /// cap binds from the horizon's start (the static cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binds_from: Option<String>,
+    /// Months of linear phase-in from `binds_from` to the full cap (0 or none: at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_in_months: Option<u32>,
 }
 
 /// A guaranteed minimum price paid by a bloc's public purse to covered producers.

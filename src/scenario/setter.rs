@@ -45,6 +45,19 @@ pub fn set_number(raw: &mut ScenarioFile, path: &FieldPath, value: f64) -> Resul
     set_at(raw, &s, value).map_err(|msg| format!("--set {}: {msg}", path.text))
 }
 
+/// The cap `supplier_cap.level` gives a scenario without one (at level 1, i.e. not yet binding
+/// anything): the CRMA's, applied by the EU to every strategic material at every stage.
+pub fn crma_cap() -> SupplierCap {
+    SupplierCap {
+        level: 1.0,
+        blocs: vec!["EU".into()],
+        stages: Vec::new(),
+        materials: Vec::new(),
+        binds_from: None,
+        phase_in_months: None,
+    }
+}
+
 fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> {
     let fail = Err::<(), String>;
     match s {
@@ -52,12 +65,7 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
             // A scenario without a cap gets the CRMA's, applied by the EU. Not the headline-bloc
             // rule (`report::headline_bloc`): scenario imports no other layer, and the CRMA is
             // the EU's regulation whichever bloc a reader looks at first.
-            let cap = raw.supplier_cap.get_or_insert_with(|| SupplierCap {
-                level: 1.0,
-                blocs: vec!["EU".into()],
-                stages: Vec::new(),
-                materials: Vec::new(),
-            });
+            let cap = raw.supplier_cap.get_or_insert_with(crma_cap);
             cap.level = value;
             Ok(())
         }

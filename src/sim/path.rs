@@ -12,8 +12,8 @@ use crate::stats::accumulator::PathRecord;
 
 use super::phase::calendar::{self, Step};
 use super::phase::{
-    attribute, capacity, demand, disrupt, feed, inventory, price, record, reroute, ship, stockpile,
-    watch,
+    attribute, cap_shift, capacity, demand, disrupt, feed, inventory, price, record, reroute, ship,
+    stockpile, watch,
 };
 use super::plan::Plan;
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
@@ -85,6 +85,9 @@ pub struct PathScratch {
     /// would free and allocate rows at every change of material (tests/alloc_free.rs).
     state: Vec<MaterialState>,
     month: Vec<MonthScratch>,
+    /// Per material plan: phase 2c's copy of the plan and working arrays (empty without a cap
+    /// that binds later).
+    shift: Vec<cap_shift::ShiftScratch>,
 }
 
 /// A month's gap counts as a shortfall (in tonnes, months short, runs, first shortfall and
@@ -180,6 +183,7 @@ fn simulate_path_of<T: Trace>(
     let n = plan.materials.len();
     scratch.state.resize_with(n, MaterialState::default);
     scratch.month.resize_with(n, MonthScratch::default);
+    scratch.shift.resize_with(n, Default::default);
     for (mi, mp) in plan.materials.iter().enumerate() {
         if solve.is_some_and(|only| !only[mi]) {
             continue;
@@ -199,6 +203,7 @@ fn simulate_path_of<T: Trace>(
             &scratch.params,
             &mut scratch.state[mi],
             &mut scratch.month[mi],
+            &mut scratch.shift[mi],
             record,
             trace,
         );
@@ -213,11 +218,14 @@ fn simulate_material<T: Trace>(
     params: &PathParams,
     s: &mut MaterialState,
     m: &mut MonthScratch,
+    shift: &mut cap_shift::ShiftScratch,
     record: &mut PathRecord,
     trace: &mut T,
 ) {
+    cap_shift::start(cx, shift);
     if cx.nj == 0 || !state::start(cx, params, s, m) {
-        return; // Calm all along: nothing to record.
+        cap_shift::finish(cx, params, s, shift, record);
+        return; // Calm all along: nothing else to record.
     }
     attribute::start(cx, s);
     let mut t = 0usize;
@@ -240,6 +248,9 @@ fn simulate_material<T: Trace>(
         if new_capacity {
             capacity::new_capacity(cx, s, m, t);
         }
+        // From the month a later-binding cap binds, the month's phases read its shifted plan.
+        let shifted = cap_shift::month(cx, params, shift, m, t);
+        let cx = shifted.as_ref().unwrap_or(cx);
         ship::contracted_flows(cx, m);
         if !cx.mp.feed.is_empty() {
             feed::feed_stocks(cx, s, m);
@@ -277,4 +288,5 @@ fn simulate_material<T: Trace>(
     }
     record::horizon_totals(cx, s, record);
     attribute::horizon(cx, s, record);
+    cap_shift::finish(cx, params, s, shift, record);
 }

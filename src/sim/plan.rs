@@ -117,6 +117,8 @@ pub struct MaterialPlan {
     /// Processors' feed stocks: (upstream stage whose loss they cover, months of need held),
     /// one per stage with `feed_stock_months` (empty: none, and phase 3b is not run).
     pub feed: Vec<(usize, f64)>,
+    /// A single-supplier cap that binds after the horizon's start (phase 2c; None: idle).
+    pub shift: Option<super::phase::cap_shift::ShiftPlan>,
 }
 
 /// One watched cap link: local cell `cell` at stage `stage`.
@@ -127,6 +129,8 @@ pub struct WatchPlan {
     pub cell: usize,
     pub stage: usize,
     pub level: f64,
+    /// First month watched: the first month the full cap binds (0 for the static cap).
+    pub from: usize,
     /// Per supplier of the stage: a third country for this bloc (not one of its members).
     pub third: Vec<bool>,
     /// Per month: breached in a calm month.
@@ -134,12 +138,14 @@ pub struct WatchPlan {
 }
 
 /// The watched links of a model, in (bloc, material, stage) order, with their calm status:
-/// one third country's share of consumption (recycling included) above the cap.
+/// one third country's share of consumption (recycling included) above the cap, in the months
+/// the full cap binds (never before: a cap that binds later is not breached before it binds).
 fn cap_watches(model: &Model) -> Vec<(usize, usize, usize, f64, Vec<bool>)> {
     let Some(spec) = &model.cap_watch else {
         return Vec::new();
     };
     let span = (model.months.max(2) - 1) as f64;
+    let from = spec.full_from();
     let mut out = Vec::new();
     for &b in &spec.blocs {
         for (mi, stages) in spec.stages.iter().enumerate() {
@@ -148,7 +154,11 @@ fn cap_watches(model: &Model) -> Vec<(usize, usize, usize, f64, Vec<bool>)> {
             };
             for &si in stages {
                 let stage = &model.materials[mi].stages[si];
-                let top_third = cell.sourcing[si]
+                // The shares once the full cap binds: a cap binding later moves them (phase 2c).
+                let sourcing = model
+                    .capped_sourcing(b, mi, si)
+                    .unwrap_or(&cell.sourcing[si]);
+                let top_third = sourcing
                     .iter()
                     .filter(|(k, _)| stage.suppliers[*k].member_of & (1u64 << b) == 0)
                     .map(|(_, s)| *s)
@@ -157,7 +167,7 @@ fn cap_watches(model: &Model) -> Vec<(usize, usize, usize, f64, Vec<bool>)> {
                     .map(|t| {
                         let r = cell.recycling_start
                             + (cell.recycling_end - cell.recycling_start) * t as f64 / span;
-                        top_third * (1.0 - r) > spec.level + BREACH_TOLERANCE
+                        t >= from && top_third * (1.0 - r) > spec.level + BREACH_TOLERANCE
                     })
                     .collect();
                 out.push((b, mi, si, spec.level, calm));
@@ -349,7 +359,9 @@ fn build_material(
         .map(|(fi, f)| (fi, f.stage, f.suppliers.clone(), f.floor_usd_per_t))
         .collect();
     let material_watches = material_watches(model, &local, watches, mi);
+    let shift = super::phase::cap_shift::plan(model, mi, &local.blocs);
     MaterialPlan {
+        shift,
         watches: material_watches,
         material: mi,
         stages,
@@ -476,6 +488,7 @@ fn material_watches(
                 cell,
                 stage: *si,
                 level: *level,
+                from: model.cap_watch.as_ref().map_or(0, |c| c.full_from()),
                 third: mat.stages[*si]
                     .suppliers
                     .iter()

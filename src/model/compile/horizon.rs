@@ -26,7 +26,7 @@ pub(super) fn horizon(cx: &mut Ctx, raw: &raw::ScenarioFile) -> ((i32, u32), usi
     (start, months)
 }
 
-pub(super) fn parse_month(s: &str) -> Option<(i32, u32)> {
+pub(crate) fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
     let y: i32 = y.parse().ok()?;
     let m: u32 = m.parse().ok()?;

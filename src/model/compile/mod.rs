@@ -14,6 +14,7 @@ mod cells;
 mod disruptions;
 mod floors;
 mod horizon;
+pub(crate) use horizon::parse_month;
 mod materials;
 mod new_capacity;
 mod suppliers;
@@ -160,6 +161,7 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         cap_report: Vec::new(),
         cap_watch: None,
         cap_level: None,
+        cap_shift: None,
         new_capacity,
         parameter_sets: 0,
     };
@@ -169,7 +171,18 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
         if cx.issues.is_empty() {
             if let Some(spec) = spec {
                 model.cap_level = Some(spec.level);
-                model.cap_report = cap::apply(&mut model, &spec);
+                match spec.binding.filter(|b| !b.is_static()) {
+                    // Binds from the first month: the sourcing is rebalanced once, here.
+                    None => model.cap_report = cap::apply(&mut model, &spec),
+                    // Binds later: the cells keep the market sourcing, and the kernel moves it
+                    // toward the capped one from the binding month (docs/model.md, phase 2c).
+                    Some(binding) => {
+                        let mut capped = model.clone();
+                        model.cap_report = cap::apply(&mut capped, &spec);
+                        let links = cap::shift_links(&model, &capped, &model.cap_report);
+                        model.cap_shift = Some(cap::CapShift { binding, links });
+                    }
+                }
                 model.cap_watch = Some(spec);
             }
         }

@@ -8,6 +8,7 @@
 
 pub(super) mod attribute;
 pub(super) mod calendar;
+pub(super) mod cap_shift;
 pub(super) mod capacity;
 pub(super) mod demand;
 pub(super) mod disrupt;

@@ -17,6 +17,9 @@ pub(in crate::sim) fn cap_breaches(
 ) {
     let nj = cx.nj;
     for w in &cx.mp.watches {
+        if t < w.from {
+            continue; // the full cap does not bind yet
+        }
         let (j, si) = (w.cell, w.stage);
         let st = &cx.mp.stages[si];
         let mut total = m.demand[j] - m.need[j];
