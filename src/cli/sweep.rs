@@ -264,7 +264,13 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     };
 
     // The first point simulated is kept; later points re-solve only the materials they change.
-    let mut runner = reuse::Runner::default();
+    // A cap level moves every strategic material's watched links, so a cap sweep would keep the
+    // records for nothing: it solves every point whole.
+    let mut runner = if args.cap.is_some() {
+        reuse::Runner::solving_all()
+    } else {
+        reuse::Runner::default()
+    };
     let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
         let model = variant::build(&base, &settings)?;
         let run = match &mut source {
@@ -337,7 +343,14 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         chart_stat,
         goal.as_ref().map(|g| (g, &goal_subject)),
     );
-    write_report(staging, &sweep, (&base, &base_model), (&args, &written), &chart, shown)?;
+    write_report(
+        staging,
+        &sweep,
+        (&base, &base_model),
+        (&args, &written),
+        &chart,
+        shown,
+    )?;
     let over_time = match binding {
         Some(binding) => write_cap_over_time(&name, &base, &sweep, &args, binding, paths, staging)?,
         None => String::new(),

@@ -69,7 +69,7 @@ impl Signatures {
         let blocs: Vec<(&String, &Vec<usize>)> =
             model.blocs.iter().map(|b| (&b.name, &b.members)).collect();
         let global = format!(
-            "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
+            "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
             model.start,
             model.months,
             l.cells,
@@ -77,7 +77,10 @@ impl Signatures {
             l.floors,
             blocs,
             model.parameter_sets,
-            model.countries
+            model.countries,
+            // The cap over time moves sourcing inside the kernel (phase 2c): any difference in
+            // it re-solves every material (conservative; a per-material split is possible).
+            model.cap_shift
         );
         let processes = process_signatures(model);
         let materials = (0..model.materials.len())
@@ -513,9 +516,22 @@ fn interleave<T: Clone>(
 #[derive(Default)]
 pub struct Runner {
     base: Option<Base>,
+    /// Solve every variant whole and keep nothing (`Runner::solving_all`).
+    solve_all: bool,
 }
 
 impl Runner {
+    /// A runner that keeps no records and solves every variant whole: for experiments whose
+    /// variants change most materials (a cap level moves the watched links of every strategic
+    /// material), where the kept records would cost memory (about 10 KB a path) and save
+    /// nothing.
+    pub fn solving_all() -> Runner {
+        Runner {
+            base: None,
+            solve_all: true,
+        }
+    }
+
     /// Run `model` on `cfg` (paths rounded up to whole sections, as `run_variant` does).
     pub fn run(
         &mut self,
@@ -524,6 +540,9 @@ impl Runner {
         cancel: &AtomicBool,
         progress: impl FnMut(u64, u64),
     ) -> Result<VariantRun> {
+        if self.solve_all {
+            return run_variant(model, cfg, cancel, progress);
+        }
         let plan = build(model);
         let Some(base) = &self.base else {
             let (run, base) = run_keeping(model, &plan, cfg, cancel, progress)?;
