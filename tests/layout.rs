@@ -173,7 +173,11 @@ fn every_command_writes_its_own_folder_and_plot_redraws_each_identically() {
         let dir = output.join(folder);
         // Remove what plot must redraw, so an unchanged file cannot pass for a redrawn one.
         fs::remove_dir_all(dir.join("charts")).unwrap();
-        let _ = fs::remove_file(dir.join("report.html"));
+        // A sweep's page needs every point's summary, which sweep.json does not hold: plot
+        // redraws its chart and leaves its report.html as the sweep wrote it.
+        if !folder.contains("+sweep") {
+            fs::remove_file(dir.join("report.html")).unwrap();
+        }
         let said = ok(d, &["plot", dir.to_str().unwrap()]);
         assert!(said.starts_with("redrew "), "{said}");
         let now = drawn(&dir);

@@ -216,7 +216,14 @@ fn plot_sweep(dir: &Path) -> Result<Vec<PathBuf>> {
 fn plot_sensitivity(dir: &Path) -> Result<Vec<PathBuf>> {
     let result: Sensitivity = read(dir, "sensitivity.json", "sensitivity result")?;
     let manifest: Manifest = read(dir, "manifest.json", "manifest")?;
-    let drawn = report::charts::write_tornado(&result, &meta(&manifest), dir)
+    let mut drawn = report::charts::write_tornado(&result, &meta(&manifest), dir)
         .context("drawing the tornado chart")?;
+    // The page inlines the tornado just drawn; its command is the one the manifest recorded.
+    drawn.push(report::sensitivity_html::write(
+        dir,
+        &result,
+        &manifest.data_sources,
+        &manifest.command,
+    )?);
     Ok(relative(dir, &drawn))
 }
