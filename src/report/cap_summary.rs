@@ -92,14 +92,10 @@ pub(crate) fn lines(s: &StressCap) -> Vec<Line<'_>> {
         .collect()
 }
 
-/// "USD 45.0 m", "USD 1.2 bn", "USD 950,000"; "not priced" for None.
+/// Two significant figures, as every money figure of the reports ("USD 45 m", "USD 1.2 bn",
+/// "USD 250,000": `figures::usd`); "not priced" for None.
 pub(crate) fn usd(v: Option<f64>) -> String {
-    match v {
-        None => "not priced".into(),
-        Some(x) if x.abs() >= 1e9 => format!("USD {:.1} bn", x / 1e9),
-        Some(x) if x.abs() >= 1e6 => format!("USD {:.1} m", x / 1e6),
-        Some(x) => format!("USD {}", tonnes(x)),
-    }
+    v.map_or_else(|| "not priced".into(), super::figures::usd)
 }
 
 /// "YYYY-MM" of a month index, "after <last>" for None.

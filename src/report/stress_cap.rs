@@ -34,6 +34,8 @@ struct StressFile<'a> {
     scenario_sha256: &'a str,
     bloc: &'a str,
     cap: f64,
+    /// When the cap binds, in words ("from 2030-01"); `shortfall plot` reads it back.
+    binds: &'a str,
     seed: u64,
     paths_per_variant: u64,
     materials: &'a [MaterialFeasibility],
@@ -82,6 +84,7 @@ pub(crate) fn json(s: &StressCap, info: &RunInfo) -> serde_json::Result<String> 
         scenario_sha256: info.scenario_sha256,
         bloc: &s.bloc,
         cap: s.cap,
+        binds: &s.binds,
         seed: info.seed,
         paths_per_variant: info.paths_per_variant,
         materials: &s.materials,
