@@ -414,3 +414,57 @@ fn a_feed_stock_of_3_months_against_mine_bans_of_1_to_5_months() {
     assert_close(&short[2..5], &[0.0, 0.0, 0.0]);
     assert_close(&short[8..10], &[100.0, 100.0]);
 }
+
+// ---- Demand, recycling, need and capacity ----
+
+#[test]
+fn a_recycling_target_is_reached_piecewise_linearly() {
+    doc_says("Example: T = 24 from 2026-01, r0 = 0.1 and one target (2027-01, 0.3): t_1 = 12, r(6) = 0.2 and r(t) = 0.3 for t ≥ 12");
+    doc_says("is short 70 t in month 0, 60 t in month 6 and 50 t from month 12.");
+    // A is banned on the EU for the whole horizon; B's 20 t/month of spare (no ramp) goes to the
+    // EU. Need 100 (1 − r(t)), recycled 100 r(t), short 100 (1 − r(t)) − 20.
+    let recycling =
+        r#"recycling: { "x": (share_of_demand: 0.1, targets: [(by: "2027-01", share: 0.3)]) }"#;
+    let ban = event("ban", "ExportBan", "2026-01", 600.0, 1.0, "");
+    let (trace, _) = replay(&model(&scenario(20.0, 0.0, recycling, &ban, "")), 0);
+    let r: Vec<f64> = (0..24)
+        .map(|t| {
+            if t < 12 {
+                0.1 + 0.2 * (t as f64 / 12.0)
+            } else {
+                0.3
+            }
+        })
+        .collect();
+    let recycled = series(&trace, 24, |c| c.recycled);
+    let short = series(&trace, 24, |c| c.shortfall);
+    assert_close(&recycled, &r.iter().map(|r| 100.0 * r).collect::<Vec<_>>());
+    assert_close(
+        &short,
+        &r.iter()
+            .map(|r| 100.0 * (1.0 - r) - 20.0)
+            .collect::<Vec<_>>(),
+    );
+    assert_close(
+        &[short[0], short[6], short[12], short[23]],
+        &[70.0, 60.0, 50.0, 50.0],
+    );
+    // Delivered to use: recycled plus what arrived, demand minus the shortfall.
+    let delivered = series(&trace, 24, |c| c.demand - c.shortfall);
+    assert_close(
+        &delivered,
+        &r.iter().map(|r| 100.0 * r + 20.0).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn without_targets_the_recycled_share_is_linear_to_share_at_end() {
+    // The same ban with a linear path from 0.1 to 0.33 over T' = 23 months.
+    let recycling = r#"recycling: { "x": (share_of_demand: 0.1, share_at_end: 0.33) }"#;
+    let ban = event("ban", "ExportBan", "2026-01", 600.0, 1.0, "");
+    let (trace, _) = replay(&model(&scenario(20.0, 0.0, recycling, &ban, "")), 0);
+    let expected: Vec<f64> = (0..24)
+        .map(|t| 100.0 * (0.1 + 0.23 * (t as f64 / 23.0)))
+        .collect();
+    assert_close(&series(&trace, 24, |c| c.recycled), &expected);
+}

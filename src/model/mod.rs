@@ -128,6 +128,9 @@ pub struct Cell {
     pub growth: Dist,
     pub recycling_start: f64,
     pub recycling_end: f64,
+    /// r_j(t), the recycled share of demand in month t, for every month of the horizon: linear
+    /// from `recycling_start` to `recycling_end`, or through the scenario's targets.
+    pub recycling: Vec<f64>,
     /// Per stage: (supplier index within the stage, share of the bloc's need). Shares sum to 1.
     pub sourcing: Vec<Vec<(usize, f64)>>,
     pub stockpile: Option<StockpileModel>,

@@ -239,9 +239,25 @@ pub struct Demand {
 pub struct Recycling {
     /// Share of demand met from recycling at the start of the horizon.
     pub share_of_demand: f64,
-    /// Share reached by the end of the horizon (linear in between); defaults to `share_of_demand`.
+    /// Share reached by the end of the horizon (linear in between); defaults to `share_of_demand`,
+    /// or with `targets` to the last target's share.
     #[serde(default)]
     pub share_at_end: Option<f64>,
+    /// Shares to reach by given months, in increasing order: the share is piecewise linear
+    /// between the start, the targets and the end (docs/model.md, "Demand, recycling, need and
+    /// capacity").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<RecyclingTarget>,
+}
+
+/// A recycled share to reach by a month.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecyclingTarget {
+    /// The month the share is reached, `"YYYY-MM"`, within the horizon and after its first month.
+    pub by: String,
+    /// The recycled share of demand in that month, in [0, 1].
+    pub share: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -92,6 +92,7 @@ fn set_at(raw: &mut ScenarioFile, s: &[&str], value: f64) -> Result<(), String> 
                 .or_insert_with(|| Recycling {
                     share_of_demand: 0.0,
                     share_at_end: None,
+                    targets: Vec::new(),
                 });
             match *f {
                 "share_of_demand" => r.share_of_demand = value,

@@ -196,7 +196,6 @@ fn simulate_path_of<T: Trace>(
             episodes: &episodes,
             nj: mp.cells.len(),
             watching: !mp.watches.is_empty(),
-            horizon_span: (model.months.max(2) - 1) as f64,
         };
         simulate_material(
             &cx,

@@ -144,7 +144,6 @@ fn cap_watches(model: &Model) -> Vec<(usize, usize, usize, f64, Vec<bool>)> {
     let Some(spec) = &model.cap_watch else {
         return Vec::new();
     };
-    let span = (model.months.max(2) - 1) as f64;
     let from = spec.full_from();
     let mut out = Vec::new();
     for &b in &spec.blocs {
@@ -165,8 +164,7 @@ fn cap_watches(model: &Model) -> Vec<(usize, usize, usize, f64, Vec<bool>)> {
                     .fold(0.0, f64::max);
                 let calm = (0..model.months)
                     .map(|t| {
-                        let r = cell.recycling_start
-                            + (cell.recycling_end - cell.recycling_start) * t as f64 / span;
+                        let r = cell.recycling[t];
                         t >= from && top_third * (1.0 - r) > spec.level + BREACH_TOLERANCE
                     })
                     .collect();

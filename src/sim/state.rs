@@ -25,8 +25,6 @@ pub(super) struct MaterialCtx<'a> {
     /// Whether any cap link of this material is watched (only then are rationing factors and
     /// rerouting per cell kept).
     pub watching: bool,
-    /// Months from the first to the last, for the linear recycling path.
-    pub horizon_span: f64,
 }
 
 impl<'a> MaterialCtx<'a> {

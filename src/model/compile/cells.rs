@@ -8,6 +8,7 @@ pub(super) fn cells(
     names: &Names,
     materials: &[MaterialModel],
     n_blocs: usize,
+    horizon: ((i32, u32), usize),
 ) -> Vec<Vec<Option<Cell>>> {
     let (country_names, material_names) = (&names.countries[..], &names.materials[..]);
     // Cells: demand, sourcing, recycling, stockpiles.
@@ -57,7 +58,15 @@ pub(super) fn cells(
                 name: bname,
                 raw: bloc,
             };
-            if let Some(cell) = build_cell(cx, country_names, &bref, mi, &materials[mi], demand) {
+            if let Some(cell) = build_cell(
+                cx,
+                country_names,
+                &bref,
+                mi,
+                &materials[mi],
+                demand,
+                horizon,
+            ) {
                 cells[b][mi] = Some(cell);
             }
         }
@@ -81,6 +90,7 @@ fn build_cell(
     mi: usize,
     mat: &MaterialModel,
     demand: &raw::Demand,
+    horizon: ((i32, u32), usize),
 ) -> Option<Cell> {
     let (b, bname, bloc) = (bloc.index, bloc.name, bloc.raw);
     let mname = mat.name.as_str();
@@ -99,27 +109,9 @@ fn build_cell(
             dist::GROWTH,
         ),
     };
-    let (recycling_start, recycling_end) = match bloc.recycling.get(mname) {
-        None => (0.0, 0.0),
-        Some(r) => {
-            let path = ["blocs", bname, "recycling", mname];
-            cx.finite_in(
-                &[path[0], path[1], path[2], path[3], "share_of_demand"],
-                r.share_of_demand,
-                0.0,
-                1.0,
-                "a share in [0, 1]",
-            );
-            let end = r.share_at_end.unwrap_or(r.share_of_demand);
-            cx.finite_in(
-                &[path[0], path[1], path[2], path[3], "share_at_end"],
-                end,
-                0.0,
-                1.0,
-                "a share in [0, 1]",
-            );
-            (r.share_of_demand, end)
-        }
+    let (recycling_start, recycling_end, recycling) = match bloc.recycling.get(mname) {
+        None => (0.0, 0.0, vec![0.0; horizon.1]),
+        Some(r) => recycling_path(cx, &["blocs", bname, "recycling", mname], r, horizon),
     };
     let sourcing = sourcing(cx, country_names, bname, mat, bloc, demand);
     let stockpile = bloc
@@ -137,6 +129,7 @@ fn build_cell(
         growth,
         recycling_start,
         recycling_end,
+        recycling,
         sourcing,
         stockpile,
         inventory,
@@ -328,4 +321,81 @@ fn inventory(cx: &mut Ctx, bname: &str, mname: &str, i: &raw::Inventory) -> Inve
         max_cover_months: i.max_cover_months,
         restock_months: i.restock_months,
     }
+}
+
+/// A cell's recycled share: the start and end shares and r_j(t) for every month of the horizon,
+/// piecewise linear through the knots (0, r0), the targets (t_i, s_i) and (T', r1), with
+/// T' = max(T, 2) − 1 (docs/model.md, "Demand, recycling, need and capacity"). Without targets
+/// the knots are (0, r0) and (T', r1), and r0 + (r1 − r0) · ((t − 0) / (T' − 0)) is the linear
+/// path's formula to the last bit.
+fn recycling_path(
+    cx: &mut Ctx,
+    path: &[&str; 4],
+    r: &raw::Recycling,
+    (start, months): ((i32, u32), usize),
+) -> (f64, f64, Vec<f64>) {
+    let at = |f: &'static str| [path[0], path[1], path[2], path[3], f];
+    let share = "a share in [0, 1]";
+    cx.finite_in(&at("share_of_demand"), r.share_of_demand, 0.0, 1.0, share);
+    let span = months.max(2) - 1;
+    let mut knots: Vec<(usize, f64)> = vec![(0, r.share_of_demand)];
+    for (i, target) in r.targets.iter().enumerate() {
+        let by = target.by.as_str();
+        let here = [path[0], path[1], path[2], path[3], "targets", by];
+        let Some((y, m)) = parse_month(by) else {
+            cx.err(
+                &here,
+                format!("targets[{i}].by: found \"{by}\"; expected a month \"YYYY-MM\", e.g. \"2030-01\""),
+            );
+            continue;
+        };
+        let month = (y - start.0) as i64 * 12 + m as i64 - start.1 as i64;
+        if month < 1 || month >= months as i64 {
+            cx.err(
+                &here,
+                format!(
+                    "targets[{i}].by: found \"{by}\", month {month} of the horizon; expected a month after its first and within its {months} months (months 1 to {})",
+                    months as i64 - 1
+                ),
+            );
+            continue;
+        }
+        let last = knots.last().map_or(0, |k| k.0);
+        if i > 0 && month as usize <= last {
+            cx.err(
+                &here,
+                format!("targets[{i}].by: found \"{by}\", not after the previous target; expected targets in increasing months"),
+            );
+            continue;
+        }
+        let field = [path[0], path[1], path[2], path[3], "targets", by, "share"];
+        if cx.finite_in(&field, target.share, 0.0, 1.0, share) {
+            knots.push((month as usize, target.share));
+        }
+    }
+    let last = *knots.last().expect("the start knot");
+    let end = match (r.share_at_end, r.targets.is_empty()) {
+        (Some(end), _) => end,
+        (None, true) => r.share_of_demand,
+        (None, false) => last.1,
+    };
+    cx.finite_in(&at("share_at_end"), end, 0.0, 1.0, share);
+    if last.0 < span {
+        knots.push((span, end));
+    } else if r.share_at_end.is_some() && end != last.1 {
+        cx.err(
+            &at("share_at_end"),
+            format!("found {end}, but the last target is the horizon's last month with share {}; give one of them", last.1),
+        );
+    }
+    let table = (0..months)
+        .map(|t| {
+            let b = knots
+                .partition_point(|k| k.0 <= t)
+                .clamp(1, knots.len() - 1);
+            let ((ta, sa), (tb, sb)) = (knots[b - 1], knots[b]);
+            sa + (sb - sa) * ((t - ta) as f64 / (tb - ta) as f64)
+        })
+        .collect();
+    (r.share_of_demand, end, table)
 }

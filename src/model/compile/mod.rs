@@ -125,7 +125,14 @@ pub fn compile(src: &LoadedScenario) -> Result<Model, InvalidScenario> {
     let mut materials = materials::materials(&mut cx, raw);
     suppliers::suppliers(&mut cx, raw, &names, &member_of, &mut materials);
     suppliers::partnerships(&mut cx, raw, &names, &mut materials, &mut blocs);
-    let cells = cells::cells(&mut cx, raw, &names, &materials, blocs.len());
+    let cells = cells::cells(
+        &mut cx,
+        raw,
+        &names,
+        &materials,
+        blocs.len(),
+        (start, months),
+    );
     // After the cells, so an appended zero-capacity supplier never enters a world mix; before
     // the disruptions, so measures on its country hit it.
     let new_capacity =

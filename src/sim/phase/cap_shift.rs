@@ -190,7 +190,6 @@ pub(in crate::sim) fn month<'b>(
         episodes: cx.episodes,
         nj: cx.nj,
         watching: cx.watching,
-        horizon_span: cx.horizon_span,
     })
 }
 
@@ -296,12 +295,10 @@ pub(in crate::sim) fn finish(
         if sh.solved[t] || w <= 0.0 || cx.mp.watches.iter().all(|x| t < x.from) {
             continue;
         }
-        let frac = t as f64 / cx.horizon_span;
         for j in 0..nj {
             let c = cx.cell(j);
             let d = s.d0[j] * s.q[j].powi(t as i32);
-            let r = c.recycling_start + (c.recycling_end - c.recycling_start) * frac;
-            sh.need[j] = d * (1.0 - r);
+            sh.need[j] = d * (1.0 - c.recycling[t]);
         }
         let need = std::mem::take(&mut sh.need);
         shift(cx.mp, sp, params, sh, &need, w, t);

@@ -9,12 +9,11 @@ pub(in crate::sim) fn demand(
     m: &mut MonthScratch,
     t: usize,
 ) {
-    let frac = t as f64 / cx.horizon_span;
     let mut need_total = 0.0;
     for j in 0..cx.nj {
         let c = cx.cell(j);
         let d = s.d0[j] * s.q_pow[j].pow(t);
-        let r = c.recycling_start + (c.recycling_end - c.recycling_start) * frac;
+        let r = c.recycling[t];
         m.demand[j] = d;
         m.need[j] = d * (1.0 - r);
         need_total += m.need[j];
