@@ -170,13 +170,18 @@ fn give_spare(
         return;
     }
     let give = avail.min(total);
+    // Each eligible claim gives up the same share γ/Λ of itself: one division per supplier, and
+    // a supplier that covers every claim (γ = Λ, share exactly 1) leaves none behind, so the
+    // suppliers after it are not asked. (Before, γ · Q_j / Λ divided once per cell, and left
+    // rounding dust of a claim that every later supplier served.) docs/model.md, phase 4.
+    let share = give / total;
     if cx.watching {
         let to = &mut m.rerouted_to[k * nj..(k + 1) * nj];
         let mut bits = eligible;
         while bits != 0 {
             let j = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            to[j] += give * m.claim[j] / total;
+            to[j] += m.claim[j] * share;
         }
     }
     let mut bits = eligible;
@@ -184,7 +189,7 @@ fn give_spare(
         let j = bits.trailing_zeros() as usize;
         bits &= bits - 1;
         let c = &mut m.claim[j];
-        *c -= give * *c / total;
+        *c -= *c * share;
         let still_claims = *c > 0.0;
         if !still_claims {
             *claiming &= !(1 << j);
