@@ -24,8 +24,8 @@ impl Powers {
         Powers { sq }
     }
 
-    /// q^t for 0 <= t < 1024, equal to `q.powi(t as i32)`.
-    #[inline]
+    /// q^t for 0 <= t < 1024, equal to `q.powi(t as i32)` (the kernel reads `table_into`).
+    #[cfg(test)]
     pub fn pow(&self, t: usize) -> f64 {
         debug_assert!(t < 1 << BITS);
         let mut r = 1.0;
@@ -38,6 +38,25 @@ impl Powers {
             b += 1;
         }
         r
+    }
+
+    /// q^t for every month t < `months` into `out` (cleared first), each equal to `pow(t)` to
+    /// the bit, at one multiplication a month: `pow` multiplies the squarings of t's bits lowest
+    /// first, so pow(t) = pow(t − 2^h) · q^(2^h) for the highest bit h of t, the same products
+    /// in the same order (and pow(2^h) = 1 · q^(2^h) = q^(2^h) exactly).
+    pub fn table_into(&self, months: usize, out: &mut Vec<f64>) {
+        debug_assert!(months <= 1 << BITS);
+        out.clear();
+        out.reserve(months);
+        for t in 0..months {
+            let v = if t == 0 {
+                1.0
+            } else {
+                let h = usize::BITS - 1 - t.leading_zeros();
+                out[t - (1 << h)] * self.sq[h as usize]
+            };
+            out.push(v);
+        }
     }
 }
 
@@ -58,6 +77,22 @@ mod tests {
                         base.powi(t as i32).to_bits(),
                         "{base}^{t}"
                     );
+                }
+            }
+            q += 0.0137;
+        }
+    }
+
+    #[test]
+    fn table_equals_powi_to_the_bit() {
+        let mut table = Vec::new();
+        let mut q = 0.9;
+        while q < 1.2 {
+            for base in [q, (1.0f64 + (q - 1.0)).powf(1.0 / 12.0), q * 1.000_000_1] {
+                Powers::new(base).table_into(1024, &mut table);
+                assert_eq!(table.len(), 1024);
+                for (t, v) in table.iter().enumerate() {
+                    assert_eq!(v.to_bits(), base.powi(t as i32).to_bits(), "{base}^{t}");
                 }
             }
             q += 0.0137;

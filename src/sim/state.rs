@@ -42,8 +42,9 @@ pub(super) struct MaterialState {
     /// Per cell: demand at month 0 and its monthly growth factor.
     pub d0: Vec<f64>,
     pub q: Vec<f64>,
-    /// Per cell: q^t by month (`Powers::pow`, equal to `q.powi(t)`).
-    pub q_pow: Vec<Powers>,
+    /// `[cell * months + t]`: q^t (`Powers::table_into`, equal to `q.powi(t)` to the bit),
+    /// one multiplication per month and cell at the start instead of a `powi` per solved month.
+    pub q_pow: Vec<f64>,
     /// Per cell: stockpile (t) and whether it is at its target.
     pub stock: Vec<f64>,
     pub stock_full: Vec<bool>,
@@ -51,8 +52,10 @@ pub(super) struct MaterialState {
     pub shut_until: Vec<Vec<u32>>,
     /// The latest of all `shut_until`: months before it are busy.
     pub any_shut_until: u32,
-    /// Output rerouted by each supplier last month (for the ramp-up limit).
+    /// Output rerouted by each supplier last month (for the ramp-up limit), and the suppliers
+    /// touched last month: the only entries that can be non-zero, so the only ones reset.
     pub rerouted_prev: Vec<Vec<f64>>,
+    pub prev_touched: Vec<(u16, u16)>,
     /// Per cell: current run of short months, and shortfall summed by year.
     pub run: Vec<u32>,
     pub year_short: Vec<Vec<f64>>,
@@ -117,6 +120,8 @@ pub(super) struct MonthScratch {
     pub gap_before_stock: Vec<f64>,
     /// For `Trace` only.
     pub cell_months: Vec<CellMonth>,
+    /// One cell's q^t table while `start` builds `MaterialState::q_pow`.
+    pub q_row: Vec<f64>,
     /// Σ need, and need relative to month 0 (phase 0).
     pub need_total: f64,
     pub growth_index: f64,
@@ -197,8 +202,12 @@ pub(super) fn start(
     if cx.episodes.is_empty() && mp.floors.is_empty() && !any_stock_not_full {
         return false;
     }
+    let months = cx.model.months;
     s.q_pow.clear();
-    s.q_pow.extend(s.q.iter().map(|&q| Powers::new(q)));
+    for &q in &s.q {
+        Powers::new(q).table_into(months, &mut m.q_row);
+        s.q_pow.extend_from_slice(&m.q_row);
+    }
 
     let ns = mp.stages.len();
     let years = cx.model.months.div_ceil(12);
@@ -219,6 +228,7 @@ pub(super) fn start(
     m.touched.clear();
     reuse2(&mut m.rerouted, per_supplier(), 0.0);
     resize2(&mut s.rerouted_prev, per_supplier(), 0.0);
+    s.prev_touched.clear();
     reuse2(&mut m.freed, per_supplier(), 0.0);
     if cx.watching {
         reuse2(&mut m.ration, per_supplier(), 1.0);

@@ -46,9 +46,10 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
     // A calm month breaks every run of short months, and nothing is rerouted in it:
     // the ramp-up limit starts afresh.
     s.run.iter_mut().for_each(|r| *r = 0);
-    for row in &mut s.rerouted_prev {
-        row.iter_mut().for_each(|x| *x = 0.0);
+    for &(si, k) in &s.prev_touched {
+        s.rerouted_prev[si as usize][k as usize] = 0.0;
     }
+    s.prev_touched.clear();
     // A skipped month has π = 1 < every restart ratio: it ends every run of high prices.
     s.restart_run.iter_mut().for_each(|r| *r = 0);
     match next {
@@ -62,11 +63,19 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
 pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
     let nj = cx.nj;
     // This month's rerouting becomes next month's base for the ramp-up limit; a calm
-    // (skipped) month resets it, as does a month without rerouting.
-    std::mem::swap(&mut m.rerouted, &mut s.rerouted_prev);
-    for row in &mut m.rerouted {
-        row.iter_mut().for_each(|x| *x = 0.0);
+    // (skipped) month resets it, as does a month without rerouting. Only a touched supplier
+    // reroutes (`reroute::give_spare` touches it), so both arrays are non-zero only at the
+    // suppliers touched last month (`prev_touched`) or this month: only those are written.
+    for &(si, k) in &s.prev_touched {
+        s.rerouted_prev[si as usize][k as usize] = 0.0;
     }
+    s.prev_touched.clear();
+    for &(si, k) in &m.touched {
+        let (si, k) = (si as usize, k as usize);
+        s.rerouted_prev[si][k] = m.rerouted[si][k];
+        m.rerouted[si][k] = 0.0;
+    }
+    s.prev_touched.extend_from_slice(&m.touched);
     // Untouch for next month: only the entries written are reset.
     for &(si, k) in &m.touched {
         let (si, k) = (si as usize, k as usize);

@@ -12,7 +12,7 @@ pub(in crate::sim) fn demand(
     let mut need_total = 0.0;
     for j in 0..cx.nj {
         let c = cx.cell(j);
-        let d = s.d0[j] * s.q_pow[j].pow(t);
+        let d = s.d0[j] * s.q_pow[j * cx.model.months + t];
         let r = c.recycling[t];
         m.demand[j] = d;
         m.need[j] = d * (1.0 - r);

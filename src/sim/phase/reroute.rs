@@ -33,18 +33,59 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
             }
         }
         if claiming != 0 {
+            let mut rows = StageRows::of(m, si);
             for tier_priority in [true, false] {
                 for k in 0..st.suppliers {
                     if claiming == 0 {
                         break;
                     }
-                    give_spare(cx, s, m, si, k, tier_priority, &mut claiming);
+                    give_spare(cx, s, &mut rows, si, k, tier_priority, &mut claiming);
                 }
             }
         }
         for j in 0..nj {
             let received = m.need[j] - m.lost[si][j];
             m.avail[j] = m.avail[j].min(received + (m.avail[j] - received).max(0.0) - m.claim[j]);
+        }
+    }
+}
+
+/// One stage's rows of the month arrays `give_spare` reads and writes, looked up once per stage
+/// rather than once per supplier and array.
+struct StageRows<'m> {
+    need: &'m [f64],
+    claim: &'m mut [f64],
+    growth_index: f64,
+    keep: &'m [f64],
+    freed: &'m [f64],
+    new_cap: &'m [f64],
+    spare: &'m mut [f64],
+    shipped: &'m mut [f64],
+    rerouted: &'m mut [f64],
+    /// Empty unless a cap link of the material is watched.
+    rerouted_to: &'m mut [f64],
+    is_touched: &'m mut [bool],
+    touched: &'m mut Vec<(u16, u16)>,
+}
+
+impl<'m> StageRows<'m> {
+    fn of(m: &'m mut MonthScratch, si: usize) -> Self {
+        StageRows {
+            need: &m.need,
+            claim: &mut m.claim,
+            growth_index: m.growth_index,
+            keep: &m.keep[si],
+            freed: &m.freed[si],
+            new_cap: &m.new_cap[si],
+            spare: &mut m.spare[si],
+            shipped: &mut m.shipped[si],
+            rerouted: &mut m.rerouted[si],
+            rerouted_to: m
+                .rerouted_to
+                .get_mut(si)
+                .map_or(&mut [][..], |r| &mut r[..]),
+            is_touched: &mut m.is_touched[si],
+            touched: &mut m.touched,
         }
     }
 }
@@ -60,7 +101,7 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
 fn give_spare(
     cx: &MaterialCtx,
     s: &MaterialState,
-    m: &mut MonthScratch,
+    m: &mut StageRows,
     si: usize,
     k: usize,
     tier_priority: bool,
@@ -72,10 +113,10 @@ fn give_spare(
     if eligible == 0 {
         return;
     }
-    let touched = m.is_touched[si][k];
+    let touched = m.is_touched[k];
     if touched {
         // Only a touched supplier can have a keep factor below 1 (trade measures).
-        let keep = &m.keep[si][k * nj..(k + 1) * nj];
+        let keep = &m.keep[k * nj..(k + 1) * nj];
         let mut bits = eligible;
         while bits != 0 {
             let j = bits.trailing_zeros() as usize;
@@ -90,14 +131,14 @@ fn give_spare(
         }
     } else {
         // Spare of an untouched supplier, from its calm contracts.
-        let committed = st.committed(k, &m.need);
+        let committed = st.committed(k, m.need);
         let scale = st.supplier_scale(k, committed, m.growth_index);
-        m.shipped[si][k] = committed;
+        m.shipped[k] = committed;
         let calm = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
-        m.spare[si][k] = if cx.mp.new_capacity.is_empty() {
+        m.spare[k] = if cx.mp.new_capacity.is_empty() {
             calm
         } else {
-            calm + m.new_cap[si][k]
+            calm + m.new_cap[k]
         };
     }
     let ramp = st.ramp_up_months[k];
@@ -109,11 +150,11 @@ fn give_spare(
         let rate = if cx.mp.new_capacity.is_empty() {
             st.spare_rate0[k] * m.growth_index / ramp
         } else {
-            (st.spare_rate0[k] * m.growth_index + m.new_cap[si][k]) / ramp
+            (st.spare_rate0[k] * m.growth_index + m.new_cap[k]) / ramp
         };
-        s.rerouted_prev[si][k] + rate + m.freed[si][k]
+        s.rerouted_prev[si][k] + rate + m.freed[k]
     };
-    let avail = m.spare[si][k].min(limit - m.rerouted[si][k]);
+    let avail = m.spare[k].min(limit - m.rerouted[k]);
     if avail <= 0.0 {
         return;
     }
@@ -129,13 +170,18 @@ fn give_spare(
         return;
     }
     let give = avail.min(total);
+    // Each eligible claim gives up the same share γ/Λ of itself: one division per supplier, and
+    // a supplier that covers every claim (γ = Λ, share exactly 1) leaves none behind, so the
+    // suppliers after it are not asked. (Before, γ · Q_j / Λ divided once per cell, and left
+    // rounding dust of a claim that every later supplier served.) docs/model.md, phase 4.
+    let share = give / total;
     if cx.watching {
-        let to = &mut m.rerouted_to[si][k * nj..(k + 1) * nj];
+        let to = &mut m.rerouted_to[k * nj..(k + 1) * nj];
         let mut bits = eligible;
         while bits != 0 {
             let j = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            to[j] += give * m.claim[j] / total;
+            to[j] += m.claim[j] * share;
         }
     }
     let mut bits = eligible;
@@ -143,16 +189,19 @@ fn give_spare(
         let j = bits.trailing_zeros() as usize;
         bits &= bits - 1;
         let c = &mut m.claim[j];
-        *c -= give * *c / total;
+        *c -= *c * share;
         let still_claims = *c > 0.0;
         if !still_claims {
             *claiming &= !(1 << j);
         }
     }
-    m.spare[si][k] -= give;
-    m.shipped[si][k] += give;
-    m.rerouted[si][k] += give;
-    m.touch(si, k);
+    m.spare[k] -= give;
+    m.shipped[k] += give;
+    m.rerouted[k] += give;
+    if !m.is_touched[k] {
+        m.is_touched[k] = true;
+        m.touched.push((si as u16, k as u16));
+    }
 }
 
 /// Phase 5: a bloc receives what its bottleneck stage delivers (fixed proportions).
