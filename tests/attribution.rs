@@ -11,9 +11,9 @@
 //! 6–11 the quake carries all 20 t. Ban 360 t (60%), quake 240 t (40%), both active in every tail
 //! path.
 
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use shortfall::{compile, finish, load_str, run, RunConfig, Summary};
+use shortfall::Summary;
 
 const SCENARIO: &str = r#"Scenario(
     version: 1,
@@ -37,17 +37,7 @@ const SCENARIO: &str = r#"Scenario(
 )"#;
 
 fn summary(paths: u64, threads: usize) -> Summary {
-    let loaded = load_str("attribution.ron", SCENARIO).unwrap_or_else(|e| panic!("{e}"));
-    let model = compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
-    let cfg = RunConfig {
-        seed: 11,
-        paths,
-        threads,
-        target_se: None,
-        max_paths: paths,
-    };
-    let out = run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
-    finish(&out.plan.layout, &out.acc)
+    common::summary(&common::model(SCENARIO), 11, paths, threads)
 }
 
 #[test]
@@ -92,17 +82,7 @@ fn a_tail_wider_than_the_short_paths_takes_every_short_path() {
     let text = SCENARIO
         .replace("severity: 1.0),", "severity: 0.0),")
         .replace("rate_per_year: 1.2", "rate_per_year: 0.03");
-    let loaded = load_str("attribution.ron", &text).unwrap();
-    let model = compile(&loaded).unwrap();
-    let cfg = RunConfig {
-        seed: 3,
-        paths: 10_000,
-        threads: 1,
-        target_se: None,
-        max_paths: 10_000,
-    };
-    let out = run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
-    let s = finish(&out.plan.layout, &out.acc);
+    let s = common::summary(&common::model(&text), 3, 10_000, 1);
     let a = &s.tail_attribution[1];
     let short = s.cells[0].probability_any_shortfall.p;
     assert!(short > 0.01 && short < 0.05, "{short}");

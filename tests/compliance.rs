@@ -285,3 +285,32 @@ fn a_material_complies_when_its_last_link_does() {
     );
     assert!(material_compliance(&links, "cobalt").is_none());
 }
+
+/// `check` says when a cap that binds later does, over the links it moves at full strength; a
+/// static cap keeps its plain heading.
+#[test]
+fn check_says_when_the_cap_binds() {
+    let check = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("shortfall")
+            .unwrap()
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let later = check(&["scenarios/eu-cap-65.ron"]);
+    assert!(
+        later.contains("Supplier cap at 65.0%, binding from 2030-01 (before it sourcing follows the market); at full strength it moves:\n  EU gallium mining: China 71.0% → 65.0%"),
+        "{later}"
+    );
+    let json = check(&["scenarios/eu-cap-65.ron", "--json"]);
+    assert!(json.contains("\"cap_binds\": \"from 2030-01\""), "{json}");
+    let static_cap = check(&["tests/scenarios/good/cap-and-floor.ron"]);
+    assert!(
+        static_cap.contains("Supplier cap applied at 65.0%:\n  EU NdPr oxide separation"),
+        "{static_cap}"
+    );
+    assert!(!static_cap.contains("binding from"));
+}

@@ -7,9 +7,9 @@
 //! given p, P(worst year > 5%) = 1 − e^−λ = p exactly. Across calibrations that probability is
 //! p itself: mean 0.3, sd 0.4/√12 = 0.1155, and 90% of calibrations lie in [0.12, 0.48].
 
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use shortfall::{compile, finish, load_str, run, RunConfig, Summary};
+use shortfall::Summary;
 
 const SCENARIO: &str = r#"Scenario(
     version: 1,
@@ -31,18 +31,9 @@ const SCENARIO: &str = r#"Scenario(
 )"#;
 
 fn summary(sets: u32, paths: u64, threads: usize) -> Summary {
-    let loaded = load_str("sets.ron", SCENARIO).unwrap_or_else(|e| panic!("{e}"));
-    let mut model = compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
+    let mut model = common::model(SCENARIO);
     model.parameter_sets = sets;
-    let cfg = RunConfig {
-        seed: 5,
-        paths,
-        threads,
-        target_se: None,
-        max_paths: paths,
-    };
-    let out = run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
-    finish(&out.plan.layout, &out.acc)
+    common::summary(&model, 5, paths, threads)
 }
 
 #[test]
@@ -76,18 +67,9 @@ fn a_fixed_calibration_has_no_parameter_band_to_speak_of() {
     // The same ban with p fixed at 0.3: the sets differ only by Monte Carlo noise, which the
     // band removes, so it is narrow around 0.3 while the raw per-set band is not.
     let text = SCENARIO.replace("Uniform(min: 0.1, max: 0.5)", "0.3");
-    let loaded = load_str("sets.ron", &text).unwrap();
-    let mut model = compile(&loaded).unwrap();
+    let mut model = common::model(&text);
     model.parameter_sets = 100;
-    let cfg = RunConfig {
-        seed: 5,
-        paths: 40_000,
-        threads: 2,
-        target_se: None,
-        max_paths: 40_000,
-    };
-    let out = run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
-    let s = finish(&out.plan.layout, &out.acc);
+    let s = common::summary(&model, 5, 40_000, 2);
     let b = &s.parameter_uncertainty[0];
     assert!(b.parameter_sd < 0.02, "{b:?}");
     assert!(b.band90.1 - b.band90.0 < 0.06, "{b:?}");

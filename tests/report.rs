@@ -1,14 +1,14 @@
 //! `report.html`: self-contained, and every chart visible when a browser renders it.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::Command as Process;
 
-use assert_cmd::Command;
+use common::cli::{chart_sizes_in_chromium, run_in, shortfall};
 
 fn run_with_report(dir: &Path) {
-    Command::cargo_bin("shortfall")
-        .unwrap()
+    shortfall()
         .args([
             "run",
             "tests/scenarios/good/tension-triggers.ron",
@@ -51,72 +51,31 @@ fn the_report_is_one_self_contained_file() {
     );
     // plot rewrites it from the saved results.
     fs::remove_file(tmp.path().join("report.html")).unwrap();
-    Command::cargo_bin("shortfall")
-        .unwrap()
-        .arg("plot")
-        .arg(tmp.path())
-        .assert()
-        .success();
+    shortfall().arg("plot").arg(tmp.path()).assert().success();
     assert!(tmp.path().join("report.html").exists());
 }
 
-/// Renders the report in headless Chromium (Debian's `chromium`), with a measuring snippet added
-/// to a copy, and checks that every chart is laid out with a non-zero size.
+/// Renders the report in headless Chromium and checks that every chart is laid out with a
+/// non-zero size.
 #[test]
 fn every_chart_is_visible_in_a_browser() {
-    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
-        Process::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let Some(chromium) = chromium else {
+    let tmp = tempfile::tempdir().unwrap();
+    run_with_report(tmp.path());
+    let page = tmp.path().join("report.html");
+    let Some(sizes) = chart_sizes_in_chromium(&page) else {
         eprintln!(
             "skipping: Chromium is not installed (CI installs it; `apt-get install chromium` here)"
         );
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    run_with_report(tmp.path());
-    let html = fs::read_to_string(tmp.path().join("report.html")).unwrap();
-    let probe = "<script>document.body.setAttribute('data-charts', Array.from(document.querySelectorAll('figure svg')).map(function(s){var r=s.getBoundingClientRect();return Math.round(r.width)+'x'+Math.round(r.height);}).join(','));</script></body>";
-    let probed = tmp.path().join("probed.html");
-    fs::write(&probed, html.replace("</body>", probe)).unwrap();
-    let profile = tmp.path().join("profile");
-    let out = Process::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1200,900",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", probed.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let sizes = dom
-        .split("data-charts=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the page loaded and ran the probe");
-    let sizes: Vec<&str> = sizes.split(',').collect();
     eprintln!("chart sizes in Chromium: {sizes:?}");
-    assert_eq!(sizes.len(), html.matches("<figure").count(), "{sizes:?}");
-    for size in &sizes {
-        let (w, h) = size.split_once('x').unwrap();
-        let (w, h): (u32, u32) = (w.parse().unwrap(), h.parse().unwrap());
+    let figures = fs::read_to_string(&page)
+        .unwrap()
+        .matches("<figure")
+        .count();
+    assert!(figures > 0, "no chart on the page");
+    assert_eq!(sizes.len(), figures, "{sizes:?}");
+    for (w, h) in sizes {
         assert!(w > 300 && h > 150, "a chart rendered at {w}×{h}");
     }
 }
@@ -147,20 +106,7 @@ const BUFFERED_BAN: &str = r#"Scenario(
 
 #[test]
 fn the_import_gap_is_what_failed_to_arrive_and_a_stockpile_keeps_it_from_consumption() {
-    use std::sync::atomic::AtomicBool;
-
-    let loaded =
-        shortfall::load_str("buffered-ban.ron", BUFFERED_BAN).unwrap_or_else(|e| panic!("{e}"));
-    let model = shortfall::compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
-    let cfg = shortfall::RunConfig {
-        seed: 3,
-        paths: 400,
-        threads: 2,
-        target_se: None,
-        max_paths: 400,
-    };
-    let out = shortfall::run(&model, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
-    let s = shortfall::finish(&out.plan.layout, &out.acc);
+    let s = common::summary(&common::model(BUFFERED_BAN), 3, 400, 2);
     let cell = |bloc: &str| s.cells.iter().find(|c| c.bloc == bloc).unwrap();
     for bloc in ["EU", "US"] {
         let g = cell(bloc)
@@ -203,23 +149,12 @@ fn the_import_gap_is_what_failed_to_arrive_and_a_stockpile_keeps_it_from_consump
 #[test]
 fn every_output_says_which_shortfall_it_shows() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("buffered-ban.ron");
-    fs::write(&scenario, BUFFERED_BAN).unwrap();
-    let out_dir = tmp.path().join("out");
-    let out = Command::cargo_bin("shortfall")
-        .unwrap()
-        .arg("run")
-        .arg(&scenario)
-        .args(["--paths", "500", "--seed", "2", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let ran = run_in(
+        tmp.path(),
+        BUFFERED_BAN,
+        &["run", "--paths", "500", "--seed", "2"],
     );
-    let terminal = String::from_utf8_lossy(&out.stdout);
+    let (out_dir, terminal) = (ran.out, ran.stdout);
     for part in [
         "Consumption shortfall = demand not met",
         "Import gap = contracted supply",
@@ -290,8 +225,7 @@ fn every_output_says_which_shortfall_it_shows() {
 #[test]
 fn the_sources_table_marks_how_far_each_source_can_be_cited() {
     let tmp = tempfile::tempdir().unwrap();
-    Command::cargo_bin("shortfall")
-        .unwrap()
+    shortfall()
         .args([
             "run",
             "tests/scenarios/good/sources-confidence.ron",
@@ -328,8 +262,7 @@ fn the_sources_table_marks_how_far_each_source_can_be_cited() {
 #[test]
 fn unmarked_sources_stay_a_plain_list() {
     let tmp = tempfile::tempdir().unwrap();
-    Command::cargo_bin("shortfall")
-        .unwrap()
+    shortfall()
         .args([
             "run",
             "tests/scenarios/good/extends-base.ron",

@@ -2,75 +2,13 @@
 //! process, links only to files that exist, carries the source line and the command that
 //! reproduces it, and shows every chart at a readable size when Chromium renders it.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::Command as Process;
 
-use assert_cmd::Command;
-
-/// One supplier, one bloc, a full 3-month export ban with annual probability 0.05; the EU's
-/// stockpile of `x` is what a sweep varies (tests/sweep.rs works its answer out by hand).
-const STOCK: &str = r#"Scenario(
-    version: 1,
-    name: "stock",
-    horizon: (start: "2026-01", months: 60),
-    materials: { "x": (stages: { "processing": () },
-                       price: (base_usd_per_t: 1000, max_substitution: 0)) },
-    countries: { "A": (capacity: { "x": { "processing": (tonnes_per_year: 1200, utilisation: 1.0) } }) },
-    blocs: { "EU": (demand: { "x": (tonnes_per_year: 1200) },
-                    stockpiles: { "x": (initial_months: 0, refill_months: 1) }) },
-    disruptions: [
-        (name: "ban", kind: ExportBan, countries: ["A"], materials: ["x"],
-         annual_probability: 0.05, duration_months: 3, severity: 1.0),
-    ],
-    sources: ["A made-up supplier, 2026: for tests only"],
-)"#;
-
-/// Two materials, each banned by its only supplier: `ban-y` reaches EU y, `ban-x` cannot.
-const TWO_BANS: &str = r#"Scenario(
-    version: 1,
-    name: "two-bans",
-    horizon: (start: "2026-01", months: 60),
-    materials: {
-        "x": (stages: { "processing": () }),
-        "y": (stages: { "processing": () }),
-    },
-    countries: {
-        "A": (capacity: { "x": { "processing": (tonnes_per_year: 1200, utilisation: 1.0) } }),
-        "B": (capacity: { "y": { "processing": (tonnes_per_year: 600, utilisation: 1.0) } }),
-    },
-    blocs: { "EU": (demand: { "x": (tonnes_per_year: 1200), "y": (tonnes_per_year: 600) }) },
-    disruptions: [
-        (name: "ban-x", kind: ExportBan, countries: ["A"], materials: ["x"],
-         annual_probability: 0.1, duration_months: 1, severity: 1.0),
-        (name: "ban-y", kind: ExportBan, countries: ["B"], materials: ["y"],
-         annual_probability: 0.2, duration_months: 1, severity: 1.0),
-    ],
-)"#;
-
-/// Runs `shortfall` with `args` on the scenario `text` written into `dir`, output in
-/// `dir/out`; returns that folder.
-fn run(dir: &Path, text: &str, args: &[&str]) -> std::path::PathBuf {
-    fs::create_dir_all(dir).unwrap();
-    let scenario = dir.join("scenario.ron");
-    fs::write(&scenario, text).unwrap();
-    let out_dir = dir.join("out");
-    let out = Command::cargo_bin("shortfall")
-        .unwrap()
-        .arg(args[0])
-        .arg(&scenario)
-        .args(&args[1..])
-        .args(["-q", "--threads", "2", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out_dir
-}
+use common::cli::{chart_sizes_in_chromium, run_in};
+use common::scenarios::{STOCK, TWO_BANS};
 
 /// Every `href="…"` of the page names a file of the output folder.
 fn assert_links_exist(html: &str, dir: &Path) -> usize {
@@ -99,7 +37,7 @@ fn rows_after<'a>(html: &'a str, heading: &str) -> Vec<&'a str> {
 #[test]
 fn the_sweep_page_has_every_point_its_chart_and_its_source() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = run(
+    let dir = run_in(
         tmp.path(),
         STOCK,
         &[
@@ -111,7 +49,8 @@ fn the_sweep_page_has_every_point_its_chart_and_its_source() {
             "--paths",
             "2048",
         ],
-    );
+    )
+    .out;
     let html = fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("How does the probability of any consumption shortfall of EU x change as “EU x stockpile, months of demand” goes from 0 to 6?"), "the question in words");
@@ -157,7 +96,7 @@ fn the_sweep_page_has_every_point_its_chart_and_its_source() {
 #[test]
 fn the_sweep_page_of_a_goal_says_the_answer_first() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = run(
+    let dir = run_in(
         tmp.path(),
         STOCK,
         &[
@@ -170,7 +109,8 @@ fn the_sweep_page_of_a_goal_says_the_answer_first() {
             "2048",
             "--no-charts",
         ],
-    );
+    )
+    .out;
     let html = fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("Where between 0 and 6 on the axis “EU x stockpile, months of demand” does the probability of any consumption shortfall for EU x become at most 5%?"));
     let answer = html
@@ -193,7 +133,7 @@ fn the_sweep_page_of_a_goal_says_the_answer_first() {
 #[test]
 fn the_sensitivity_page_has_every_process_its_tornado_and_its_source() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = run(
+    let dir = run_in(
         tmp.path(),
         TWO_BANS,
         &[
@@ -207,7 +147,8 @@ fn the_sensitivity_page_has_every_process_its_tornado_and_its_source() {
             "--seed",
             "3",
         ],
-    );
+    )
+    .out;
     let html = fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("two-bans: what moves P(any shortfall) for EU y?"));
     // The process that reaches EU y is a row; the one that cannot is said to move it by 0.
@@ -243,63 +184,10 @@ fn the_sensitivity_page_has_every_process_its_tornado_and_its_source() {
     }
 }
 
-/// Renders `page` in headless Chromium with a measuring snippet added to a copy; returns each
-/// inlined chart's laid-out size, or None when Chromium is not installed.
-fn chart_sizes_in_chromium(page: &Path) -> Option<Vec<(u32, u32)>> {
-    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
-        Process::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })?;
-    let html = fs::read_to_string(page).unwrap();
-    let probe = "<script>document.body.setAttribute('data-charts', Array.from(document.querySelectorAll('figure svg')).map(function(s){var r=s.getBoundingClientRect();return Math.round(r.width)+'x'+Math.round(r.height);}).join(','));</script></body>";
-    let dir = page.parent().unwrap();
-    let probed = dir.join("probed.html");
-    fs::write(&probed, html.replace("</body>", probe)).unwrap();
-    let out = Process::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1200,900",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", probed.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let sizes = dom
-        .split("data-charts=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the page loaded and ran the probe");
-    Some(
-        sizes
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                let (w, h) = s.split_once('x').unwrap();
-                (w.parse().unwrap(), h.parse().unwrap())
-            })
-            .collect(),
-    )
-}
-
 #[test]
 fn the_experiment_pages_show_their_charts_in_a_browser() {
     let tmp = tempfile::tempdir().unwrap();
-    let sweep = run(
+    let sweep = run_in(
         &tmp.path().join("s"),
         STOCK,
         &[
@@ -309,8 +197,9 @@ fn the_experiment_pages_show_their_charts_in_a_browser() {
             "--paths",
             "2048",
         ],
-    );
-    let sens = run(
+    )
+    .out;
+    let sens = run_in(
         &tmp.path().join("t"),
         TWO_BANS,
         &[
@@ -322,7 +211,8 @@ fn the_experiment_pages_show_their_charts_in_a_browser() {
             "--top",
             "1",
         ],
-    );
+    )
+    .out;
     for dir in [sweep, sens] {
         let Some(sizes) = chart_sizes_in_chromium(&dir.join("report.html")) else {
             eprintln!("skipping: Chromium is not installed (`apt-get install chromium`)");

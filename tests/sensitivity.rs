@@ -1,9 +1,12 @@
 //! The sensitivity analysis against analytic answers, its claim that unreachable processes have
 //! exactly zero effect, the tornado order and chart, and the command's argument errors.
 
+mod common;
+
 use std::sync::atomic::AtomicBool;
 
-use assert_cmd::Command;
+use common::cli::{run_in, shortfall};
+use common::scenarios::TWO_BANS;
 use shortfall::compile;
 use shortfall::sensitivity::{plan, run, Sensitivity, Settings};
 use shortfall::variant::build_edited;
@@ -12,30 +15,6 @@ use shortfall::{difference, run_variant};
 use shortfall::{load_str, LoadedScenario};
 use shortfall::{write_tornado, ChartMeta};
 use shortfall::{Stat, Subject};
-
-/// Two materials, each from one supplier with no spare anywhere, and two independent one-month
-/// full export bans: `ban-x` on x (annual probability 0.1) and `ban-y` on y (0.2). Any onset is
-/// a shortfall, and a one-month episode pauses its process only in its own month, so
-/// P(any shortfall of x in 5 years) = 1 − 0.9⁵ exactly, and likewise for y with 0.8.
-const TWO_BANS: &str = r#"Scenario(
-    version: 1,
-    horizon: (start: "2026-01", months: 60),
-    materials: {
-        "x": (stages: { "processing": () }),
-        "y": (stages: { "processing": () }),
-    },
-    countries: {
-        "A": (capacity: { "x": { "processing": (tonnes_per_year: 1200, utilisation: 1.0) } }),
-        "B": (capacity: { "y": { "processing": (tonnes_per_year: 600, utilisation: 1.0) } }),
-    },
-    blocs: { "EU": (demand: { "x": (tonnes_per_year: 1200), "y": (tonnes_per_year: 600) }) },
-    disruptions: [
-        (name: "ban-x", kind: ExportBan, countries: ["A"], materials: ["x"],
-         annual_probability: 0.1, duration_months: 1, severity: 1.0),
-        (name: "ban-y", kind: ExportBan, countries: ["B"], materials: ["y"],
-         annual_probability: 0.2, duration_months: 1, severity: 1.0),
-    ],
-)"#;
 
 fn any_in_five_years(p: f64) -> f64 {
     1.0 - (1.0 - p).powi(5)
@@ -46,13 +25,7 @@ fn loaded() -> LoadedScenario {
 }
 
 fn cfg(paths: u64) -> RunConfig {
-    RunConfig {
-        seed: 5,
-        paths,
-        threads: 2,
-        target_se: None,
-        max_paths: paths,
-    }
+    common::config(5, paths, 2)
 }
 
 fn analyse(material: Option<&str>, top: usize, paths: u64) -> Sensitivity {
@@ -193,10 +166,6 @@ fn the_tornado_puts_the_larger_effect_first_and_draws_a_png() {
     assert!(svg.contains("16,384 paths · seed 5"));
 }
 
-fn shortfall() -> Command {
-    Command::cargo_bin("shortfall").unwrap()
-}
-
 #[test]
 fn bad_metric_or_material_exits_2_with_a_hint() {
     let out = shortfall()
@@ -226,23 +195,22 @@ fn bad_metric_or_material_exits_2_with_a_hint() {
 #[test]
 fn the_command_writes_its_files_and_prints_the_table() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("two-bans.ron");
-    std::fs::write(&scenario, TWO_BANS).unwrap();
-    let out_dir = dir.path().join("out");
-    let out = shortfall()
-        .arg("sensitivity")
-        .arg(&scenario)
-        .args(["--material", "y", "--metric", "P(any)", "--paths", "2048"])
-        .args(["--seed", "3", "-q", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let ran = run_in(
+        dir.path(),
+        TWO_BANS,
+        &[
+            "sensitivity",
+            "--material",
+            "y",
+            "--metric",
+            "P(any)",
+            "--paths",
+            "2048",
+            "--seed",
+            "3",
+        ],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (out_dir, stdout) = (ran.out, ran.stdout);
     assert!(stdout.contains("ban-y"), "{stdout}");
     assert!(stdout.contains("1 processes cannot reach EU y"), "{stdout}");
     let csv = std::fs::read_to_string(out_dir.join("sensitivity.csv")).unwrap();

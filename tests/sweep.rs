@@ -1,60 +1,30 @@
 //! `shortfall sweep` as a user drives it, on a scenario whose answer is known by hand.
 
+mod common;
+
 use std::fs;
 
-use assert_cmd::Command;
-
-/// One supplier, one bloc; a full 3-month export ban with annual probability 0.05. A stockpile
-/// of k months (released in full, refilled within a month, no substitution to share the load)
-/// covers a ban iff k >= 3, so
-/// P(any shortfall) falls from 1 − 0.95^5 ≈ 22.6% at k = 0 to ~0.1% at k = 3: what is left
-/// are bans that start within about a month of the previous one's end, before the stock has
-/// refilled (rate 0.051/12 a month × 0.26 bans a path).
-const STOCK: &str = r#"Scenario(
-    version: 1,
-    name: "stock",
-    horizon: (start: "2026-01", months: 60),
-    materials: { "x": (stages: { "processing": () },
-                       price: (base_usd_per_t: 1000, max_substitution: 0)) },
-    countries: { "A": (capacity: { "x": { "processing": (tonnes_per_year: 1200, utilisation: 1.0) } }) },
-    blocs: { "EU": (demand: { "x": (tonnes_per_year: 1200) },
-                    stockpiles: { "x": (initial_months: 0, refill_months: 1) }) },
-    disruptions: [
-        (name: "ban", kind: ExportBan, countries: ["A"], materials: ["x"],
-         annual_probability: 0.05, duration_months: 3, severity: 1.0),
-    ],
-)"#;
+use common::cli::{run_in, shortfall};
+use common::scenarios::STOCK;
 
 #[test]
 fn goal_seeking_finds_the_stockpile_that_covers_the_ban() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("stock.ron");
-    fs::write(&file, STOCK).unwrap();
-    let out_dir = dir.path().join("out");
-    let out = Command::cargo_bin("shortfall")
-        .unwrap()
-        .args(["sweep"])
-        .arg(&file)
-        .args([
+    let ran = run_in(
+        dir.path(),
+        STOCK,
+        &[
+            "sweep",
             "--set",
             "blocs.EU.stockpiles.x.initial_months=0:6:0.25",
             "--goal",
             "P(any) <= 1%",
             "--paths",
             "16384",
-            "-q",
             "--no-charts",
-            "--out",
-        ])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
+    let (out_dir, stdout) = (ran.out, ran.stdout);
     // Bisection on the 0.25-month grid: the first value found to meet the goal is 3 or 3.25,
     // a point of the axis, said in tonnes too.
     let answer: f64 = stdout
@@ -86,8 +56,7 @@ fn goal_seeking_finds_the_stockpile_that_covers_the_ban() {
 
 #[test]
 fn a_misspelt_path_exits_2_with_a_suggestion() {
-    let out = Command::cargo_bin("shortfall")
-        .unwrap()
+    let out = shortfall()
         .args([
             "sweep",
             "--set",
@@ -129,31 +98,20 @@ const CAP_MARKET: &str = r#"Scenario(
 #[test]
 fn a_cap_sweep_with_a_binding_month_says_when_each_level_complies_and_marks_the_chart() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cap-market.ron");
-    fs::write(&file, CAP_MARKET).unwrap();
-    let out_dir = dir.path().join("out");
-    let out = Command::cargo_bin("shortfall")
-        .unwrap()
-        .args(["sweep"])
-        .arg(&file)
-        .args([
+    let out_dir = run_in(
+        dir.path(),
+        CAP_MARKET,
+        &[
+            "sweep",
             "--cap",
             "0.5,0.8",
             "--binds-from",
             "2026-01",
             "--paths",
             "16384",
-            "-q",
-            "--out",
-        ])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        ],
+    )
+    .out;
     let csv = fs::read_to_string(out_dir.join("sweep-compliance.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
@@ -178,10 +136,9 @@ fn a_cap_sweep_with_a_binding_month_says_when_each_level_complies_and_marks_the_
         "no infeasible band"
     );
     // A bad month is a located usage error, exit 2.
-    let bad = Command::cargo_bin("shortfall")
-        .unwrap()
+    let bad = shortfall()
         .args(["sweep"])
-        .arg(&file)
+        .arg(dir.path().join("scenario.ron"))
         .args([
             "--cap",
             "0.5,0.8",

@@ -221,19 +221,12 @@ pub(super) fn merge(args: SweepArgs, runs: Vec<MergedRun>, elapsed: f64) -> Resu
 }
 
 fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
-    let base = load_scenario(args.scenario.as_deref())?;
-    let base_model = crate::model::compile(&base)?;
-    let Checked { axes, stat, goal } = check(&args, &base, &base_model)?;
-    let binding = args
-        .binds_from
-        .as_deref()
-        .map(|m| super::stress_cap::binding(m, args.phase_in_months, base_model.start))
-        .transpose()?;
-    let base = match &args.binds_from {
-        Some(month) => bind_cap(base, &axes, month, args.phase_in_months),
-        None => base,
-    };
-
+    let Loaded {
+        base,
+        model: base_model,
+        checked: Checked { axes, stat, goal },
+        binding,
+    } = load(&args)?;
     check_sectioned_paths(args.paths)?;
     let threads = threads(args.flags.threads)?;
     let paths = sectioned_paths(args.paths);
@@ -244,16 +237,13 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     if matches!(source, Source::Simulate) {
         check_memory(&base_model, threads, args.flags.memory_limit)?;
     }
-    let cfg = variant_config(&args.flags, args.paths, threads);
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_folder(&name, &axes, goal.as_ref().map(|_| "goal")));
     let output = begin_output(&out_dir)?;
-    let cancel = cancel_on_ctrl_c();
     let clock = Instant::now();
     let started_at = now_unix();
-    let grid = sweep::grid(&axes).map_err(bad)?;
 
     // Subject of the goal and of a single-material chart: the --material, else the material a
     // single --set path names, else the bloc as a whole.
@@ -262,52 +252,10 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         bloc: args.bloc.clone(),
         material: args.materials.first().cloned().or(path_material.clone()),
     };
-
-    // The first point simulated is kept; later points re-solve only the materials they change.
-    // A cap level moves every strategic material's watched links, so a cap sweep would keep the
-    // records for nothing: it solves every point whole.
-    let mut runner = if args.cap.is_some() {
-        reuse::Runner::solving_all()
-    } else {
-        reuse::Runner::default()
-    };
-    let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
-        let model = variant::build(&base, &settings)?;
-        let run = match &mut source {
-            Source::Simulate => {
-                let bar = progress::bar(paths, args.flags.quiet);
-                bar.set_message(label);
-                let run = runner.run(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
-                bar.finish_and_clear();
-                run
-            }
-            Source::Merged { runs, .. } => {
-                let v = grid
-                    .iter()
-                    .position(|g| *g == settings)
-                    .unwrap_or(usize::MAX);
-                take_run(runs, v, &label, &model)?
-            }
-        };
-        if run.cancelled {
-            return Err(SweepError::Interrupted);
-        }
-        Ok(SweepPoint {
-            settings,
-            run,
-            cap: model.cap_report.clone(),
-        })
-    };
-    let result = sweep::evaluate(axes, goal.as_ref().map(|g| (g, &goal_subject)), run_point);
-    let sweep = match result {
-        Ok(sweep) => sweep,
-        Err(SweepError::Interrupted) => {
-            eprintln!("interrupted; nothing was written");
-            return Ok(ExitCode::from(130));
-        }
-        Err(e @ SweepError::NoFigures(_)) => return Err(bad(format!("--goal: {e}"))),
-        Err(SweepError::Grid(e)) => return Err(bad(e)),
-        Err(SweepError::Run(e)) => return Err(e.into()),
+    let sought = goal.as_ref().map(|g| (g, &goal_subject));
+    let Some(sweep) = run_points(&args, &base, axes, sought, &mut source, threads)? else {
+        eprintln!("interrupted; nothing was written");
+        return Ok(ExitCode::from(130));
     };
     let elapsed = match source {
         Source::Simulate => clock.elapsed().as_secs_f64(),
@@ -360,10 +308,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     let differences = sweep.last_minus_first(&subjects, chart_stat);
     let mut text = report::sweep::table(&sweep, &subjects, chart_stat, &differences);
     text.push_str(&over_time);
-    if let (Some(goal), Some(r)) = (&goal, &sweep.goal) {
-        let parameter = sweep.parameters()[0];
-        let per_unit = months_of_demand_tonnes(&base_model, &sweep.axes[0].path.text);
-        let sentence = report::sweep::goal_sentence(goal, &goal_subject, parameter, r, per_unit);
+    if let Some(sentence) = goal_sentence(&sweep, &base_model, shown.2) {
         text.push_str(&format!("\n{sentence}\n"));
     }
     text.push_str(&format!(
@@ -376,6 +321,112 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     ));
     print_result(args.flags.format, || text, &out_dir, "sweep.json")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scenario and the arguments checked against it: what a sweep starts from.
+struct Loaded {
+    /// The scenario, its cap binding from `--binds-from` when given.
+    base: LoadedScenario,
+    /// The scenario as written, compiled.
+    model: Model,
+    checked: Checked,
+    binding: Option<compliance::Binding>,
+}
+
+/// Load the scenario, check the arguments against it and, with `--binds-from`, make its cap
+/// bind from that month.
+fn load(args: &SweepArgs) -> Result<Loaded> {
+    let base = load_scenario(args.scenario.as_deref())?;
+    let model = crate::model::compile(&base)?;
+    let checked = check(args, &base, &model)?;
+    let binding = args
+        .binds_from
+        .as_deref()
+        .map(|m| super::stress_cap::binding(m, args.phase_in_months, model.start))
+        .transpose()?;
+    let base = match &args.binds_from {
+        Some(month) => bind_cap(base, &checked.axes, month, args.phase_in_months),
+        None => base,
+    };
+    Ok(Loaded {
+        base,
+        model,
+        checked,
+        binding,
+    })
+}
+
+/// Run the grid's points (or those a goal's bisection picks), simulated here or taken from
+/// merged shards; `None` when interrupted.
+fn run_points(
+    args: &SweepArgs,
+    base: &LoadedScenario,
+    axes: Vec<Axis>,
+    goal: Option<(&Goal, &Subject)>,
+    source: &mut Source,
+    threads: usize,
+) -> Result<Option<sweep::Sweep>> {
+    let cfg = variant_config(&args.flags, args.paths, threads);
+    let paths = sectioned_paths(args.paths);
+    let cancel = cancel_on_ctrl_c();
+    let grid = sweep::grid(&axes).map_err(bad)?;
+    // The first point simulated is kept; later points re-solve only the materials they change.
+    // A cap level moves every strategic material's watched links, so a cap sweep would keep the
+    // records for nothing: it solves every point whole.
+    let mut runner = if args.cap.is_some() {
+        reuse::Runner::solving_all()
+    } else {
+        reuse::Runner::default()
+    };
+    let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
+        let model = variant::build(base, &settings)?;
+        let run = match &mut *source {
+            Source::Simulate => {
+                let bar = progress::bar(paths, args.flags.quiet);
+                bar.set_message(label);
+                let run = runner.run(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
+                bar.finish_and_clear();
+                run
+            }
+            Source::Merged { runs, .. } => {
+                let v = grid
+                    .iter()
+                    .position(|g| *g == settings)
+                    .unwrap_or(usize::MAX);
+                take_run(runs, v, &label, &model)?
+            }
+        };
+        if run.cancelled {
+            return Err(SweepError::Interrupted);
+        }
+        Ok(SweepPoint {
+            settings,
+            run,
+            cap: model.cap_report.clone(),
+        })
+    };
+    match sweep::evaluate(axes, goal, run_point) {
+        Ok(sweep) => Ok(Some(sweep)),
+        Err(SweepError::Interrupted) => Ok(None),
+        Err(e @ SweepError::NoFigures(_)) => Err(bad(format!("--goal: {e}"))),
+        Err(SweepError::Grid(e)) => Err(bad(e)),
+        Err(SweepError::Run(e)) => Err(e.into()),
+    }
+}
+
+/// For a goal search that found an answer, the sentence that gives it.
+fn goal_sentence(
+    sweep: &sweep::Sweep,
+    model: &Model,
+    goal: Option<(&Goal, &Subject)>,
+) -> Option<String> {
+    let (goal, subject) = goal?;
+    let r = sweep.goal.as_ref()?;
+    let parameter = sweep.parameters()[0];
+    let per_unit = months_of_demand_tonnes(model, &sweep.axes[0].path.text);
+    Some(report::sweep::goal_sentence(
+        goal, subject, parameter, r, per_unit,
+    ))
 }
 
 /// How a sweep ran, for its manifest.

@@ -20,6 +20,10 @@ pub struct CheckReport {
     pub disruptions: Vec<DisruptionView>,
     pub tension_regimes: Vec<(String, f64)>,
     pub cap_outcomes: Vec<super::cap::CapOutcome>,
+    /// When a cap that binds after the horizon's start does (`supplier_cap.binds_from`):
+    /// "from 2030-01" or "phased in over 12 months from 2030-01"; None for the static cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_binds: Option<String>,
     pub warnings: Vec<String>,
     pub sources: Vec<String>,
 }
@@ -178,6 +182,14 @@ pub fn check_report(model: &Model, cap_level: Option<f64>) -> CheckReport {
         disruptions,
         tension_regimes: model.tension.regimes.clone(),
         cap_outcomes: model.cap_report.clone(),
+        cap_binds: model.cap_shift.as_ref().map(|shift| {
+            let b = shift.binding;
+            let from = month_from_start(model, b.from);
+            match b.phase_in_months {
+                0 => format!("from {from}"),
+                p => format!("phased in over {p} months from {from}"),
+            }
+        }),
         warnings,
         sources: model.sources.clone(),
     }
@@ -328,4 +340,15 @@ fn is_targeted(model: &Model, d: &super::DisruptionModel) -> bool {
         let supplier = &model.materials[h.material].stages[h.stage].suppliers[h.supplier];
         h.blocs != all & !supplier.member_of
     })
+}
+
+/// Month `t` from the horizon start as `YYYY-MM`, also before the start or past the horizon.
+fn month_from_start(model: &Model, t: i64) -> String {
+    let (y, m) = model.start;
+    let months = i64::from(y) * 12 + i64::from(m) - 1 + t;
+    format!(
+        "{:04}-{:02}",
+        months.div_euclid(12),
+        months.rem_euclid(12) + 1
+    )
 }

@@ -86,7 +86,18 @@ pub(crate) fn render(r: &CheckReport) -> String {
     }
 
     if !r.cap_outcomes.is_empty() {
-        let _ = writeln!(w, "\nSupplier cap applied at {}:", pct(r.cap_level));
+        match &r.cap_binds {
+            None => {
+                let _ = writeln!(w, "\nSupplier cap applied at {}:", pct(r.cap_level));
+            }
+            Some(binds) => {
+                let _ = writeln!(
+                    w,
+                    "\nSupplier cap at {}, binding {binds} (before it sourcing follows the market); at full strength it moves:",
+                    pct(r.cap_level)
+                );
+            }
+        }
         for c in &r.cap_outcomes {
             let _ = writeln!(
                 w,

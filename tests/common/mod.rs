@@ -1,13 +1,21 @@
-//! What the kernel's worked-example tests share (tests/model_doc.rs, tests/kernel_buffers.rs):
-//! the tiny one-material scenario they vary, compiling it, and replaying one path month by month.
+//! What the tests share. Here: the kernel's worked examples (tests/model_doc.rs,
+//! tests/kernel_buffers.rs, tests/cap_shift.rs): the tiny one-material scenario they vary,
+//! compiling it, replaying one path month by month, and a whole run finished into its summary
+//! (also tests/attribution.rs, tests/parameter_sets.rs, tests/report.rs). `cli` drives the
+//! binary; `scenarios` holds small hand-worked scenarios the command tests share.
 
 // Each test crate compiles its own copy of this module and uses part of it.
 #![allow(dead_code)]
 
+pub mod cli;
+pub mod scenarios;
+
+use std::sync::atomic::AtomicBool;
+
 use shortfall::kernel::{
     build_plan, simulate_path, CellMonth, PathParams, PathScratch, Timeline, Trace,
 };
-use shortfall::{compile, load_str, Model, PathRecord};
+use shortfall::{compile, finish, load_str, run, Model, PathRecord, RunConfig, Summary};
 
 /// One material `x` refined at a single stage (`processing`), base price 1,000 USD/t, no demand
 /// elasticity, scarcity sensitivity 2, over 24 months from 2026-01. `countries` and `blocs` are
@@ -31,6 +39,25 @@ pub fn one_material(countries: &str, blocs: &str, disruptions: &str, rest: &str)
 pub fn model(text: &str) -> Model {
     let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
     compile(&loaded).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `paths` paths under `seed` on `threads` threads, every one of them run (no stopping early on
+/// a target standard error).
+pub fn config(seed: u64, paths: u64, threads: usize) -> RunConfig {
+    RunConfig {
+        seed,
+        paths,
+        threads,
+        target_se: None,
+        max_paths: paths,
+    }
+}
+
+/// `m` simulated on `config(seed, paths, threads)` and finished into its summary.
+pub fn summary(m: &Model, seed: u64, paths: u64, threads: usize) -> Summary {
+    let cfg = config(seed, paths, threads);
+    let out = run(m, &cfg, &AtomicBool::new(false), |_, _| {}).unwrap();
+    finish(&out.plan.layout, &out.acc)
 }
 
 /// Records every solved month and the path's episodes.
