@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 /// Values below this are treated as zero (a shortfall of a microgram is no shortfall).
 pub const MIN_POSITIVE: f64 = 1e-9;
 
-/// A histogram's bins are held in whichever of two forms takes less memory (chosen when its
-/// owner calls `shrink_to_fit`, between chunks): the non-zero bins as a sorted list (8 bytes a
-/// bin), or a dense array of counts from the first non-zero bin to the last (4 bytes a bin of
-/// the range). A chunk's histograms fill few of the bins their range spans (a month count of
+/// A histogram's bins are held in whichever of two forms takes less memory (a list goes dense
+/// as soon as a `record_all` fills half its range; `shrink_to_fit`, between chunks, picks
+/// again): the non-zero bins as a sorted list (8 bytes a bin), or a dense array of counts from
+/// the first non-zero bin to the last (4 bytes a bin of the range). A chunk's histograms fill few of the bins their range spans (a month count of
 /// 1..60 spans 6,000 bins at 10 mantissa bits and fills at most 60), so the dense array alone
 /// cost a chunk accumulator about 9 MB where the list takes under 4 MB; a merged histogram of
 /// many paths fills most of its range, and the array is then the smaller. The form never shows:
@@ -228,6 +228,15 @@ impl LogHistogram {
                 self.add_to_bin((v.to_bits() >> shift) as u32, 1);
                 n += 1;
             }
+            // A list that fills half its range goes dense now rather than at the next
+            // `shrink_to_fit`: a busy histogram then counts by index, not by binary search.
+            if let Bins::Sparse(bins) = &self.bins {
+                if let (Some(first), Some(last)) = (bins.first(), bins.last()) {
+                    if (last.index - first.index) as usize + 1 <= 2 * bins.len() {
+                        self.go_dense();
+                    }
+                }
+            }
         }
         self.positives += n;
     }
@@ -303,14 +312,7 @@ impl LogHistogram {
         let filled = self.bins().count();
         let dense = matches!(self.bins, Bins::Dense { .. });
         if !dense && range <= 2 * filled {
-            let mut counts = vec![0; range];
-            for b in self.bins() {
-                counts[(b.index - first.index) as usize] = b.count;
-            }
-            self.bins = Bins::Dense {
-                offset: first.index,
-                counts,
-            };
+            self.go_dense();
         } else if dense && range > 4 * filled {
             self.bins = Bins::Sparse(self.bins().collect());
         }
@@ -318,6 +320,21 @@ impl LogHistogram {
             Bins::Sparse(bins) => bins.shrink_to_fit(),
             Bins::Dense { counts, .. } => counts.shrink_to_fit(),
         }
+    }
+
+    /// Hold the (non-empty) bins as a dense array over their range.
+    fn go_dense(&mut self) {
+        let (Some(first), Some(last)) = (self.bins().next(), self.bins().last()) else {
+            return;
+        };
+        let mut counts = vec![0; (last.index - first.index) as usize + 1];
+        for b in self.bins() {
+            counts[(b.index - first.index) as usize] = b.count;
+        }
+        self.bins = Bins::Dense {
+            offset: first.index,
+            counts,
+        };
     }
 
     /// Bytes this histogram holds on the heap.
