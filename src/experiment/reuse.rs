@@ -46,8 +46,8 @@ use crate::stats::{finish, Layout, PathRecord};
 
 use super::bytes::{Reader, Writer};
 
-/// Most bytes of base records kept, packed (`Kept::pack`, about 4–5 KB a path on eu-2030; 10
-/// KB unpacked): 64 MB keeps some 14,000 paths, two thirds of `sensitivity`'s default 20,480.
+/// Most bytes of base records kept, packed (`Kept::pack`; by estimate 4–5 KB a path on eu-2030,
+/// 10 KB unpacked): 64 MB keeps some 14,000 paths, two thirds of `sensitivity`'s default 20,480.
 /// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
 /// its memory bounded; the budget trades memory for the time reuse saves.
 const BUDGET_BYTES: usize = 64 << 20;
@@ -701,7 +701,7 @@ pub struct Runner {
 impl Runner {
     /// A runner that keeps no records and solves every variant whole: for experiments whose
     /// variants change most materials (a cap level moves the watched links of every strategic
-    /// material), where the kept records would cost memory (about 4–5 KB a path, packed) and save
+    /// material), where the kept records would cost memory (some 4–5 KB a path, packed) and save
     /// nothing.
     pub fn solving_all() -> Runner {
         Runner {
