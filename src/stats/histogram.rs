@@ -232,7 +232,7 @@ impl LogHistogram {
             // `shrink_to_fit`: a busy histogram then counts by index, not by binary search.
             if let Bins::Sparse(bins) = &self.bins {
                 if let (Some(first), Some(last)) = (bins.first(), bins.last()) {
-                    if (last.index - first.index) as usize + 1 <= 2 * bins.len() {
+                    if ((last.index - first.index) as usize) < 2 * bins.len() {
                         self.go_dense();
                     }
                 }
