@@ -12,6 +12,7 @@
 //! ordinary runner, keeping each chunk's summary as a section) → `level` / `difference`, or
 //! `comparison::compare` for every headline metric of two variants at once.
 
+mod bytes;
 pub(crate) mod cap_cost;
 pub(crate) mod comparison;
 pub(crate) mod compliance;

@@ -44,10 +44,13 @@ use crate::stats::section::SectionValues;
 use crate::stats::tail::AttributionEntry;
 use crate::stats::{finish, Layout, PathRecord};
 
-/// Most bytes of base records kept (about 8 KB a path on eu-2030: 20,480 paths take ~170 MB,
-/// within it). Paths beyond the budget are solved whole by every variant, so a larger run stays
-/// exact and its memory bounded.
-const BUDGET_BYTES: usize = 384 << 20;
+use super::bytes::{Reader, Writer};
+
+/// Most bytes of base records kept, packed (`Kept::pack`; by estimate 4–5 KB a path on eu-2030,
+/// 10 KB unpacked): 64 MB keeps some 14,000 paths, two thirds of `sensitivity`'s default 20,480.
+/// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
+/// its memory bounded; the budget trades memory for the time reuse saves.
+const BUDGET_BYTES: usize = 64 << 20;
 
 /// Per material (plan order): whether `variant` must solve it again on every path, or `None`
 /// when the two models cannot share per-path results at all. See the module documentation for
@@ -307,14 +310,183 @@ impl Kept {
         }
     }
 
-    fn bytes(&self) -> usize {
-        use std::mem::size_of;
-        size_of::<Kept>()
-            + self.cells.len() * size_of::<(u32, CellRecord)>()
-            + (self.peak_price_excess.len() + self.floor_cost_usd.len()) * size_of::<(u32, f64)>()
-            + self.monthly.len() * size_of::<MonthlyPoint>()
-            + self.cap_flips.len() * size_of::<(u32, u32)>()
-            + self.attribution.len() * size_of::<AttributionEntry>()
+    /// The record packed into bytes (`bytes`): about a third of `Kept`'s memory, since a
+    /// monthly point takes 10 bytes instead of 24 and a cell only its non-default fields.
+    fn pack(&self) -> Box<[u8]> {
+        let Kept {
+            cells,
+            peak_price_excess,
+            floor_cost_usd,
+            monthly,
+            cap_flips,
+            attribution,
+        } = self;
+        let mut w = Writer(Vec::with_capacity(64 + monthly.len() * 10));
+        w.var(cells.len() as u64);
+        for (i, c) in cells {
+            w.var(u64::from(*i));
+            pack_cell(&mut w, c);
+        }
+        for list in [peak_price_excess, floor_cost_usd] {
+            w.var(list.len() as u64);
+            for &(i, v) in list {
+                w.var(u64::from(i));
+                w.f64(v);
+            }
+        }
+        w.var(monthly.len() as u64);
+        for p in monthly {
+            let series = match p.series {
+                Series::Shortfall => 0,
+                Series::StockDrawdown => 1,
+                Series::PriceUp => 2,
+                Series::PriceDown => 3,
+            };
+            w.var(u64::from(p.index) << 2 | series);
+            w.var(u64::from(p.month));
+            w.f64(p.value);
+        }
+        w.var(cap_flips.len() as u64);
+        for &(link, month) in cap_flips {
+            w.var(u64::from(link));
+            w.var(u64::from(month));
+        }
+        w.var(attribution.len() as u64);
+        for e in attribution {
+            w.var(u64::from(e.cell));
+            w.var(u64::from(e.process));
+            w.f64(e.carried_t);
+        }
+        w.0.into_boxed_slice()
+    }
+
+    /// Read back what `pack` wrote into `self`, reusing its vectors.
+    fn unpack(&mut self, bytes: &[u8]) {
+        let mut r = Reader::new(bytes);
+        self.cells.clear();
+        for _ in 0..r.var() {
+            let i = r.u32();
+            self.cells.push((i, unpack_cell(&mut r)));
+        }
+        for list in [&mut self.peak_price_excess, &mut self.floor_cost_usd] {
+            list.clear();
+            for _ in 0..r.var() {
+                let i = r.u32();
+                list.push((i, r.f64()));
+            }
+        }
+        self.monthly.clear();
+        for _ in 0..r.var() {
+            let key = r.var();
+            let series = match key & 3 {
+                0 => Series::Shortfall,
+                1 => Series::StockDrawdown,
+                2 => Series::PriceUp,
+                _ => Series::PriceDown,
+            };
+            let month = r.u32();
+            self.monthly.push(MonthlyPoint {
+                series,
+                index: (key >> 2) as u32,
+                month,
+                value: r.f64(),
+            });
+        }
+        self.cap_flips.clear();
+        for _ in 0..r.var() {
+            let link = r.u32();
+            self.cap_flips.push((link, r.u32()));
+        }
+        self.attribution.clear();
+        for _ in 0..r.var() {
+            let (cell, process) = (r.u32(), r.u32());
+            self.attribution.push(AttributionEntry {
+                cell,
+                process,
+                carried_t: r.f64(),
+            });
+        }
+    }
+}
+
+/// A cell record as a mask of its non-default fields, then those fields (counts and months as
+/// varints, `Option`s as value + 1, amounts as raw f64 bits: exact, `-0.0` included).
+fn pack_cell(w: &mut Writer, c: &CellRecord) {
+    let CellRecord {
+        total_short_t,
+        total_demand_t,
+        worst_year_short_t,
+        worst_year_share,
+        peak_month_share,
+        months_short,
+        longest_run_months,
+        first_short_month,
+        stock_depleted_month,
+        import_gap_t,
+        worst_year_import_gap_share,
+    } = c;
+    let floats = [
+        total_short_t,
+        total_demand_t,
+        worst_year_short_t,
+        worst_year_share,
+        peak_month_share,
+        import_gap_t,
+        worst_year_import_gap_share,
+    ];
+    let ints = [
+        u64::from(*months_short),
+        u64::from(*longest_run_months),
+        first_short_month.map_or(0, |m| u64::from(m) + 1),
+        stock_depleted_month.map_or(0, |m| u64::from(m) + 1),
+    ];
+    let mut mask = 0u64;
+    for (k, v) in floats.iter().enumerate() {
+        mask |= u64::from(v.to_bits() != 0) << k;
+    }
+    for (k, &v) in ints.iter().enumerate() {
+        mask |= u64::from(v != 0) << (floats.len() + k);
+    }
+    w.var(mask);
+    for (k, v) in floats.iter().enumerate() {
+        if mask >> k & 1 == 1 {
+            w.f64(**v);
+        }
+    }
+    for (k, &v) in ints.iter().enumerate() {
+        if mask >> (floats.len() + k) & 1 == 1 {
+            w.var(v);
+        }
+    }
+}
+
+fn unpack_cell(r: &mut Reader) -> CellRecord {
+    let mask = r.var();
+    let mut floats = [0.0f64; 7];
+    for (k, v) in floats.iter_mut().enumerate() {
+        if mask >> k & 1 == 1 {
+            *v = r.f64();
+        }
+    }
+    let mut ints = [0u64; 4];
+    for (k, v) in ints.iter_mut().enumerate() {
+        if mask >> (7 + k) & 1 == 1 {
+            *v = r.var();
+        }
+    }
+    let month = |v: u64| (v > 0).then(|| (v - 1) as u32);
+    CellRecord {
+        total_short_t: floats[0],
+        total_demand_t: floats[1],
+        worst_year_short_t: floats[2],
+        worst_year_share: floats[3],
+        peak_month_share: floats[4],
+        months_short: ints[0] as u32,
+        longest_run_months: ints[1] as u32,
+        first_short_month: month(ints[2]),
+        stock_depleted_month: month(ints[3]),
+        import_gap_t: floats[5],
+        worst_year_import_gap_share: floats[6],
     }
 }
 
@@ -325,14 +497,15 @@ struct Base {
     owners: Owners,
     /// Process names in the base's order (attribution entries carry indices).
     processes: Vec<String>,
-    kept: Vec<OnceLock<Kept>>,
+    /// Per path: its record, packed (`Kept::pack`).
+    kept: Vec<OnceLock<Box<[u8]>>>,
 }
 
 /// The kernel, keeping each path's record for later variants while the budget lasts.
 struct Keeping<'a> {
     kernel: Kernel<'a>,
     owners: &'a Owners,
-    kept: &'a [OnceLock<Kept>],
+    kept: &'a [OnceLock<Box<[u8]>>],
     used: AtomicUsize,
 }
 
@@ -346,9 +519,12 @@ impl PathSolver for Keeping<'_> {
         if self.used.load(Ordering::Relaxed) >= BUDGET_BYTES || !self.owners.in_order(record) {
             return;
         }
-        let kept = Kept::of(record);
-        self.used.fetch_add(kept.bytes(), Ordering::Relaxed);
-        let _ = slot.set(kept);
+        let packed = Kept::of(record).pack();
+        self.used.fetch_add(
+            packed.len() + std::mem::size_of::<OnceLock<Box<[u8]>>>(),
+            Ordering::Relaxed,
+        );
+        let _ = slot.set(packed);
     }
 }
 
@@ -365,12 +541,14 @@ struct Reusing<'a> {
 }
 
 impl PathSolver for Reusing<'_> {
-    /// The kernel's scratch and the record of the re-solved materials.
-    type Scratch = (PathScratch, Option<PathRecord>);
+    /// The kernel's scratch, the record of the re-solved materials and the base's record
+    /// unpacked.
+    type Scratch = (PathScratch, Option<PathRecord>, Kept);
     fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord) {
-        let (kernel, solved) = scratch;
-        let kept = self.base.kept.get(path as usize).and_then(OnceLock::get);
-        if let Some(kept) = kept {
+        let (kernel, solved, kept) = scratch;
+        let packed = self.base.kept.get(path as usize).and_then(OnceLock::get);
+        if let Some(packed) = packed {
+            kept.unpack(packed);
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
             simulate_path_materials(
                 self.model,
@@ -523,7 +701,7 @@ pub struct Runner {
 impl Runner {
     /// A runner that keeps no records and solves every variant whole: for experiments whose
     /// variants change most materials (a cap level moves the watched links of every strategic
-    /// material), where the kept records would cost memory (about 10 KB a path) and save
+    /// material), where the kept records would cost memory (some 4–5 KB a path, packed) and save
     /// nothing.
     pub fn solving_all() -> Runner {
         Runner {
@@ -590,7 +768,7 @@ fn run_keeping(
 ) -> Result<(VariantRun, Base)> {
     let paths = sectioned_paths(cfg.paths);
     let owners = Owners::of(model, plan);
-    let kept: Vec<OnceLock<Kept>> = (0..paths).map(|_| OnceLock::new()).collect();
+    let kept: Vec<OnceLock<Box<[u8]>>> = (0..paths).map(|_| OnceLock::new()).collect();
     let solver = Keeping {
         kernel: Kernel {
             model,

@@ -602,6 +602,60 @@ impl RunAccumulator {
         }
     }
 
+    /// Bytes the accumulator holds on the heap (its vectors' capacity): what a run's memory
+    /// grows with. It does not grow with the number of paths, only with the distinct histogram
+    /// bins and tail bins the values reach, which their ranges bound.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let scalars = |v: &[&ScalarAcc]| v.iter().map(|s| s.hist.heap_bytes()).sum::<usize>();
+        let mut bytes = self.cells.capacity() * size_of::<CellAcc>()
+            + self.blocs.capacity() * size_of::<BlocAcc>()
+            + (self.peak_price_excess.capacity() + self.floor_cost_usd.capacity())
+                * size_of::<ScalarAcc>();
+        for c in &self.cells {
+            bytes += scalars(&[
+                &c.total_short_t,
+                &c.total_short_share,
+                &c.worst_year_short_t,
+                &c.worst_year_share,
+                &c.peak_month_share,
+                &c.months_short,
+                &c.longest_run_months,
+                &c.depletion_month,
+                &c.first_short_month,
+                &c.import_gap_t,
+                &c.worst_year_import_gap_share,
+            ]);
+        }
+        for b in &self.blocs {
+            bytes += scalars(&[&b.short_value_usd, &b.worst_material_share]);
+        }
+        for s in self.peak_price_excess.iter().chain(&self.floor_cost_usd) {
+            bytes += s.hist.heap_bytes();
+        }
+        for series in [
+            &self.shortfall_monthly,
+            &self.drawdown_monthly,
+            &self.price_up_monthly,
+            &self.price_down_monthly,
+        ] {
+            bytes += series.capacity() * size_of::<MonthlyAcc>();
+            for s in series {
+                bytes += s.hist.capacity() * size_of::<LogHistogram>()
+                    + s.sum.capacity() * size_of::<f64>();
+                bytes += s.hist.iter().map(LogHistogram::heap_bytes).sum::<usize>();
+            }
+        }
+        bytes += self.cap_flips.capacity() * size_of::<Vec<u64>>()
+            + self
+                .cap_flips
+                .iter()
+                .map(|v| v.capacity() * 8)
+                .sum::<usize>()
+            + self.cap_breached_paths.capacity() * 8;
+        bytes + self.tail.heap_bytes() + param_sets::heap_bytes(&self.param_sets)
+    }
+
     /// Combine with the accumulator of a disjoint set of paths.
     pub fn merge(&mut self, o: &RunAccumulator) {
         self.paths += o.paths;

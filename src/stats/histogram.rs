@@ -15,16 +15,120 @@ use serde::{Deserialize, Serialize};
 /// Values below this are treated as zero (a shortfall of a microgram is no shortfall).
 pub const MIN_POSITIVE: f64 = 1e-9;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A histogram's bins are held in whichever of two forms takes less memory (a list goes dense
+/// as soon as a `record_all` fills half its range; `shrink_to_fit`, between chunks, picks
+/// again): the non-zero bins as a sorted list (8 bytes a bin), or a dense array of counts from
+/// the first non-zero bin to the last (4 bytes a bin of the range). A chunk's histograms fill few of the bins their range spans (a month count of
+/// 1..60 spans 6,000 bins at 10 mantissa bits and fills at most 60), so the dense array alone
+/// cost a chunk accumulator about 9 MB where the list takes under 4 MB; a merged histogram of
+/// many paths fills most of its range, and the array is then the smaller. The form never shows:
+/// equality, quantiles and the written form depend only on the counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "DenseHistogram", from = "DenseHistogram")]
 pub struct LogHistogram {
     /// Mantissa bits kept: 2^sub_bits bins per power of two.
     pub sub_bits: u32,
-    /// Bin index of `counts[0]`.
-    pub offset: i64,
-    /// u32 halves the memory of the many monthly histograms; a run is capped below 2^32 paths.
-    pub counts: Vec<u32>,
-    /// Number of positive values recorded (the sum of `counts`).
+    bins: Bins,
+    /// Number of positive values recorded (the sum of the counts).
     pub positives: u64,
+}
+
+#[derive(Debug, Clone)]
+enum Bins {
+    /// The non-zero bins, by ascending bin index.
+    Sparse(Vec<Bin>),
+    /// Counts of bins `offset..offset + counts.len()`; the first and last are non-zero.
+    Dense { offset: u32, counts: Vec<u32> },
+}
+
+/// One non-zero bin. A bin index is the f64's bits shifted right by 52 − sub_bits ≥ 32 places,
+/// so it fits 32 bits; u32 counts: a run is capped below 2^32 paths.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bin {
+    index: u32,
+    count: u32,
+}
+
+/// The non-zero bins of either form, ascending.
+#[derive(Clone)]
+enum BinIter<'a> {
+    Sparse(std::slice::Iter<'a, Bin>),
+    Dense(u32, std::iter::Enumerate<std::slice::Iter<'a, u32>>),
+}
+
+impl Iterator for BinIter<'_> {
+    type Item = Bin;
+    #[inline]
+    fn next(&mut self) -> Option<Bin> {
+        match self {
+            BinIter::Sparse(it) => it.next().copied(),
+            BinIter::Dense(offset, it) => it.find(|(_, &c)| c > 0).map(|(k, &count)| Bin {
+                index: *offset + k as u32,
+                count,
+            }),
+        }
+    }
+}
+
+impl PartialEq for LogHistogram {
+    fn eq(&self, other: &Self) -> bool {
+        self.sub_bits == other.sub_bits
+            && self.positives == other.positives
+            && self.bins().eq(other.bins())
+    }
+}
+
+/// The histogram as it is written (shard files): counts of every bin from the first non-zero
+/// one (`offset`) to the last, the one layout it had before it had two, so files keep their
+/// format.
+#[derive(Serialize, Deserialize)]
+struct DenseHistogram {
+    sub_bits: u32,
+    offset: i64,
+    counts: Vec<u32>,
+    positives: u64,
+}
+
+impl From<LogHistogram> for DenseHistogram {
+    fn from(h: LogHistogram) -> Self {
+        let offset = h.bins().next().map_or(0, |b| i64::from(b.index));
+        let len = h
+            .bins()
+            .last()
+            .map_or(0, |b| (i64::from(b.index) - offset + 1) as usize);
+        let mut counts = vec![0; len];
+        for b in h.bins() {
+            counts[(i64::from(b.index) - offset) as usize] = b.count;
+        }
+        DenseHistogram {
+            sub_bits: h.sub_bits,
+            offset,
+            counts,
+            positives: h.positives,
+        }
+    }
+}
+
+impl From<DenseHistogram> for LogHistogram {
+    fn from(d: DenseHistogram) -> Self {
+        let bins = d
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|&(_, &count)| count > 0)
+            .map(|(k, &count)| Bin {
+                index: (d.offset + k as i64) as u32,
+                count,
+            })
+            .collect();
+        let mut h = LogHistogram {
+            sub_bits: d.sub_bits,
+            bins: Bins::Sparse(bins),
+            positives: d.positives,
+        };
+        h.shrink_to_fit();
+        h
+    }
 }
 
 impl LogHistogram {
@@ -32,8 +136,7 @@ impl LogHistogram {
         debug_assert!((1..=20).contains(&sub_bits));
         LogHistogram {
             sub_bits,
-            offset: 0,
-            counts: Vec::new(),
+            bins: Bins::Sparse(Vec::new()),
             positives: 0,
         }
     }
@@ -44,8 +147,16 @@ impl LogHistogram {
     }
 
     #[inline]
-    fn index(&self, v: f64) -> i64 {
-        (v.to_bits() >> self.shift()) as i64
+    fn index(&self, v: f64) -> u32 {
+        (v.to_bits() >> self.shift()) as u32
+    }
+
+    /// The non-zero bins, ascending.
+    fn bins(&self) -> BinIter<'_> {
+        match &self.bins {
+            Bins::Sparse(bins) => BinIter::Sparse(bins.iter()),
+            Bins::Dense { offset, counts } => BinIter::Dense(*offset, counts.iter().enumerate()),
+        }
     }
 
     /// Record one value; zero, negative and non-finite values are ignored (they count as zero).
@@ -59,46 +170,72 @@ impl LogHistogram {
             return;
         }
         let i = self.index(v);
-        self.add_to_bin(i, n);
-    }
-
-    fn add_to_bin(&mut self, i: i64, n: u64) {
-        if self.counts.is_empty() {
-            self.offset = i;
-            self.counts.push(0);
-        } else if i < self.offset {
-            let grow = (self.offset - i) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = i;
-        } else if i >= self.offset + self.counts.len() as i64 {
-            self.counts.resize((i - self.offset + 1) as usize, 0);
-        }
-        self.counts[(i - self.offset) as usize] += n as u32;
+        self.add_to_bin(i, n as u32);
         self.positives += n;
     }
 
-    /// Record many values at once: the same histogram as `record` on each in turn, but the bins
-    /// are grown once to the range the values need instead of value by value.
-    pub fn record_all(&mut self, values: &[f64]) {
-        let (mut lo, mut hi, mut n) = (i64::MAX, i64::MIN, 0u64);
-        for &v in values {
-            if v >= MIN_POSITIVE && v.is_finite() {
-                let i = self.index(v);
-                lo = lo.min(i);
-                hi = hi.max(i);
-                n += 1;
+    /// Add `n` to bin `index`, creating it if it is new (a dense array grows to reach it; a
+    /// sparse list gets no bin for `n == 0`).
+    #[inline]
+    fn add_to_bin(&mut self, index: u32, n: u32) {
+        match &mut self.bins {
+            Bins::Sparse(bins) => match bins.binary_search_by_key(&index, |b| b.index) {
+                Ok(k) => bins[k].count += n,
+                Err(k) if n > 0 => bins.insert(k, Bin { index, count: n }),
+                Err(_) => {}
+            },
+            Bins::Dense { offset, counts } => {
+                if counts.is_empty() {
+                    *offset = index;
+                    counts.push(0);
+                } else if index < *offset {
+                    let grow = (*offset - index) as usize;
+                    counts.splice(0..0, std::iter::repeat_n(0, grow));
+                    *offset = index;
+                } else if index as usize >= *offset as usize + counts.len() {
+                    counts.resize((index - *offset) as usize + 1, 0);
+                }
+                counts[(index - *offset) as usize] += n;
             }
         }
-        if n == 0 {
-            return;
+    }
+
+    /// Record many values at once: the same histogram as `record` on each in turn.
+    pub fn record_all(&mut self, values: &[f64]) {
+        let shift = self.shift();
+        let positive = |v: f64| v >= MIN_POSITIVE && v.is_finite();
+        if let Bins::Dense { .. } = self.bins {
+            // Grow to the values' range once, then count in place.
+            let (mut lo, mut hi) = (u32::MAX, 0);
+            for &v in values.iter().filter(|&&v| positive(v)) {
+                let i = (v.to_bits() >> shift) as u32;
+                (lo, hi) = (lo.min(i), hi.max(i));
+            }
+            if lo > hi {
+                return;
+            }
+            self.add_to_bin(lo, 0);
+            self.add_to_bin(hi, 0);
         }
-        // Grow to cover [lo, hi] as adding to both ends would (the counts stay where they are).
-        self.add_to_bin(lo, 0);
-        self.add_to_bin(hi, 0);
-        let (shift, offset) = (self.shift(), self.offset);
-        for &v in values {
-            if v >= MIN_POSITIVE && v.is_finite() {
-                self.counts[((v.to_bits() >> shift) as i64 - offset) as usize] += 1;
+        let mut n = 0u64;
+        if let Bins::Dense { offset, counts } = &mut self.bins {
+            for &v in values.iter().filter(|&&v| positive(v)) {
+                counts[((v.to_bits() >> shift) as u32 - *offset) as usize] += 1;
+                n += 1;
+            }
+        } else {
+            for &v in values.iter().filter(|&&v| positive(v)) {
+                self.add_to_bin((v.to_bits() >> shift) as u32, 1);
+                n += 1;
+            }
+            // A list that fills half its range goes dense now rather than at the next
+            // `shrink_to_fit`: a busy histogram then counts by index, not by binary search.
+            if let Bins::Sparse(bins) = &self.bins {
+                if let (Some(first), Some(last)) = (bins.first(), bins.last()) {
+                    if ((last.index - first.index) as usize) < 2 * bins.len() {
+                        self.go_dense();
+                    }
+                }
             }
         }
         self.positives += n;
@@ -106,33 +243,106 @@ impl LogHistogram {
 
     pub fn merge(&mut self, other: &LogHistogram) {
         debug_assert_eq!(self.sub_bits, other.sub_bits);
-        // The other's first and last bins hold counts (bins only grow to a recorded value), so
-        // growing to them gives the range adding bin by bin would; then add slice to slice.
-        let (Some(first), Some(last)) = (
-            other.counts.iter().position(|&c| c > 0),
-            other.counts.iter().rposition(|&c| c > 0),
-        ) else {
+        let (Some(first), Some(last)) = (other.bins().next(), other.bins().last()) else {
             return;
         };
-        let (lo, hi) = (other.offset + first as i64, other.offset + last as i64);
-        self.add_to_bin(lo, 0);
-        self.add_to_bin(hi, 0);
-        let at = (lo - self.offset) as usize;
         let mut added = 0u64;
-        for (a, &c) in self.counts[at..=at + last - first]
-            .iter_mut()
-            .zip(&other.counts[first..=last])
-        {
-            *a += c;
-            added += c as u64;
+        if matches!(self.bins, Bins::Dense { .. }) {
+            // Grow to the other's first and last bins, as adding bin by bin would.
+            self.add_to_bin(first.index, 0);
+            self.add_to_bin(last.index, 0);
+            for b in other.bins() {
+                self.add_to_bin(b.index, b.count);
+                added += u64::from(b.count);
+            }
+        } else if let Bins::Sparse(bins) = &mut self.bins {
+            // Room for exactly the bins `bins` lacks, then a merge of the two ascending
+            // lists from the back, in place.
+            let (mut a, mut new) = (0, 0);
+            for b in other.bins() {
+                while a < bins.len() && bins[a].index < b.index {
+                    a += 1;
+                }
+                if a == bins.len() || bins[a].index != b.index {
+                    new += 1;
+                }
+            }
+            let old = bins.len();
+            bins.reserve_exact(new);
+            bins.resize(old + new, Bin { index: 0, count: 0 });
+            let theirs: Vec<Bin> = match &other.bins {
+                Bins::Sparse(_) => Vec::new(),
+                Bins::Dense { .. } => other.bins().collect(),
+            };
+            let theirs: &[Bin] = match &other.bins {
+                Bins::Sparse(o) => o,
+                Bins::Dense { .. } => &theirs,
+            };
+            let (mut i, mut j, mut out) = (old, theirs.len(), old + new);
+            while j > 0 {
+                let t = theirs[j - 1];
+                out -= 1;
+                if i > 0 && bins[i - 1].index > t.index {
+                    bins[out] = bins[i - 1];
+                    i -= 1;
+                } else {
+                    let mut bin = t;
+                    if i > 0 && bins[i - 1].index == t.index {
+                        bin.count += bins[i - 1].count;
+                        i -= 1;
+                    }
+                    bins[out] = bin;
+                    added += u64::from(t.count);
+                    j -= 1;
+                }
+            }
         }
         self.positives += added;
     }
 
-    /// Give back the room growth left beyond the bins in use (growth doubles the allocation, so
-    /// up to half of it can be spare); the histogram itself is unchanged.
+    /// Give back the room growth left, holding the bins in the smaller form: dense once the
+    /// non-zero bins fill half their range (it costs half a list's bytes a bin), back to a list
+    /// when they fill under a quarter of it. The histogram itself is unchanged.
     pub fn shrink_to_fit(&mut self) {
-        self.counts.shrink_to_fit();
+        let (Some(first), Some(last)) = (self.bins().next(), self.bins().last()) else {
+            self.bins = Bins::Sparse(Vec::new());
+            return;
+        };
+        let range = (last.index - first.index) as usize + 1;
+        let filled = self.bins().count();
+        let dense = matches!(self.bins, Bins::Dense { .. });
+        if !dense && range <= 2 * filled {
+            self.go_dense();
+        } else if dense && range > 4 * filled {
+            self.bins = Bins::Sparse(self.bins().collect());
+        }
+        match &mut self.bins {
+            Bins::Sparse(bins) => bins.shrink_to_fit(),
+            Bins::Dense { counts, .. } => counts.shrink_to_fit(),
+        }
+    }
+
+    /// Hold the (non-empty) bins as a dense array over their range.
+    fn go_dense(&mut self) {
+        let (Some(first), Some(last)) = (self.bins().next(), self.bins().last()) else {
+            return;
+        };
+        let mut counts = vec![0; (last.index - first.index) as usize + 1];
+        for b in self.bins() {
+            counts[(b.index - first.index) as usize] = b.count;
+        }
+        self.bins = Bins::Dense {
+            offset: first.index,
+            counts,
+        };
+    }
+
+    /// Bytes this histogram holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        match &self.bins {
+            Bins::Sparse(bins) => bins.capacity() * std::mem::size_of::<Bin>(),
+            Bins::Dense { counts, .. } => counts.capacity() * std::mem::size_of::<u32>(),
+        }
     }
 
     /// Representative value of bin `i`: the midpoint of its range.
@@ -156,17 +366,16 @@ impl LogHistogram {
             return 0.0;
         }
         let mut left = rank - zeros;
-        for (k, &c) in self.counts.iter().enumerate() {
-            let c = c as u64;
+        for b in self.bins() {
+            let c = u64::from(b.count);
             if left < c {
-                return self.bin_value(self.offset + k as i64);
+                return self.bin_value(i64::from(b.index));
             }
             left -= c;
         }
-        self.counts
-            .iter()
-            .rposition(|&c| c > 0)
-            .map_or(0.0, |k| self.bin_value(self.offset + k as i64))
+        self.bins()
+            .last()
+            .map_or(0.0, |b| self.bin_value(i64::from(b.index)))
     }
 
     /// The q-quantile (lower empirical quantile: the value at rank ceil(q n) - 1).
@@ -189,11 +398,8 @@ impl LogHistogram {
         if from_rank < zeros {
             count += zeros - from_rank;
         }
-        for (k, &c) in self.counts.iter().enumerate() {
-            let c = c as u64;
-            if c == 0 {
-                continue;
-            }
+        for b in self.bins() {
+            let c = u64::from(b.count);
             let lo = rank;
             let hi = rank + c;
             rank = hi;
@@ -201,7 +407,7 @@ impl LogHistogram {
                 continue;
             }
             let take = hi - lo.max(from_rank);
-            let v = self.bin_value(self.offset + k as i64);
+            let v = self.bin_value(i64::from(b.index));
             sum += v * take as f64;
             sum_sq += v * v * take as f64;
             count += take;
@@ -274,6 +480,57 @@ mod tests {
             assert_eq!(ab.quantile(q, 600), whole.quantile(q, 600));
             assert_eq!(ba.quantile(q, 600), whole.quantile(q, 600));
         }
+    }
+
+    /// Held as a list or as a dense array (`shrink_to_fit` picks), merged either way round, or
+    /// written and read back: the same histogram, equal, with the same quantiles.
+    #[test]
+    fn the_two_forms_hold_the_same_histogram() {
+        let values: Vec<f64> = (1..3000)
+            .map(|i| ((i as f64 * 0.61).sin().abs() * 50.0).floor() + 1.0)
+            .collect();
+        let mut whole = LogHistogram::new(10);
+        whole.record_all(&values);
+        let mut held = whole.clone();
+        held.shrink_to_fit();
+        assert!(
+            matches!(held.bins, Bins::Sparse(_)),
+            "50 of 5,800 bins filled"
+        );
+        let mut parts = [LogHistogram::new(10), LogHistogram::new(10)];
+        for (i, &v) in values.iter().enumerate() {
+            parts[i % 2].record(v);
+        }
+        // A wide and sparse one, and a narrow and full one (held dense).
+        let mut narrow = LogHistogram::new(3);
+        narrow.record_all(&[1.0, 1.2, 1.4, 1.6, 1.8, 1.9, 2.0, 2.5, 3.0, 3.5]);
+        narrow.shrink_to_fit();
+        assert!(matches!(narrow.bins, Bins::Dense { .. }));
+        let mut wide = LogHistogram::new(3);
+        wide.record_all(&[1e-3, 1.5, 3.0, 1e3]);
+        let (mut nw, mut wn) = (narrow.clone(), wide.clone());
+        nw.merge(&wide);
+        wn.merge(&narrow);
+        let mut all = LogHistogram::new(3);
+        all.record_all(&[
+            1.0, 1.2, 1.4, 1.6, 1.8, 1.9, 2.0, 2.5, 3.0, 3.5, 1e-3, 1.5, 3.0, 1e3,
+        ]);
+        assert_eq!(nw, all);
+        assert_eq!(wn, all);
+        for q in [0.01, 0.3, 0.5, 0.93, 1.0] {
+            assert_eq!(nw.quantile(q, 20), all.quantile(q, 20));
+            assert_eq!(wn.tail_moments(12, 20), all.tail_moments(12, 20));
+        }
+        let text = serde_json::to_string(&nw).unwrap();
+        assert!(text.starts_with(r#"{"sub_bits":3,"offset":"#), "{text}");
+        let back: LogHistogram = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, all);
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        assert_eq!(held, whole);
+        let mut joined = parts[0].clone();
+        joined.shrink_to_fit();
+        joined.merge(&parts[1]);
+        assert_eq!(joined, whole);
     }
 
     #[test]

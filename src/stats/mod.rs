@@ -4,6 +4,7 @@
 pub(crate) mod accumulator;
 pub(crate) mod convergence;
 pub(crate) mod estimate;
+pub(crate) mod group;
 pub(crate) mod histogram;
 pub(crate) mod metric;
 pub(crate) mod monthly_batch;

@@ -10,9 +10,13 @@
 //! values in path order (the sort is stable).
 
 use super::accumulator::{MonthlyAcc, MonthlyPoint, RunAccumulator, Series, MONTHLY_FLOOR};
+use super::group::ById;
 
 /// Points held before they are folded: bounds the batch's memory (16 bytes a point).
-const CAPACITY: usize = 1 << 16;
+///
+/// 16,384 (about 320 kB with the grouping buffers, per worker): the batch is folded more often
+/// than at 65,536, but each fold still records hundreds of values per histogram touched.
+const CAPACITY: usize = 1 << 14;
 
 /// The pending monthly points of consecutive paths. Reused: its buffers keep their capacity.
 #[derive(Debug, Default)]
@@ -20,9 +24,8 @@ pub struct MonthlyBatch {
     /// Histogram id of each pending point (series block, then index, then month), and its value.
     ids: Vec<u32>,
     values: Vec<f64>,
-    /// Per histogram id: how many pending points, then where its group starts.
-    starts: Vec<u32>,
-    sorted: Vec<f64>,
+    /// The pending values grouped by histogram id.
+    grouped: ById,
 }
 
 /// The first histogram id of each series, in `Series` order, and the total.
@@ -72,24 +75,7 @@ impl MonthlyBatch {
             return;
         }
         let (_, total) = blocks(acc, months);
-        // Stable counting sort of the values by histogram id.
-        self.starts.clear();
-        self.starts.resize(total + 1, 0);
-        for &id in &self.ids {
-            self.starts[id as usize + 1] += 1;
-        }
-        for i in 0..total {
-            self.starts[i + 1] += self.starts[i];
-        }
-        self.sorted.clear();
-        self.sorted.resize(self.values.len(), 0.0);
-        // `starts[id]` is used as the cursor of group id, then restored by the shift below.
-        for (&id, &v) in self.ids.iter().zip(&self.values) {
-            let at = &mut self.starts[id as usize];
-            self.sorted[*at as usize] = v;
-            *at += 1;
-        }
-        // Each cursor now sits at the end of its group, i.e. at the next group's start.
+        self.grouped.sort(&self.ids, &self.values, total);
         let mut id = 0;
         for series in [
             &mut acc.shortfall_monthly,
@@ -99,14 +85,9 @@ impl MonthlyBatch {
         ] {
             for s in series.iter_mut() {
                 for t in 0..months {
-                    let end = self.starts[id] as usize;
-                    let start = if id == 0 {
-                        0
-                    } else {
-                        self.starts[id - 1] as usize
-                    };
-                    if end > start {
-                        fold_group(s, t, &self.sorted[start..end]);
+                    let values = self.grouped.group(id);
+                    if !values.is_empty() {
+                        fold_group(s, t, values);
                     }
                     id += 1;
                 }

@@ -85,6 +85,15 @@ pub fn add(sets: &mut [SetCounts], layout: &Layout, rec: &PathRecord) {
 }
 
 /// Merge the sets of a disjoint path range.
+/// Bytes the sets hold on the heap.
+pub fn heap_bytes(sets: &Vec<SetCounts>) -> usize {
+    sets.capacity() * std::mem::size_of::<SetCounts>()
+        + sets
+            .iter()
+            .map(|s| (s.blocs.capacity() + s.cells.capacity()) * 24)
+            .sum::<usize>()
+}
+
 pub fn merge(sets: &mut [SetCounts], other: &[SetCounts]) {
     for (a, b) in sets.iter_mut().zip(other) {
         a.merge(b);

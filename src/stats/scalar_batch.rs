@@ -12,10 +12,14 @@
 //! sums and sums of squares are still added path by path, in path order, by `add_batched`.
 
 use super::accumulator::{HistSink, RunAccumulator, CELL_SCALARS};
+use super::group::ById;
 use super::histogram::LogHistogram;
 
 /// Values held before they are folded: bounds the batch's memory (12 bytes a value).
-const CAPACITY: usize = 1 << 16;
+///
+/// 16,384 (about 320 kB with the grouping buffers, per worker): the batch is folded more often
+/// than at 65,536, but each fold still records hundreds of values per histogram touched.
+const CAPACITY: usize = 1 << 14;
 
 /// The pending scalar-histogram values of consecutive paths. Reused: its buffers keep their
 /// capacity, so a warm batch does not allocate.
@@ -24,9 +28,8 @@ pub struct ScalarBatch {
     /// Histogram id of each pending value (`RunAccumulator::scalars_mut` order), and the value.
     ids: Vec<u32>,
     values: Vec<f64>,
-    /// Per histogram id: how many pending values, then where its group starts.
-    starts: Vec<u32>,
-    sorted: Vec<f64>,
+    /// The pending values grouped by histogram id.
+    grouped: ById,
 }
 
 impl HistSink for ScalarBatch {
@@ -54,30 +57,12 @@ impl ScalarBatch {
             return;
         }
         let total = acc.scalars_mut().count();
-        // Stable counting sort of the values by histogram id.
-        self.starts.clear();
-        self.starts.resize(total + 1, 0);
-        for &id in &self.ids {
-            self.starts[id as usize + 1] += 1;
-        }
-        for i in 0..total {
-            self.starts[i + 1] += self.starts[i];
-        }
-        self.sorted.clear();
-        self.sorted.resize(self.values.len(), 0.0);
-        // `starts[id]` is used as the cursor of group id; afterwards it sits at the group's end.
-        for (&id, &v) in self.ids.iter().zip(&self.values) {
-            let at = &mut self.starts[id as usize];
-            self.sorted[*at as usize] = v;
-            *at += 1;
-        }
-        let mut start = 0;
+        self.grouped.sort(&self.ids, &self.values, total);
         for (id, s) in acc.scalars_mut().enumerate() {
-            let end = self.starts[id] as usize;
-            if end > start {
-                s.hist.record_all(&self.sorted[start..end]);
+            let values = self.grouped.group(id);
+            if !values.is_empty() {
+                s.hist.record_all(values);
             }
-            start = end;
         }
         self.ids.clear();
         self.values.clear();

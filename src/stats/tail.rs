@@ -135,6 +135,16 @@ impl TailTable {
         (v >= MIN_POSITIVE && v.is_finite()).then(|| self.bin_at(Self::index(v)))
     }
 
+    /// Bytes the table holds on the heap.
+    fn heap_bytes(&self) -> usize {
+        self.bins.capacity() * std::mem::size_of::<TailBin>()
+            + self
+                .bins
+                .iter()
+                .map(|b| b.processes.capacity() * std::mem::size_of::<ProcessTally>())
+                .sum::<usize>()
+    }
+
     fn merge(&mut self, o: &TailTable) {
         for (k, b) in o.bins.iter().enumerate() {
             if b.paths > 0 {
@@ -152,6 +162,17 @@ pub struct TailAcc {
 }
 
 impl TailAcc {
+    /// Bytes the tables hold on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        (self.cells.capacity() + self.blocs.capacity()) * std::mem::size_of::<TailTable>()
+            + self
+                .cells
+                .iter()
+                .chain(&self.blocs)
+                .map(TailTable::heap_bytes)
+                .sum::<usize>()
+    }
+
     pub fn new(layout: &Layout) -> Self {
         TailAcc {
             cells: vec![TailTable::default(); layout.cells.len()],
