@@ -47,10 +47,11 @@ use crate::stats::{finish, Layout, PathRecord};
 use super::bytes::{Reader, Writer};
 
 /// Most bytes of base records kept, packed (`Kept::pack`; by estimate 4–5 KB a path on eu-2030,
-/// 10 KB unpacked): 64 MB keeps some 14,000 paths, two thirds of `sensitivity`'s default 20,480.
+/// 10 KB unpacked): 128 MB keeps every path of `sensitivity`'s default 20,480 (64 MB kept two
+/// thirds of them, and solving the rest whole cost `sensitivity` a third more CPU).
 /// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
 /// its memory bounded; the budget trades memory for the time reuse saves.
-const BUDGET_BYTES: usize = 64 << 20;
+const BUDGET_BYTES: usize = 128 << 20;
 
 /// Per material (plan order): whether `variant` must solve it again on every path, or `None`
 /// when the two models cannot share per-path results at all. See the module documentation for
