@@ -21,6 +21,9 @@ pub struct StagePlan {
     pub ramp_up_months: Vec<f64>,
     /// Bit j set: local cell j is served first from this supplier's spare output.
     pub priority_cells: Vec<u64>,
+    /// The suppliers with some priority cell, in index order: the only ones rerouting's
+    /// priority tier can ask (most suppliers have none).
+    pub priority_suppliers: Vec<usize>,
     pub unit_cost: Vec<f64>,
     /// Highest price floor covering the supplier at this stage (0 if none).
     pub floor_price: Vec<f64>,
@@ -426,6 +429,11 @@ fn build_stage(
         }
     }
     let committed0 = model.committed_flows(mi, si);
+    let priority_cells: Vec<u64> = stage
+        .suppliers
+        .iter()
+        .map(|s| local.to_local(s.priority_blocs))
+        .collect();
     StagePlan {
         suppliers: nk,
         capacity0: stage
@@ -451,11 +459,8 @@ fn build_stage(
             .collect(),
         committed0,
         ramp_up_months: stage.suppliers.iter().map(|s| s.ramp_up_months).collect(),
-        priority_cells: stage
-            .suppliers
-            .iter()
-            .map(|s| local.to_local(s.priority_blocs))
-            .collect(),
+        priority_suppliers: (0..nk).filter(|&k| priority_cells[k] != 0).collect(),
+        priority_cells,
         unit_cost: stage
             .suppliers
             .iter()

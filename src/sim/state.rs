@@ -98,6 +98,10 @@ pub(super) struct MonthScratch {
     /// Suppliers hit this month, and the same as a flag.
     pub touched: Vec<(u16, u16)>,
     pub is_touched: Vec<Vec<bool>>,
+    /// How many of `touched`, the first ones, were hit in phases 1–2 (the others were touched
+    /// by rerouting only, which writes none of their capacity and keep factors, ration or freed
+    /// output): set in phase 3.
+    pub hit: usize,
     /// Output rerouted by each supplier this month.
     pub rerouted: Vec<Vec<f64>>,
     /// Output each touched supplier could not ship to blocs its trade measures target.

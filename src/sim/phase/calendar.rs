@@ -70,23 +70,27 @@ pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut
         s.rerouted_prev[si as usize][k as usize] = 0.0;
     }
     s.prev_touched.clear();
+    // Untouch for next month: only the entries written are reset.
     for &(si, k) in &m.touched {
         let (si, k) = (si as usize, k as usize);
         s.rerouted_prev[si][k] = m.rerouted[si][k];
         m.rerouted[si][k] = 0.0;
+        m.is_touched[si][k] = false;
+        if cx.watching {
+            m.rerouted_to[si][k * nj..(k + 1) * nj]
+                .iter_mut()
+                .for_each(|x| *x = 0.0);
+        }
     }
     s.prev_touched.extend_from_slice(&m.touched);
-    // Untouch for next month: only the entries written are reset.
-    for &(si, k) in &m.touched {
+    // Only the suppliers hit in phases 1–2 (the first `hit`) had their factors written; most
+    // touched suppliers only rerouted.
+    for &(si, k) in &m.touched[..m.hit] {
         let (si, k) = (si as usize, k as usize);
-        m.is_touched[si][k] = false;
         m.cap_factor[si][k] = 1.0;
         m.freed[si][k] = 0.0;
         if cx.watching {
             m.ration[si][k] = 1.0;
-            m.rerouted_to[si][k * nj..(k + 1) * nj]
-                .iter_mut()
-                .for_each(|x| *x = 0.0);
         }
         m.keep[si][k * nj..(k + 1) * nj]
             .iter_mut()

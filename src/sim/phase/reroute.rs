@@ -34,13 +34,19 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
         }
         if claiming != 0 {
             let mut rows = StageRows::of(m, si);
-            for tier_priority in [true, false] {
-                for k in 0..st.suppliers {
-                    if claiming == 0 {
-                        break;
-                    }
-                    give_spare(cx, s, &mut rows, si, k, tier_priority, &mut claiming);
+            // No cell is eligible for a supplier without priority cells in the priority tier:
+            // that tier asks only the suppliers that have some, in the same index order.
+            for &k in &st.priority_suppliers {
+                if claiming == 0 {
+                    break;
                 }
+                give_spare(cx, s, &mut rows, si, k, true, &mut claiming);
+            }
+            for k in 0..st.suppliers {
+                if claiming == 0 {
+                    break;
+                }
+                give_spare(cx, s, &mut rows, si, k, false, &mut claiming);
             }
         }
         for j in 0..nj {
@@ -122,9 +128,7 @@ fn give_spare(
             let j = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             let kept = keep[j] >= 1.0;
-            if !kept {
-                eligible &= !(1 << j);
-            }
+            eligible &= !(u64::from(!kept) << j);
         }
         if eligible == 0 {
             return;
@@ -170,11 +174,52 @@ fn give_spare(
         return;
     }
     let give = avail.min(total);
-    // Each eligible claim gives up the same share γ/Λ of itself: one division per supplier, and
-    // a supplier that covers every claim (γ = Λ, share exactly 1) leaves none behind, so the
-    // suppliers after it are not asked. (Before, γ · Q_j / Λ divided once per cell, and left
-    // rounding dust of a claim that every later supplier served.) docs/model.md, phase 4.
-    let share = give / total;
+    if give == total {
+        meet_claims(cx, m, k, eligible, claiming);
+    } else {
+        cut_claims(cx, m, k, eligible, claiming, give / total);
+    }
+    m.spare[k] -= give;
+    m.shipped[k] += give;
+    m.rerouted[k] += give;
+    if !m.is_touched[k] {
+        m.is_touched[k] = true;
+        m.touched.push((si as u16, k as u16));
+    }
+}
+
+/// A supplier that covers every eligible claim (γ = Λ): the share γ/Λ is exactly 1, so each
+/// claim goes to the supplier whole and falls to exactly 0 (Q − Q · 1 = 0), as in `cut_claims`,
+/// without its division on the chain of claims from supplier to supplier.
+#[inline]
+fn meet_claims(cx: &MaterialCtx, m: &mut StageRows, k: usize, eligible: u64, claiming: &mut u64) {
+    let nj = cx.nj;
+    let mut bits = eligible;
+    while bits != 0 {
+        let j = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        if cx.watching {
+            m.rerouted_to[k * nj + j] += m.claim[j];
+        }
+        m.claim[j] = 0.0;
+    }
+    *claiming &= !eligible;
+}
+
+/// Each eligible claim gives up the same share γ/Λ of itself: one division per supplier, and
+/// a supplier that covers every claim (γ = Λ, share exactly 1) leaves none behind, so the
+/// suppliers after it are not asked. (Before, γ · Q_j / Λ divided once per cell, and left
+/// rounding dust of a claim that every later supplier served.) docs/model.md, phase 4.
+#[inline]
+fn cut_claims(
+    cx: &MaterialCtx,
+    m: &mut StageRows,
+    k: usize,
+    eligible: u64,
+    claiming: &mut u64,
+    share: f64,
+) {
+    let nj = cx.nj;
     if cx.watching {
         let to = &mut m.rerouted_to[k * nj..(k + 1) * nj];
         let mut bits = eligible;
@@ -191,16 +236,7 @@ fn give_spare(
         let c = &mut m.claim[j];
         *c -= *c * share;
         let still_claims = *c > 0.0;
-        if !still_claims {
-            *claiming &= !(1 << j);
-        }
-    }
-    m.spare[k] -= give;
-    m.shipped[k] += give;
-    m.rerouted[k] += give;
-    if !m.is_touched[k] {
-        m.is_touched[k] = true;
-        m.touched.push((si as u16, k as u16));
+        *claiming &= !(u64::from(!still_claims) << j);
     }
 }
 

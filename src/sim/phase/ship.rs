@@ -16,6 +16,8 @@ pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
     for lost in &mut m.lost {
         lost.iter_mut().for_each(|l| *l = 0.0);
     }
+    // Every supplier touched so far was hit in phases 1–2; rerouting touches the others.
+    m.hit = m.touched.len();
     for &(si, k) in &m.touched {
         let (si, k) = (si as usize, k as usize);
         let st = &mp.stages[si];
@@ -30,18 +32,21 @@ pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
             m.ration[si][k] = ration;
         }
         let keep = &m.keep[si][k * nj..(k + 1) * nj];
+        let lost = &mut m.lost[si];
         let mut shipped = 0.0;
+        // Output freed by trade measures is already produced: it can be redirected at once.
+        // (Summed from -0.0, as `Iterator::sum` does.)
+        let mut freed = -0.0;
         for j in 0..nj {
             let contract = shares[j] * m.need[j];
-            let v = contract * ration * keep[j];
-            m.lost[si][j] += contract - v;
+            let rationed = contract * ration;
+            let v = rationed * keep[j];
+            lost[j] += contract - v;
             shipped += v;
+            freed += rationed * (1.0 - keep[j]);
         }
         m.shipped[si][k] = shipped;
-        // Output freed by trade measures is already produced: it can be redirected at once.
-        m.freed[si][k] = (0..nj)
-            .map(|j| shares[j] * m.need[j] * ration * (1.0 - keep[j]))
-            .sum();
+        m.freed[si][k] = freed;
         // Output to unmodelled uses keeps its (rationed) share; the rest is spare.
         let other_uses = (output - committed).max(0.0) * ration;
         m.spare[si][k] = (cap - other_uses - shipped).max(0.0);
