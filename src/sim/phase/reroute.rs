@@ -103,7 +103,8 @@ impl<'m> StageRows<'m> {
 /// A supplier not touched yet this month has the spare of its calm contracts; it is computed
 /// here, when the supplier is first asked, which gives the same value as computing it for every
 /// supplier at the start of the stage (it depends only on this month's need).
-#[inline]
+// Always inlined into its two calls (one per tier): the stage's rows then stay in registers.
+#[inline(always)]
 fn give_spare(
     cx: &MaterialCtx,
     s: &MaterialState,
@@ -162,9 +163,12 @@ fn give_spare(
     if avail <= 0.0 {
         return;
     }
-    // Σ claims over the eligible cells, in cell order.
-    let mut total = 0.0;
-    let mut bits = eligible;
+    // Σ claims over the eligible cells, in cell order. Every claim still claiming is positive,
+    // so the sum starts at the first one (0 + Q = Q): one addition less on the chain of claims
+    // from supplier to supplier.
+    let first = eligible.trailing_zeros() as usize;
+    let mut total = m.claim[first];
+    let mut bits = eligible & (eligible - 1);
     while bits != 0 {
         let j = bits.trailing_zeros() as usize;
         bits &= bits - 1;
