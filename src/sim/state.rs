@@ -102,7 +102,8 @@ pub(super) struct MonthScratch {
     /// by rerouting only, which writes none of their capacity and keep factors, ration or freed
     /// output): set in phase 3.
     pub hit: usize,
-    /// Output rerouted by each supplier this month.
+    /// Output rerouted by each supplier this month (`calendar::end_month` swaps it with
+    /// `MaterialState::rerouted_prev`: the two arrays trade buffers every solved month).
     pub rerouted: Vec<Vec<f64>>,
     /// Output each touched supplier could not ship to blocs its trade measures target.
     pub freed: Vec<Vec<f64>>,

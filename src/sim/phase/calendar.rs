@@ -64,17 +64,18 @@ pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut
     let nj = cx.nj;
     // This month's rerouting becomes next month's base for the ramp-up limit; a calm
     // (skipped) month resets it, as does a month without rerouting. Only a touched supplier
-    // reroutes (`reroute::give_spare` touches it), so both arrays are non-zero only at the
-    // suppliers touched last month (`prev_touched`) or this month: only those are written.
+    // reroutes (`reroute::give_spare` touches it), so `rerouted_prev` is non-zero only at the
+    // suppliers touched last month (`prev_touched`) and `rerouted` only at those touched this
+    // month: swapping the two arrays makes this month's the base, and zeroing last month's
+    // entries of the other leaves it all zero, the way rerouting starts.
+    std::mem::swap(&mut s.rerouted_prev, &mut m.rerouted);
     for &(si, k) in &s.prev_touched {
-        s.rerouted_prev[si as usize][k as usize] = 0.0;
+        m.rerouted[si as usize][k as usize] = 0.0;
     }
     s.prev_touched.clear();
     // Untouch for next month: only the entries written are reset.
     for &(si, k) in &m.touched {
         let (si, k) = (si as usize, k as usize);
-        s.rerouted_prev[si][k] = m.rerouted[si][k];
-        m.rerouted[si][k] = 0.0;
         m.is_touched[si][k] = false;
         if cx.watching {
             m.rerouted_to[si][k * nj..(k + 1) * nj]

@@ -33,20 +33,20 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
             }
         }
         if claiming != 0 {
-            let mut rows = StageRows::of(m, si);
+            let mut rows = StageRows::of(m, s, si);
             // No cell is eligible for a supplier without priority cells in the priority tier:
             // that tier asks only the suppliers that have some, in the same index order.
             for &k in &st.priority_suppliers {
                 if claiming == 0 {
                     break;
                 }
-                give_spare(cx, s, &mut rows, si, k, true, &mut claiming);
+                give_spare(cx, &mut rows, si, k, true, &mut claiming);
             }
             for k in 0..st.suppliers {
                 if claiming == 0 {
                     break;
                 }
-                give_spare(cx, s, &mut rows, si, k, false, &mut claiming);
+                give_spare(cx, &mut rows, si, k, false, &mut claiming);
             }
         }
         for j in 0..nj {
@@ -68,6 +68,8 @@ struct StageRows<'m> {
     spare: &'m mut [f64],
     shipped: &'m mut [f64],
     rerouted: &'m mut [f64],
+    /// What each supplier rerouted last month (the base of its ramp-up limit).
+    rerouted_prev: &'m [f64],
     /// Empty unless a cap link of the material is watched.
     rerouted_to: &'m mut [f64],
     is_touched: &'m mut [bool],
@@ -75,7 +77,7 @@ struct StageRows<'m> {
 }
 
 impl<'m> StageRows<'m> {
-    fn of(m: &'m mut MonthScratch, si: usize) -> Self {
+    fn of(m: &'m mut MonthScratch, s: &'m MaterialState, si: usize) -> Self {
         StageRows {
             need: &m.need,
             claim: &mut m.claim,
@@ -86,6 +88,7 @@ impl<'m> StageRows<'m> {
             spare: &mut m.spare[si],
             shipped: &mut m.shipped[si],
             rerouted: &mut m.rerouted[si],
+            rerouted_prev: &s.rerouted_prev[si],
             rerouted_to: m
                 .rerouted_to
                 .get_mut(si)
@@ -107,7 +110,6 @@ impl<'m> StageRows<'m> {
 #[inline(always)]
 fn give_spare(
     cx: &MaterialCtx,
-    s: &MaterialState,
     m: &mut StageRows,
     si: usize,
     k: usize,
@@ -157,7 +159,7 @@ fn give_spare(
         } else {
             (st.spare_rate0[k] * m.growth_index + m.new_cap[k]) / ramp
         };
-        s.rerouted_prev[si][k] + rate + m.freed[k]
+        m.rerouted_prev[k] + rate + m.freed[k]
     };
     let avail = m.spare[k].min(limit - m.rerouted[k]);
     if avail <= 0.0 {
