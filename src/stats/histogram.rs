@@ -70,6 +70,19 @@ impl Iterator for BinIter<'_> {
     }
 }
 
+impl DoubleEndedIterator for BinIter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Bin> {
+        match self {
+            BinIter::Sparse(it) => it.next_back().copied(),
+            BinIter::Dense(offset, it) => it.rfind(|(_, &c)| c > 0).map(|(k, &count)| Bin {
+                index: *offset + k as u32,
+                count,
+            }),
+        }
+    }
+}
+
 impl PartialEq for LogHistogram {
     fn eq(&self, other: &Self) -> bool {
         self.sub_bits == other.sub_bits
@@ -94,7 +107,7 @@ impl From<LogHistogram> for DenseHistogram {
         let offset = h.bins().next().map_or(0, |b| i64::from(b.index));
         let len = h
             .bins()
-            .last()
+            .next_back()
             .map_or(0, |b| (i64::from(b.index) - offset + 1) as usize);
         let mut counts = vec![0; len];
         for b in h.bins() {
@@ -243,7 +256,7 @@ impl LogHistogram {
 
     pub fn merge(&mut self, other: &LogHistogram) {
         debug_assert_eq!(self.sub_bits, other.sub_bits);
-        let (Some(first), Some(last)) = (other.bins().next(), other.bins().last()) else {
+        let (Some(first), Some(last)) = (other.bins().next(), other.bins().next_back()) else {
             return;
         };
         let mut added = 0u64;
@@ -304,12 +317,15 @@ impl LogHistogram {
     /// non-zero bins fill half their range (it costs half a list's bytes a bin), back to a list
     /// when they fill under a quarter of it. The histogram itself is unchanged.
     pub fn shrink_to_fit(&mut self) {
-        let (Some(first), Some(last)) = (self.bins().next(), self.bins().last()) else {
+        let (Some(first), Some(last)) = (self.bins().next(), self.bins().next_back()) else {
             self.bins = Bins::Sparse(Vec::new());
             return;
         };
         let range = (last.index - first.index) as usize + 1;
-        let filled = self.bins().count();
+        let filled = match &self.bins {
+            Bins::Sparse(bins) => bins.len(),
+            Bins::Dense { counts, .. } => counts.iter().filter(|&&c| c > 0).count(),
+        };
         let dense = matches!(self.bins, Bins::Dense { .. });
         if !dense && range <= 2 * filled {
             self.go_dense();
@@ -324,7 +340,7 @@ impl LogHistogram {
 
     /// Hold the (non-empty) bins as a dense array over their range.
     fn go_dense(&mut self) {
-        let (Some(first), Some(last)) = (self.bins().next(), self.bins().last()) else {
+        let (Some(first), Some(last)) = (self.bins().next(), self.bins().next_back()) else {
             return;
         };
         let mut counts = vec![0; (last.index - first.index) as usize + 1];
@@ -374,7 +390,7 @@ impl LogHistogram {
             left -= c;
         }
         self.bins()
-            .last()
+            .next_back()
             .map_or(0.0, |b| self.bin_value(i64::from(b.index)))
     }
 
