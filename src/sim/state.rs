@@ -144,6 +144,8 @@ pub(super) struct MonthScratch {
     /// Price ratio π and substitution share θ (phase 6).
     pub price_ratio: f64,
     pub substitution_share: f64,
+    /// Per active episode: its direct cut of the cell being attributed (`phase::attribute`).
+    pub cuts: Vec<f64>,
 }
 
 impl MonthScratch {
