@@ -7,7 +7,7 @@
 //! a price floor is paying. Other months are calm by construction (delivered = demand), so they
 //! are skipped; see docs/model.md for the phases of a month and why this is exact.
 
-use crate::model::Model;
+use crate::model::{Cell, Model, MAX_BLOCS};
 use crate::stats::accumulator::PathRecord;
 
 use super::phase::calendar::{self, Step};
@@ -15,7 +15,7 @@ use super::phase::{
     attribute, cap_shift, capacity, demand, disrupt, feed, inventory, price, record, reroute, ship,
     stockpile, watch,
 };
-use super::plan::Plan;
+use super::plan::{MaterialPlan, Plan};
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
 use super::timeline::{draw_params, draw_timeline, PathParams, Timeline, TimelineScratch};
 
@@ -189,6 +189,7 @@ fn simulate_path_of<T: Trace>(
             continue;
         }
         let episodes = std::mem::take(&mut scratch.by_material[mi]);
+        let mut cells_buf = None;
         let cx = MaterialCtx {
             model,
             mp,
@@ -196,6 +197,7 @@ fn simulate_path_of<T: Trace>(
             episodes: &episodes,
             nj: mp.cells.len(),
             watching: !mp.watches.is_empty(),
+            cells: local_cells(model, mp, &mut cells_buf),
         };
         simulate_material(
             &cx,
@@ -208,6 +210,29 @@ fn simulate_path_of<T: Trace>(
         );
         scratch.by_material[mi] = episodes;
     }
+}
+
+/// The model cells of a material's local cells, in local order, held in `buf` (on the caller's
+/// stack: a material has at most `MAX_BLOCS` cells, and the path loop does not allocate).
+fn local_cells<'a, 'b>(
+    model: &'a Model,
+    mp: &MaterialPlan,
+    buf: &'b mut Option<[&'a Cell; MAX_BLOCS]>,
+) -> &'b [&'a Cell] {
+    let lookup = |j: usize| {
+        model.cells[mp.blocs[j]][mp.material]
+            .as_ref()
+            .expect("plan cells exist")
+    };
+    let nj = mp.blocs.len();
+    if nj == 0 {
+        return &[];
+    }
+    let cells = buf.insert([lookup(0); MAX_BLOCS]);
+    for (j, cell) in cells.iter_mut().enumerate().take(nj).skip(1) {
+        *cell = lookup(j);
+    }
+    &cells[..nj]
 }
 
 /// One material through the horizon: the month loop of docs/model.md, "The month solve", one

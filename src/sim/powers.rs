@@ -43,19 +43,24 @@ impl Powers {
     /// q^t for every month t < `months` into `out` (cleared first), each equal to `pow(t)` to
     /// the bit, at one multiplication a month: `pow` multiplies the squarings of t's bits lowest
     /// first, so pow(t) = pow(t − 2^h) · q^(2^h) for the highest bit h of t, the same products
-    /// in the same order (and pow(2^h) = 1 · q^(2^h) = q^(2^h) exactly).
+    /// in the same order (and pow(2^h) = 1 · q^(2^h) = q^(2^h) exactly). The months with highest
+    /// bit h, [2^h, 2^(h+1)), are the months [0, 2^h) times q^(2^h): one block per bit, a loop
+    /// the compiler vectorises.
     pub fn table_into(&self, months: usize, out: &mut Vec<f64>) {
         debug_assert!(months <= 1 << BITS);
         out.clear();
-        out.reserve(months);
-        for t in 0..months {
-            let v = if t == 0 {
-                1.0
-            } else {
-                let h = usize::BITS - 1 - t.leading_zeros();
-                out[t - (1 << h)] * self.sq[h as usize]
-            };
-            out.push(v);
+        out.resize(months, 1.0);
+        let mut done = 1; // out[..done] holds q^t; out[0] = q^0 = 1.
+        for &square in &self.sq {
+            if done >= months {
+                break;
+            }
+            let (lower, upper) = out.split_at_mut(done);
+            let block = &mut upper[..done.min(months - done)];
+            for (v, &low) in block.iter_mut().zip(lower.iter()) {
+                *v = low * square;
+            }
+            done *= 2;
         }
     }
 }

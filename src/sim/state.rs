@@ -25,14 +25,15 @@ pub(super) struct MaterialCtx<'a> {
     /// Whether any cap link of this material is watched (only then are rationing factors and
     /// rerouting per cell kept).
     pub watching: bool,
+    /// The local cells' model cells, looked up once per path (`path::local_cells`) rather than
+    /// in every phase of every month.
+    pub cells: &'a [&'a Cell],
 }
 
 impl<'a> MaterialCtx<'a> {
     #[inline]
     pub fn cell(&self, j: usize) -> &'a Cell {
-        self.model.cells[self.mp.blocs[j]][self.mp.material]
-            .as_ref()
-            .expect("plan cells exist")
+        self.cells[j]
     }
 }
 
@@ -149,6 +150,8 @@ pub(super) struct MonthScratch {
     /// Price ratio π and substitution share θ (phase 6).
     pub price_ratio: f64,
     pub substitution_share: f64,
+    /// Per active episode: its direct cut of the cell being attributed (`phase::attribute`).
+    pub cuts: Vec<f64>,
 }
 
 impl MonthScratch {

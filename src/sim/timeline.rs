@@ -65,10 +65,17 @@ impl Episode {
         self.start.saturating_sub(self.lead)
     }
 
-    /// Last month (exclusive) with any exposure.
+    /// Last month (exclusive) with any exposure: `end.ceil() as u32`, without the call to the
+    /// `ceil` of the C library that `f64::ceil` compiles to on baseline x86-64 (the conversion
+    /// saturates the same way, and NaN gives 0 either way).
     #[inline]
     pub fn end_month(&self) -> u32 {
-        self.end.ceil() as u32
+        let whole = self.end as u32;
+        if (whole as f64) < self.end {
+            whole.saturating_add(1)
+        } else {
+            whole
+        }
     }
 }
 
@@ -304,6 +311,28 @@ fn draw_episode_buffers(trade: &TradeDynamics, rng: &mut PathRng, e: &mut Episod
     }
 }
 
+/// Marks a process without a hazard clock in `TimelineScratch::hazard`: one that starts on a
+/// scheduled month, or whose drawn rate is not positive (it never starts). A clock's hazard is
+/// never negative: rate > 0 and multipliers m^s >= 0.
+const NO_CLOCK: f64 = -1.0;
+
+/// Each process's monthly hazard in each regime before triggers, `[regime * processes + p]`:
+/// the product λ_p/12 · m(regime)^(sensitivity_p) the month loop would form every month, once
+/// per path.
+fn hazards(model: &Model, params: &PathParams, out: &mut Vec<f64>) {
+    out.clear();
+    for regime in 0..model.tension.regimes.len() {
+        for (d, &rate) in model.disruptions.iter().zip(&params.monthly_rate) {
+            let clocked = d.scheduled_start.is_none() && rate > 0.0;
+            out.push(if clocked {
+                rate * d.regime_multipliers[regime]
+            } else {
+                NO_CLOCK
+            });
+        }
+    }
+}
+
 /// Scratch reused across paths.
 #[derive(Debug, Clone, Default)]
 pub struct TimelineScratch {
@@ -313,8 +342,12 @@ pub struct TimelineScratch {
     boosts: Vec<Vec<(f64, u32)>>,
     /// First month in which each process may start again.
     busy_until: Vec<u32>,
+    /// `[regime * processes + p]`: process p's monthly hazard in the regime before triggers,
+    /// λ_p/12 · m(regime)^(sensitivity_p), or `NO_CLOCK`.
+    hazard: Vec<f64>,
     process_rngs: Vec<PathRng>,
-    /// Per process with buffer draws: its `episode:<name>` stream.
+    /// Per process with buffer draws: its `episode:<name>` stream, seeded at its first onset
+    /// (most processes have none on a path, and an unused stream need not be seeded).
     episode_rngs: Vec<Option<PathRng>>,
 }
 
@@ -357,38 +390,33 @@ pub fn draw_timeline(
     scratch.boosts.resize_with(n, Vec::new);
     scratch.boosts.iter_mut().for_each(Vec::clear);
     scratch.episode_rngs.clear();
-    for (d, &key) in model.disruptions.iter().zip(&keys.episodes) {
-        let rng = d.trade.any().then(|| stream_rng(seed, path, key));
-        scratch.episode_rngs.push(rng);
-    }
+    scratch.episode_rngs.resize(n, None);
+    hazards(model, params, &mut scratch.hazard);
 
     for t in 0..months as u32 {
         let regime = out.regime[t as usize] as usize;
+        let hazard = &scratch.hazard[regime * n..(regime + 1) * n];
         let first_new = out.episodes.len();
-        for (p, d) in model.disruptions.iter().enumerate() {
+        for (p, &regime_hazard) in hazard.iter().enumerate() {
             // A process does not restart while its own episode runs: a ban does not stack on
             // itself. Its clock is paused, not reset, so calm-time frequencies are unchanged.
             if t < scratch.busy_until[p] {
                 continue;
             }
-            let onset = match d.scheduled_start {
-                Some(month) => t == month,
-                None => {
-                    let mut h = params.monthly_rate[p];
-                    if h <= 0.0 {
-                        continue;
+            let onset = if regime_hazard == NO_CLOCK {
+                model.disruptions[p].scheduled_start == Some(t)
+            } else {
+                let mut h = regime_hazard;
+                for &(mult, until) in &scratch.boosts[p] {
+                    if t < until {
+                        h *= mult;
                     }
-                    h *= d.regime_multipliers[regime];
-                    for &(mult, until) in &scratch.boosts[p] {
-                        if t < until {
-                            h *= mult;
-                        }
-                    }
-                    scratch.cumulative[p] += h;
-                    scratch.cumulative[p] >= scratch.next_onset[p]
                 }
+                scratch.cumulative[p] += h;
+                scratch.cumulative[p] >= scratch.next_onset[p]
             };
             if onset {
+                let d = &model.disruptions[p];
                 let rng = &mut scratch.process_rngs[p];
                 let duration = d.duration_months.sample_clamped(rng, 0.0, 600.0);
                 let severity = d.severity.sample_clamped(rng, 0.0, 1.0);
@@ -403,7 +431,9 @@ pub fn draw_timeline(
                     processing: 0.0,
                     leakage: 0.0,
                 };
-                if let Some(rng) = &mut scratch.episode_rngs[p] {
+                if d.trade.any() {
+                    let rng = scratch.episode_rngs[p]
+                        .get_or_insert_with(|| stream_rng(seed, path, keys.episodes[p]));
                     draw_episode_buffers(&d.trade, rng, &mut episode);
                 }
                 scratch.busy_until[p] = episode.end_month().max(t + 1);
@@ -421,6 +451,49 @@ pub fn draw_timeline(
                 scratch.boosts[trig.target].retain(|&(_, until)| until > t + 1);
                 scratch.boosts[trig.target].push((trig.hazard_multiplier, t + 1 + trig.months));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_month_is_the_ceiling() {
+        let episode = |end: f64| Episode {
+            process: 0,
+            start: 0,
+            end,
+            severity: 1.0,
+            lead: 0,
+            half_life: f64::INFINITY,
+            residual: 1.0,
+            processing: 0.0,
+            leakage: 0.0,
+        };
+        let ends = [
+            0.0,
+            -0.0,
+            -0.5,
+            -3.0,
+            1e-300,
+            0.25,
+            1.0,
+            1.0 + f64::EPSILON,
+            59.999_999,
+            60.0,
+            600.5,
+            4_294_967_294.5,
+            4_294_967_295.0,
+            4_294_967_295.5,
+            1e20,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for end in ends {
+            assert_eq!(episode(end).end_month(), end.ceil() as u32, "{end}");
         }
     }
 }

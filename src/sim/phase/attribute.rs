@@ -62,11 +62,12 @@ fn direct_cut(cx: &MaterialCtx, e: usize, local: usize, j: usize, tu: u32) -> f6
 }
 
 /// Split this month's shortfall of every short cell among the active episodes (phase 8's test
-/// of what counts as short).
+/// of what counts as short). Each episode's cut of the cell is computed once, into `m.cuts`,
+/// and read twice: for the total and for the shares.
 pub(in crate::sim) fn attribute_month(
     cx: &MaterialCtx,
     s: &mut MaterialState,
-    m: &MonthScratch,
+    m: &mut MonthScratch,
     t: usize,
 ) {
     let (tu, np) = (t as u32, cx.mp.processes.len());
@@ -75,16 +76,17 @@ pub(in crate::sim) fn attribute_month(
         if short <= SHORT_MONTH_SHARE * m.demand[j] {
             continue;
         }
-        let total: f64 = s
-            .active
-            .iter()
-            .map(|&(e, local)| direct_cut(cx, e, local, j, tu))
-            .sum();
+        m.cuts.clear();
+        m.cuts.extend(
+            s.active
+                .iter()
+                .map(|&(e, local)| direct_cut(cx, e, local, j, tu)),
+        );
+        let total: f64 = m.cuts.iter().copied().sum();
         if total <= 0.0 {
             continue;
         }
-        for &(e, local) in &s.active {
-            let w = direct_cut(cx, e, local, j, tu);
+        for (&(_, local), &w) in s.active.iter().zip(&m.cuts) {
             if w > 0.0 {
                 s.carried[j * np + local] += short * (w / total);
             }

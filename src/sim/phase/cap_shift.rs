@@ -190,6 +190,7 @@ pub(in crate::sim) fn month<'b>(
         episodes: cx.episodes,
         nj: cx.nj,
         watching: cx.watching,
+        cells: cx.cells,
     })
 }
 

@@ -70,6 +70,10 @@ pub(in crate::sim) fn flood_shutdowns(
         return;
     }
     let (tu, flood) = (t as u32, m.flood);
+    // Without a flood this month nobody shuts, and with every producer back nobody stays shut.
+    if flood >= 1.0 && s.any_shut_until <= tu {
+        return;
+    }
     let market = mp.base_price * flood;
     for (si, st) in mp.stages.iter().enumerate() {
         for k in 0..st.suppliers {

@@ -145,14 +145,14 @@ pub(in crate::sim) fn horizon_totals(cx: &MaterialCtx, s: &MaterialState, record
         let ci = cx.mp.cells[j];
         let rec = &mut record.cells[ci];
         if rec.import_gap_t > 0.0 {
-            rec.total_demand_t = geometric_sum(s.d0[j], s.q[j], 0, months);
+            rec.total_demand_t = geometric_sum(s, j, months, 0, months);
             rec.worst_year_import_gap_share = worst_year_share(s, j, &s.year_gap[j], months);
         }
         if rec.months_short == 0 {
             continue;
         }
         if rec.import_gap_t <= 0.0 {
-            rec.total_demand_t = geometric_sum(s.d0[j], s.q[j], 0, months);
+            rec.total_demand_t = geometric_sum(s, j, months, 0, months);
         }
         for (y, &short) in s.year_short[j].iter().enumerate() {
             if short <= 0.0 {
@@ -160,7 +160,7 @@ pub(in crate::sim) fn horizon_totals(cx: &MaterialCtx, s: &MaterialState, record
             }
             let start = y * 12;
             let len = 12.min(months - start);
-            let year_demand = geometric_sum(s.d0[j], s.q[j], start, len);
+            let year_demand = geometric_sum(s, j, months, start, len);
             rec.worst_year_short_t = rec.worst_year_short_t.max(short);
             if year_demand > 0.0 {
                 rec.worst_year_share = rec.worst_year_share.max(short / year_demand);
@@ -177,7 +177,7 @@ fn worst_year_share(s: &MaterialState, j: usize, sums: &[f64], months: usize) ->
             continue;
         }
         let start = y * 12;
-        let year_demand = geometric_sum(s.d0[j], s.q[j], start, 12.min(months - start));
+        let year_demand = geometric_sum(s, j, months, start, 12.min(months - start));
         if year_demand > 0.0 {
             worst = worst.max(v / year_demand);
         }
@@ -185,10 +185,14 @@ fn worst_year_share(s: &MaterialState, j: usize, sums: &[f64], months: usize) ->
     worst
 }
 
-/// Σ_{t=start}^{start+len−1} d0 · q^t.
-fn geometric_sum(d0: f64, q: f64, start: usize, len: usize) -> f64 {
+/// Σ_{t=start}^{start+len−1} d0 · q^t of cell j. The powers q^n are read from its q^t table
+/// (`MaterialState::q_pow`, equal to `q.powi(n)` to the bit) where it has them, n < months.
+fn geometric_sum(s: &MaterialState, j: usize, months: usize, start: usize, len: usize) -> f64 {
+    let (d0, q) = (s.d0[j], s.q[j]);
     if (q - 1.0).abs() < 1e-12 {
         return d0 * len as f64;
     }
-    d0 * q.powi(start as i32) * (q.powi(len as i32) - 1.0) / (q - 1.0)
+    let table = &s.q_pow[j * months..(j + 1) * months];
+    let pow = |n: usize| table.get(n).copied().unwrap_or_else(|| q.powi(n as i32));
+    d0 * pow(start) * (pow(len) - 1.0) / (q - 1.0)
 }

@@ -25,17 +25,21 @@ pub(in crate::sim) fn substitute(cx: &MaterialCtx, m: &mut MonthScratch) {
 /// threshold draws on its own strategic stock, up to its release rate.
 pub(in crate::sim) fn release(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
     for j in 0..cx.nj {
-        let c = cx.cell(j);
-        if let Some(sp) = c.stockpile {
-            let realised = m.demand[j] - m.substituted[j];
-            if m.gap[j] > sp.release_threshold_share * realised && m.gap[j] > 0.0 {
-                let r = s.stock[j]
-                    .min(sp.max_release_share * realised)
-                    .min(m.gap[j]);
-                s.stock[j] -= r;
-                m.released[j] = r;
-                m.gap[j] -= r;
-            }
+        // Most cells have no gap left: test that before looking the cell up.
+        if m.gap[j] <= 0.0 {
+            continue;
+        }
+        let Some(sp) = cx.cell(j).stockpile else {
+            continue;
+        };
+        let realised = m.demand[j] - m.substituted[j];
+        if m.gap[j] > sp.release_threshold_share * realised {
+            let r = s.stock[j]
+                .min(sp.max_release_share * realised)
+                .min(m.gap[j]);
+            s.stock[j] -= r;
+            m.released[j] = r;
+            m.gap[j] -= r;
         }
     }
 }
