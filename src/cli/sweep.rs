@@ -17,10 +17,10 @@ use super::common::{
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
 use super::shard_file::{parse_shard, ShardSpec};
-use crate::experiment::sectioned_paths;
 use crate::experiment::sweep::{self, Axis, SweepError, SweepPoint};
 use crate::experiment::variant::{self, Setting};
 use crate::experiment::{compliance, reuse};
+use crate::experiment::{sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::report::charts::sweep::SweepChart;
 use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
@@ -371,29 +371,58 @@ fn run_points(
     let cancel = cancel_on_ctrl_c();
     let grid = sweep::grid(&axes).map_err(bad)?;
     // The first point simulated is kept; later points re-solve only the materials they change.
-    // A cap level moves every strategic material's watched links, so a cap sweep would keep the
-    // records for nothing: it solves every point whole.
-    let mut runner = if args.cap.is_some() {
-        reuse::Runner::solving_all()
-    } else {
-        reuse::Runner::default()
+    // A cap level changes the level every strategic material's watched links are compared with,
+    // and moves the sourcing of those with a third country above it. A static cap sweep starts
+    // from its highest level, where the cap moves the fewest materials, and a point recomputes
+    // the breaches of a material neither level moves instead of solving it again
+    // (`reuse::Runner::recomputing_breaches`). A cap that binds later moves sourcing inside
+    // the kernel at every level, and a goal's levels are not known ahead: those solve every
+    // point whole.
+    let static_cap = args.cap.is_some() && args.binds_from.is_none() && goal.is_none();
+    let mut runner = match source {
+        Source::Simulate if static_cap => {
+            let models = grid
+                .iter()
+                .map(|settings| variant::build(base, settings))
+                .collect::<anyhow::Result<Vec<Model>>>()?;
+            reuse::Runner::recomputing_breaches(&models)
+        }
+        _ if args.cap.is_some() => reuse::Runner::solving_all(),
+        _ => reuse::Runner::default(),
     };
-    let run_point = |settings: Vec<Setting>, label: String| -> Result<SweepPoint, SweepError> {
+    let mut first = static_cap
+        .then(|| grid.iter().max_by(|a, b| a[0].value.total_cmp(&b[0].value)))
+        .flatten()
+        .map(|settings| (settings.clone(), None));
+    let mut simulate = |model: &Model, settings: &[Setting]| -> Result<VariantRun, SweepError> {
+        let bar = progress::bar(paths, args.flags.quiet);
+        bar.set_message(label(settings));
+        let run = runner.run(model, &cfg, &cancel, |done, _| bar.set_position(done))?;
+        bar.finish_and_clear();
+        Ok(run)
+    };
+    let run_point = |settings: Vec<Setting>, point: String| -> Result<SweepPoint, SweepError> {
         let model = variant::build(base, &settings)?;
         let run = match &mut *source {
             Source::Simulate => {
-                let bar = progress::bar(paths, args.flags.quiet);
-                bar.set_message(label);
-                let run = runner.run(&model, &cfg, &cancel, |done, _| bar.set_position(done))?;
-                bar.finish_and_clear();
-                run
+                // The base point first, its run kept until the grid reaches it.
+                if let Some((top, run @ None)) = &mut first {
+                    if *top != settings {
+                        let top_model = variant::build(base, top)?;
+                        *run = Some(simulate(&top_model, top)?);
+                    }
+                }
+                match first.take_if(|(top, _)| *top == settings) {
+                    Some((_, Some(run))) => run,
+                    _ => simulate(&model, &settings)?,
+                }
             }
             Source::Merged { runs, .. } => {
                 let v = grid
                     .iter()
                     .position(|g| *g == settings)
                     .unwrap_or(usize::MAX);
-                take_run(runs, v, &label, &model)?
+                take_run(runs, v, &point, &model)?
             }
         };
         if run.cancelled {

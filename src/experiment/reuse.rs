@@ -20,6 +20,15 @@
 //! every material whose text differs. Anything not covered (other cells or materials, another
 //! horizon, parameter sets, floors or countries) makes every material differ.
 //!
+//! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
+//! (where a third country is above the level) and the watched links' breach test, one
+//! comparison of a share that does not depend on the level (`sim::phase::watch`). The signature
+//! keeps the watched links' levels and calm status apart: a material that differs from the base
+//! in them only (`Change::Breaches`) is not solved again, and its breaches are recomputed at
+//! the variant's levels from the shares the base kept (`PathRecord::watch_shares`, only those
+//! that flip at one of the levels announced to `Runner::recomputing_breaches`; the others flip
+//! at none, so the recomputed flips are the solve's, in its order).
+//!
 //! Putting a path together: a material's record items (its cells, its price peak, its floors'
 //! costs, and its runs in the monthly points, cap breaches and attribution entries) are written
 //! while it is solved, materials in order; the variant's record is the base's items for the
@@ -37,7 +46,7 @@ use anyhow::{Context, Result};
 use super::{run_variant, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::sim::path::{simulate_path_materials, PathScratch};
-use crate::sim::plan::{build, Plan};
+use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{run_solver, Kernel, PathSolver, RunConfig};
 use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
 use crate::stats::section::SectionValues;
@@ -57,14 +66,28 @@ const BUDGET_BYTES: usize = 128 << 20;
 /// when the two models cannot share per-path results at all. See the module documentation for
 /// what is compared; any doubt counts as a difference.
 pub fn differing_materials(base: &Model, variant: &Model) -> Option<Vec<bool>> {
-    Signatures::of(base, &build(base)).differing(&Signatures::of(variant, &build(variant)))
+    let changes =
+        Signatures::of(base, &build(base)).differing(&Signatures::of(variant, &build(variant)))?;
+    Some(changes.iter().map(|&c| c != Change::None).collect())
 }
 
-/// Exact text of what a model says about its shared frame and about each material.
+/// What a variant changes in a material, against the base.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Change {
+    None,
+    /// Only the level its watched cap links are compared with (and so their calm status):
+    /// everything the kernel computes for it is the base's, but for the breaches it counts.
+    Breaches,
+    /// Something the material's solve reads.
+    Solve,
+}
+
+/// Exact text of what a model says about its shared frame and about each material: per
+/// material, what its solve reads, then the levels and calm status of its watched cap links.
 #[derive(Debug, Clone, PartialEq)]
 struct Signatures {
     global: String,
-    materials: Vec<String>,
+    materials: Vec<(String, String)>,
 }
 
 impl Signatures {
@@ -93,13 +116,17 @@ impl Signatures {
         Signatures { global, materials }
     }
 
-    /// Per material: whether `other` says something else about it; None when the frames differ.
-    fn differing(&self, other: &Signatures) -> Option<Vec<bool>> {
+    /// Per material: what `other` changes in it; None when the frames differ.
+    fn differing(&self, other: &Signatures) -> Option<Vec<Change>> {
         (self.global == other.global).then(|| {
             self.materials
                 .iter()
                 .zip(&other.materials)
-                .map(|(x, y)| x != y)
+                .map(|(x, y)| match (x.0 == y.0, x.1 == y.1) {
+                    (true, true) => Change::None,
+                    (true, false) => Change::Breaches,
+                    (false, _) => Change::Solve,
+                })
                 .collect()
         })
     }
@@ -149,8 +176,16 @@ fn process_signatures(model: &Model) -> Vec<String> {
 
 /// What the kernel reads of material `mi`: its chain, every bloc's cell of it and stock sharing
 /// in it, its plan (with processes named, each with what its episodes depend on), its new
-/// capacity and its price floors (with their indices, which records carry).
-fn material_signature(model: &Model, plan: &Plan, mi: usize, processes: &[String]) -> String {
+/// capacity and its price floors (with their indices, which records carry); then, apart, the
+/// level and calm status of each watched link, which decide nothing but the breaches counted
+/// (`sim::phase::watch`). A cap that binds later also counts breaches in `cap_shift::finish`,
+/// which keeps no shares: there they stay with the rest.
+fn material_signature(
+    model: &Model,
+    plan: &Plan,
+    mi: usize,
+    processes: &[String],
+) -> (String, String) {
     let mut s = format!("{:?}", model.materials[mi]);
     for (b, bloc) in model.blocs.iter().enumerate() {
         let _ = write!(
@@ -161,6 +196,14 @@ fn material_signature(model: &Model, plan: &Plan, mi: usize, processes: &[String
     }
     let mut mp = plan.materials[mi].clone();
     let hits = std::mem::take(&mut mp.processes);
+    let mut levels = String::new();
+    if mp.shift.is_none() {
+        for w in &mut mp.watches {
+            let _ = write!(levels, "{:?} {:?};", w.level, w.calm_breach);
+            w.level = 0.0;
+            w.calm_breach.clear();
+        }
+    }
     let _ = write!(s, "|{mp:?}");
     for ph in hits {
         let _ = write!(
@@ -179,7 +222,64 @@ fn material_signature(model: &Model, plan: &Plan, mi: usize, processes: &[String
             let _ = write!(s, "|{i} {f:?}");
         }
     }
-    s
+    (s, levels)
+}
+
+/// The levels (with their calm status) each watched cap link will be compared with by the
+/// variants to come (`Runner::recomputing_breaches`), by link: the base keeps the shares that
+/// flip at one of them, and a variant recomputes a material's breaches from those shares only
+/// when its levels are among them. Empty for other experiments: nothing kept, nothing
+/// recomputed.
+#[derive(Debug, Clone, Default)]
+struct BreachLevels(Vec<Vec<(f64, Vec<bool>)>>);
+
+impl BreachLevels {
+    fn of(models: &[Model]) -> BreachLevels {
+        let mut per_link: Vec<Vec<(f64, Vec<bool>)>> = Vec::new();
+        for model in models {
+            for w in build(model).materials.iter().flat_map(|mp| &mp.watches) {
+                let link = w.index as usize;
+                if per_link.len() <= link {
+                    per_link.resize(link + 1, Vec::new());
+                }
+                let level = (w.level, w.calm_breach.clone());
+                if !per_link[link].contains(&level) {
+                    per_link[link].push(level);
+                }
+            }
+        }
+        BreachLevels(per_link)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a share (`PathRecord::watch_shares`) breaches otherwise than a calm month at one
+    /// of its link's levels.
+    fn flip_somewhere(&self, &(link, month, share): &(u32, u32, f64)) -> bool {
+        self.0.get(link as usize).is_some_and(|levels| {
+            levels.iter().any(|(level, calm)| {
+                calm.get(month as usize)
+                    .is_some_and(|&calm| breaches(share, *level) != calm)
+            })
+        })
+    }
+
+    /// Whether the base kept the shares `w` needs: its level is one of those to come.
+    fn covers(&self, w: &WatchPlan) -> bool {
+        self.0.get(w.index as usize).is_some_and(|levels| {
+            levels
+                .iter()
+                .any(|(level, calm)| level.to_bits() == w.level.to_bits() && *calm == w.calm_breach)
+        })
+    }
+}
+
+/// Whether a watched link's share breaches the cap `level`: the kernel's comparison
+/// (`sim::phase::watch::cap_breaches`), made again at another level.
+fn breaches(share: f64, level: f64) -> bool {
+    share > level + BREACH_TOLERANCE
 }
 
 /// Which material each record item belongs to, for one model.
@@ -218,8 +318,10 @@ impl Owners {
     /// Whether the record's runs are in material order (they are, as the kernel writes them;
     /// checked so that a path written otherwise is solved whole rather than mixed up).
     fn in_order(&self, r: &PathRecord) -> bool {
+        let shares = r.watch_shares.as_deref().unwrap_or_default();
         sorted(r.monthly.iter().map(|p| self.point(p)))
             && sorted(r.cap_flips.iter().map(|f| self.watch[f.0 as usize]))
+            && sorted(shares.iter().map(|s| self.watch[s.0 as usize]))
             && sorted(r.attribution.iter().map(|e| self.cell[e.cell as usize]))
     }
 }
@@ -274,6 +376,10 @@ struct Kept {
     monthly: Vec<MonthlyPoint>,
     cap_flips: Vec<(u32, u32)>,
     attribution: Vec<AttributionEntry>,
+    /// The watched links' shares (`PathRecord::watch_shares`) that breach differently from a
+    /// calm month at one of the levels to come (`BreachLevels::flip_somewhere`): the others
+    /// flip at none of them.
+    watch_shares: Vec<(u32, u32, f64)>,
 }
 
 fn nonzero(v: &[f64]) -> Vec<(u32, f64)> {
@@ -285,7 +391,7 @@ fn nonzero(v: &[f64]) -> Vec<(u32, f64)> {
 }
 
 impl Kept {
-    fn of(r: &PathRecord) -> Kept {
+    fn of(r: &PathRecord, levels: &BreachLevels) -> Kept {
         // Destructured so that a field added to the record cannot be forgotten here.
         let PathRecord {
             cells,
@@ -295,6 +401,7 @@ impl Kept {
             cap_flips,
             attribution,
             param_set: _,
+            watch_shares,
         } = r;
         Kept {
             cells: cells
@@ -308,6 +415,12 @@ impl Kept {
             monthly: monthly.clone(),
             cap_flips: cap_flips.clone(),
             attribution: attribution.clone(),
+            watch_shares: watch_shares
+                .iter()
+                .flatten()
+                .filter(|s| levels.flip_somewhere(s))
+                .copied()
+                .collect(),
         }
     }
 
@@ -321,6 +434,7 @@ impl Kept {
             monthly,
             cap_flips,
             attribution,
+            watch_shares,
         } = self;
         let mut w = Writer(Vec::with_capacity(64 + monthly.len() * 10));
         w.var(cells.len() as u64);
@@ -357,6 +471,12 @@ impl Kept {
             w.var(u64::from(e.cell));
             w.var(u64::from(e.process));
             w.f64(e.carried_t);
+        }
+        w.var(watch_shares.len() as u64);
+        for &(link, month, share) in watch_shares {
+            w.var(u64::from(link));
+            w.var(u64::from(month));
+            w.f64(share);
         }
         w.0.into_boxed_slice()
     }
@@ -406,6 +526,11 @@ impl Kept {
                 process,
                 carried_t: r.f64(),
             });
+        }
+        self.watch_shares.clear();
+        for _ in 0..r.var() {
+            let (link, month) = (r.u32(), r.u32());
+            self.watch_shares.push((link, month, r.f64()));
         }
     }
 }
@@ -500,6 +625,7 @@ struct Base {
     processes: Vec<String>,
     /// Per path: its record, packed (`Kept::pack`).
     kept: Vec<OnceLock<Box<[u8]>>>,
+    levels: BreachLevels,
 }
 
 /// The kernel, keeping each path's record for later variants while the budget lasts.
@@ -508,11 +634,15 @@ struct Keeping<'a> {
     owners: &'a Owners,
     kept: &'a [OnceLock<Box<[u8]>>],
     used: AtomicUsize,
+    levels: &'a BreachLevels,
 }
 
 impl PathSolver for Keeping<'_> {
     type Scratch = PathScratch;
     fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
+        if !self.levels.is_empty() && record.watch_shares.is_none() {
+            record.watch_shares = Some(Vec::new());
+        }
         self.kernel.solve(path, scratch, record);
         let Some(slot) = self.kept.get(path as usize) else {
             return;
@@ -520,7 +650,7 @@ impl PathSolver for Keeping<'_> {
         if self.used.load(Ordering::Relaxed) >= BUDGET_BYTES || !self.owners.in_order(record) {
             return;
         }
-        let packed = Kept::of(record).pack();
+        let packed = Kept::of(record, self.levels).pack();
         self.used.fetch_add(
             packed.len() + std::mem::size_of::<OnceLock<Box<[u8]>>>(),
             Ordering::Relaxed,
@@ -536,7 +666,12 @@ struct Reusing<'a> {
     seed: u64,
     base: &'a Base,
     owners: Owners,
+    /// Per material: what the variant changes (`Change::Breaches` only where the base kept the
+    /// shares), and whether it is solved again.
+    change: Vec<Change>,
     solve: Vec<bool>,
+    /// Per watched link: the variant's.
+    watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
     rename: Vec<u32>,
 }
@@ -586,6 +721,7 @@ impl Reusing<'_> {
             cap_flips,
             attribution,
             param_set,
+            watch_shares: _,
         } = out;
         *param_set = solved.param_set;
         for (i, c) in cells.iter_mut().enumerate() {
@@ -621,9 +757,10 @@ impl Reusing<'_> {
             (&solved.monthly, |p| self.owners.point(p)),
             again,
         );
+        let rebased = self.rebased_flips(kept);
         interleave(
             cap_flips,
-            (&kept.cap_flips, |f| base_owners.watch[f.0 as usize]),
+            (&rebased, |f| base_owners.watch[f.0 as usize]),
             (&solved.cap_flips, |f| self.owners.watch[f.0 as usize]),
             again,
         );
@@ -641,6 +778,40 @@ impl Reusing<'_> {
             (&solved.attribution, |e| self.owners.cell[e.cell as usize]),
             again,
         );
+    }
+}
+
+impl Reusing<'_> {
+    /// The base's cap flips for the variant: those of a material whose watched links alone
+    /// changed are recomputed at the variant's levels from the shares the base kept (in the
+    /// kernel's order, which the shares keep); the other materials' are the base's.
+    fn rebased_flips(&self, kept: &Kept) -> Vec<(u32, u32)> {
+        let owner = &self.base.owners.watch;
+        let (flips, shares) = (&kept.cap_flips, &kept.watch_shares);
+        let mut out = Vec::with_capacity(flips.len());
+        let (mut i, mut j) = (0, 0);
+        for (m, change) in self.change.iter().enumerate() {
+            let start = (i, j);
+            while i < flips.len() && owner[flips[i].0 as usize] == m {
+                i += 1;
+            }
+            while j < shares.len() && owner[shares[j].0 as usize] == m {
+                j += 1;
+            }
+            if *change != Change::Breaches {
+                out.extend_from_slice(&flips[start.0..i]);
+                continue;
+            }
+            for &(link, month, share) in &shares[start.1..j] {
+                let Some(w) = self.watches[link as usize] else {
+                    continue;
+                };
+                if breaches(share, w.level) != w.calm_breach[month as usize] {
+                    out.push((link, month));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -697,17 +868,33 @@ pub struct Runner {
     base: Option<Base>,
     /// Solve every variant whole and keep nothing (`Runner::solving_all`).
     solve_all: bool,
+    /// The cap levels to come, whose breaches the base keeps what to recompute from
+    /// (`Runner::recomputing_breaches`).
+    levels: BreachLevels,
 }
 
 impl Runner {
     /// A runner that keeps no records and solves every variant whole: for experiments whose
-    /// variants change most materials (a cap level moves the watched links of every strategic
-    /// material), where the kept records would cost memory (some 4–5 KB a path, packed) and save
-    /// nothing.
+    /// variants change every material (a cap added to an uncapped base, a cap that binds later,
+    /// cap levels not known ahead), where the kept records would cost memory (some 4–5 KB a
+    /// path, packed) and save nothing.
     pub fn solving_all() -> Runner {
         Runner {
-            base: None,
             solve_all: true,
+            ..Runner::default()
+        }
+    }
+
+    /// A runner for variants that differ in the cap level (a cap sweep), `variants` being the
+    /// models it will be given (the first it runs is the base). A material the cap leaves alone
+    /// at the base's level and at a variant's (no third country above either) differs only in
+    /// the level its watched links are compared with: the base keeps the watched shares that
+    /// would breach otherwise than calm at some variant's level, and the variant recomputes that
+    /// material's breaches from them instead of solving it again.
+    pub fn recomputing_breaches(variants: &[Model]) -> Runner {
+        Runner {
+            levels: BreachLevels::of(variants),
+            ..Runner::default()
         }
     }
 
@@ -724,17 +911,29 @@ impl Runner {
         }
         let plan = build(model);
         let Some(base) = &self.base else {
-            let (run, base) = run_keeping(model, &plan, cfg, cancel, progress)?;
+            let (run, base) = run_keeping(
+                model,
+                &plan,
+                cfg,
+                std::mem::take(&mut self.levels),
+                cancel,
+                progress,
+            )?;
             self.base = Some(base);
             return Ok(run);
         };
-        let solve = (base.seed == cfg.seed)
+        let change = (base.seed == cfg.seed)
             .then(|| base.signatures.differing(&Signatures::of(model, &plan)))
             .flatten()
-            .filter(|solve| solve.iter().any(|&again| !again));
-        let Some(solve) = solve else {
+            .map(|change| covered(change, &plan, &base.levels))
+            .filter(|change| change.iter().any(|&c| c != Change::Solve));
+        let Some(change) = change else {
             return run_variant(model, cfg, cancel, progress);
         };
+        let mut watches = vec![None; plan.layout.cap_watch.len()];
+        for w in plan.materials.iter().flat_map(|mp| &mp.watches) {
+            watches[w.index as usize] = Some(w);
+        }
         let rename = base
             .processes
             .iter()
@@ -752,18 +951,33 @@ impl Runner {
             seed: cfg.seed,
             base,
             owners: Owners::of(model, &plan),
-            solve,
+            solve: change.iter().map(|&c| c == Change::Solve).collect(),
+            change,
+            watches,
             rename,
         };
         run_sections(model, &plan.layout, &solver, cfg, cancel, progress)
     }
 }
 
-/// The base run: the kernel, keeping each path's record.
+/// `change` with a material whose watched links' levels the base kept no shares for
+/// (`BreachLevels::covers`) solved again.
+fn covered(mut change: Vec<Change>, plan: &Plan, levels: &BreachLevels) -> Vec<Change> {
+    for (c, mp) in change.iter_mut().zip(&plan.materials) {
+        if *c == Change::Breaches && !mp.watches.iter().all(|w| levels.covers(w)) {
+            *c = Change::Solve;
+        }
+    }
+    change
+}
+
+/// The base run: the kernel, keeping each path's record (with the watched shares that flip at
+/// one of `levels`).
 fn run_keeping(
     model: &Model,
     plan: &Plan,
     cfg: &RunConfig,
+    levels: BreachLevels,
     cancel: &AtomicBool,
     progress: impl FnMut(u64, u64),
 ) -> Result<(VariantRun, Base)> {
@@ -779,6 +993,7 @@ fn run_keeping(
         owners: &owners,
         kept: &kept,
         used: AtomicUsize::new(0),
+        levels: &levels,
     };
     let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
     let base = Base {
@@ -787,6 +1002,7 @@ fn run_keeping(
         owners,
         processes: model.disruptions.iter().map(|d| d.name.clone()).collect(),
         kept,
+        levels,
     };
     Ok((run, base))
 }

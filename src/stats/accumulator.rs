@@ -130,6 +130,10 @@ pub struct PathRecord {
     pub attribution: Vec<AttributionEntry>,
     /// Parameter set of the path (`run --parameter-sets`; 0 without sets).
     pub param_set: u32,
+    /// Only when `Some` (set by a cap sweep's base, `experiment::reuse`): per watched link and
+    /// month solved, (link, month, top third-country share compared with the cap; −∞ when the
+    /// bloc receives nothing), so that breaches at other cap levels can be recomputed.
+    pub watch_shares: Option<Vec<(u32, u32, f64)>>,
 }
 
 impl PathRecord {
@@ -144,6 +148,7 @@ impl PathRecord {
             // At most one entry per (cell, process): sized once, so no path grows it.
             attribution: Vec::with_capacity(layout.cells.len() * layout.processes.len()),
             param_set: 0,
+            watch_shares: None,
         }
     }
 
@@ -157,6 +162,9 @@ impl PathRecord {
         self.floor_cost_usd.iter_mut().for_each(|v| *v = 0.0);
         self.cap_flips.clear();
         self.attribution.clear();
+        if let Some(shares) = &mut self.watch_shares {
+            shares.clear();
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use super::super::state::{MaterialCtx, MonthScratch};
 
 /// One third country's share of what the bloc receives at the stage (contracts as rationed and
 /// cut, plus what was rerouted to it) and of its recycling. Only months whose status differs
-/// from a calm month's are recorded.
+/// from a calm month's are recorded; the shares themselves only when the record asks for them
+/// (`PathRecord::watch_shares`).
 pub(in crate::sim) fn cap_breaches(
     cx: &MaterialCtx,
     m: &MonthScratch,
@@ -33,7 +34,15 @@ pub(in crate::sim) fn cap_breaches(
                 top_third = top_third.max(received);
             }
         }
-        let breached = total > 0.0 && top_third / total > w.level + BREACH_TOLERANCE;
+        let share = if total > 0.0 {
+            top_third / total
+        } else {
+            f64::NEG_INFINITY
+        };
+        if let Some(shares) = &mut record.watch_shares {
+            shares.push((w.index, t as u32, share));
+        }
+        let breached = share > w.level + BREACH_TOLERANCE;
         if breached != w.calm_breach[t] {
             record.cap_flips.push((w.index, t as u32));
         }
