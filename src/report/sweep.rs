@@ -324,16 +324,24 @@ fn subtitle(sweep: &Sweep, what: &str, goal: Option<&Goal>) -> Vec<String> {
         subtitle.push(format!("Other parameters held at {}.", fixed.join(", ")));
     }
     if let (Some(g), Some(r)) = (goal, &sweep.goal) {
-        subtitle.push(format!(
-            "Goal {g}: {}",
-            match (r.answer, r.answer_low, r.answer_high) {
-                (Some(a), Some(l), Some(h)) => format!("met from {a} (95% range {l} – {h})"),
-                (Some(a), _, _) => format!("met from {a}"),
-                _ => format!("{:?} in the range", r.direction).replace('_', " "),
-            }
-        ));
+        subtitle.push(goal_subtitle(g, r));
     }
     subtitle
+}
+
+/// The chart's line on a goal's answer, in the words of the terminal's sentence (`goal_sentence`).
+fn goal_subtitle(goal: &Goal, r: &GoalResult) -> String {
+    let range = match (r.answer_low, r.answer_high) {
+        (Some(l), Some(h)) => format!(" (95% range {l} – {h})"),
+        _ => String::new(),
+    };
+    let answer = match (r.direction, r.answer) {
+        (Direction::SmallestMeeting, Some(a)) => format!("met from {a} up{range}"),
+        (Direction::LargestMeeting, Some(a)) => format!("met up to {a}{range}"),
+        (Direction::MetEverywhere, _) => "met across the whole range".into(),
+        _ => "not met anywhere in the range".into(),
+    };
+    format!("Goal {goal}: {answer}")
 }
 
 /// What a swept field means, in words, for titles and axis labels.
@@ -458,5 +466,50 @@ pub(crate) fn goal_sentence(
                 None => String::new(),
             }
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(direction: Direction, answer: Option<f64>, range: Option<(f64, f64)>) -> GoalResult {
+        GoalResult {
+            goal: String::new(),
+            direction,
+            answer,
+            answer_low: range.map(|r| r.0),
+            answer_high: range.map(|r| r.1),
+            resolution: 1.0,
+            evaluations: Vec::new(),
+        }
+    }
+
+    /// Each direction reads as words on the chart (it once printed the enum's name, "MetNowhere"),
+    /// and a largest-meeting answer is an upper end, not a lower one.
+    #[test]
+    fn goal_subtitle_says_each_direction_in_words() {
+        let goal = Goal {
+            stat: Stat::Quantile(0.95),
+            at_most: true,
+            bound: 0.05,
+        };
+        let line = |d, a, r| goal_subtitle(&goal, &result(d, a, r));
+        assert_eq!(
+            line(Direction::SmallestMeeting, Some(3.0), Some((2.0, 4.0))),
+            "Goal P95 <= 5%: met from 3 up (95% range 2 – 4)"
+        );
+        assert_eq!(
+            line(Direction::LargestMeeting, Some(0.6), None),
+            "Goal P95 <= 5%: met up to 0.6"
+        );
+        assert_eq!(
+            line(Direction::MetEverywhere, None, None),
+            "Goal P95 <= 5%: met across the whole range"
+        );
+        assert_eq!(
+            line(Direction::MetNowhere, None, None),
+            "Goal P95 <= 5%: not met anywhere in the range"
+        );
     }
 }
