@@ -41,17 +41,16 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::{run_variant, sectioned_paths, VariantRun};
+use super::{run_sections, run_variant_recording, sectioned_paths, VariantRun};
 use crate::model::Model;
-use crate::sim::path::{simulate_path_materials, PathScratch};
+use crate::sim::path::{simulate_path_in, PathScratch, Recording, Scope};
 use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
-use crate::sim::runner::{run_solver, Kernel, PathSolver, RunConfig};
+use crate::sim::runner::{Kernel, PathSolver, RunConfig};
 use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
-use crate::stats::section::SectionValues;
 use crate::stats::tail::AttributionEntry;
-use crate::stats::{finish, Layout, PathRecord};
+use crate::stats::PathRecord;
 
 use super::bytes::{Reader, Writer};
 
@@ -657,6 +656,10 @@ impl PathSolver for Keeping<'_> {
         );
         let _ = slot.set(packed);
     }
+
+    fn recording(&self) -> Recording {
+        self.kernel.recording
+    }
 }
 
 /// A variant's paths: its differing materials solved, the others from the base.
@@ -674,6 +677,8 @@ struct Reusing<'a> {
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
     rename: Vec<u32>,
+    /// The base's, and so the variant's.
+    recording: Recording,
 }
 
 impl PathSolver for Reusing<'_> {
@@ -686,13 +691,17 @@ impl PathSolver for Reusing<'_> {
         if let Some(packed) = packed {
             kept.unpack(packed);
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
-            simulate_path_materials(
+            let scope = Scope {
+                materials: Some(&self.solve),
+                recording: self.recording,
+            };
+            simulate_path_in(
                 self.model,
                 self.plan,
                 (self.seed, path),
                 kernel,
                 solved,
-                &self.solve,
+                scope,
             );
             if self.owners.in_order(solved) {
                 self.put_together(kept, solved, record);
@@ -703,8 +712,13 @@ impl PathSolver for Reusing<'_> {
             model: self.model,
             plan: self.plan,
             seed: self.seed,
+            recording: self.recording,
         }
         .solve(path, kernel, record);
+    }
+
+    fn recording(&self) -> Recording {
+        self.recording
     }
 }
 
@@ -862,10 +876,13 @@ fn interleave<T: Clone>(
 
 /// Runs the variants of one experiment on common random numbers: the first run is the base and
 /// is kept; each later one re-solves only the materials where it differs from the base (all of
-/// them when its frame differs or the seed does). Results are `run_variant`'s, to the bit.
+/// them when its frame differs or the seed does). Results are `run_variant`'s, to the bit
+/// (`Runner::headline_only`: its headline figures).
 #[derive(Default)]
 pub struct Runner {
     base: Option<Base>,
+    /// What every run records, the base's included.
+    recording: Recording,
     /// Solve every variant whole and keep nothing (`Runner::solving_all`).
     solve_all: bool,
     /// The cap levels to come, whose breaches the base keeps what to recompute from
@@ -898,6 +915,17 @@ impl Runner {
         }
     }
 
+    /// This runner with its runs recording only what headline metrics and cap breaches read
+    /// (`Recording::Headline`): no monthly fans and no tail attribution in their summaries, for
+    /// experiments that report neither (`sweep`, `sensitivity`). Set before the first run, so
+    /// that the base keeps the records its variants are made of.
+    pub fn headline_only(self) -> Runner {
+        Runner {
+            recording: Recording::Headline,
+            ..self
+        }
+    }
+
     /// Run `model` on `cfg` (paths rounded up to whole sections, as `run_variant` does).
     pub fn run(
         &mut self,
@@ -907,7 +935,7 @@ impl Runner {
         progress: impl FnMut(u64, u64),
     ) -> Result<VariantRun> {
         if self.solve_all {
-            return run_variant(model, cfg, cancel, progress);
+            return run_variant_recording(model, cfg, self.recording, cancel, progress);
         }
         let plan = build(model);
         let Some(base) = &self.base else {
@@ -915,7 +943,7 @@ impl Runner {
                 model,
                 &plan,
                 cfg,
-                std::mem::take(&mut self.levels),
+                (std::mem::take(&mut self.levels), self.recording),
                 cancel,
                 progress,
             )?;
@@ -928,7 +956,7 @@ impl Runner {
             .map(|change| covered(change, &plan, &base.levels))
             .filter(|change| change.iter().any(|&c| c != Change::Solve));
         let Some(change) = change else {
-            return run_variant(model, cfg, cancel, progress);
+            return run_variant_recording(model, cfg, self.recording, cancel, progress);
         };
         let mut watches = vec![None; plan.layout.cap_watch.len()];
         for w in plan.materials.iter().flat_map(|mp| &mp.watches) {
@@ -955,6 +983,7 @@ impl Runner {
             change,
             watches,
             rename,
+            recording: self.recording,
         };
         run_sections(model, &plan.layout, &solver, cfg, cancel, progress)
     }
@@ -971,13 +1000,13 @@ fn covered(mut change: Vec<Change>, plan: &Plan, levels: &BreachLevels) -> Vec<C
     change
 }
 
-/// The base run: the kernel, keeping each path's record (with the watched shares that flip at
-/// one of `levels`).
+/// The base run: the kernel recording `recording`, keeping each path's record (with the
+/// watched shares that flip at one of `levels`).
 fn run_keeping(
     model: &Model,
     plan: &Plan,
     cfg: &RunConfig,
-    levels: BreachLevels,
+    (levels, recording): (BreachLevels, Recording),
     cancel: &AtomicBool,
     progress: impl FnMut(u64, u64),
 ) -> Result<(VariantRun, Base)> {
@@ -989,6 +1018,7 @@ fn run_keeping(
             model,
             plan,
             seed: cfg.seed,
+            recording,
         },
         owners: &owners,
         kept: &kept,
@@ -1005,38 +1035,4 @@ fn run_keeping(
         levels,
     };
     Ok((run, base))
-}
-
-/// `run_variant` on the paths of `solver`.
-fn run_sections<S: PathSolver>(
-    model: &Model,
-    layout: &Layout,
-    solver: &S,
-    cfg: &RunConfig,
-    cancel: &AtomicBool,
-    progress: impl FnMut(u64, u64),
-) -> Result<VariantRun> {
-    let cfg = RunConfig {
-        paths: sectioned_paths(cfg.paths),
-        target_se: None,
-        ..cfg.clone()
-    };
-    let mut sections = Vec::new();
-    let driven = run_solver(
-        model,
-        layout,
-        solver,
-        &cfg,
-        cancel,
-        progress,
-        |layout, part| {
-            sections.push(SectionValues::of(&finish(layout, part)));
-        },
-    )
-    .context("starting the worker threads")?;
-    Ok(VariantRun {
-        summary: finish(layout, &driven.acc),
-        sections,
-        cancelled: driven.cancelled,
-    })
 }
