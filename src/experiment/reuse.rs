@@ -55,8 +55,9 @@ use crate::stats::PathRecord;
 use super::bytes::{Reader, Writer};
 
 /// Most bytes of base records kept, packed (`Kept::pack`; by estimate 4–5 KB a path on eu-2030,
-/// 10 KB unpacked): 128 MB keeps every path of `sensitivity`'s default 20,480 (64 MB kept two
-/// thirds of them, and solving the rest whole cost `sensitivity` a third more CPU).
+/// 10 KB unpacked; a headline run's, 1.1 KB, or 3.1 KB in a cap sweep): 128 MB keeps every path
+/// of `sensitivity`'s default 20,480 (64 MB kept two thirds of them, and solving the rest whole
+/// cost `sensitivity` a third more CPU).
 /// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
 /// its memory bounded; the budget trades memory for the time reuse saves.
 const BUDGET_BYTES: usize = 128 << 20;
