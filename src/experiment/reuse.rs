@@ -682,15 +682,31 @@ struct Reusing<'a> {
     recording: Recording,
 }
 
+/// A worker's scratch for `Reusing`, reused across paths: the path loop allocates nothing.
+#[derive(Default)]
+struct ReuseScratch {
+    kernel: PathScratch,
+    /// The record of the re-solved materials.
+    solved: Option<PathRecord>,
+    /// The base's record, unpacked, then rebased (`Reusing::rebase`).
+    kept: Kept,
+    /// Where `Reusing::rebase` writes the rebased cap flips (it then swaps them in).
+    flips: Vec<(u32, u32)>,
+}
+
 impl PathSolver for Reusing<'_> {
-    /// The kernel's scratch, the record of the re-solved materials and the base's record
-    /// unpacked.
-    type Scratch = (PathScratch, Option<PathRecord>, Kept);
-    fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord) {
-        let (kernel, solved, kept) = scratch;
+    type Scratch = ReuseScratch;
+    fn solve(&self, path: u64, scratch: &mut ReuseScratch, record: &mut PathRecord) {
+        let ReuseScratch {
+            kernel,
+            solved,
+            kept,
+            flips,
+        } = scratch;
         let packed = self.base.kept.get(path as usize).and_then(OnceLock::get);
         if let Some(packed) = packed {
             kept.unpack(packed);
+            self.rebase(kept, flips);
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
             let scope = Scope {
                 materials: Some(&self.solve),
@@ -725,7 +741,7 @@ impl PathSolver for Reusing<'_> {
 
 impl Reusing<'_> {
     /// The variant's record: the re-solved materials' items from `solved`, the others' from
-    /// `kept`, each list in material order as the kernel writes it.
+    /// `kept` (rebased), each list in material order as the kernel writes it.
     fn put_together(&self, kept: &Kept, solved: &PathRecord, out: &mut PathRecord) {
         let (again, base_owners) = (&self.solve, &self.base.owners);
         let PathRecord {
@@ -772,24 +788,15 @@ impl Reusing<'_> {
             (&solved.monthly, |p| self.owners.point(p)),
             again,
         );
-        let rebased = self.rebased_flips(kept);
         interleave(
             cap_flips,
-            (&rebased, |f| base_owners.watch[f.0 as usize]),
+            (&kept.cap_flips, |f| base_owners.watch[f.0 as usize]),
             (&solved.cap_flips, |f| self.owners.watch[f.0 as usize]),
             again,
         );
-        let renamed: Vec<AttributionEntry> = kept
-            .attribution
-            .iter()
-            .map(|e| AttributionEntry {
-                process: self.rename[e.process as usize],
-                ..*e
-            })
-            .collect();
         interleave(
             attribution,
-            (&renamed, |e| base_owners.cell[e.cell as usize]),
+            (&kept.attribution, |e| base_owners.cell[e.cell as usize]),
             (&solved.attribution, |e| self.owners.cell[e.cell as usize]),
             again,
         );
@@ -797,13 +804,16 @@ impl Reusing<'_> {
 }
 
 impl Reusing<'_> {
-    /// The base's cap flips for the variant: those of a material whose watched links alone
-    /// changed are recomputed at the variant's levels from the shares the base kept (in the
-    /// kernel's order, which the shares keep); the other materials' are the base's.
-    fn rebased_flips(&self, kept: &Kept) -> Vec<(u32, u32)> {
+    /// The base's record in the variant's terms: the cap flips of a material whose watched
+    /// links alone changed recomputed at the variant's levels from the shares the base kept (in
+    /// the kernel's order, which the shares keep), the other materials' kept; the attribution
+    /// entries' processes renamed into the variant's order. The flips are written into `spare`,
+    /// then swapped in, so that both buffers keep their room.
+    fn rebase(&self, kept: &mut Kept, spare: &mut Vec<(u32, u32)>) {
         let owner = &self.base.owners.watch;
         let (flips, shares) = (&kept.cap_flips, &kept.watch_shares);
-        let mut out = Vec::with_capacity(flips.len());
+        let out = spare;
+        out.clear();
         let (mut i, mut j) = (0, 0);
         for (m, change) in self.change.iter().enumerate() {
             let start = (i, j);
@@ -826,7 +836,10 @@ impl Reusing<'_> {
                 }
             }
         }
-        out
+        std::mem::swap(&mut kept.cap_flips, out);
+        for e in &mut kept.attribution {
+            e.process = self.rename[e.process as usize];
+        }
     }
 }
 
