@@ -379,7 +379,7 @@ fn run_points(
     // the kernel at every level, and a goal's levels are not known ahead: those solve every
     // point whole.
     let static_cap = args.cap.is_some() && args.binds_from.is_none() && goal.is_none();
-    let mut runner = match source {
+    let runner = match source {
         Source::Simulate if static_cap => {
             let models = grid
                 .iter()
@@ -390,6 +390,8 @@ fn run_points(
         _ if args.cap.is_some() => reuse::Runner::solving_all(),
         _ => reuse::Runner::default(),
     };
+    // A sweep reports headline metrics of its points only: no fans, no tail attribution.
+    let mut runner = runner.headline_only();
     let mut first = static_cap
         .then(|| grid.iter().max_by(|a, b| a[0].value.total_cmp(&b[0].value)))
         .flatten()

@@ -29,11 +29,13 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 
 use crate::model::Model;
-use crate::sim::runner::{run_with, RunConfig, CHUNK};
+use crate::sim::path::Recording;
+use crate::sim::plan::build;
+use crate::sim::runner::{run_solver, Kernel, PathSolver, RunConfig, CHUNK};
 use crate::stats::metric::{read, Stat, Subject};
 use crate::stats::section::SectionValues;
 use crate::stats::sectioning::{paired_difference, sectioned, SectionedEstimate};
-use crate::stats::{finish, Summary};
+use crate::stats::{finish, Layout, Summary};
 
 /// Fewest sections for an interval worth printing (t on 7 degrees of freedom: ×2.36).
 pub(crate) const MIN_SECTIONS: u64 = 8;
@@ -59,21 +61,60 @@ pub fn run_variant(
     cancel: &AtomicBool,
     progress: impl FnMut(u64, u64),
 ) -> Result<VariantRun> {
+    run_variant_recording(model, cfg, Recording::Full, cancel, progress)
+}
+
+/// `run_variant`, its paths recording `recording`: with `Recording::Headline` the summary has
+/// no fans and no tail attribution, and every other figure is `run_variant`'s to the bit.
+pub(crate) fn run_variant_recording(
+    model: &Model,
+    cfg: &RunConfig,
+    recording: Recording,
+    cancel: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<VariantRun> {
+    let plan = build(model);
+    let kernel = Kernel {
+        model,
+        plan: &plan,
+        seed: cfg.seed,
+        recording,
+    };
+    run_sections(model, &plan.layout, &kernel, cfg, cancel, progress)
+}
+
+/// `run_variant` on the paths of `solver`: the ordinary runner's chunks and fold, each chunk's
+/// summary kept as a section.
+pub(crate) fn run_sections<S: PathSolver>(
+    model: &Model,
+    layout: &Layout,
+    solver: &S,
+    cfg: &RunConfig,
+    cancel: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<VariantRun> {
     let cfg = RunConfig {
         paths: sectioned_paths(cfg.paths),
         target_se: None,
         ..cfg.clone()
     };
     let mut sections = Vec::new();
-    let outcome = run_with(model, &cfg, cancel, progress, |layout, part| {
-        sections.push(SectionValues::of(&finish(layout, part)));
-    })
+    let driven = run_solver(
+        model,
+        layout,
+        solver,
+        &cfg,
+        cancel,
+        progress,
+        |layout, part| {
+            sections.push(SectionValues::of(&finish(layout, part)));
+        },
+    )
     .context("starting the worker threads")?;
-    let summary = finish(&outcome.plan.layout, &outcome.acc);
     Ok(VariantRun {
-        summary,
+        summary: finish(layout, &driven.acc),
         sections,
-        cancelled: outcome.cancelled,
+        cancelled: driven.cancelled,
     })
 }
 
@@ -109,7 +150,114 @@ mod tests {
     use std::sync::atomic::AtomicBool;
 
     use super::*;
+    use crate::experiment::reuse::Runner;
+    use crate::experiment::variant::{self, Setting};
+    use crate::scenario::setter::FieldPath;
+    use crate::sim::runner::run_with;
     use crate::stats::metric::{subjects, HEADLINE_STATS};
+
+    fn small_cfg(seed: u64) -> RunConfig {
+        RunConfig {
+            seed,
+            paths: 2048,
+            threads: 2,
+            target_se: None,
+            max_paths: 2048,
+        }
+    }
+
+    /// A headline-only run gives the full run's headline metrics (every subject, every headline
+    /// statistic, to the bit), section values and cap breaches, and the rest of the summary but
+    /// the fans and the tail attribution, which it leaves empty.
+    fn assert_same_headlines(headline: &VariantRun, full: &VariantRun) {
+        let mut compared = 0;
+        for subject in subjects(&full.summary) {
+            for stat in HEADLINE_STATS {
+                let bits =
+                    |r: &VariantRun| read(&r.summary, &subject, stat).map(|r| r.value.to_bits());
+                assert_eq!(bits(headline), bits(full), "{subject} {stat}");
+                compared += usize::from(bits(full).is_some());
+            }
+        }
+        assert!(compared >= 20, "{compared} figures compared");
+        assert_eq!(headline.sections, full.sections);
+        assert_eq!(headline.summary.cap_breach, full.summary.cap_breach);
+        assert!(headline.summary.tail_attribution.is_empty());
+        assert!(headline
+            .summary
+            .timeseries
+            .iter()
+            .all(|f| f.mean.is_empty()));
+        let without_fans_and_tail = |r: &VariantRun| {
+            let mut s = r.summary.clone();
+            s.timeseries.clear();
+            s.tail_attribution.clear();
+            serde_json::to_string(&s).unwrap()
+        };
+        assert_eq!(without_fans_and_tail(headline), without_fans_and_tail(full));
+    }
+
+    fn setting(path: &str, value: f64) -> Setting {
+        Setting {
+            path: FieldPath::parse(path).unwrap(),
+            value,
+        }
+    }
+
+    /// A cap sweep as `sweep --cap` runs it (headline only, the base's records reused, breaches
+    /// recomputed), point by point against full runs; some paths breach the cap.
+    #[test]
+    fn a_headline_cap_sweep_reads_as_full_runs() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let models: Vec<Model> = [1.0, 0.5, 0.8]
+            .map(|level| variant::build(&loaded, &[setting("supplier_cap.level", level)]).unwrap())
+            .into();
+        let cancel = AtomicBool::new(false);
+        let mut runner = Runner::recomputing_breaches(&models).headline_only();
+        let mut breached = 0;
+        for m in &models {
+            let headline = runner.run(m, &small_cfg(5), &cancel, |_, _| {}).unwrap();
+            let full = run_variant(m, &small_cfg(5), &cancel, |_, _| {}).unwrap();
+            assert!(!full.summary.tail_attribution.is_empty());
+            assert_same_headlines(&headline, &full);
+            breached += full
+                .summary
+                .cap_breach
+                .iter()
+                .filter(|b| b.probability_any_month.p > 0.0)
+                .count();
+        }
+        assert!(breached > 0);
+    }
+
+    /// Variants of several materials as `sensitivity` runs them (headline only, the base's
+    /// records reused for the materials a variant leaves alone), and one solved whole.
+    #[test]
+    fn headline_variants_read_as_full_runs() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let base = crate::model::compile(&loaded).unwrap();
+        let gallium = variant::build(
+            &loaded,
+            &[setting("blocs.EU.stockpiles.gallium.initial_months", 6.0)],
+        )
+        .unwrap();
+        let cancel = AtomicBool::new(false);
+        let mut runner = Runner::default().headline_only();
+        for m in [&base, &gallium] {
+            let headline = runner.run(m, &small_cfg(7), &cancel, |_, _| {}).unwrap();
+            let full = run_variant(m, &small_cfg(7), &cancel, |_, _| {}).unwrap();
+            assert_same_headlines(&headline, &full);
+        }
+        let whole = run_variant_recording(
+            &gallium,
+            &small_cfg(7),
+            Recording::Headline,
+            &cancel,
+            |_, _| {},
+        );
+        let full = run_variant(&gallium, &small_cfg(7), &cancel, |_, _| {}).unwrap();
+        assert_same_headlines(&whole.unwrap(), &full);
+    }
 
     /// A section's values answer every metric as `read` answers it from the whole summary,
     /// including the statistics and subjects it has no figure for.

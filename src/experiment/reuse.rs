@@ -41,23 +41,23 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::{run_variant, sectioned_paths, VariantRun};
+use super::{run_sections, run_variant_recording, sectioned_paths, VariantRun};
 use crate::model::Model;
-use crate::sim::path::{simulate_path_materials, PathScratch};
+use crate::sim::path::{simulate_path_in, PathScratch, Recording, Scope};
 use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
-use crate::sim::runner::{run_solver, Kernel, PathSolver, RunConfig};
+use crate::sim::runner::{Kernel, PathSolver, RunConfig};
 use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
-use crate::stats::section::SectionValues;
 use crate::stats::tail::AttributionEntry;
-use crate::stats::{finish, Layout, PathRecord};
+use crate::stats::PathRecord;
 
 use super::bytes::{Reader, Writer};
 
 /// Most bytes of base records kept, packed (`Kept::pack`; by estimate 4–5 KB a path on eu-2030,
-/// 10 KB unpacked): 128 MB keeps every path of `sensitivity`'s default 20,480 (64 MB kept two
-/// thirds of them, and solving the rest whole cost `sensitivity` a third more CPU).
+/// 10 KB unpacked; a headline run's, 1.1 KB, or 3.1 KB in a cap sweep): 128 MB keeps every path
+/// of `sensitivity`'s default 20,480 (64 MB kept two thirds of them, and solving the rest whole
+/// cost `sensitivity` a third more CPU).
 /// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
 /// its memory bounded; the budget trades memory for the time reuse saves.
 const BUDGET_BYTES: usize = 128 << 20;
@@ -657,6 +657,10 @@ impl PathSolver for Keeping<'_> {
         );
         let _ = slot.set(packed);
     }
+
+    fn recording(&self) -> Recording {
+        self.kernel.recording
+    }
 }
 
 /// A variant's paths: its differing materials solved, the others from the base.
@@ -674,25 +678,47 @@ struct Reusing<'a> {
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
     rename: Vec<u32>,
+    /// The base's, and so the variant's.
+    recording: Recording,
+}
+
+/// A worker's scratch for `Reusing`, reused across paths: the path loop allocates nothing.
+#[derive(Default)]
+struct ReuseScratch {
+    kernel: PathScratch,
+    /// The record of the re-solved materials.
+    solved: Option<PathRecord>,
+    /// The base's record, unpacked, then rebased (`Reusing::rebase`).
+    kept: Kept,
+    /// Where `Reusing::rebase` writes the rebased cap flips (it then swaps them in).
+    flips: Vec<(u32, u32)>,
 }
 
 impl PathSolver for Reusing<'_> {
-    /// The kernel's scratch, the record of the re-solved materials and the base's record
-    /// unpacked.
-    type Scratch = (PathScratch, Option<PathRecord>, Kept);
-    fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord) {
-        let (kernel, solved, kept) = scratch;
+    type Scratch = ReuseScratch;
+    fn solve(&self, path: u64, scratch: &mut ReuseScratch, record: &mut PathRecord) {
+        let ReuseScratch {
+            kernel,
+            solved,
+            kept,
+            flips,
+        } = scratch;
         let packed = self.base.kept.get(path as usize).and_then(OnceLock::get);
         if let Some(packed) = packed {
             kept.unpack(packed);
+            self.rebase(kept, flips);
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
-            simulate_path_materials(
+            let scope = Scope {
+                materials: Some(&self.solve),
+                recording: self.recording,
+            };
+            simulate_path_in(
                 self.model,
                 self.plan,
                 (self.seed, path),
                 kernel,
                 solved,
-                &self.solve,
+                scope,
             );
             if self.owners.in_order(solved) {
                 self.put_together(kept, solved, record);
@@ -703,14 +729,19 @@ impl PathSolver for Reusing<'_> {
             model: self.model,
             plan: self.plan,
             seed: self.seed,
+            recording: self.recording,
         }
         .solve(path, kernel, record);
+    }
+
+    fn recording(&self) -> Recording {
+        self.recording
     }
 }
 
 impl Reusing<'_> {
     /// The variant's record: the re-solved materials' items from `solved`, the others' from
-    /// `kept`, each list in material order as the kernel writes it.
+    /// `kept` (rebased), each list in material order as the kernel writes it.
     fn put_together(&self, kept: &Kept, solved: &PathRecord, out: &mut PathRecord) {
         let (again, base_owners) = (&self.solve, &self.base.owners);
         let PathRecord {
@@ -757,24 +788,15 @@ impl Reusing<'_> {
             (&solved.monthly, |p| self.owners.point(p)),
             again,
         );
-        let rebased = self.rebased_flips(kept);
         interleave(
             cap_flips,
-            (&rebased, |f| base_owners.watch[f.0 as usize]),
+            (&kept.cap_flips, |f| base_owners.watch[f.0 as usize]),
             (&solved.cap_flips, |f| self.owners.watch[f.0 as usize]),
             again,
         );
-        let renamed: Vec<AttributionEntry> = kept
-            .attribution
-            .iter()
-            .map(|e| AttributionEntry {
-                process: self.rename[e.process as usize],
-                ..*e
-            })
-            .collect();
         interleave(
             attribution,
-            (&renamed, |e| base_owners.cell[e.cell as usize]),
+            (&kept.attribution, |e| base_owners.cell[e.cell as usize]),
             (&solved.attribution, |e| self.owners.cell[e.cell as usize]),
             again,
         );
@@ -782,13 +804,16 @@ impl Reusing<'_> {
 }
 
 impl Reusing<'_> {
-    /// The base's cap flips for the variant: those of a material whose watched links alone
-    /// changed are recomputed at the variant's levels from the shares the base kept (in the
-    /// kernel's order, which the shares keep); the other materials' are the base's.
-    fn rebased_flips(&self, kept: &Kept) -> Vec<(u32, u32)> {
+    /// The base's record in the variant's terms: the cap flips of a material whose watched
+    /// links alone changed recomputed at the variant's levels from the shares the base kept (in
+    /// the kernel's order, which the shares keep), the other materials' kept; the attribution
+    /// entries' processes renamed into the variant's order. The flips are written into `spare`,
+    /// then swapped in, so that both buffers keep their room.
+    fn rebase(&self, kept: &mut Kept, spare: &mut Vec<(u32, u32)>) {
         let owner = &self.base.owners.watch;
         let (flips, shares) = (&kept.cap_flips, &kept.watch_shares);
-        let mut out = Vec::with_capacity(flips.len());
+        let out = spare;
+        out.clear();
         let (mut i, mut j) = (0, 0);
         for (m, change) in self.change.iter().enumerate() {
             let start = (i, j);
@@ -811,7 +836,10 @@ impl Reusing<'_> {
                 }
             }
         }
-        out
+        std::mem::swap(&mut kept.cap_flips, out);
+        for e in &mut kept.attribution {
+            e.process = self.rename[e.process as usize];
+        }
     }
 }
 
@@ -862,10 +890,13 @@ fn interleave<T: Clone>(
 
 /// Runs the variants of one experiment on common random numbers: the first run is the base and
 /// is kept; each later one re-solves only the materials where it differs from the base (all of
-/// them when its frame differs or the seed does). Results are `run_variant`'s, to the bit.
+/// them when its frame differs or the seed does). Results are `run_variant`'s, to the bit
+/// (`Runner::headline_only`: its headline figures).
 #[derive(Default)]
 pub struct Runner {
     base: Option<Base>,
+    /// What every run records, the base's included.
+    recording: Recording,
     /// Solve every variant whole and keep nothing (`Runner::solving_all`).
     solve_all: bool,
     /// The cap levels to come, whose breaches the base keeps what to recompute from
@@ -898,6 +929,17 @@ impl Runner {
         }
     }
 
+    /// This runner with its runs recording only what headline metrics and cap breaches read
+    /// (`Recording::Headline`): no monthly fans and no tail attribution in their summaries, for
+    /// experiments that report neither (`sweep`, `sensitivity`). Set before the first run, so
+    /// that the base keeps the records its variants are made of.
+    pub fn headline_only(self) -> Runner {
+        Runner {
+            recording: Recording::Headline,
+            ..self
+        }
+    }
+
     /// Run `model` on `cfg` (paths rounded up to whole sections, as `run_variant` does).
     pub fn run(
         &mut self,
@@ -907,7 +949,7 @@ impl Runner {
         progress: impl FnMut(u64, u64),
     ) -> Result<VariantRun> {
         if self.solve_all {
-            return run_variant(model, cfg, cancel, progress);
+            return run_variant_recording(model, cfg, self.recording, cancel, progress);
         }
         let plan = build(model);
         let Some(base) = &self.base else {
@@ -915,7 +957,7 @@ impl Runner {
                 model,
                 &plan,
                 cfg,
-                std::mem::take(&mut self.levels),
+                (std::mem::take(&mut self.levels), self.recording),
                 cancel,
                 progress,
             )?;
@@ -928,7 +970,7 @@ impl Runner {
             .map(|change| covered(change, &plan, &base.levels))
             .filter(|change| change.iter().any(|&c| c != Change::Solve));
         let Some(change) = change else {
-            return run_variant(model, cfg, cancel, progress);
+            return run_variant_recording(model, cfg, self.recording, cancel, progress);
         };
         let mut watches = vec![None; plan.layout.cap_watch.len()];
         for w in plan.materials.iter().flat_map(|mp| &mp.watches) {
@@ -955,6 +997,7 @@ impl Runner {
             change,
             watches,
             rename,
+            recording: self.recording,
         };
         run_sections(model, &plan.layout, &solver, cfg, cancel, progress)
     }
@@ -971,13 +1014,13 @@ fn covered(mut change: Vec<Change>, plan: &Plan, levels: &BreachLevels) -> Vec<C
     change
 }
 
-/// The base run: the kernel, keeping each path's record (with the watched shares that flip at
-/// one of `levels`).
+/// The base run: the kernel recording `recording`, keeping each path's record (with the
+/// watched shares that flip at one of `levels`).
 fn run_keeping(
     model: &Model,
     plan: &Plan,
     cfg: &RunConfig,
-    levels: BreachLevels,
+    (levels, recording): (BreachLevels, Recording),
     cancel: &AtomicBool,
     progress: impl FnMut(u64, u64),
 ) -> Result<(VariantRun, Base)> {
@@ -989,6 +1032,7 @@ fn run_keeping(
             model,
             plan,
             seed: cfg.seed,
+            recording,
         },
         owners: &owners,
         kept: &kept,
@@ -1005,38 +1049,4 @@ fn run_keeping(
         levels,
     };
     Ok((run, base))
-}
-
-/// `run_variant` on the paths of `solver`.
-fn run_sections<S: PathSolver>(
-    model: &Model,
-    layout: &Layout,
-    solver: &S,
-    cfg: &RunConfig,
-    cancel: &AtomicBool,
-    progress: impl FnMut(u64, u64),
-) -> Result<VariantRun> {
-    let cfg = RunConfig {
-        paths: sectioned_paths(cfg.paths),
-        target_se: None,
-        ..cfg.clone()
-    };
-    let mut sections = Vec::new();
-    let driven = run_solver(
-        model,
-        layout,
-        solver,
-        &cfg,
-        cancel,
-        progress,
-        |layout, part| {
-            sections.push(SectionValues::of(&finish(layout, part)));
-        },
-    )
-    .context("starting the worker threads")?;
-    Ok(VariantRun {
-        summary: finish(layout, &driven.acc),
-        sections,
-        cancelled: driven.cancelled,
-    })
 }

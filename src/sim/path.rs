@@ -72,6 +72,28 @@ impl Trace for NoTrace {
     const ON: bool = false;
 }
 
+/// What the kernel writes of a path besides its headline figures (the cell records, price
+/// peaks, floor costs and cap breaches, which it always writes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Recording {
+    /// Also the monthly fan-chart points and the tail attribution: what `run` reports.
+    #[default]
+    Full,
+    /// Neither: for experiments that read only headline metrics and cap breaches
+    /// (docs/experiments.md, "Experiments record only what they read"). Nothing the headline
+    /// figures are computed from is skipped, so they are `Full`'s to the bit.
+    Headline,
+}
+
+/// Which materials of a path to solve and what to record of them: what a solver of the runner
+/// asks beyond `simulate_path`'s inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scope<'a> {
+    /// Per material (plan order), whether to solve it; every material when `None`.
+    pub materials: Option<&'a [bool]>,
+    pub recording: Recording,
+}
+
 /// Per-thread scratch, reused across paths so the hot loop does not allocate.
 #[derive(Debug, Default)]
 pub struct PathScratch {
@@ -107,21 +129,30 @@ pub fn simulate_path<T: Trace>(
     record: &mut PathRecord,
     trace: &mut T,
 ) {
-    simulate_path_of(model, plan, (seed, path), scratch, record, trace, None);
+    simulate_path_of(
+        model,
+        plan,
+        (seed, path),
+        scratch,
+        record,
+        trace,
+        Scope::default(),
+    );
 }
 
-/// `simulate_path` solving only the materials `solve` marks (plan order): the parameters and
-/// the timeline are drawn whole, as for every material, and the others are left unsolved
-/// (nothing recorded for them). Each material's results are those `simulate_path` gives it,
-/// to the bit: materials are independent given the timeline (see the top of this file).
-/// Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
-pub(crate) fn simulate_path_materials(
+/// `simulate_path` within `scope`. Solving only the materials `scope.materials` marks, the
+/// parameters and the timeline are drawn whole, as for every material, and the others are left
+/// unsolved (nothing recorded for them); each material's results are those `simulate_path`
+/// gives it, to the bit: materials are independent given the timeline (see the top of this
+/// file). Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
+/// With `Recording::Headline` the record holds no monthly points and no attribution entries.
+pub(crate) fn simulate_path_in(
     model: &Model,
     plan: &Plan,
     (seed, path): (u64, u64),
     scratch: &mut PathScratch,
     record: &mut PathRecord,
-    solve: &[bool],
+    scope: Scope,
 ) {
     simulate_path_of(
         model,
@@ -130,7 +161,7 @@ pub(crate) fn simulate_path_materials(
         scratch,
         record,
         &mut NoTrace,
-        Some(solve),
+        scope,
     );
 }
 
@@ -141,7 +172,7 @@ fn simulate_path_of<T: Trace>(
     scratch: &mut PathScratch,
     record: &mut PathRecord,
     trace: &mut T,
-    solve: Option<&[bool]>,
+    scope: Scope,
 ) {
     record.clear();
     if model.parameter_sets > 0 {
@@ -185,7 +216,7 @@ fn simulate_path_of<T: Trace>(
     scratch.month.resize_with(n, MonthScratch::default);
     scratch.shift.resize_with(n, Default::default);
     for (mi, mp) in plan.materials.iter().enumerate() {
-        if solve.is_some_and(|only| !only[mi]) {
+        if scope.materials.is_some_and(|only| !only[mi]) {
             continue;
         }
         let episodes = std::mem::take(&mut scratch.by_material[mi]);
@@ -199,16 +230,26 @@ fn simulate_path_of<T: Trace>(
             watching: !mp.watches.is_empty(),
             cells: local_cells(model, mp, &mut cells_buf),
         };
-        simulate_material(
-            &cx,
-            &scratch.params,
+        let (s, m, shift) = (
             &mut scratch.state[mi],
             &mut scratch.month[mi],
             &mut scratch.shift[mi],
-            record,
-            trace,
         );
+        // Decided once per material, not in the month loop: each recording has its own loop.
+        match scope.recording {
+            Recording::Full => {
+                simulate_material::<T, true>(&cx, &scratch.params, s, m, shift, record, trace);
+            }
+            Recording::Headline => {
+                simulate_material::<T, false>(&cx, &scratch.params, s, m, shift, record, trace);
+            }
+        }
         scratch.by_material[mi] = episodes;
+    }
+    if scope.recording == Recording::Headline {
+        // Phase 7 writes the stockpile drawdown points whatever the recording (the fold would
+        // skip them anyway): dropped here, so that a headline record holds no monthly point.
+        record.monthly.clear();
     }
 }
 
@@ -236,8 +277,9 @@ fn local_cells<'a, 'b>(
 }
 
 /// One material through the horizon: the month loop of docs/model.md, "The month solve", one
-/// call per phase in the document's order, over the busy months only.
-fn simulate_material<T: Trace>(
+/// call per phase in the document's order, over the busy months only. `FULL`: also record the
+/// monthly points and attribute the shortfall (`Recording::Full`); neither feeds anything else.
+fn simulate_material<T: Trace, const FULL: bool>(
     cx: &MaterialCtx,
     params: &PathParams,
     s: &mut MaterialState,
@@ -251,7 +293,9 @@ fn simulate_material<T: Trace>(
         cap_shift::finish(cx, params, s, shift, record);
         return; // Calm all along: nothing else to record.
     }
-    attribute::start(cx, s);
+    if FULL {
+        attribute::start(cx, s);
+    }
     let mut t = 0usize;
     while t < cx.model.months {
         match calendar::next_step(cx, s, t) {
@@ -299,8 +343,10 @@ fn simulate_material<T: Trace>(
         stockpile::release(cx, s, m);
         stockpile::share(cx, s, m);
         stockpile::refill(cx, s, m, t, record);
-        record::record_month(cx, s, m, t, record);
-        attribute::attribute_month(cx, s, m, t);
+        record::record_month::<FULL>(cx, s, m, t, record);
+        if FULL {
+            attribute::attribute_month(cx, s, m, t);
+        }
         record::price_floors(cx, s, m, t, record);
         if T::ON {
             let max_excess = ship::max_excess_shipment(cx, m);
@@ -311,6 +357,8 @@ fn simulate_material<T: Trace>(
         t += 1;
     }
     record::horizon_totals(cx, s, record);
-    attribute::horizon(cx, s, record);
+    if FULL {
+        attribute::horizon(cx, s, record);
+    }
     cap_shift::finish(cx, params, s, shift, record);
 }

@@ -21,7 +21,7 @@ use crate::stats::monthly_batch::MonthlyBatch;
 use crate::stats::scalar_batch::ScalarBatch;
 use crate::stats::{Layout, PathRecord, RunAccumulator};
 
-use super::path::{simulate_path, NoTrace, PathScratch};
+use super::path::{simulate_path_in, PathScratch, Recording, Scope};
 use super::plan::{build, Plan};
 
 /// Paths per chunk: the unit of parallel work, of the progress bar and of sectioning estimates.
@@ -88,8 +88,11 @@ pub fn headline_se(model: &Model, acc: &RunAccumulator) -> f64 {
 pub(crate) trait PathSolver: Sync {
     /// Scratch of one worker, reused across the paths of a chunk.
     type Scratch: Default;
-    /// Leave path `path`'s results in `record`, as `simulate_path` would.
+    /// Leave path `path`'s results in `record`, as `simulate_path` would (with the solver's
+    /// `recording`).
     fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord);
+    /// What the paths' records hold, and so what the fold keeps.
+    fn recording(&self) -> Recording;
 }
 
 /// The kernel itself: every material of every path solved by `simulate_path`.
@@ -97,27 +100,51 @@ pub(crate) struct Kernel<'a> {
     pub model: &'a Model,
     pub plan: &'a Plan,
     pub seed: u64,
+    pub recording: Recording,
 }
 
 impl PathSolver for Kernel<'_> {
     type Scratch = PathScratch;
     #[inline]
     fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
-        simulate_path(
+        let scope = Scope {
+            materials: None,
+            recording: self.recording,
+        };
+        simulate_path_in(
             self.model,
             self.plan,
-            self.seed,
-            path,
+            (self.seed, path),
             scratch,
             record,
-            &mut NoTrace,
+            scope,
         );
+    }
+
+    fn recording(&self) -> Recording {
+        self.recording
+    }
+}
+
+/// An empty accumulator for records of `recording`: a headline run's has no monthly fans and no
+/// tail tables (`RunAccumulator::headline`), which its records would leave empty; folding,
+/// merging and finishing them would cost time for nothing.
+pub(crate) fn accumulator(layout: &Layout, recording: Recording) -> RunAccumulator {
+    match recording {
+        Recording::Full => RunAccumulator::new(layout),
+        Recording::Headline => RunAccumulator::headline(layout),
     }
 }
 
 /// Simulate paths `[first, first + count)` into a fresh accumulator.
 pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) -> RunAccumulator {
-    run_range_by(&plan.layout, &Kernel { model, plan, seed }, first, count)
+    let kernel = Kernel {
+        model,
+        plan,
+        seed,
+        recording: Recording::Full,
+    };
+    run_range_by(&plan.layout, &kernel, first, count)
 }
 
 /// `run_range` with the paths from `solver`.
@@ -127,7 +154,7 @@ fn run_range_by<S: PathSolver>(
     first: u64,
     count: u64,
 ) -> RunAccumulator {
-    let mut acc = RunAccumulator::new(layout);
+    let mut acc = accumulator(layout, solver.recording());
     let mut scratch = S::Scratch::default();
     let mut record = PathRecord::new(layout);
     let mut batch = MonthlyBatch::default();
@@ -136,7 +163,8 @@ fn run_range_by<S: PathSolver>(
     for path in first..first + count {
         solver.solve(path, &mut scratch, &mut record);
         // The monthly points and the scalar histograms' values go through batches (the same
-        // accumulator, faster); the rest of the record is folded at once.
+        // accumulator, faster); the rest of the record is folded at once. A headline record
+        // has no monthly points.
         batch.push(&mut acc, months, &record.monthly);
         record.monthly.clear();
         if scalars.is_full(&acc) {
@@ -198,6 +226,7 @@ pub fn run_with(
         model,
         plan: &plan,
         seed: cfg.seed,
+        recording: Recording::Full,
     };
     let driven = run_solver(
         model,
@@ -241,7 +270,7 @@ pub(crate) fn run_solver<S: PathSolver>(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads.max(1))
         .build()?;
-    let mut acc = RunAccumulator::new(layout);
+    let mut acc = accumulator(layout, solver.recording());
     let goal = if cfg.target_se.is_some() {
         cfg.max_paths.max(cfg.paths)
     } else {
@@ -320,6 +349,7 @@ pub fn run_chunks(
             model,
             plan: &plan,
             seed: cfg.seed,
+            recording: Recording::Full,
         };
         run_in_groups(&pool, cfg.threads, (&plan.layout, &kernel), batch, |part| {
             on_chunk(&part);

@@ -394,7 +394,18 @@ pub struct RunAccumulator {
 
 impl RunAccumulator {
     pub fn new(layout: &Layout) -> Self {
-        let m = layout.months;
+        Self::with_fans_and_tail(layout, layout.months, TailAcc::new(layout))
+    }
+
+    /// For paths that record no monthly points and no attribution entries (a headline run's,
+    /// `sim::path::Recording`): monthly series of no months and no tail tables, which cost
+    /// nothing to merge or finish (the summary's fans are then empty and it has no tail
+    /// attribution). Its `add` takes no monthly point.
+    pub fn headline(layout: &Layout) -> Self {
+        Self::with_fans_and_tail(layout, 0, TailAcc::default())
+    }
+
+    fn with_fans_and_tail(layout: &Layout, m: usize, tail: TailAcc) -> Self {
         RunAccumulator {
             paths: 0,
             cells: (0..layout.cells.len()).map(|_| CellAcc::new()).collect(),
@@ -424,9 +435,9 @@ impl RunAccumulator {
             price_down_monthly: (0..layout.materials.len())
                 .map(|_| MonthlyAcc::new(m))
                 .collect(),
-            cap_flips: vec![vec![0; m]; layout.cap_watch.len()],
+            cap_flips: vec![vec![0; layout.months]; layout.cap_watch.len()],
             cap_breached_paths: vec![0; layout.cap_watch.len()],
-            tail: TailAcc::new(layout),
+            tail,
             param_sets: param_sets::new_sets(layout),
         }
     }

@@ -164,7 +164,8 @@ pub fn run(
     let total = plan.total_paths();
     let mut done = 0u64;
     // The base runs first and is kept; every variant re-solves only the materials it changes.
-    let mut runner = super::reuse::Runner::default();
+    // The analysis reads headline metrics only: no fans, no tail attribution.
+    let mut runner = super::reuse::Runner::default().headline_only();
     let simulate = |_: Candidate, m: &Model| -> Result<Option<VariantRun>> {
         let offset = done;
         let r = runner.run(m, cfg, cancel, |d, _| progress(offset + d, total))?;

@@ -15,8 +15,9 @@ pub(in crate::sim) fn import_gap(m: &MonthScratch, j: usize) -> f64 {
 }
 
 /// Phase 8: record the month's shortfall and import gap per cell (only values above
-/// `SHORT_MONTH_SHARE` of demand count) and its price.
-pub(in crate::sim) fn record_month(
+/// `SHORT_MONTH_SHARE` of demand count) and its price; with `POINTS`, also the month's
+/// fan-chart points (shortfall share per cell, price move), which nothing else reads.
+pub(in crate::sim) fn record_month<const POINTS: bool>(
     cx: &MaterialCtx,
     s: &mut MaterialState,
     m: &MonthScratch,
@@ -43,12 +44,14 @@ pub(in crate::sim) fn record_month(
             s.year_short[j][t / 12] += short;
             let share = short / m.demand[j];
             rec.peak_month_share = rec.peak_month_share.max(share);
-            record.monthly.push(MonthlyPoint {
-                series: Series::Shortfall,
-                index: ci as u32,
-                month: tu,
-                value: share,
-            });
+            if POINTS {
+                record.monthly.push(MonthlyPoint {
+                    series: Series::Shortfall,
+                    index: ci as u32,
+                    month: tu,
+                    value: share,
+                });
+            }
         } else {
             s.run[j] = 0;
         }
@@ -57,6 +60,9 @@ pub(in crate::sim) fn record_month(
     if price_ratio != 1.0 {
         let mi = mp.material;
         record.peak_price_excess[mi] = record.peak_price_excess[mi].max(price_ratio - 1.0);
+        if !POINTS {
+            return;
+        }
         let (series, value) = if price_ratio > 1.0 {
             (Series::PriceUp, price_ratio - 1.0)
         } else {
