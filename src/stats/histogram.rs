@@ -77,6 +77,32 @@ fn add_wide(slot: &mut u16, wide: &mut Vec<Bin>, index: u32, n: u32) {
     }
 }
 
+/// Grow the dense array of bins `offset..offset + counts.len()` to reach bins `first` and
+/// `last` too, in one allocation of exactly that size. A merged histogram grows only when
+/// another brings a new extreme: growing by doubling (as `add_to_bin` does for recording, where
+/// a range grows bin by bin) would leave slack that `shrink_to_fit` then gives back through
+/// another allocation, and the heap of a long run would fill with the holes.
+fn grow_exactly(offset: &mut u32, counts: &mut Vec<u16>, first: u32, last: u32) {
+    let (lo, end) = if counts.is_empty() {
+        (first, last + 1)
+    } else {
+        (
+            first.min(*offset),
+            (last + 1).max(*offset + counts.len() as u32),
+        )
+    };
+    if counts.is_empty() || lo < *offset || end > *offset + counts.len() as u32 {
+        let mut grown = Vec::with_capacity((end - lo) as usize);
+        if !counts.is_empty() {
+            grown.resize((*offset - lo) as usize, 0);
+            grown.extend_from_slice(counts);
+        }
+        grown.resize((end - lo) as usize, 0);
+        *counts = grown;
+        *offset = lo;
+    }
+}
+
 /// Whether `filled` non-zero bins over a range of `range` bins take less memory as a dense
 /// array (2 bytes a bin of the range) than as a list (8 bytes a non-zero bin).
 #[inline]
@@ -345,10 +371,8 @@ impl LogHistogram {
             return;
         };
         let mut added = 0u64;
-        if matches!(self.bins, Bins::Dense { .. }) {
-            // Grow to the other's first and last bins, as adding bin by bin would.
-            self.add_to_bin(first.index, 0);
-            self.add_to_bin(last.index, 0);
+        if let Bins::Dense { offset, counts, .. } = &mut self.bins {
+            grow_exactly(offset, counts, first.index, last.index);
             for b in other.bins() {
                 self.add_to_bin(b.index, b.count);
                 added += u64::from(b.count);
