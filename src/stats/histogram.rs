@@ -741,6 +741,21 @@ mod tests {
         assert_eq!(back.bins().next_back(), dl.bins().next_back());
     }
 
+    /// A merge that brings new extremes at both ends grows a dense array once, to exactly the
+    /// union of the ranges: a merged histogram kept for a whole run holds no growth slack.
+    #[test]
+    fn a_merge_grows_a_dense_array_exactly() {
+        let mut kept = LogHistogram::new(3);
+        kept.record_all(&[2.0, 2.3, 2.6, 2.9]);
+        assert!(matches!(kept.bins, Bins::Dense { .. }));
+        let mut other = LogHistogram::new(3);
+        other.record_all(&[1.0, 8.0]);
+        kept.merge(&other);
+        let range = kept.index(8.0) - kept.index(1.0) + 1;
+        assert_eq!(kept.heap_bytes(), 2 * range as usize);
+        assert_eq!(kept.positives, 6);
+    }
+
     #[test]
     fn tail_moments_count_the_tail() {
         let mut h = LogHistogram::new(12);

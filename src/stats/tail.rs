@@ -176,8 +176,8 @@ impl TailTable {
     }
 
     fn merge(&mut self, o: &TailTable) {
-        let reached = o.bins.iter().enumerate().filter(|(_, b)| b.paths > 0);
-        if let (Some((first, _)), Some((last, _))) = (reached.clone().next(), reached.last()) {
+        let mut reached = o.bins.iter().enumerate().filter(|(_, b)| b.paths > 0);
+        if let (Some((first, _)), Some((last, _))) = (reached.clone().next(), reached.next_back()) {
             self.grow_exactly(o.offset + first as i64, o.offset + last as i64);
         }
         for (k, b) in o.bins.iter().enumerate() {
