@@ -1,6 +1,6 @@
 //! A run's memory does not grow with its number of paths (issue 12: peak memory flat at 10^5,
 //! 10^6 and 10^7 paths). The accumulator holds sums, counts and histograms; a histogram holds
-//! its non-zero bins (a list, or a dense array once they fill half their range), so its memory
+//! its non-zero bins (a list, or a dense array once they fill a quarter of their range), so its memory
 //! grows only with the distinct bins values reach, never with how many values there are.
 
 use std::sync::atomic::AtomicBool;
@@ -37,8 +37,8 @@ fn accumulator_memory_does_not_grow_with_the_paths_it_holds() {
 }
 
 /// Ten times the paths (different ones) grow the accumulator by far less than ten times: only
-/// rarer extremes add bins (on eu-2030, 3.8 MB at 2,048 paths and 7.5 MB at 20,480, then 9.5 MB
-/// at 100,000); memory that grew with the paths would grow tenfold.
+/// rarer extremes add bins (on eu-2030, 3.2 MB at 2,048 paths and 4.8 MB at 20,480, then about
+/// 6 MB at 100,000); memory that grew with the paths would grow tenfold.
 #[test]
 fn accumulator_memory_grows_far_slower_than_the_paths() {
     let model = compile(&load("builtin:eu-2030").expect("loads")).expect("valid");

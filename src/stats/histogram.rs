@@ -16,13 +16,14 @@ use serde::{Deserialize, Serialize};
 pub const MIN_POSITIVE: f64 = 1e-9;
 
 /// A histogram's bins are held in whichever of two forms takes less memory (a list goes dense
-/// as soon as a `record_all` fills half its range; `shrink_to_fit`, between chunks, picks
-/// again): the non-zero bins as a sorted list (8 bytes a bin), or a dense array of counts from
-/// the first non-zero bin to the last (4 bytes a bin of the range). A chunk's histograms fill few of the bins their range spans (a month count of
-/// 1..60 spans 6,000 bins at 10 mantissa bits and fills at most 60), so the dense array alone
-/// cost a chunk accumulator about 9 MB where the list takes under 4 MB; a merged histogram of
-/// many paths fills most of its range, and the array is then the smaller. The form never shows:
-/// equality, quantiles and the written form depend only on the counts.
+/// as soon as a `record_all` fills a quarter of its range; `shrink_to_fit`, between chunks,
+/// picks again): the non-zero bins as a sorted list (8 bytes a bin), or a dense array of counts
+/// from the first non-zero bin to the last (2 bytes a bin of the range, see `Bins::Dense`). A
+/// chunk's histograms fill few of the bins their range spans (a month count of 1..60 spans
+/// 6,000 bins at 10 mantissa bits and fills at most 60), so a dense array alone cost a chunk
+/// accumulator about 9 MB where the list takes under 4 MB; a merged histogram of many paths
+/// fills most of its range, and the array is then the smaller. The form never shows: equality,
+/// quantiles and the written form depend only on the counts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(into = "DenseHistogram", from = "DenseHistogram")]
 pub struct LogHistogram {
@@ -37,8 +38,76 @@ pub struct LogHistogram {
 enum Bins {
     /// The non-zero bins, by ascending bin index.
     Sparse(Vec<Bin>),
-    /// Counts of bins `offset..offset + counts.len()`; the first and last are non-zero.
-    Dense { offset: u32, counts: Vec<u32> },
+    /// Counts of bins `offset..offset + counts.len()`; the first and last are non-zero. A
+    /// count that does not fit 16 bits reads `WIDE`, and its bin is in `wide` (ascending):
+    /// most bins of even a 10^7-path histogram count fewer than 65,535 values, so 2 bytes a bin
+    /// and a few wide bins take half the memory of 4 bytes a bin, whatever the paths.
+    Dense {
+        offset: u32,
+        counts: Vec<u16>,
+        wide: Vec<Bin>,
+    },
+}
+
+/// The dense slot of a bin whose count is held in the wide list.
+const WIDE: u16 = u16::MAX;
+
+/// Add `n` to the dense slot of bin `index`: in the slot while the count fits below `WIDE`,
+/// else in the wide list.
+#[inline]
+fn add_to_slot(slot: &mut u16, wide: &mut Vec<Bin>, index: u32, n: u32) {
+    let sum = u32::from(*slot) + n;
+    if sum < u32::from(WIDE) {
+        *slot = sum as u16;
+    } else {
+        add_wide(slot, wide, index, n);
+    }
+}
+
+/// `add_to_slot` for a count that is or becomes wide (rare: once per bin and 65,535 values).
+#[cold]
+fn add_wide(slot: &mut u16, wide: &mut Vec<Bin>, index: u32, n: u32) {
+    let k = wide.partition_point(|b| b.index < index);
+    if *slot == WIDE {
+        wide[k].count += n;
+    } else {
+        let count = u32::from(*slot) + n;
+        wide.insert(k, Bin { index, count });
+        *slot = WIDE;
+    }
+}
+
+/// Grow the dense array of bins `offset..offset + counts.len()` to reach bins `first` and
+/// `last` too, in one allocation of exactly that size. A merged histogram grows only when
+/// another brings a new extreme: growing by doubling (as `add_to_bin` does for recording, where
+/// a range grows bin by bin) would leave slack that `shrink_to_fit` then gives back through
+/// another allocation, and the heap of a long run would fill with the holes.
+fn grow_exactly(offset: &mut u32, counts: &mut Vec<u16>, first: u32, last: u32) {
+    let (lo, end) = if counts.is_empty() {
+        (first, last + 1)
+    } else {
+        (
+            first.min(*offset),
+            (last + 1).max(*offset + counts.len() as u32),
+        )
+    };
+    if counts.is_empty() || lo < *offset || end > *offset + counts.len() as u32 {
+        let mut grown = Vec::with_capacity((end - lo) as usize);
+        if !counts.is_empty() {
+            grown.resize((*offset - lo) as usize, 0);
+            grown.extend_from_slice(counts);
+        }
+        grown.resize((end - lo) as usize, 0);
+        *counts = grown;
+        *offset = lo;
+    }
+}
+
+/// Whether `filled` non-zero bins over a range of `range` bins take less memory as a dense
+/// array (2 bytes a bin of the range) than as a list (8 bytes a non-zero bin).
+#[inline]
+fn dense_pays(range: usize, filled: usize) -> bool {
+    range <= 4 * filled
 }
 
 /// One non-zero bin. A bin index is the f64's bits shifted right by 52 − sub_bits ≥ 32 places,
@@ -53,7 +122,28 @@ struct Bin {
 #[derive(Clone)]
 enum BinIter<'a> {
     Sparse(std::slice::Iter<'a, Bin>),
-    Dense(u32, std::iter::Enumerate<std::slice::Iter<'a, u32>>),
+    /// The dense slots, and the wide bins not yet met (they come in the slots' order).
+    Dense(
+        u32,
+        std::iter::Enumerate<std::slice::Iter<'a, u16>>,
+        std::slice::Iter<'a, Bin>,
+    ),
+}
+
+/// Bin `offset + k` of a dense array whose slot `k` is `slot`, its count taken from `wide`
+/// when the slot reads `WIDE`.
+#[inline]
+fn dense_bin(offset: u32, (k, &slot): (usize, &u16), wide: Option<&Bin>) -> Bin {
+    if slot == WIDE {
+        let bin = *wide.expect("a wide slot has its bin in the wide list");
+        debug_assert_eq!(bin.index, offset + k as u32);
+        bin
+    } else {
+        Bin {
+            index: offset + k as u32,
+            count: u32::from(slot),
+        }
+    }
 }
 
 impl Iterator for BinIter<'_> {
@@ -62,10 +152,11 @@ impl Iterator for BinIter<'_> {
     fn next(&mut self) -> Option<Bin> {
         match self {
             BinIter::Sparse(it) => it.next().copied(),
-            BinIter::Dense(offset, it) => it.find(|(_, &c)| c > 0).map(|(k, &count)| Bin {
-                index: *offset + k as u32,
-                count,
-            }),
+            BinIter::Dense(offset, it, wide) => {
+                let slot = it.find(|(_, &c)| c > 0)?;
+                let w = if *slot.1 == WIDE { wide.next() } else { None };
+                Some(dense_bin(*offset, slot, w))
+            }
         }
     }
 }
@@ -75,10 +166,15 @@ impl DoubleEndedIterator for BinIter<'_> {
     fn next_back(&mut self) -> Option<Bin> {
         match self {
             BinIter::Sparse(it) => it.next_back().copied(),
-            BinIter::Dense(offset, it) => it.rfind(|(_, &c)| c > 0).map(|(k, &count)| Bin {
-                index: *offset + k as u32,
-                count,
-            }),
+            BinIter::Dense(offset, it, wide) => {
+                let slot = it.rfind(|(_, &c)| c > 0)?;
+                let w = if *slot.1 == WIDE {
+                    wide.next_back()
+                } else {
+                    None
+                };
+                Some(dense_bin(*offset, slot, w))
+            }
         }
     }
 }
@@ -168,7 +264,11 @@ impl LogHistogram {
     fn bins(&self) -> BinIter<'_> {
         match &self.bins {
             Bins::Sparse(bins) => BinIter::Sparse(bins.iter()),
-            Bins::Dense { offset, counts } => BinIter::Dense(*offset, counts.iter().enumerate()),
+            Bins::Dense {
+                offset,
+                counts,
+                wide,
+            } => BinIter::Dense(*offset, counts.iter().enumerate(), wide.iter()),
         }
     }
 
@@ -197,7 +297,11 @@ impl LogHistogram {
                 Err(k) if n > 0 => bins.insert(k, Bin { index, count: n }),
                 Err(_) => {}
             },
-            Bins::Dense { offset, counts } => {
+            Bins::Dense {
+                offset,
+                counts,
+                wide,
+            } => {
                 if counts.is_empty() {
                     *offset = index;
                     counts.push(0);
@@ -208,7 +312,7 @@ impl LogHistogram {
                 } else if index as usize >= *offset as usize + counts.len() {
                     counts.resize((index - *offset) as usize + 1, 0);
                 }
-                counts[(index - *offset) as usize] += n;
+                add_to_slot(&mut counts[(index - *offset) as usize], wide, index, n);
             }
         }
     }
@@ -231,9 +335,15 @@ impl LogHistogram {
             self.add_to_bin(hi, 0);
         }
         let mut n = 0u64;
-        if let Bins::Dense { offset, counts } = &mut self.bins {
+        if let Bins::Dense {
+            offset,
+            counts,
+            wide,
+        } = &mut self.bins
+        {
             for &v in values.iter().filter(|&&v| positive(v)) {
-                counts[((v.to_bits() >> shift) as u32 - *offset) as usize] += 1;
+                let index = (v.to_bits() >> shift) as u32;
+                add_to_slot(&mut counts[(index - *offset) as usize], wide, index, 1);
                 n += 1;
             }
         } else {
@@ -241,11 +351,12 @@ impl LogHistogram {
                 self.add_to_bin((v.to_bits() >> shift) as u32, 1);
                 n += 1;
             }
-            // A list that fills half its range goes dense now rather than at the next
-            // `shrink_to_fit`: a busy histogram then counts by index, not by binary search.
+            // A list that a dense array would hold in less memory goes dense now rather than
+            // at the next `shrink_to_fit`: a busy histogram then counts by index, not by
+            // binary search.
             if let Bins::Sparse(bins) = &self.bins {
                 if let (Some(first), Some(last)) = (bins.first(), bins.last()) {
-                    if ((last.index - first.index) as usize) < 2 * bins.len() {
+                    if dense_pays((last.index - first.index) as usize + 1, bins.len()) {
                         self.go_dense();
                     }
                 }
@@ -260,10 +371,8 @@ impl LogHistogram {
             return;
         };
         let mut added = 0u64;
-        if matches!(self.bins, Bins::Dense { .. }) {
-            // Grow to the other's first and last bins, as adding bin by bin would.
-            self.add_to_bin(first.index, 0);
-            self.add_to_bin(last.index, 0);
+        if let Bins::Dense { offset, counts, .. } = &mut self.bins {
+            grow_exactly(offset, counts, first.index, last.index);
             for b in other.bins() {
                 self.add_to_bin(b.index, b.count);
                 added += u64::from(b.count);
@@ -313,9 +422,11 @@ impl LogHistogram {
         self.positives += added;
     }
 
-    /// Give back the room growth left, holding the bins in the smaller form: dense once the
-    /// non-zero bins fill half their range (it costs half a list's bytes a bin), back to a list
-    /// when they fill under a quarter of it. The histogram itself is unchanged.
+    /// Give back the room growth left, holding the bins in the smaller form: dense once that
+    /// takes no more memory than the list (`dense_pays`), back to a list when the array takes
+    /// twice the list's memory (the non-zero bins fill under an eighth of the range), so a
+    /// histogram near the line does not change form at every merge. The histogram itself is
+    /// unchanged.
     pub fn shrink_to_fit(&mut self) {
         let (Some(first), Some(last)) = (self.bins().next(), self.bins().next_back()) else {
             self.bins = Bins::Sparse(Vec::new());
@@ -327,14 +438,17 @@ impl LogHistogram {
             Bins::Dense { counts, .. } => counts.iter().filter(|&&c| c > 0).count(),
         };
         let dense = matches!(self.bins, Bins::Dense { .. });
-        if !dense && range <= 2 * filled {
+        if !dense && dense_pays(range, filled) {
             self.go_dense();
-        } else if dense && range > 4 * filled {
+        } else if dense && !dense_pays(range, 2 * filled) {
             self.bins = Bins::Sparse(self.bins().collect());
         }
         match &mut self.bins {
             Bins::Sparse(bins) => bins.shrink_to_fit(),
-            Bins::Dense { counts, .. } => counts.shrink_to_fit(),
+            Bins::Dense { counts, wide, .. } => {
+                counts.shrink_to_fit();
+                wide.shrink_to_fit();
+            }
         }
     }
 
@@ -344,20 +458,47 @@ impl LogHistogram {
             return;
         };
         let mut counts = vec![0; (last.index - first.index) as usize + 1];
+        let mut wide = Vec::new();
         for b in self.bins() {
-            counts[(b.index - first.index) as usize] = b.count;
+            add_to_slot(
+                &mut counts[(b.index - first.index) as usize],
+                &mut wide,
+                b.index,
+                b.count,
+            );
         }
         self.bins = Bins::Dense {
             offset: first.index,
             counts,
+            wide,
         };
+    }
+
+    /// PROBE (temporary): (dense, filled bins, range, heap bytes, max count).
+    pub fn probe(&self) -> (bool, usize, usize, usize, u32) {
+        let filled = self.bins().count();
+        let range = match (self.bins().next(), self.bins().next_back()) {
+            (Some(a), Some(b)) => (b.index - a.index) as usize + 1,
+            _ => 0,
+        };
+        let max = self.bins().map(|b| b.count).max().unwrap_or(0);
+        (
+            matches!(self.bins, Bins::Dense { .. }),
+            filled,
+            range,
+            self.heap_bytes(),
+            max,
+        )
     }
 
     /// Bytes this histogram holds on the heap.
     pub fn heap_bytes(&self) -> usize {
         match &self.bins {
             Bins::Sparse(bins) => bins.capacity() * std::mem::size_of::<Bin>(),
-            Bins::Dense { counts, .. } => counts.capacity() * std::mem::size_of::<u32>(),
+            Bins::Dense { counts, wide, .. } => {
+                counts.capacity() * std::mem::size_of::<u16>()
+                    + wide.capacity() * std::mem::size_of::<Bin>()
+            }
         }
     }
 
@@ -547,6 +688,72 @@ mod tests {
         joined.shrink_to_fit();
         joined.merge(&parts[1]);
         assert_eq!(joined, whole);
+    }
+
+    /// Counts past 16 bits (held wide in a dense array), reached by recording, by merging
+    /// either way round and by reading back: the histogram a list holds.
+    #[test]
+    fn counts_past_sixteen_bits_are_kept_whole() {
+        let many = vec![2.0; 70_000];
+        let mut dense = LogHistogram::new(3);
+        dense.record_all(&[1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 3.0]);
+        dense.shrink_to_fit();
+        assert!(matches!(dense.bins, Bins::Dense { .. }));
+        dense.record_all(&many);
+        dense.record_n(3.0, 65_534);
+        let mut list = LogHistogram::new(3);
+        for v in [1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 3.0] {
+            list.record(v); // one by one: a list stays a list
+        }
+        list.record_n(2.0, 70_000);
+        list.record_n(3.0, 65_534);
+        assert!(matches!(list.bins, Bins::Sparse(_)));
+        assert_eq!(dense, list);
+        let wide: Vec<Bin> = dense.bins().filter(|b| b.count >= 65_535).collect();
+        let (two, three) = (dense.index(2.0), dense.index(3.0));
+        assert_eq!(
+            wide,
+            [
+                Bin {
+                    index: two,
+                    count: 70_001
+                },
+                Bin {
+                    index: three,
+                    count: 65_535
+                }
+            ]
+        );
+        let (mut dl, mut ld) = (dense.clone(), list.clone());
+        dl.merge(&list);
+        ld.merge(&dense);
+        ld.shrink_to_fit();
+        assert!(matches!(ld.bins, Bins::Dense { .. }));
+        assert_eq!(dl, ld);
+        assert_eq!(dl.bins().find(|b| b.index == two).unwrap().count, 140_002);
+        assert_eq!(
+            dl.quantile(0.5, dl.positives),
+            dense.quantile(0.5, dense.positives)
+        );
+        let back: LogHistogram =
+            serde_json::from_str(&serde_json::to_string(&dl).unwrap()).unwrap();
+        assert_eq!(back, dl);
+        assert_eq!(back.bins().next_back(), dl.bins().next_back());
+    }
+
+    /// A merge that brings new extremes at both ends grows a dense array once, to exactly the
+    /// union of the ranges: a merged histogram kept for a whole run holds no growth slack.
+    #[test]
+    fn a_merge_grows_a_dense_array_exactly() {
+        let mut kept = LogHistogram::new(3);
+        kept.record_all(&[2.0, 2.3, 2.6, 2.9]);
+        assert!(matches!(kept.bins, Bins::Dense { .. }));
+        let mut other = LogHistogram::new(3);
+        other.record_all(&[1.0, 8.0]);
+        kept.merge(&other);
+        let range = kept.index(8.0) - kept.index(1.0) + 1;
+        assert_eq!(kept.heap_bytes(), 2 * range as usize);
+        assert_eq!(kept.positives, 6);
     }
 
     #[test]

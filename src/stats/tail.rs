@@ -88,6 +88,14 @@ impl TailBin {
     fn merge(&mut self, o: &TailBin) {
         self.paths += o.paths;
         self.shortfall = self.shortfall.saturating_add(o.shortfall);
+        // Room for exactly the processes this bin has not seen: a merged table is kept for
+        // the whole run, so growth slack would stay in it.
+        let new = o
+            .processes
+            .iter()
+            .filter(|p| self.processes.iter().all(|q| q.process != p.process))
+            .count();
+        self.processes.reserve_exact(new);
         for p in &o.processes {
             let t = self.tally(p.process);
             t.active += p.active;
@@ -130,6 +138,28 @@ impl TailTable {
         &mut self.bins[(i - self.offset) as usize]
     }
 
+    /// Grow the table to reach bins `first` and `last` too, in one allocation of exactly that
+    /// size (what a merge needs: a merged table is kept for the whole run, and growth by
+    /// doubling would leave slack in it that nothing gives back).
+    fn grow_exactly(&mut self, first: i64, last: i64) {
+        let end = self.offset + self.bins.len() as i64;
+        let (lo, end) = if self.bins.is_empty() {
+            (first, last + 1)
+        } else {
+            (first.min(self.offset), (last + 1).max(end))
+        };
+        if self.bins.is_empty() || lo < self.offset || end > self.offset + self.bins.len() as i64 {
+            let mut grown = Vec::with_capacity((end - lo) as usize);
+            if !self.bins.is_empty() {
+                grown.resize((self.offset - lo) as usize, TailBin::default());
+                grown.append(&mut self.bins);
+            }
+            grown.resize((end - lo) as usize, TailBin::default());
+            self.bins = grown;
+            self.offset = lo;
+        }
+    }
+
     /// The bin of ranking value `v`, or None when `v` counts as zero.
     fn bin(&mut self, v: f64) -> Option<&mut TailBin> {
         (v >= MIN_POSITIVE && v.is_finite()).then(|| self.bin_at(Self::index(v)))
@@ -146,6 +176,10 @@ impl TailTable {
     }
 
     fn merge(&mut self, o: &TailTable) {
+        let mut reached = o.bins.iter().enumerate().filter(|(_, b)| b.paths > 0);
+        if let (Some((first, _)), Some((last, _))) = (reached.clone().next(), reached.next_back()) {
+            self.grow_exactly(o.offset + first as i64, o.offset + last as i64);
+        }
         for (k, b) in o.bins.iter().enumerate() {
             if b.paths > 0 {
                 self.bin_at(o.offset + k as i64).merge(b);
