@@ -393,6 +393,15 @@ pub fn draw_timeline(
     scratch.episode_rngs.resize(n, None);
     hazards(model, params, &mut scratch.hazard);
 
+    // Every per-process array as a slice of its own, taken once: the month loop then keeps
+    // their addresses and lengths in registers rather than reloading them from `scratch` for
+    // every process of every month.
+    let cumulative = &mut scratch.cumulative[..n];
+    let next_onset = &mut scratch.next_onset[..n];
+    let busy_until = &mut scratch.busy_until[..n];
+    let boosts = &mut scratch.boosts[..n];
+    let process_rngs = &mut scratch.process_rngs[..n];
+    let episode_rngs = &mut scratch.episode_rngs[..n];
     for t in 0..months as u32 {
         let regime = out.regime[t as usize] as usize;
         let hazard = &scratch.hazard[regime * n..(regime + 1) * n];
@@ -400,24 +409,24 @@ pub fn draw_timeline(
         for (p, &regime_hazard) in hazard.iter().enumerate() {
             // A process does not restart while its own episode runs: a ban does not stack on
             // itself. Its clock is paused, not reset, so calm-time frequencies are unchanged.
-            if t < scratch.busy_until[p] {
+            if t < busy_until[p] {
                 continue;
             }
             let onset = if regime_hazard == NO_CLOCK {
                 model.disruptions[p].scheduled_start == Some(t)
             } else {
                 let mut h = regime_hazard;
-                for &(mult, until) in &scratch.boosts[p] {
+                for &(mult, until) in &boosts[p] {
                     if t < until {
                         h *= mult;
                     }
                 }
-                scratch.cumulative[p] += h;
-                scratch.cumulative[p] >= scratch.next_onset[p]
+                cumulative[p] += h;
+                cumulative[p] >= next_onset[p]
             };
             if onset {
                 let d = &model.disruptions[p];
-                let rng = &mut scratch.process_rngs[p];
+                let rng = &mut process_rngs[p];
                 let duration = d.duration_months.sample_clamped(rng, 0.0, 600.0);
                 let severity = d.severity.sample_clamped(rng, 0.0, 1.0);
                 let mut episode = Episode {
@@ -432,15 +441,15 @@ pub fn draw_timeline(
                     leakage: 0.0,
                 };
                 if d.trade.any() {
-                    let rng = scratch.episode_rngs[p]
+                    let rng = episode_rngs[p]
                         .get_or_insert_with(|| stream_rng(seed, path, keys.episodes[p]));
                     draw_episode_buffers(&d.trade, rng, &mut episode);
                 }
-                scratch.busy_until[p] = episode.end_month().max(t + 1);
+                busy_until[p] = episode.end_month().max(t + 1);
                 out.episodes.push(episode);
                 // Restart the clock from the end of this month: at most one onset per month.
                 let e: f64 = Exp1.sample(rng);
-                scratch.next_onset[p] = scratch.cumulative[p] + e;
+                next_onset[p] = cumulative[p] + e;
             }
         }
         // Triggers fire from the month after the onset, so the order of processes within a month
@@ -448,8 +457,8 @@ pub fn draw_timeline(
         for k in first_new..out.episodes.len() {
             let p = out.episodes[k].process as usize;
             for trig in &model.disruptions[p].triggers {
-                scratch.boosts[trig.target].retain(|&(_, until)| until > t + 1);
-                scratch.boosts[trig.target].push((trig.hazard_multiplier, t + 1 + trig.months));
+                boosts[trig.target].retain(|&(_, until)| until > t + 1);
+                boosts[trig.target].push((trig.hazard_multiplier, t + 1 + trig.months));
             }
         }
     }

@@ -9,18 +9,24 @@ pub(in crate::sim) fn demand(
     m: &mut MonthScratch,
     t: usize,
 ) {
+    let (nj, months) = (cx.nj, cx.model.months);
+    // Each array as a slice of its own, taken once: the loop then keeps their addresses in
+    // registers rather than reloading them from `s` and `m` after every store.
+    let (d0, q_pow, stock_full) = (&s.d0[..nj], &s.q_pow[..nj * months], &s.stock_full[..nj]);
+    let stock = &mut s.stock[..nj];
+    let (demand, need) = (&mut m.demand[..nj], &mut m.need[..nj]);
     let mut need_total = 0.0;
-    for j in 0..cx.nj {
+    for j in 0..nj {
         let c = cx.cell(j);
-        let d = s.d0[j] * s.q_pow[j * cx.model.months + t];
+        let d = d0[j] * q_pow[j * months + t];
         let r = c.recycling[t];
-        m.demand[j] = d;
-        m.need[j] = d * (1.0 - r);
-        need_total += m.need[j];
-        if s.stock_full[j] {
+        demand[j] = d;
+        need[j] = d * (1.0 - r);
+        need_total += need[j];
+        if stock_full[j] {
             // A full stockpile tracks its target as demand grows.
             if let Some(sp) = c.stockpile {
-                s.stock[j] = s.stock[j].max(sp.target_months * d);
+                stock[j] = stock[j].max(sp.target_months * d);
             }
         }
     }

@@ -7,24 +7,33 @@ use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
 /// Phase 0: a full inventory follows its target c_j · D_j(t); one below target claims
 /// ρ_j = min(I*_j − I_j, I*_j / F_j) of supply this month.
 pub(in crate::sim) fn restock_claim(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
+    let nj = cx.nj;
+    // Each array as a slice of its own, taken once: the loop then keeps their addresses in
+    // registers rather than reloading them from `s` and `m` after every store.
+    let (inv, inv_full, cover) = (&mut s.inv[..nj], &s.inv_full[..nj], &s.cover[..nj]);
+    let demand = &m.demand[..nj];
+    let claim = &mut m.restock_claim[..nj];
+    let restocked = &mut m.restocked[..nj];
+    let prebought = &mut m.prebought[..nj];
+    let inv_used = &mut m.inv_used[..nj];
     let mut any = false;
-    for j in 0..cx.nj {
-        let Some(inv) = &cx.cell(j).inventory else {
+    for j in 0..nj {
+        let Some(cell_inv) = &cx.cell(j).inventory else {
             continue;
         };
-        let target = s.cover[j] * m.demand[j];
-        if s.inv_full[j] {
-            s.inv[j] = s.inv[j].max(target);
+        let target = cover[j] * demand[j];
+        if inv_full[j] {
+            inv[j] = inv[j].max(target);
         }
-        m.restock_claim[j] = if s.inv[j] < target {
-            (target - s.inv[j]).min(target / inv.restock_months)
+        claim[j] = if inv[j] < target {
+            (target - inv[j]).min(target / cell_inv.restock_months)
         } else {
             0.0
         };
-        any |= m.restock_claim[j] > 0.0;
-        m.restocked[j] = 0.0;
-        m.prebought[j] = 0.0;
-        m.inv_used[j] = 0.0;
+        any |= claim[j] > 0.0;
+        restocked[j] = 0.0;
+        prebought[j] = 0.0;
+        inv_used[j] = 0.0;
     }
     m.any_restock = any;
 }

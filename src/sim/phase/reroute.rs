@@ -22,16 +22,7 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
         return;
     }
     for (si, st) in cx.mp.stages.iter().enumerate() {
-        // Bit j set while cell j still claims (claim_j > 0): the eligibility test of every
-        // supplier becomes a few bit operations instead of a pass over the cells.
-        let mut claiming = 0u64;
-        for j in 0..nj {
-            let received = m.need[j] - m.lost[si][j];
-            m.claim[j] = (m.avail[j] - received).max(0.0);
-            if m.claim[j] > 0.0 {
-                claiming |= 1 << j;
-            }
-        }
+        let mut claiming = stage_claims(&m.need[..nj], &m.lost[si], &m.avail, &mut m.claim);
         if claiming != 0 {
             let mut rows = StageRows::of(m, s, si);
             // No cell is eligible for a supplier without priority cells in the priority tier:
@@ -49,10 +40,37 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
                 give_spare(cx, &mut rows, si, k, false, &mut claiming);
             }
         }
-        for j in 0..nj {
-            let received = m.need[j] - m.lost[si][j];
-            m.avail[j] = m.avail[j].min(received + (m.avail[j] - received).max(0.0) - m.claim[j]);
+        stage_delivers(&m.need[..nj], &m.lost[si], &m.claim, &mut m.avail);
+    }
+}
+
+/// Each cell's claim at a stage, what reaches it from upstream (`avail`) less what the stage
+/// still ships it, into `claim`. Returns the cells that claim: bit j set while cell j still
+/// claims (claim_j > 0), so the eligibility test of every supplier is a few bit operations
+/// instead of a pass over the cells. (The arrays as slices of their own: their addresses stay
+/// in registers, not reloaded from the month scratch after every store.)
+fn stage_claims(need: &[f64], lost: &[f64], avail: &[f64], claim: &mut [f64]) -> u64 {
+    let mut claiming = 0u64;
+    for (j, (c, ((&n, &l), &a))) in claim
+        .iter_mut()
+        .zip(need.iter().zip(lost).zip(avail))
+        .enumerate()
+    {
+        let received = n - l;
+        *c = (a - received).max(0.0);
+        if *c > 0.0 {
+            claiming |= 1 << j;
         }
+    }
+    claiming
+}
+
+/// What reaches each cell past a stage: what the stage still ships it plus what rerouting
+/// gave it, at most what reached it from upstream.
+fn stage_delivers(need: &[f64], lost: &[f64], claim: &[f64], avail: &mut [f64]) {
+    for (a, ((&n, &l), &c)) in avail.iter_mut().zip(need.iter().zip(lost).zip(claim)) {
+        let received = n - l;
+        *a = a.min(received + (*a - received).max(0.0) - c);
     }
 }
 
