@@ -107,7 +107,7 @@ pub(crate) fn run_sections<S: PathSolver>(
         cancel,
         progress,
         |layout, part| {
-            sections.push(SectionValues::of(&finish(layout, part)));
+            sections.push(SectionValues::of_accumulator(layout, part));
         },
     )
     .context("starting the worker threads")?;
@@ -257,6 +257,39 @@ mod tests {
         );
         let full = run_variant(&gallium, &small_cfg(7), &cancel, |_, _| {}).unwrap();
         assert_same_headlines(&whole.unwrap(), &full);
+    }
+
+    /// A section's values taken straight from a chunk's accumulator are those of the chunk's
+    /// whole summary, to the bit, chunk by chunk and for the merged run (a scenario with a
+    /// bloc short of some materials and not others).
+    #[test]
+    fn section_values_of_an_accumulator_are_those_of_its_summary() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let cfg = RunConfig {
+            paths: 3 * 2048,
+            ..small_cfg(11)
+        };
+        let mut chunks = 0;
+        let out = run_with(
+            &model,
+            &cfg,
+            &AtomicBool::new(false),
+            |_, _| {},
+            |l, part| {
+                let direct = SectionValues::of_accumulator(l, part);
+                assert_eq!(direct, SectionValues::of(&finish(l, part)));
+                assert!(direct.subjects.iter().any(|s| s.any.0 > 0.0));
+                chunks += 1;
+            },
+        )
+        .unwrap();
+        assert_eq!(chunks, 3);
+        let layout = &out.plan.layout;
+        assert_eq!(
+            SectionValues::of_accumulator(layout, &out.acc),
+            SectionValues::of(&finish(layout, &out.acc))
+        );
     }
 
     /// A section's values answer every metric as `read` answers it from the whole summary,

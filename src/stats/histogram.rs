@@ -240,6 +240,13 @@ impl From<DenseHistogram> for LogHistogram {
     }
 }
 
+/// The 0-based rank of the lower empirical q-quantile of `total` (≥ 1) observations:
+/// ceil(q n) - 1.
+#[inline]
+pub fn quantile_rank(q: f64, total: u64) -> u64 {
+    ((q * total as f64).ceil() as u64).clamp(1, total) - 1
+}
+
 impl LogHistogram {
     pub fn new(sub_bits: u32) -> Self {
         debug_assert!((1..=20).contains(&sub_bits));
@@ -371,10 +378,18 @@ impl LogHistogram {
             return;
         };
         let mut added = 0u64;
-        if let Bins::Dense { offset, counts, .. } = &mut self.bins {
+        if let Bins::Dense {
+            offset,
+            counts,
+            wide,
+        } = &mut self.bins
+        {
+            // Grown to both ranges at once, every bin of `other` has its slot: count in place
+            // (the merge runs between chunk groups, while the workers wait).
             grow_exactly(offset, counts, first.index, last.index);
             for b in other.bins() {
-                self.add_to_bin(b.index, b.count);
+                let slot = &mut counts[(b.index - *offset) as usize];
+                add_to_slot(slot, wide, b.index, b.count);
                 added += u64::from(b.count);
             }
         } else if let Bins::Sparse(bins) = &mut self.bins {
@@ -535,13 +550,60 @@ impl LogHistogram {
             .map_or(0.0, |b| self.bin_value(i64::from(b.index)))
     }
 
+    /// `value_at_rank` of every rank of `ranks` (in any order) into `out`, in one walk of the
+    /// bins: a summary reads 17 ranks of each distribution, and one walk per rank made the
+    /// walks the bulk of a summary's time. Each rank gets the bin `value_at_rank` gives it (the
+    /// first whose cumulative count, zeros included, passes the rank; the last bin past them all).
+    pub fn values_at_ranks(&self, ranks: &[u64], total: u64, out: &mut [f64]) {
+        debug_assert_eq!(ranks.len(), out.len());
+        let zeros = total.saturating_sub(self.positives);
+        let mut order: Vec<usize> = (0..ranks.len()).collect();
+        order.sort_unstable_by_key(|&k| ranks[k]);
+        let mut bins = self.bins();
+        // Ranks below `passed` fall in bins already walked; `value` is the last bin walked.
+        let (mut passed, mut value) = (zeros, 0.0);
+        for k in order {
+            let rank = ranks[k];
+            if rank < zeros {
+                out[k] = 0.0;
+                continue;
+            }
+            while rank >= passed {
+                match bins.next() {
+                    Some(b) => {
+                        passed += u64::from(b.count);
+                        value = self.bin_value(i64::from(b.index));
+                    }
+                    None => {
+                        // Past every bin: the last one (0 with none), as `value_at_rank` says.
+                        passed = u64::MAX;
+                        value = self
+                            .bins()
+                            .next_back()
+                            .map_or(0.0, |b| self.bin_value(i64::from(b.index)));
+                    }
+                }
+            }
+            out[k] = value;
+        }
+    }
+
     /// The q-quantile (lower empirical quantile: the value at rank ceil(q n) - 1).
     pub fn quantile(&self, q: f64, total: u64) -> f64 {
         if total == 0 {
             return f64::NAN;
         }
-        let rank = ((q * total as f64).ceil() as u64).clamp(1, total) - 1;
-        self.value_at_rank(rank, total)
+        self.value_at_rank(quantile_rank(q, total), total)
+    }
+
+    /// `quantile` of every level of `qs` into `out`, in one walk of the bins.
+    pub fn quantiles(&self, qs: &[f64], total: u64, out: &mut [f64]) {
+        if total == 0 {
+            out.fill(f64::NAN);
+            return;
+        }
+        let ranks: Vec<u64> = qs.iter().map(|&q| quantile_rank(q, total)).collect();
+        self.values_at_ranks(&ranks, total, out);
     }
 
     /// Sum and sum of squares of the values at or above rank `from_rank` (bin midpoints), and
@@ -754,6 +816,51 @@ mod tests {
         let range = kept.index(8.0) - kept.index(1.0) + 1;
         assert_eq!(kept.heap_bytes(), 2 * range as usize);
         assert_eq!(kept.positives, 6);
+    }
+
+    /// One walk for many ranks reads what one walk per rank reads, for every rank (and ranks
+    /// past the last, which read the last bin), asked in any order, of histograms held as a
+    /// list, as a dense array, with counts held wide, and empty; and `quantiles` is `quantile`.
+    #[test]
+    fn one_walk_reads_every_rank_as_one_walk_per_rank_does() {
+        let mut list = LogHistogram::new(10);
+        for v in [0.5, 3.0, 3.0, 7.5, 1e3, 2e3, 2e3, 2e3] {
+            list.record(v);
+        }
+        assert!(matches!(list.bins, Bins::Sparse(_)));
+        let mut dense = LogHistogram::new(4);
+        let values: Vec<f64> = (1..400)
+            .map(|i| 1.0 + (i as f64 * 0.37).sin().abs())
+            .collect();
+        dense.record_all(&values);
+        assert!(matches!(dense.bins, Bins::Dense { .. }));
+        let mut wide = dense.clone();
+        wide.record_all(&[1.5; 70_000]);
+        wide.record_n(1.25, 65_535);
+        assert!(matches!(&wide.bins, Bins::Dense { wide, .. } if wide.len() == 2));
+        let mut wide_list = LogHistogram::new(10);
+        wide_list.record_n(2.0, 70_000);
+        wide_list.record_n(9.0, 3);
+        let empty = LogHistogram::new(7);
+        for h in [&list, &dense, &wide, &wide_list, &empty] {
+            for total in [h.positives, h.positives + 5, h.positives * 3 + 1] {
+                // Every rank, and two past the last, from the top down.
+                let ranks: Vec<u64> = (0..total + 2).rev().collect();
+                let mut got = vec![f64::NAN; ranks.len()];
+                h.values_at_ranks(&ranks, total, &mut got);
+                for (&r, &v) in ranks.iter().zip(&got) {
+                    let want = h.value_at_rank(r, total);
+                    assert_eq!(v.to_bits(), want.to_bits(), "rank {r} of {total}");
+                }
+                let qs = [0.999, 0.0, 0.5, 0.05, 1.0, 0.95, 0.5, 0.25];
+                let mut got = [f64::NAN; 8];
+                h.quantiles(&qs, total, &mut got);
+                for (&q, &v) in qs.iter().zip(&got) {
+                    let want = h.quantile(q, total);
+                    assert_eq!(v.to_bits(), want.to_bits(), "q {q} of {total}");
+                }
+            }
+        }
     }
 
     #[test]

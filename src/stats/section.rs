@@ -9,8 +9,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::accumulator::{ScalarAcc, THRESHOLDS};
+use super::estimate::{cvar_value, mean, probability, reported_quantiles};
 use super::metric::{estimates, subjects, Stat, Subject};
-use super::Summary;
+use super::{Layout, RunAccumulator, Summary};
 
 /// A float that survives JSON exactly, NaN and infinities included (written as strings).
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +94,60 @@ impl SectionValues {
             .collect();
         SectionValues {
             thresholds: summary.thresholds.clone(),
+            subjects,
+        }
+    }
+
+    /// `SectionValues::of(&finish(layout, acc))`, to the bit, computing only the estimates a
+    /// section keeps: a sweep or sensitivity variant takes one section per chunk, on the
+    /// driver's thread between chunk groups while the workers wait, and a whole summary there
+    /// cost seconds of an experiment's wall time. Subjects come in `metric::subjects`' order
+    /// (blocs, then cells), each read from the first bloc or cell of its name, as
+    /// `metric::estimates` reads a summary.
+    pub fn of_accumulator(layout: &Layout, acc: &RunAccumulator) -> SectionValues {
+        let n = acc.paths;
+        let values = |subject: Subject, any: u64, over: &[u64], d: &ScalarAcc| {
+            let quantiles: Vec<f64> = reported_quantiles().collect();
+            let mut at = vec![0.0; quantiles.len()];
+            d.hist.quantiles(&quantiles, n, &mut at);
+            SubjectValues {
+                subject,
+                mean: Exact(mean(d, n)),
+                any: Exact(probability(any, n).p),
+                over: over.iter().map(|&k| Exact(probability(k, n).p)).collect(),
+                quantiles: quantiles
+                    .into_iter()
+                    .zip(at.into_iter().map(Exact))
+                    .collect(),
+                cvar95: Exact(cvar_value(d, 0.95, n)),
+                cvar99: Exact(cvar_value(d, 0.99, n)),
+            }
+        };
+        let mut subjects = Vec::new();
+        for name in &layout.blocs {
+            let b = layout.blocs.iter().position(|x| x == name).expect("listed");
+            let a = &acc.blocs[b];
+            let subject = Subject {
+                bloc: name.clone(),
+                material: None,
+            };
+            let over = &a.any_over_threshold;
+            subjects.push(values(subject, a.any_short, over, &a.worst_material_share));
+        }
+        let names = |&(b, m): &(usize, usize)| (&layout.blocs[b], &layout.materials[m]);
+        for cell in &layout.cells {
+            let ci = layout.cells.iter().position(|x| names(x) == names(cell));
+            let c = &acc.cells[ci.expect("listed")];
+            let (bloc, material) = names(cell);
+            let subject = Subject {
+                bloc: bloc.clone(),
+                material: Some(material.clone()),
+            };
+            let over = &c.over_threshold;
+            subjects.push(values(subject, c.any_short, over, &c.worst_year_share));
+        }
+        SectionValues {
+            thresholds: THRESHOLDS.to_vec(),
             subjects,
         }
     }

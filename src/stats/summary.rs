@@ -162,10 +162,12 @@ pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 fn fan(acc: &MonthlyAcc, n: u64) -> [Vec<f64>; 6] {
     let months = acc.hist.len();
     let mut out: [Vec<f64>; 6] = Default::default();
+    let mut at = [0.0; FAN_QUANTILES.len()];
     for t in 0..months {
         out[0].push(acc.sum[t] / n.max(1) as f64);
-        for (k, q) in FAN_QUANTILES.iter().enumerate() {
-            out[k + 1].push(acc.hist[t].quantile(*q, n));
+        acc.hist[t].quantiles(&FAN_QUANTILES, n, &mut at);
+        for (k, &v) in at.iter().enumerate() {
+            out[k + 1].push(v);
         }
     }
     out
