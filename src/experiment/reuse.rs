@@ -18,7 +18,9 @@
 //! for each material of both models, as exact text (`{:?}` of the compiled structures, which
 //! prints every number to the bit), with processes named rather than numbered, and re-solves
 //! every material whose text differs. Anything not covered (other cells or materials, another
-//! horizon, parameter sets, floors or countries) makes every material differ.
+//! horizon, parameter sets, floors or countries) makes every material differ. A variant draws
+//! of each path only (2) and (3) of the materials it solves (`sim::timeline::Needed`, closed
+//! under triggers), each as the full draw gives it.
 //!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
 //! (where a third country is above the level) and the watched links' breach test, one
@@ -48,6 +50,7 @@ use crate::model::Model;
 use crate::sim::path::{simulate_path_in, PathScratch, Recording, Scope};
 use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
+use crate::sim::timeline::Needed;
 use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
 use crate::stats::tail::AttributionEntry;
 use crate::stats::PathRecord;
@@ -674,6 +677,8 @@ struct Reusing<'a> {
     /// shares), and whether it is solved again.
     change: Vec<Change>,
     solve: Vec<bool>,
+    /// What solving `solve` reads of a path's draws: all a path draws, once per variant.
+    draws: Needed,
     /// Per watched link: the variant's.
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
@@ -710,6 +715,7 @@ impl PathSolver for Reusing<'_> {
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
             let scope = Scope {
                 materials: Some(&self.solve),
+                draws: Some(&self.draws),
                 recording: self.recording,
             };
             simulate_path_in(
@@ -987,13 +993,15 @@ impl Runner {
                     .map_or(u32::MAX, |p| p as u32)
             })
             .collect();
+        let solve: Vec<bool> = change.iter().map(|&c| c == Change::Solve).collect();
         let solver = Reusing {
             model,
             plan: &plan,
             seed: cfg.seed,
             base,
             owners: Owners::of(model, &plan),
-            solve: change.iter().map(|&c| c == Change::Solve).collect(),
+            draws: Needed::of(model, &plan, &solve),
+            solve,
             change,
             watches,
             rename,
