@@ -211,7 +211,8 @@ fn triggers_and_tension_reach_what_they_drive() {
     // a's frequency moves a's episodes and, through its trigger, b's: x and y, not z.
     let a = variant("disruptions.a.annual_probability", 0.5);
     assert_eq!(reach(&a), ["x", "y"]);
-    // b's frequency moves b only: nothing triggers a.
+    // b's frequency moves b only: nothing triggers a. y is then solved alone, and its draw
+    // still needs a's episodes (a triggers b) though a hits only x, which is not solved.
     let b = variant("disruptions.b.annual_probability", 0.2);
     assert_eq!(reach(&b), ["y"]);
     // Tension moves every process's hazard: c has sensitivity 0, but its multipliers and the

@@ -150,7 +150,7 @@ pub fn drawn_arrivals(model: &Model, seed: u64, paths: u64) -> Vec<Vec<f64>> {
     let mut params = PathParams::default();
     (0..paths)
         .map(|p| {
-            draw_params(model, &keys, seed, p, &mut scratch, &mut params);
+            draw_params(model, &keys, (seed, p), None, &mut scratch, &mut params);
             params.capacity_online.clone()
         })
         .collect()

@@ -18,7 +18,9 @@
 //! for each material of both models, as exact text (`{:?}` of the compiled structures, which
 //! prints every number to the bit), with processes named rather than numbered, and re-solves
 //! every material whose text differs. Anything not covered (other cells or materials, another
-//! horizon, parameter sets, floors or countries) makes every material differ.
+//! horizon, parameter sets, floors or countries) makes every material differ. A variant draws
+//! of each path only (2) and (3) of the materials it solves (`sim::timeline::Needed`, closed
+//! under triggers), each as the full draw gives it.
 //!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
 //! (where a third country is above the level) and the watched links' breach test, one
@@ -48,6 +50,7 @@ use crate::model::Model;
 use crate::sim::path::{simulate_path_in, PathScratch, Recording, Scope};
 use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
+use crate::sim::timeline::Needed;
 use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
 use crate::stats::tail::AttributionEntry;
 use crate::stats::PathRecord;
@@ -674,6 +677,8 @@ struct Reusing<'a> {
     /// shares), and whether it is solved again.
     change: Vec<Change>,
     solve: Vec<bool>,
+    /// What solving `solve` reads of a path's draws: all a path draws, once per variant.
+    draws: Needed,
     /// Per watched link: the variant's.
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
@@ -710,6 +715,7 @@ impl PathSolver for Reusing<'_> {
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
             let scope = Scope {
                 materials: Some(&self.solve),
+                draws: Some(&self.draws),
                 recording: self.recording,
             };
             simulate_path_in(
@@ -987,13 +993,15 @@ impl Runner {
                     .map_or(u32::MAX, |p| p as u32)
             })
             .collect();
+        let solve: Vec<bool> = change.iter().map(|&c| c == Change::Solve).collect();
         let solver = Reusing {
             model,
             plan: &plan,
             seed: cfg.seed,
             base,
             owners: Owners::of(model, &plan),
-            solve: change.iter().map(|&c| c == Change::Solve).collect(),
+            draws: Needed::of(model, &plan, &solve),
+            solve,
             change,
             watches,
             rename,
@@ -1049,4 +1057,183 @@ fn run_keeping(
         levels,
     };
     Ok((run, base))
+}
+
+/// The subset draw of `sim::timeline::Needed` against the full draw (here, not in `sim`,
+/// because it loads scenarios, a layer above `sim`).
+#[cfg(test)]
+mod draw_tests {
+    use crate::model::Model;
+    use crate::sim::plan::{build, Plan};
+    use crate::sim::rng::splitmix64;
+    use crate::sim::timeline::{
+        draw_params, draw_timeline, Episode, Needed, PathParams, Timeline, TimelineScratch,
+    };
+
+    /// One path drawn: its parameters and timeline, everything or what `needed` marks.
+    fn draw(
+        model: &Model,
+        plan: &Plan,
+        path: u64,
+        needed: Option<&Needed>,
+    ) -> (PathParams, Timeline) {
+        let (mut scratch, mut params, mut timeline) = (
+            TimelineScratch::default(),
+            PathParams::default(),
+            Timeline::default(),
+        );
+        draw_params(
+            model,
+            &plan.keys,
+            (7, path),
+            needed,
+            &mut scratch,
+            &mut params,
+        );
+        draw_timeline(
+            model,
+            &plan.keys,
+            (7, path),
+            &params,
+            &mut scratch,
+            &mut timeline,
+        );
+        (params, timeline)
+    }
+
+    /// Per value: drawn in both and equal to the bit, or not drawn in the subset.
+    fn same_where_drawn(full: &[f64], subset: &[f64], drawn: impl Fn(usize) -> bool, what: &str) {
+        assert_eq!(full.len(), subset.len(), "{what}");
+        for (i, (x, y)) in full.iter().zip(subset).enumerate() {
+            if drawn(i) {
+                assert_eq!(x.to_bits(), y.to_bits(), "{what} {i}");
+            } else {
+                assert!(y.is_nan(), "{what} {i} drawn though not needed");
+            }
+        }
+    }
+
+    /// For each material alone and a few pseudo-random sets of materials: the needed processes
+    /// are closed under triggers, and on every path the subset draw's episodes are the full
+    /// draw's of the needed processes, in order, field by field, its regimes the same and its
+    /// needed parameters the same to the bit. Returns how many sets needed a process that
+    /// touches no solved material (a trigger ancestor) and how many left some process out.
+    fn subset_draws_are_the_full_draws(model: &Model, paths: u64) -> (usize, usize) {
+        let plan = build(model);
+        let nm = plan.materials.len();
+        let mut sets: Vec<Vec<bool>> = (0..nm)
+            .map(|mi| (0..nm).map(|m| m == mi).collect())
+            .collect();
+        for k in 0..6u64 {
+            let bits = splitmix64(k);
+            sets.push((0..nm).map(|m| bits >> (m % 64) & 3 == 0).collect());
+        }
+        let (mut ancestors, mut partial) = (0, 0);
+        for solved in &sets {
+            let needed = Needed::of(model, &plan, solved);
+            let direct: Vec<bool> = (0..model.disruptions.len())
+                .map(|p| plan.process_materials[p].iter().any(|&mi| solved[mi]))
+                .collect();
+            for (q, d) in model.disruptions.iter().enumerate() {
+                assert!(!direct[q] || needed.processes[q]);
+                for t in &d.triggers {
+                    assert!(
+                        !needed.processes[t.target] || needed.processes[q],
+                        "{}",
+                        d.name
+                    );
+                }
+            }
+            ancestors += usize::from((0..direct.len()).any(|p| needed.processes[p] && !direct[p]));
+            partial += usize::from(needed.processes.contains(&false));
+            for path in 0..paths {
+                let (fp, ft) = draw(model, &plan, path, None);
+                let (sp, st) = draw(model, &plan, path, Some(&needed));
+                assert_eq!(ft.regime, st.regime);
+                let expected: Vec<Episode> = ft
+                    .episodes
+                    .iter()
+                    .filter(|e| needed.processes[e.process as usize])
+                    .copied()
+                    .collect();
+                assert_eq!(st.episodes, expected, "path {path}");
+                let process = |p: usize| needed.processes[p];
+                same_where_drawn(&fp.monthly_rate, &sp.monthly_rate, process, "rate");
+                let cell = |c: usize| needed.cells[c];
+                same_where_drawn(&fp.growth, &sp.growth, cell, "growth");
+                same_where_drawn(&fp.cover, &sp.cover, cell, "cover");
+                same_where_drawn(&fp.max_cover, &sp.max_cover, cell, "room");
+                let capacity = |i: usize| needed.capacity[i];
+                same_where_drawn(&fp.capacity_online, &sp.capacity_online, capacity, "online");
+            }
+        }
+        (ancestors, partial)
+    }
+
+    #[test]
+    fn a_subset_draw_is_the_full_draw_of_the_needed_processes_on_eu_2030() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let (ancestors, partial) = subset_draws_are_the_full_draws(&model, 400);
+        assert!(ancestors > 0 && partial > 0, "{ancestors} {partial}");
+    }
+
+    /// A chain of triggers (a → b → c) with frequent onsets, so that boosts are often active;
+    /// a scripted event that triggers; announced and licence episodes (episode streams).
+    const CHAIN: &str = r#"Scenario(
+        version: 1,
+        horizon: (start: "2026-01", months: 48),
+        materials: {
+            "x": (stages: { "processing": () }),
+            "y": (stages: { "processing": () }),
+            "z": (stages: { "processing": () }),
+            "w": (stages: { "processing": () }),
+        },
+        countries: {
+            "A": (capacity: {
+                "x": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+                "y": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+                "z": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+                "w": { "processing": (tonnes_per_year: 1000, utilisation: 0.8) },
+            }),
+        },
+        blocs: {
+            "EU": (demand: {
+                "x": (tonnes_per_year: 900, growth_per_year: Uniform(min: 0, max: 0.05)),
+                "y": (tonnes_per_year: 900, growth_per_year: Uniform(min: 0, max: 0.05)),
+                "z": (tonnes_per_year: 900),
+                "w": (tonnes_per_year: 900),
+            }),
+        },
+        tension: (
+            regimes: { "calm": 1.0, "crisis": 4.0 },
+            initial: "calm",
+            monthly_transitions: { "calm": { "crisis": 0.1 }, "crisis": { "calm": 0.2 } },
+        ),
+        disruptions: [
+            (name: "a", kind: ExportBan, countries: ["A"], materials: ["x"], annual_probability: 0.6,
+             duration_months: Uniform(min: 1, max: 4), severity: 0.8,
+             announced_months: Uniform(min: 0, max: 3),
+             triggers: [(disruption: "b", hazard_multiplier: 5, months: 12)]),
+            (name: "b", kind: ExportBan, countries: ["A"], materials: ["y"], rate_per_year: Uniform(min: 0.1, max: 0.5),
+             duration_months: 2, severity: Uniform(min: 0.3, max: 1.0),
+             triggers: [(disruption: "c", hazard_multiplier: 8, months: 6)]),
+            (name: "c", kind: ExportLicence, countries: ["A"], materials: ["z"], annual_probability: 0.2,
+             duration_months: 3, severity: 0.5,
+             licence_recovery: (half_life_months: Uniform(min: 1, max: 6), residual_share: Uniform(min: 0, max: 0.5))),
+            (name: "s", kind: Accident, countries: ["A"], materials: ["w"], scheduled_start: "2027-01",
+             duration_months: 2, severity: 0.5,
+             triggers: [(disruption: "c", hazard_multiplier: 3, months: 12)]),
+            (name: "d", kind: Accident, countries: ["A"], materials: ["w"], annual_probability: 0.5,
+             duration_months: Uniform(min: 1, max: 3), severity: 0.4, tension_sensitivity: 0),
+        ],
+    )"#;
+
+    #[test]
+    fn a_subset_draw_is_the_full_draw_of_the_needed_processes_along_a_trigger_chain() {
+        let loaded = crate::scenario::load::load_str("chain.ron", CHAIN).unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let (ancestors, partial) = subset_draws_are_the_full_draws(&model, 2000);
+        assert!(ancestors > 0 && partial > 0, "{ancestors} {partial}");
+    }
 }

@@ -17,7 +17,7 @@ use super::phase::{
 };
 use super::plan::{MaterialPlan, Plan};
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
-use super::timeline::{draw_params, draw_timeline, PathParams, Timeline, TimelineScratch};
+use super::timeline::{draw_params, draw_timeline, Needed, PathParams, Timeline, TimelineScratch};
 
 /// What a replay sees of one solved month of one material.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +91,9 @@ pub enum Recording {
 pub(crate) struct Scope<'a> {
     /// Per material (plan order), whether to solve it; every material when `None`.
     pub materials: Option<&'a [bool]>,
+    /// What to draw of the path: `Needed::of` the materials solved, or everything when `None`.
+    /// A mask that leaves out something a solved material reads is a bug (NaN where it reads).
+    pub draws: Option<&'a Needed>,
     pub recording: Recording,
 }
 
@@ -141,10 +144,10 @@ pub fn simulate_path<T: Trace>(
 }
 
 /// `simulate_path` within `scope`. Solving only the materials `scope.materials` marks, the
-/// parameters and the timeline are drawn whole, as for every material, and the others are left
-/// unsolved (nothing recorded for them); each material's results are those `simulate_path`
-/// gives it, to the bit: materials are independent given the timeline (see the top of this
-/// file). Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
+/// others are left unsolved (nothing recorded for them), and only what `scope.draws` marks is
+/// drawn of the parameters and the timeline; each solved material's results are those
+/// `simulate_path` gives it, to the bit: materials are independent given the timeline (see the
+/// top of this file), and what they read of it is drawn as in the full draw (`Needed`). Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
 /// With `Recording::Headline` the record holds no monthly points and no attribution entries.
 pub(crate) fn simulate_path_in(
     model: &Model,
@@ -181,16 +184,15 @@ fn simulate_path_of<T: Trace>(
     draw_params(
         model,
         &plan.keys,
-        seed,
-        path,
+        (seed, path),
+        scope.draws,
         &mut scratch.tl,
         &mut scratch.params,
     );
     draw_timeline(
         model,
         &plan.keys,
-        seed,
-        path,
+        (seed, path),
         &scratch.params,
         &mut scratch.tl,
         &mut scratch.timeline,

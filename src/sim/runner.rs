@@ -109,6 +109,7 @@ impl PathSolver for Kernel<'_> {
     fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
         let scope = Scope {
             materials: None,
+            draws: None,
             recording: self.recording,
         };
         simulate_path_in(

@@ -18,6 +18,7 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::model::{Model, NewCapacityStart, TradeDynamics};
 
+use super::plan::Plan;
 use super::rng::{path_rng, splitmix64, PathRng};
 
 /// One disruption episode: process `process` active on `[start, end)` in months from the start.
@@ -108,17 +109,75 @@ pub struct Timeline {
 /// infinite rate).
 const MAX_ANNUAL_PROBABILITY: f64 = 1.0 - 1e-12;
 
+/// What a path must draw for a solve of only some materials (`sim::path::Scope`): the
+/// processes that touch a solved material and every process that triggers one of those,
+/// directly or through a chain; and the solved materials' cells and new capacity entries.
+/// Nothing else is drawn. Each process draws from its own named stream on its own onset clock,
+/// and the only coupling between processes is the trigger boosts, which run from a trigger to
+/// its target; so a drawn process's episodes are the full draw's, in the same (month, process)
+/// order (docs/experiments.md, "Only the materials a variant changes are re-solved").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Needed {
+    /// Per process (model order): drawn.
+    pub processes: Vec<bool>,
+    /// Per cell (kernel cell order, `StreamKeys::cell_index`): its parameters drawn.
+    pub cells: Vec<bool>,
+    /// Per new capacity entry (`Model::new_capacity`): its delay drawn.
+    pub capacity: Vec<bool>,
+}
+
+impl Needed {
+    /// What solving the materials `solved` marks (plan order) reads of a path's draws.
+    pub fn of(model: &Model, plan: &Plan, solved: &[bool]) -> Needed {
+        let mut needed = Needed {
+            processes: vec![false; model.disruptions.len()],
+            cells: vec![false; plan.keys.cell_index.len()],
+            capacity: vec![false; model.new_capacity.len()],
+        };
+        let mut stack = Vec::new();
+        for (mp, _) in plan.materials.iter().zip(solved).filter(|(_, &s)| s) {
+            stack.extend(mp.processes.iter().map(|h| h.process as usize));
+            mp.cells.iter().for_each(|&c| needed.cells[c] = true);
+            mp.new_capacity
+                .iter()
+                .for_each(|c| needed.capacity[c.index] = true);
+            // The cap over time's entries are the material's own (above), named again here.
+            for &(.., i) in mp.shift.iter().flat_map(|sp| &sp.scheduled) {
+                needed.capacity[i] = true;
+            }
+        }
+        // Close under "triggers": a needed process's hazard reads its triggers' episodes.
+        let mut triggered_by = vec![Vec::new(); model.disruptions.len()];
+        for (q, d) in model.disruptions.iter().enumerate() {
+            d.triggers
+                .iter()
+                .for_each(|t| triggered_by[t.target].push(q));
+        }
+        while let Some(p) = stack.pop() {
+            if !std::mem::replace(&mut needed.processes[p], true) {
+                stack.extend(&triggered_by[p]);
+            }
+        }
+        needed
+    }
+}
+
+/// Marks a value `draw_params` did not draw (`Needed`): no solved material reads it.
+pub const NOT_DRAWN: f64 = f64::NAN;
+
 /// Draw the per-path parameters: each process's rate from its own stream, each cell's demand
-/// growth from its own stream (see `StreamKeys`).
+/// growth from its own stream (see `StreamKeys`). With `needed`, only what it marks
+/// (`NOT_DRAWN` for the rest); each value drawn is the full draw's, from its own stream.
 pub fn draw_params(
     model: &Model,
     keys: &StreamKeys,
-    seed: u64,
-    path: u64,
+    (seed, path): (u64, u64),
+    needed: Option<&Needed>,
     scratch: &mut TimelineScratch,
     out: &mut PathParams,
 ) {
     scratch.process_rngs.clear();
+    scratch.drawn.clear();
     out.monthly_rate.clear();
     // With K parameter sets the parameters are set (path mod K)'s, drawn from the same named
     // streams under a salted seed; the events stay on the path's own streams (docs/model.md,
@@ -129,7 +188,11 @@ pub fn draw_params(
     } else {
         (seed, path)
     };
-    for (d, &key) in model.disruptions.iter().zip(&keys.processes) {
+    for (p, (d, &key)) in model.disruptions.iter().zip(&keys.processes).enumerate() {
+        if needed.is_some_and(|n| !n.processes[p]) {
+            out.monthly_rate.push(NOT_DRAWN);
+            continue;
+        }
         let mut rng = stream_rng(seed, path, key);
         let v = if sets > 0 {
             let mut params = stream_rng(pseed, ppath, key);
@@ -144,9 +207,14 @@ pub fn draw_params(
         };
         out.monthly_rate.push(per_year / 12.0);
         scratch.process_rngs.push(rng);
+        scratch.drawn.push(p as u32);
     }
     out.growth.clear();
-    for (&(b, m), &key) in keys.cell_index.iter().zip(&keys.cells) {
+    for (c, (&(b, m), &key)) in keys.cell_index.iter().zip(&keys.cells).enumerate() {
+        if needed.is_some_and(|n| !n.cells[c]) {
+            out.growth.push(NOT_DRAWN);
+            continue;
+        }
         let cell = model.cells[b][m].as_ref().expect("layout cells exist");
         let g = if cell.growth.is_fixed() {
             cell.growth.sample_clamped(&mut NoRng, -0.99, 10.0)
@@ -156,7 +224,7 @@ pub fn draw_params(
         };
         out.growth.push(g);
     }
-    draw_buffers(model, keys, pseed, ppath, out);
+    draw_buffers(model, keys, (pseed, ppath), needed, out);
 }
 
 /// XORed into the master seed for the parameter draws of `--parameter-sets`, so set g's
@@ -165,10 +233,21 @@ pub const PARAMETER_SET_SALT: u64 = 0x005E_ED0F_5E75_u64;
 
 /// Inventory covers (stream `inventory:<bloc>␟<material>`) and new capacity delays (stream
 /// `capacity:<name>`): one draw each unless `Fixed`.
-fn draw_buffers(model: &Model, keys: &StreamKeys, seed: u64, path: u64, out: &mut PathParams) {
+fn draw_buffers(
+    model: &Model,
+    keys: &StreamKeys,
+    (seed, path): (u64, u64),
+    needed: Option<&Needed>,
+    out: &mut PathParams,
+) {
     out.cover.clear();
     out.max_cover.clear();
-    for (&(b, m), &key) in keys.cell_index.iter().zip(&keys.inventories) {
+    for (c, (&(b, m), &key)) in keys.cell_index.iter().zip(&keys.inventories).enumerate() {
+        if needed.is_some_and(|n| !n.cells[c]) {
+            out.cover.push(NOT_DRAWN);
+            out.max_cover.push(NOT_DRAWN);
+            continue;
+        }
         let cell = model.cells[b][m].as_ref().expect("layout cells exist");
         let (c, room) = match &cell.inventory {
             None => (0.0, 0.0),
@@ -188,7 +267,11 @@ fn draw_buffers(model: &Model, keys: &StreamKeys, seed: u64, path: u64, out: &mu
         out.max_cover.push(room);
     }
     out.capacity_online.clear();
-    for (nc, &key) in model.new_capacity.iter().zip(&keys.capacity) {
+    for (i, (nc, &key)) in model.new_capacity.iter().zip(&keys.capacity).enumerate() {
+        if needed.is_some_and(|n| !n.capacity[i]) {
+            out.capacity_online.push(NOT_DRAWN);
+            continue;
+        }
         let online = match &nc.start {
             NewCapacityStart::Scheduled { month, delay } => {
                 let d = if delay.is_fixed() {
@@ -316,13 +399,17 @@ fn draw_episode_buffers(trade: &TradeDynamics, rng: &mut PathRng, e: &mut Episod
 /// never negative: rate > 0 and multipliers m^s >= 0.
 const NO_CLOCK: f64 = -1.0;
 
-/// Each process's monthly hazard in each regime before triggers, `[regime * processes + p]`:
-/// the product λ_p/12 · m(regime)^(sensitivity_p) the month loop would form every month, once
-/// per path.
-fn hazards(model: &Model, params: &PathParams, out: &mut Vec<f64>) {
+/// Each drawn process's monthly hazard in each regime before triggers, `[regime * drawn + i]`
+/// for process `drawn[i]`: the product λ_p/12 · m(regime)^(sensitivity_p) the month loop would
+/// form every month, once per path.
+fn hazards(model: &Model, params: &PathParams, drawn: &[u32], out: &mut Vec<f64>) {
     out.clear();
     for regime in 0..model.tension.regimes.len() {
-        for (d, &rate) in model.disruptions.iter().zip(&params.monthly_rate) {
+        for &p in drawn {
+            let (d, rate) = (
+                &model.disruptions[p as usize],
+                params.monthly_rate[p as usize],
+            );
             let clocked = d.scheduled_start.is_none() && rate > 0.0;
             out.push(if clocked {
                 rate * d.regime_multipliers[regime]
@@ -333,16 +420,21 @@ fn hazards(model: &Model, params: &PathParams, out: &mut Vec<f64>) {
     }
 }
 
-/// Scratch reused across paths.
+/// Scratch reused across paths. The per-process arrays hold the processes `draw_params` drew
+/// (`drawn`), in model order: every process unless a `Needed` left some out.
 #[derive(Debug, Clone, Default)]
 pub struct TimelineScratch {
+    /// The drawn processes, ascending.
+    drawn: Vec<u32>,
+    /// Per process (model order): its index in `drawn`, or `NOT_A_SLOT`.
+    slot: Vec<u32>,
     cumulative: Vec<f64>,
     next_onset: Vec<f64>,
     /// Per process: (multiplier, first month it no longer applies) of active triggers.
     boosts: Vec<Vec<(f64, u32)>>,
     /// First month in which each process may start again.
     busy_until: Vec<u32>,
-    /// `[regime * processes + p]`: process p's monthly hazard in the regime before triggers,
+    /// `[regime * drawn + i]`: process `drawn[i]`'s monthly hazard in the regime before triggers,
     /// λ_p/12 · m(regime)^(sensitivity_p), or `NO_CLOCK`.
     hazard: Vec<f64>,
     process_rngs: Vec<PathRng>,
@@ -351,11 +443,16 @@ pub struct TimelineScratch {
     episode_rngs: Vec<Option<PathRng>>,
 }
 
+/// Marks a process `draw_params` did not draw in `TimelineScratch::slot`.
+const NOT_A_SLOT: u32 = u32::MAX;
+
+/// Draw the regime chain and the episodes of the processes `draw_params` drew (into `scratch`)
+/// for the same (`seed`, `path`): all of them, or those a `Needed` marks, whose episodes are
+/// then the full draw's without the others'.
 pub fn draw_timeline(
     model: &Model,
     keys: &StreamKeys,
-    seed: u64,
-    path: u64,
+    (seed, path): (u64, u64),
     params: &PathParams,
     scratch: &mut TimelineScratch,
     out: &mut Timeline,
@@ -377,7 +474,12 @@ pub fn draw_timeline(
         }
     }
 
-    let n = model.disruptions.len();
+    let n = scratch.drawn.len();
+    scratch.slot.clear();
+    scratch.slot.resize(model.disruptions.len(), NOT_A_SLOT);
+    for (i, &p) in scratch.drawn.iter().enumerate() {
+        scratch.slot[p as usize] = i as u32;
+    }
     scratch.cumulative.clear();
     scratch.cumulative.resize(n, 0.0);
     scratch.next_onset.clear();
@@ -387,11 +489,15 @@ pub fn draw_timeline(
     }
     scratch.busy_until.clear();
     scratch.busy_until.resize(n, 0);
-    scratch.boosts.resize_with(n, Vec::new);
+    // Grown, never shrunk: a scratch that serves subset and full draws in turn would otherwise
+    // free and allocate the boost lists (tests/alloc_free.rs).
+    if scratch.boosts.len() < n {
+        scratch.boosts.resize_with(n, Vec::new);
+    }
     scratch.boosts.iter_mut().for_each(Vec::clear);
     scratch.episode_rngs.clear();
     scratch.episode_rngs.resize(n, None);
-    hazards(model, params, &mut scratch.hazard);
+    hazards(model, params, &scratch.drawn, &mut scratch.hazard);
 
     // Every per-process array as a slice of its own, taken once: the month loop then keeps
     // their addresses and lengths in registers rather than reloading them from `scratch` for
@@ -402,31 +508,33 @@ pub fn draw_timeline(
     let boosts = &mut scratch.boosts[..n];
     let process_rngs = &mut scratch.process_rngs[..n];
     let episode_rngs = &mut scratch.episode_rngs[..n];
+    let (drawn, slot) = (&scratch.drawn[..n], &scratch.slot[..]);
     for t in 0..months as u32 {
         let regime = out.regime[t as usize] as usize;
         let hazard = &scratch.hazard[regime * n..(regime + 1) * n];
         let first_new = out.episodes.len();
-        for (p, &regime_hazard) in hazard.iter().enumerate() {
+        for (i, &regime_hazard) in hazard.iter().enumerate() {
             // A process does not restart while its own episode runs: a ban does not stack on
             // itself. Its clock is paused, not reset, so calm-time frequencies are unchanged.
-            if t < busy_until[p] {
+            if t < busy_until[i] {
                 continue;
             }
+            let p = drawn[i] as usize;
             let onset = if regime_hazard == NO_CLOCK {
                 model.disruptions[p].scheduled_start == Some(t)
             } else {
                 let mut h = regime_hazard;
-                for &(mult, until) in &boosts[p] {
+                for &(mult, until) in &boosts[i] {
                     if t < until {
                         h *= mult;
                     }
                 }
-                cumulative[p] += h;
-                cumulative[p] >= next_onset[p]
+                cumulative[i] += h;
+                cumulative[i] >= next_onset[i]
             };
             if onset {
                 let d = &model.disruptions[p];
-                let rng = &mut process_rngs[p];
+                let rng = &mut process_rngs[i];
                 let duration = d.duration_months.sample_clamped(rng, 0.0, 600.0);
                 let severity = d.severity.sample_clamped(rng, 0.0, 1.0);
                 let mut episode = Episode {
@@ -441,24 +549,27 @@ pub fn draw_timeline(
                     leakage: 0.0,
                 };
                 if d.trade.any() {
-                    let rng = episode_rngs[p]
+                    let rng = episode_rngs[i]
                         .get_or_insert_with(|| stream_rng(seed, path, keys.episodes[p]));
                     draw_episode_buffers(&d.trade, rng, &mut episode);
                 }
-                busy_until[p] = episode.end_month().max(t + 1);
+                busy_until[i] = episode.end_month().max(t + 1);
                 out.episodes.push(episode);
                 // Restart the clock from the end of this month: at most one onset per month.
                 let e: f64 = Exp1.sample(rng);
-                next_onset[p] = cumulative[p] + e;
+                next_onset[i] = cumulative[i] + e;
             }
         }
         // Triggers fire from the month after the onset, so the order of processes within a month
-        // does not matter.
+        // does not matter. A target not drawn is needed by nothing solved: its boost is dropped.
         for k in first_new..out.episodes.len() {
             let p = out.episodes[k].process as usize;
             for trig in &model.disruptions[p].triggers {
-                boosts[trig.target].retain(|&(_, until)| until > t + 1);
-                boosts[trig.target].push((trig.hazard_multiplier, t + 1 + trig.months));
+                let Some(boost) = boosts.get_mut(slot[trig.target] as usize) else {
+                    continue;
+                };
+                boost.retain(|&(_, until)| until > t + 1);
+                boost.push((trig.hazard_multiplier, t + 1 + trig.months));
             }
         }
     }
@@ -467,7 +578,6 @@ pub fn draw_timeline(
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn end_month_is_the_ceiling() {
         let episode = |end: f64| Episode {
