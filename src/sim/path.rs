@@ -147,7 +147,8 @@ pub fn simulate_path<T: Trace>(
 /// others are left unsolved (nothing recorded for them), and only what `scope.draws` marks is
 /// drawn of the parameters and the timeline; each solved material's results are those
 /// `simulate_path` gives it, to the bit: materials are independent given the timeline (see the
-/// top of this file), and what they read of it is drawn as in the full draw (`Needed`). Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
+/// top of this file), and what they read of it is drawn as in the full draw (`Needed`).
+/// Experiments use it to re-solve only what a variant changes (`experiment::reuse`).
 /// With `Recording::Headline` the record holds no monthly points and no attribution entries.
 pub(crate) fn simulate_path_in(
     model: &Model,
