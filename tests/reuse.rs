@@ -101,6 +101,51 @@ fn a_stockpile_reaches_its_material_only_and_reuse_is_exact() {
     same_as_full_runs(&model, &[gallium, off], 11);
 }
 
+/// A variant that changes only what some processes' episodes are drawn from (one that others
+/// trigger switched off, its frequency moved, tension) solves a material again only on the
+/// paths where the material's episodes are not the base's; on the others it takes the base's
+/// results. Both kinds of path occur, and the result is the full re-solve to the bit.
+#[test]
+fn a_material_whose_episodes_alone_change_is_solved_again_only_where_they_do() {
+    let base = eu2030();
+    let model = compile(&base).unwrap();
+    let off = build_edited(&base, "china-ga-ge-licence off", |raw| {
+        for d in raw.disruptions.iter_mut() {
+            if d.name == "china-ga-ge-licence" {
+                d.enabled = false;
+            }
+        }
+    })
+    .unwrap();
+    let often = build(
+        &base,
+        &[setting(
+            "disruptions.china-ga-ge-licence.rate_per_year",
+            0.05,
+        )],
+    )
+    .unwrap();
+    let tense = build(&base, &[setting("tension.regimes.crisis", 6.0)]).unwrap();
+    let cancel = AtomicBool::new(false);
+    let mut runner = Runner::default();
+    runner.run(&model, &cfg(5), &cancel, |_, _| {}).unwrap();
+    for v in [&off, &often, &tense] {
+        let reused = runner.run(v, &cfg(5), &cancel, |_, _| {}).unwrap();
+        let (pairs, solved_again) = runner.episode_pairs();
+        // Every material the variant reaches but those the process hits, on every path.
+        assert!(pairs >= 2048 * 5, "{}: {pairs} pairs", v.name);
+        assert!(solved_again > 0, "{}: none solved again", v.name);
+        assert!(
+            solved_again < pairs / 2,
+            "{}: {solved_again} of {pairs}",
+            v.name
+        );
+        let full = run_variant(v, &cfg(5), &cancel, |_, _| {}).unwrap();
+        assert_eq!(json(&reused.summary), json(&full.summary), "{}", v.name);
+        assert_eq!(reused.sections, full.sections, "{}", v.name);
+    }
+}
+
 #[test]
 fn a_cap_and_a_price_floor_reuse_exactly() {
     // The cap moves sourcing and watches links (breach records carry link indices); the floor's

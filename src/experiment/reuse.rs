@@ -22,6 +22,12 @@
 //! of each path only (2) and (3) of the materials it solves (`sim::timeline::Needed`, closed
 //! under triggers), each as the full draw gives it.
 //!
+//! A material whose (1) is the base's and whose (2) differs only in what its processes' episodes
+//! are drawn from (`Change::Episodes`: a process that triggers others switched off or its
+//! frequency moved, tension) is solved again only on the paths where its episodes are not the
+//! base's (`sim::path::same_episodes`, against the base's draw of the path made again): given
+//! (1), the month loop reads of the path only its list of episodes and its cells' draws.
+//!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
 //! (where a third country is above the level) and the watched links' breach test, one
 //! comparison of a share that does not depend on the level (`sim::phase::watch`). The signature
@@ -40,14 +46,16 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use anyhow::Result;
 
 use super::{run_sections, run_variant_recording, sectioned_paths, VariantRun};
 use crate::model::Model;
-use crate::sim::path::{simulate_path_in, PathScratch, Recording, Scope};
+use crate::sim::path::{
+    draw_path, drawn_timeline, same_episodes, solve_drawn, PathScratch, Recording, Scope,
+};
 use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
 use crate::sim::timeline::Needed;
@@ -81,16 +89,33 @@ enum Change {
     /// Only the level its watched cap links are compared with (and so their calm status):
     /// everything the kernel computes for it is the base's, but for the breaches it counts.
     Breaches,
-    /// Something the material's solve reads.
+    /// Only the definitions its processes' episodes are drawn from (their frequencies, the
+    /// processes that trigger them, the tension chain): its solve on a path is the base's
+    /// wherever its episodes on that path are the base's, so it is solved again only on the
+    /// other paths (`same_episodes`).
+    Episodes,
+    /// Something else the material's solve reads.
     Solve,
 }
 
-/// Exact text of what a model says about its shared frame and about each material: per
-/// material, what its solve reads, then the levels and calm status of its watched cap links.
+/// Exact text of what a model says about its shared frame and about each material
+/// (`MaterialSignature`).
 #[derive(Debug, Clone, PartialEq)]
 struct Signatures {
     global: String,
-    materials: Vec<(String, String)>,
+    materials: Vec<MaterialSignature>,
+}
+
+/// Exact text of what a model says about one material, in three parts that change the
+/// material's results in three ways (`Change`).
+#[derive(Debug, Clone, PartialEq)]
+struct MaterialSignature {
+    /// What its solve reads of the model, with the processes that hit it named.
+    solve: String,
+    /// What the episodes of those processes are drawn from (`process_signatures`).
+    episodes: String,
+    /// The levels and calm status of its watched cap links.
+    levels: String,
 }
 
 impl Signatures {
@@ -125,10 +150,17 @@ impl Signatures {
             self.materials
                 .iter()
                 .zip(&other.materials)
-                .map(|(x, y)| match (x.0 == y.0, x.1 == y.1) {
-                    (true, true) => Change::None,
-                    (true, false) => Change::Breaches,
-                    (false, _) => Change::Solve,
+                .map(|(x, y)| {
+                    match (
+                        x.solve == y.solve,
+                        x.episodes == y.episodes,
+                        x.levels == y.levels,
+                    ) {
+                        (true, true, true) => Change::None,
+                        (true, true, false) => Change::Breaches,
+                        (true, false, true) => Change::Episodes,
+                        _ => Change::Solve,
+                    }
                 })
                 .collect()
         })
@@ -178,17 +210,18 @@ fn process_signatures(model: &Model) -> Vec<String> {
 }
 
 /// What the kernel reads of material `mi`: its chain, every bloc's cell of it and stock sharing
-/// in it, its plan (with processes named, each with what its episodes depend on), its new
-/// capacity and its price floors (with their indices, which records carry); then, apart, the
-/// level and calm status of each watched link, which decide nothing but the breaches counted
-/// (`sim::phase::watch`). A cap that binds later also counts breaches in `cap_shift::finish`,
-/// which keeps no shares: there they stay with the rest.
+/// in it, its plan (with the processes that hit it named, in order, each with its effect, hits
+/// and pre-buying share), its new capacity and its price floors (with their indices, which
+/// records carry). Apart: what those processes' episodes are drawn from, in the same order;
+/// and the level and calm status of each watched link, which decide nothing but the breaches
+/// counted (`sim::phase::watch`). A cap that binds later also counts breaches in
+/// `cap_shift::finish`, which keeps no shares: there they stay with the rest.
 fn material_signature(
     model: &Model,
     plan: &Plan,
     mi: usize,
     processes: &[String],
-) -> (String, String) {
+) -> MaterialSignature {
     let mut s = format!("{:?}", model.materials[mi]);
     for (b, bloc) in model.blocs.iter().enumerate() {
         let _ = write!(
@@ -208,12 +241,15 @@ fn material_signature(
         }
     }
     let _ = write!(s, "|{mp:?}");
+    let mut episodes = String::new();
     for ph in hits {
+        let p = ph.process as usize;
         let _ = write!(
             s,
-            "|{:?} {:?} {:?} {}",
-            ph.effect, ph.hits, ph.prebuy_share, processes[ph.process as usize]
+            "|{} {:?} {:?} {:?}",
+            model.disruptions[p].name, ph.effect, ph.hits, ph.prebuy_share
         );
+        let _ = write!(episodes, "|{}", processes[p]);
     }
     for (i, c) in model.new_capacity.iter().enumerate() {
         if c.material == mi {
@@ -225,7 +261,11 @@ fn material_signature(
             let _ = write!(s, "|{i} {f:?}");
         }
     }
-    (s, levels)
+    MaterialSignature {
+        solve: s,
+        episodes,
+        levels,
+    }
 }
 
 /// The levels (with their calm status) each watched cap link will be compared with by the
@@ -621,6 +661,9 @@ fn unpack_cell(r: &mut Reader) -> CellRecord {
 
 /// The base of an experiment: its model's signatures and its kept per-path records.
 struct Base {
+    /// Its model and plan, to draw a path's episodes again (`Change::Episodes`).
+    model: Model,
+    plan: Plan,
     seed: u64,
     signatures: Signatures,
     owners: Owners,
@@ -677,14 +720,24 @@ struct Reusing<'a> {
     /// shares), and whether it is solved again.
     change: Vec<Change>,
     solve: Vec<bool>,
-    /// What solving `solve` reads of a path's draws: all a path draws, once per variant.
+    /// Per material: whether it is solved again on the paths where its episodes are not the
+    /// base's (`Change::Episodes`).
+    episodes: Vec<bool>,
+    /// What solving `solve` and `episodes` reads of a path's draws: all a path draws, once per
+    /// variant.
     draws: Needed,
+    /// What the base draws of a path to give the `episodes` materials' episodes; `None` when
+    /// there are none.
+    base_draws: Option<Needed>,
     /// Per watched link: the variant's.
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
     rename: Vec<u32>,
     /// The base's, and so the variant's.
     recording: Recording,
+    /// (path, `episodes` material) pairs met, and those solved again.
+    episode_pairs: AtomicU64,
+    episode_pairs_solved: AtomicU64,
 }
 
 /// A worker's scratch for `Reusing`, reused across paths: the path loop allocates nothing.
@@ -697,6 +750,10 @@ struct ReuseScratch {
     kept: Kept,
     /// Where `Reusing::rebase` writes the rebased cap flips (it then swaps them in).
     flips: Vec<(u32, u32)>,
+    /// The base's draws of the path, for the `Change::Episodes` materials' episodes.
+    base: PathScratch,
+    /// Per material: whether this path solves it again.
+    again: Vec<bool>,
 }
 
 impl PathSolver for Reusing<'_> {
@@ -707,27 +764,47 @@ impl PathSolver for Reusing<'_> {
             solved,
             kept,
             flips,
+            base,
+            again,
         } = scratch;
         let packed = self.base.kept.get(path as usize).and_then(OnceLock::get);
         if let Some(packed) = packed {
             kept.unpack(packed);
             self.rebase(kept, flips);
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
-            let scope = Scope {
-                materials: Some(&self.solve),
-                draws: Some(&self.draws),
-                recording: self.recording,
-            };
-            simulate_path_in(
+            draw_path(
                 self.model,
                 self.plan,
                 (self.seed, path),
                 kernel,
-                solved,
-                scope,
+                Some(&self.draws),
             );
+            again.clone_from(&self.solve);
+            if let Some(base_draws) = &self.base_draws {
+                let b = &self.base;
+                draw_path(&b.model, &b.plan, (b.seed, path), base, Some(base_draws));
+                let (ours, theirs) = (drawn_timeline(kernel), drawn_timeline(base));
+                let (mut met, mut solved_again) = (0, 0);
+                for (mi, again) in again.iter_mut().enumerate() {
+                    if self.episodes[mi] {
+                        let (mp, base_mp) = (&self.plan.materials[mi], &b.plan.materials[mi]);
+                        *again = !same_episodes((mp, ours), (base_mp, theirs));
+                        met += 1;
+                        solved_again += u64::from(*again);
+                    }
+                }
+                self.episode_pairs.fetch_add(met, Ordering::Relaxed);
+                self.episode_pairs_solved
+                    .fetch_add(solved_again, Ordering::Relaxed);
+            }
+            let scope = Scope {
+                materials: Some(again),
+                draws: Some(&self.draws),
+                recording: self.recording,
+            };
+            solve_drawn(self.model, self.plan, path, kernel, solved, scope);
             if self.owners.in_order(solved) {
-                self.put_together(kept, solved, record);
+                self.put_together(kept, solved, again, record);
                 return;
             }
         }
@@ -746,10 +823,10 @@ impl PathSolver for Reusing<'_> {
 }
 
 impl Reusing<'_> {
-    /// The variant's record: the re-solved materials' items from `solved`, the others' from
-    /// `kept` (rebased), each list in material order as the kernel writes it.
-    fn put_together(&self, kept: &Kept, solved: &PathRecord, out: &mut PathRecord) {
-        let (again, base_owners) = (&self.solve, &self.base.owners);
+    /// The variant's record: the items of the materials solved `again` from `solved`, the
+    /// others' from `kept` (rebased), each list in material order as the kernel writes it.
+    fn put_together(&self, kept: &Kept, solved: &PathRecord, again: &[bool], out: &mut PathRecord) {
+        let base_owners = &self.base.owners;
         let PathRecord {
             cells,
             monthly,
@@ -908,6 +985,9 @@ pub struct Runner {
     /// The cap levels to come, whose breaches the base keeps what to recompute from
     /// (`Runner::recomputing_breaches`).
     levels: BreachLevels,
+    /// Of the last variant run: how many (path, material) pairs were `Change::Episodes`, and
+    /// how many of them were solved again (their episodes were not the base's).
+    episode_pairs: (u64, u64),
 }
 
 impl Runner {
@@ -954,6 +1034,7 @@ impl Runner {
         cancel: &AtomicBool,
         progress: impl FnMut(u64, u64),
     ) -> Result<VariantRun> {
+        self.episode_pairs = (0, 0);
         if self.solve_all {
             return run_variant_recording(model, cfg, self.recording, cancel, progress);
         }
@@ -994,20 +1075,40 @@ impl Runner {
             })
             .collect();
         let solve: Vec<bool> = change.iter().map(|&c| c == Change::Solve).collect();
+        let episodes: Vec<bool> = change.iter().map(|&c| c == Change::Episodes).collect();
+        let solved_somewhere: Vec<bool> = solve.iter().zip(&episodes).map(|(s, e)| s | e).collect();
         let solver = Reusing {
             model,
             plan: &plan,
             seed: cfg.seed,
             base,
             owners: Owners::of(model, &plan),
-            draws: Needed::of(model, &plan, &solve),
+            draws: Needed::of(model, &plan, &solved_somewhere),
+            base_draws: episodes
+                .contains(&true)
+                .then(|| Needed::of(&base.model, &base.plan, &episodes)),
+            episodes,
             solve,
             change,
             watches,
             rename,
             recording: self.recording,
+            episode_pairs: AtomicU64::new(0),
+            episode_pairs_solved: AtomicU64::new(0),
         };
-        run_sections(model, &plan.layout, &solver, cfg, cancel, progress)
+        let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress);
+        self.episode_pairs = (
+            solver.episode_pairs.load(Ordering::Relaxed),
+            solver.episode_pairs_solved.load(Ordering::Relaxed),
+        );
+        run
+    }
+
+    /// Of the last variant run, how many (path, material) pairs of materials whose processes'
+    /// episodes alone it changes there were, and how many of them it solved again because
+    /// their episodes on the path were not the base's; the others it took from the base.
+    pub fn episode_pairs(&self) -> (u64, u64) {
+        self.episode_pairs
     }
 }
 
@@ -1049,6 +1150,8 @@ fn run_keeping(
     };
     let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
     let base = Base {
+        model: model.clone(),
+        plan: plan.clone(),
         seed: cfg.seed,
         signatures: Signatures::of(model, plan),
         owners,

@@ -17,7 +17,9 @@ use super::phase::{
 };
 use super::plan::{MaterialPlan, Plan};
 use super::state::{self, MaterialCtx, MaterialState, MonthScratch};
-use super::timeline::{draw_params, draw_timeline, Needed, PathParams, Timeline, TimelineScratch};
+use super::timeline::{
+    draw_params, draw_timeline, Episode, Needed, PathParams, Timeline, TimelineScratch,
+};
 
 /// What a replay sees of one solved month of one material.
 #[derive(Debug, Clone, Default)]
@@ -178,15 +180,28 @@ fn simulate_path_of<T: Trace>(
     trace: &mut T,
     scope: Scope,
 ) {
-    record.clear();
-    if model.parameter_sets > 0 {
-        record.param_set = (path % model.parameter_sets as u64) as u32;
+    draw_path(model, plan, (seed, path), scratch, scope.draws);
+    if T::ON {
+        trace.timeline(&scratch.timeline, &scratch.params);
     }
+    solve_materials(model, plan, path, scratch, record, trace, scope);
+}
+
+/// The first half of `simulate_path_in`: draw the path's parameters and timeline from the
+/// streams of (`seed`, `path`) into `scratch`, only what `draws` marks (everything when
+/// `None`).
+pub(crate) fn draw_path(
+    model: &Model,
+    plan: &Plan,
+    (seed, path): (u64, u64),
+    scratch: &mut PathScratch,
+    draws: Option<&Needed>,
+) {
     draw_params(
         model,
         &plan.keys,
         (seed, path),
-        scope.draws,
+        draws,
         &mut scratch.tl,
         &mut scratch.params,
     );
@@ -198,10 +213,76 @@ fn simulate_path_of<T: Trace>(
         &mut scratch.tl,
         &mut scratch.timeline,
     );
-    if T::ON {
-        trace.timeline(&scratch.timeline, &scratch.params);
-    }
+}
 
+/// The second half of `simulate_path_in`: solve path `path`'s materials that
+/// `scope.materials` marks on the draws `draw_path` left in `scratch`, which must cover what
+/// they read (`scope.draws` is not read here). Experiments that look at a path's episodes
+/// before deciding what to solve draw, look (`drawn_timeline`), then solve.
+pub(crate) fn solve_drawn(
+    model: &Model,
+    plan: &Plan,
+    path: u64,
+    scratch: &mut PathScratch,
+    record: &mut PathRecord,
+    scope: Scope,
+) {
+    solve_materials(model, plan, path, scratch, record, &mut NoTrace, scope);
+}
+
+/// The path's episodes as `draw_path` left them in `scratch`.
+pub(crate) fn drawn_timeline(scratch: &PathScratch) -> &Timeline {
+    &scratch.timeline
+}
+
+/// Whether a material's episodes are the same on two timelines of the same path drawn from two
+/// models whose plans of it agree but for how their processes are numbered: the episodes
+/// touching it (those of the processes in its plan, `MaterialPlan::processes`, the ones the
+/// month loop reads) in timeline order, each the same process (by its place in the plan) with
+/// every field the same to the bit. The month loop reads nothing else of the timeline.
+pub(crate) fn same_episodes(
+    (a_plan, a): (&MaterialPlan, &Timeline),
+    (b_plan, b): (&MaterialPlan, &Timeline),
+) -> bool {
+    let (mut xs, mut ys) = (touching(a_plan, a), touching(b_plan, b));
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return true,
+            (Some((lx, x)), Some((ly, y))) if lx == ly && x.same_but_process(y) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The episodes of `timeline` touching the material of `mp`, in order, each with its process's
+/// place in `mp.processes` (the pairs `simulate_path_of` lists per material).
+fn touching<'a>(
+    mp: &'a MaterialPlan,
+    timeline: &'a Timeline,
+) -> impl Iterator<Item = (usize, &'a Episode)> + 'a {
+    timeline.episodes.iter().filter_map(move |ep| {
+        mp.processes
+            .iter()
+            .position(|h| h.process == ep.process)
+            .map(|local| (local, ep))
+    })
+}
+
+/// Solve the materials `scope.materials` marks on the drawn path in `scratch`, into `record`
+/// (cleared first).
+fn solve_materials<T: Trace>(
+    model: &Model,
+    plan: &Plan,
+    path: u64,
+    scratch: &mut PathScratch,
+    record: &mut PathRecord,
+    trace: &mut T,
+    scope: Scope,
+) {
+    record.clear();
+    if model.parameter_sets > 0 {
+        record.param_set = (path % model.parameter_sets as u64) as u32;
+    }
     scratch
         .by_material
         .resize_with(plan.materials.len(), Vec::new);

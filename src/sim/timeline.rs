@@ -40,6 +40,34 @@ pub struct Episode {
 }
 
 impl Episode {
+    /// Whether `other` is this episode to the bit, but maybe for its process's number (two
+    /// models can number the same process differently).
+    pub fn same_but_process(&self, other: &Episode) -> bool {
+        // Destructured so that a field added to the episode cannot be forgotten here.
+        let Episode {
+            process: _,
+            start,
+            end,
+            severity,
+            lead,
+            half_life,
+            residual,
+            processing,
+            leakage,
+        } = self;
+        let floats = [
+            (end, other.end),
+            (severity, other.severity),
+            (half_life, other.half_life),
+            (residual, other.residual),
+            (processing, other.processing),
+            (leakage, other.leakage),
+        ];
+        *start == other.start
+            && *lead == other.lead
+            && floats.iter().all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
     /// Share of month `t` covered by the episode (0..=1).
     #[inline]
     pub fn exposure(&self, t: u32) -> f64 {
