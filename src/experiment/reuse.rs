@@ -25,7 +25,7 @@
 //! A material whose (1) is the base's and whose (2) differs only in what its processes' episodes
 //! are drawn from (`Change::Episodes`: a process that triggers others switched off or its
 //! frequency moved, tension) is solved again only on the paths where its episodes are not the
-//! base's (`sim::path::same_episodes`, against the base's draw of the path made again): given
+//! base's (`sim::path::same_episodes`, against the episodes the base kept with the path): given
 //! (1), the month loop reads of the path only its list of episodes and its cells' draws.
 //!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
@@ -56,9 +56,9 @@ use crate::model::Model;
 use crate::sim::path::{
     draw_path, drawn_timeline, same_episodes, solve_drawn, PathScratch, Recording, Scope,
 };
-use crate::sim::plan::{build, Plan, WatchPlan, BREACH_TOLERANCE};
+use crate::sim::plan::{build, MaterialPlan, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
-use crate::sim::timeline::Needed;
+use crate::sim::timeline::{Episode, Needed};
 use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
 use crate::stats::tail::AttributionEntry;
 use crate::stats::PathRecord;
@@ -66,7 +66,8 @@ use crate::stats::PathRecord;
 use super::bytes::{Reader, Writer};
 
 /// Most bytes of base records kept, packed (`Kept::pack`; by estimate 4–5 KB a path on eu-2030,
-/// 10 KB unpacked; a headline run's, 1.1 KB, or 3.1 KB in a cap sweep): 128 MB keeps every path
+/// 10 KB unpacked; a headline run's, 1.7 KB, or 3.6 KB in a cap sweep, the path's episodes
+/// included, some 0.55 KB): 128 MB keeps every path
 /// of `sensitivity`'s default 20,480 (64 MB kept two thirds of them, and solving the rest whole
 /// cost `sensitivity` a third more CPU).
 /// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
@@ -423,6 +424,9 @@ struct Kept {
     /// calm month at one of the levels to come (`BreachLevels::flip_somewhere`): the others
     /// flip at none of them.
     watch_shares: Vec<(u32, u32, f64)>,
+    /// The path's episodes, in the base's process numbers: what a `Change::Episodes` material's
+    /// episodes are compared with.
+    episodes: Vec<Episode>,
 }
 
 fn nonzero(v: &[f64]) -> Vec<(u32, f64)> {
@@ -434,7 +438,7 @@ fn nonzero(v: &[f64]) -> Vec<(u32, f64)> {
 }
 
 impl Kept {
-    fn of(r: &PathRecord, levels: &BreachLevels) -> Kept {
+    fn of(r: &PathRecord, episodes: &[Episode], levels: &BreachLevels) -> Kept {
         // Destructured so that a field added to the record cannot be forgotten here.
         let PathRecord {
             cells,
@@ -464,6 +468,7 @@ impl Kept {
                 .filter(|s| levels.flip_somewhere(s))
                 .copied()
                 .collect(),
+            episodes: episodes.to_vec(),
         }
     }
 
@@ -478,6 +483,7 @@ impl Kept {
             cap_flips,
             attribution,
             watch_shares,
+            episodes,
         } = self;
         let mut w = Writer(Vec::with_capacity(64 + monthly.len() * 10));
         w.var(cells.len() as u64);
@@ -520,6 +526,10 @@ impl Kept {
             w.var(u64::from(link));
             w.var(u64::from(month));
             w.f64(share);
+        }
+        w.var(episodes.len() as u64);
+        for e in episodes {
+            pack_episode(&mut w, e);
         }
         w.0.into_boxed_slice()
     }
@@ -575,6 +585,47 @@ impl Kept {
             let (link, month) = (r.u32(), r.u32());
             self.watch_shares.push((link, month, r.f64()));
         }
+        self.episodes.clear();
+        for _ in 0..r.var() {
+            self.episodes.push(unpack_episode(&mut r));
+        }
+    }
+}
+
+/// An episode: its process, start and lead as varints, the rest as raw f64 bits (exact).
+fn pack_episode(w: &mut Writer, e: &Episode) {
+    // Destructured so that a field added to the episode cannot be forgotten here.
+    let Episode {
+        process,
+        start,
+        end,
+        severity,
+        lead,
+        half_life,
+        residual,
+        processing,
+        leakage,
+    } = e;
+    w.var(u64::from(*process));
+    w.var(u64::from(*start));
+    w.var(u64::from(*lead));
+    for v in [end, severity, half_life, residual, processing, leakage] {
+        w.f64(*v);
+    }
+}
+
+fn unpack_episode(r: &mut Reader) -> Episode {
+    let (process, start, lead) = (r.u32(), r.u32(), r.u32());
+    Episode {
+        process,
+        start,
+        lead,
+        end: r.f64(),
+        severity: r.f64(),
+        half_life: r.f64(),
+        residual: r.f64(),
+        processing: r.f64(),
+        leakage: r.f64(),
     }
 }
 
@@ -661,9 +712,8 @@ fn unpack_cell(r: &mut Reader) -> CellRecord {
 
 /// The base of an experiment: its model's signatures and its kept per-path records.
 struct Base {
-    /// Its model and plan, to draw a path's episodes again (`Change::Episodes`).
-    model: Model,
-    plan: Plan,
+    /// Its material plans (which processes touch each material, in the base's numbers).
+    materials: Vec<MaterialPlan>,
     seed: u64,
     signatures: Signatures,
     owners: Owners,
@@ -696,7 +746,8 @@ impl PathSolver for Keeping<'_> {
         if self.used.load(Ordering::Relaxed) >= BUDGET_BYTES || !self.owners.in_order(record) {
             return;
         }
-        let packed = Kept::of(record, self.levels).pack();
+        let episodes = &drawn_timeline(scratch).episodes;
+        let packed = Kept::of(record, episodes, self.levels).pack();
         self.used.fetch_add(
             packed.len() + std::mem::size_of::<OnceLock<Box<[u8]>>>(),
             Ordering::Relaxed,
@@ -726,9 +777,8 @@ struct Reusing<'a> {
     /// What solving `solve` and `episodes` reads of a path's draws: all a path draws, once per
     /// variant.
     draws: Needed,
-    /// What the base draws of a path to give the `episodes` materials' episodes; `None` when
-    /// there are none.
-    base_draws: Option<Needed>,
+    /// Whether any material is `Change::Episodes`.
+    any_episodes: bool,
     /// Per watched link: the variant's.
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
@@ -750,8 +800,6 @@ struct ReuseScratch {
     kept: Kept,
     /// Where `Reusing::rebase` writes the rebased cap flips (it then swaps them in).
     flips: Vec<(u32, u32)>,
-    /// The base's draws of the path, for the `Change::Episodes` materials' episodes.
-    base: PathScratch,
     /// Per material: whether this path solves it again.
     again: Vec<bool>,
 }
@@ -764,7 +812,6 @@ impl PathSolver for Reusing<'_> {
             solved,
             kept,
             flips,
-            base,
             again,
         } = scratch;
         let packed = self.base.kept.get(path as usize).and_then(OnceLock::get);
@@ -780,14 +827,12 @@ impl PathSolver for Reusing<'_> {
                 Some(&self.draws),
             );
             again.clone_from(&self.solve);
-            if let Some(base_draws) = &self.base_draws {
-                let b = &self.base;
-                draw_path(&b.model, &b.plan, (b.seed, path), base, Some(base_draws));
-                let (ours, theirs) = (drawn_timeline(kernel), drawn_timeline(base));
+            if self.any_episodes {
+                let (ours, theirs) = (&drawn_timeline(kernel).episodes, &kept.episodes);
                 let (mut met, mut solved_again) = (0, 0);
                 for (mi, again) in again.iter_mut().enumerate() {
                     if self.episodes[mi] {
-                        let (mp, base_mp) = (&self.plan.materials[mi], &b.plan.materials[mi]);
+                        let (mp, base_mp) = (&self.plan.materials[mi], &self.base.materials[mi]);
                         *again = !same_episodes((mp, ours), (base_mp, theirs));
                         met += 1;
                         solved_again += u64::from(*again);
@@ -1084,9 +1129,7 @@ impl Runner {
             base,
             owners: Owners::of(model, &plan),
             draws: Needed::of(model, &plan, &solved_somewhere),
-            base_draws: episodes
-                .contains(&true)
-                .then(|| Needed::of(&base.model, &base.plan, &episodes)),
+            any_episodes: episodes.contains(&true),
             episodes,
             solve,
             change,
@@ -1150,8 +1193,7 @@ fn run_keeping(
     };
     let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
     let base = Base {
-        model: model.clone(),
-        plan: plan.clone(),
+        materials: plan.materials.clone(),
         seed: cfg.seed,
         signatures: Signatures::of(model, plan),
         owners,

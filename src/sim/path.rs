@@ -235,14 +235,14 @@ pub(crate) fn drawn_timeline(scratch: &PathScratch) -> &Timeline {
     &scratch.timeline
 }
 
-/// Whether a material's episodes are the same on two timelines of the same path drawn from two
+/// Whether a material's episodes are the same in two lists of a path's episodes drawn from two
 /// models whose plans of it agree but for how their processes are numbered: the episodes
 /// touching it (those of the processes in its plan, `MaterialPlan::processes`, the ones the
 /// month loop reads) in timeline order, each the same process (by its place in the plan) with
 /// every field the same to the bit. The month loop reads nothing else of the timeline.
 pub(crate) fn same_episodes(
-    (a_plan, a): (&MaterialPlan, &Timeline),
-    (b_plan, b): (&MaterialPlan, &Timeline),
+    (a_plan, a): (&MaterialPlan, &[Episode]),
+    (b_plan, b): (&MaterialPlan, &[Episode]),
 ) -> bool {
     let (mut xs, mut ys) = (touching(a_plan, a), touching(b_plan, b));
     loop {
@@ -258,9 +258,9 @@ pub(crate) fn same_episodes(
 /// place in `mp.processes` (the pairs `simulate_path_of` lists per material).
 fn touching<'a>(
     mp: &'a MaterialPlan,
-    timeline: &'a Timeline,
+    episodes: &'a [Episode],
 ) -> impl Iterator<Item = (usize, &'a Episode)> + 'a {
-    timeline.episodes.iter().filter_map(move |ep| {
+    episodes.iter().filter_map(move |ep| {
         mp.processes
             .iter()
             .position(|h| h.process == ep.process)
