@@ -91,9 +91,10 @@ enum Change {
     /// everything the kernel computes for it is the base's, but for the breaches it counts.
     Breaches,
     /// Only the definitions its processes' episodes are drawn from (their frequencies, the
-    /// processes that trigger them, the tension chain): its solve on a path is the base's
-    /// wherever its episodes on that path are the base's, so it is solved again only on the
-    /// other paths (`same_episodes`).
+    /// processes that trigger them, the tension chain), or processes that touch it switched off:
+    /// its solve on a path is the base's wherever its episodes on that path are the base's (a
+    /// process switched off then had none), so it is solved again only on the other paths
+    /// (`same_episodes`).
     Episodes,
     /// Something else the material's solve reads.
     Solve,
@@ -111,8 +112,10 @@ struct Signatures {
 /// material's results in three ways (`Change`).
 #[derive(Debug, Clone, PartialEq)]
 struct MaterialSignature {
-    /// What its solve reads of the model, with the processes that hit it named.
+    /// What its solve reads of the model but the processes that touch it.
     solve: String,
+    /// Those processes, in order: each named, with its effect, hits and pre-buying share.
+    processes: Vec<String>,
     /// What the episodes of those processes are drawn from (`process_signatures`).
     episodes: String,
     /// The levels and calm status of its watched cap links.
@@ -152,20 +155,35 @@ impl Signatures {
                 .iter()
                 .zip(&other.materials)
                 .map(|(x, y)| {
-                    match (
-                        x.solve == y.solve,
-                        x.episodes == y.episodes,
-                        x.levels == y.levels,
-                    ) {
-                        (true, true, true) => Change::None,
-                        (true, true, false) => Change::Breaches,
-                        (true, false, true) => Change::Episodes,
-                        _ => Change::Solve,
+                    let (solve, levels) = (x.solve == y.solve, x.levels == y.levels);
+                    if !solve {
+                        return Change::Solve;
+                    }
+                    if x.processes != y.processes {
+                        // Processes switched off: as if they had no episodes.
+                        let removed = is_subsequence(&y.processes, &x.processes);
+                        return if removed && levels {
+                            Change::Episodes
+                        } else {
+                            Change::Solve
+                        };
+                    }
+                    match (x.episodes == y.episodes, levels) {
+                        (true, true) => Change::None,
+                        (true, false) => Change::Breaches,
+                        (false, true) => Change::Episodes,
+                        (false, false) => Change::Solve,
                     }
                 })
                 .collect()
         })
     }
+}
+
+/// Whether `short` is `long` with some entries left out, the rest in the same order.
+fn is_subsequence(short: &[String], long: &[String]) -> bool {
+    let mut long = long.iter();
+    short.iter().all(|x| long.any(|y| y == x))
 }
 
 /// Per process: what its episodes on a path depend on. Its own definition (triggers named by
@@ -241,17 +259,21 @@ fn material_signature(
             w.calm_breach.clear();
         }
     }
+    // Whether some process is announced follows from the processes' pre-buying shares, which
+    // are compared with them: apart from those, it decides nothing on a path where no announced
+    // process has an episode (`Change::Episodes`).
+    mp.announced = false;
     let _ = write!(s, "|{mp:?}");
     let mut episodes = String::new();
-    for ph in hits {
-        let p = ph.process as usize;
-        let _ = write!(
-            s,
-            "|{} {:?} {:?} {:?}",
-            model.disruptions[p].name, ph.effect, ph.hits, ph.prebuy_share
-        );
-        let _ = write!(episodes, "|{}", processes[p]);
-    }
+    let hits = hits
+        .iter()
+        .map(|ph| {
+            let p = ph.process as usize;
+            let _ = write!(episodes, "|{}", processes[p]);
+            let name = &model.disruptions[p].name;
+            format!("{name} {:?} {:?} {:?}", ph.effect, ph.hits, ph.prebuy_share)
+        })
+        .collect();
     for (i, c) in model.new_capacity.iter().enumerate() {
         if c.material == mi {
             let _ = write!(s, "|{i} {c:?}");
@@ -264,6 +286,7 @@ fn material_signature(
     }
     MaterialSignature {
         solve: s,
+        processes: hits,
         episodes,
         levels,
     }
@@ -833,7 +856,7 @@ impl PathSolver for Reusing<'_> {
                 for (mi, again) in again.iter_mut().enumerate() {
                     if self.episodes[mi] {
                         let (mp, base_mp) = (&self.plan.materials[mi], &self.base.materials[mi]);
-                        *again = !same_episodes((mp, ours), (base_mp, theirs));
+                        *again = !same_episodes((mp, ours), (base_mp, theirs), &self.rename);
                         met += 1;
                         solved_again += u64::from(*again);
                     }

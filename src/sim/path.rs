@@ -236,36 +236,36 @@ pub(crate) fn drawn_timeline(scratch: &PathScratch) -> &Timeline {
 }
 
 /// Whether a material's episodes are the same in two lists of a path's episodes drawn from two
-/// models whose plans of it agree but for how their processes are numbered: the episodes
-/// touching it (those of the processes in its plan, `MaterialPlan::processes`, the ones the
-/// month loop reads) in timeline order, each the same process (by its place in the plan) with
-/// every field the same to the bit. The month loop reads nothing else of the timeline.
+/// models whose plans of it agree but for the processes that touch it, ours being the base's
+/// with some left out (switched off), and for how their processes are numbered (`rename`: the
+/// base's number to ours, `u32::MAX` for one we do not have): the episodes touching it (those
+/// of the processes in its plan, `MaterialPlan::processes`, the ones the month loop reads) in
+/// timeline order, each of the same process with every other field the same to the bit. So a
+/// process we left out had no episode. The month loop reads nothing else of the timeline.
 pub(crate) fn same_episodes(
-    (a_plan, a): (&MaterialPlan, &[Episode]),
-    (b_plan, b): (&MaterialPlan, &[Episode]),
+    (ours_plan, ours): (&MaterialPlan, &[Episode]),
+    (base_plan, base): (&MaterialPlan, &[Episode]),
+    rename: &[u32],
 ) -> bool {
-    let (mut xs, mut ys) = (touching(a_plan, a), touching(b_plan, b));
+    let mut xs = touching(ours_plan, ours).map(|ep| (ep.process, ep));
+    let mut ys = touching(base_plan, base).map(|ep| (rename[ep.process as usize], ep));
     loop {
         match (xs.next(), ys.next()) {
             (None, None) => return true,
-            (Some((lx, x)), Some((ly, y))) if lx == ly && x.same_but_process(y) => {}
+            (Some((px, x)), Some((py, y))) if px == py && x.same_but_process(y) => {}
             _ => return false,
         }
     }
 }
 
-/// The episodes of `timeline` touching the material of `mp`, in order, each with its process's
-/// place in `mp.processes` (the pairs `simulate_path_of` lists per material).
+/// The episodes touching the material of `mp`, in order (those `simulate_path_of` lists for it).
 fn touching<'a>(
     mp: &'a MaterialPlan,
     episodes: &'a [Episode],
-) -> impl Iterator<Item = (usize, &'a Episode)> + 'a {
-    episodes.iter().filter_map(move |ep| {
-        mp.processes
-            .iter()
-            .position(|h| h.process == ep.process)
-            .map(|local| (local, ep))
-    })
+) -> impl Iterator<Item = &'a Episode> {
+    episodes
+        .iter()
+        .filter(move |ep| mp.processes.iter().any(|h| h.process == ep.process))
 }
 
 /// Solve the materials `scope.materials` marks on the drawn path in `scratch`, into `record`
