@@ -22,11 +22,13 @@
 //! of each path only (2) and (3) of the materials it solves (`sim::timeline::Needed`, closed
 //! under triggers), each as the full draw gives it.
 //!
-//! A material whose (1) is the base's and whose (2) differs only in what its processes' episodes
-//! are drawn from (`Change::Episodes`: a process that triggers others switched off or its
-//! frequency moved, tension) is solved again only on the paths where its episodes are not the
-//! base's (`sim::path::same_episodes`, against the episodes the base kept with the path): given
-//! (1), the month loop reads of the path only its list of episodes and its cells' draws.
+//! A material whose (1) is the base's, but maybe for processes switched off, and whose (2)
+//! differs only in what its processes' episodes are drawn from (`Change::Episodes`: a process
+//! switched off or its frequency moved, directly or through what it triggers, tension) is solved
+//! again only on the paths where its episodes are not the base's (`sim::path::same_episodes`,
+//! against the episodes the base kept with the path): given (1), the month loop reads of the
+//! path only its list of episodes and its cells' draws, and a process switched off had no
+//! episode on such a path (docs/experiments.md).
 //!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
 //! (where a third country is above the level) and the watched links' breach test, one
@@ -108,8 +110,8 @@ struct Signatures {
     materials: Vec<MaterialSignature>,
 }
 
-/// Exact text of what a model says about one material, in three parts that change the
-/// material's results in three ways (`Change`).
+/// Exact text of what a model says about one material, in parts that change the material's
+/// results in different ways (`Change`).
 #[derive(Debug, Clone, PartialEq)]
 struct MaterialSignature {
     /// What its solve reads of the model but the processes that touch it.
