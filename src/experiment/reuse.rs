@@ -617,41 +617,18 @@ impl Kept {
     }
 }
 
-/// An episode: its process, start and lead as varints, the rest as raw f64 bits (exact).
+/// An episode (`Episode::parts`): its whole numbers as varints, its amounts as raw f64 bits
+/// (exact).
 fn pack_episode(w: &mut Writer, e: &Episode) {
-    // Destructured so that a field added to the episode cannot be forgotten here.
-    let Episode {
-        process,
-        start,
-        end,
-        severity,
-        lead,
-        half_life,
-        residual,
-        processing,
-        leakage,
-    } = e;
-    w.var(u64::from(*process));
-    w.var(u64::from(*start));
-    w.var(u64::from(*lead));
-    for v in [end, severity, half_life, residual, processing, leakage] {
-        w.f64(*v);
-    }
+    let (ints, amounts) = e.parts();
+    ints.iter().for_each(|&v| w.var(u64::from(v)));
+    amounts.iter().for_each(|&v| w.f64(v));
 }
 
 fn unpack_episode(r: &mut Reader) -> Episode {
-    let (process, start, lead) = (r.u32(), r.u32(), r.u32());
-    Episode {
-        process,
-        start,
-        lead,
-        end: r.f64(),
-        severity: r.f64(),
-        half_life: r.f64(),
-        residual: r.f64(),
-        processing: r.f64(),
-        leakage: r.f64(),
-    }
+    let ints = [r.u32(), r.u32(), r.u32()];
+    let amounts = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+    Episode::from_parts(ints, amounts)
 }
 
 /// A cell record as a mask of its non-default fields, then those fields (counts and months as

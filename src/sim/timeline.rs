@@ -40,12 +40,13 @@ pub struct Episode {
 }
 
 impl Episode {
-    /// Whether `other` is this episode to the bit, but maybe for its process's number (two
-    /// models can number the same process differently).
-    pub fn same_but_process(&self, other: &Episode) -> bool {
+    /// The episode as its whole numbers (process, start, lead) and its amounts (end, severity,
+    /// half-life, residual share, processing time, leakage): every field, once, for comparing
+    /// and packing episodes without listing the fields again.
+    pub fn parts(&self) -> ([u32; 3], [f64; 6]) {
         // Destructured so that a field added to the episode cannot be forgotten here.
         let Episode {
-            process: _,
+            process,
             start,
             end,
             severity,
@@ -54,18 +55,40 @@ impl Episode {
             residual,
             processing,
             leakage,
-        } = self;
-        let floats = [
-            (end, other.end),
-            (severity, other.severity),
-            (half_life, other.half_life),
-            (residual, other.residual),
-            (processing, other.processing),
-            (leakage, other.leakage),
-        ];
-        *start == other.start
-            && *lead == other.lead
-            && floats.iter().all(|(x, y)| x.to_bits() == y.to_bits())
+        } = *self;
+        (
+            [process, start, lead],
+            [end, severity, half_life, residual, processing, leakage],
+        )
+    }
+
+    /// The episode of `parts`.
+    pub fn from_parts(
+        [process, start, lead]: [u32; 3],
+        [end, severity, half_life, residual, processing, leakage]: [f64; 6],
+    ) -> Episode {
+        Episode {
+            process,
+            start,
+            end,
+            severity,
+            lead,
+            half_life,
+            residual,
+            processing,
+            leakage,
+        }
+    }
+
+    /// Whether `other` is this episode to the bit, but maybe for its process's number (two
+    /// models can number the same process differently).
+    pub fn same_but_process(&self, other: &Episode) -> bool {
+        let ((ours, our_amounts), (theirs, their_amounts)) = (self.parts(), other.parts());
+        ours[1..] == theirs[1..]
+            && our_amounts
+                .iter()
+                .zip(&their_amounts)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
     }
 
     /// Share of month `t` covered by the episode (0..=1).
