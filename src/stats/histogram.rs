@@ -489,23 +489,6 @@ impl LogHistogram {
         };
     }
 
-    /// PROBE (temporary): (dense, filled bins, range, heap bytes, max count).
-    pub fn probe(&self) -> (bool, usize, usize, usize, u32) {
-        let filled = self.bins().count();
-        let range = match (self.bins().next(), self.bins().next_back()) {
-            (Some(a), Some(b)) => (b.index - a.index) as usize + 1,
-            _ => 0,
-        };
-        let max = self.bins().map(|b| b.count).max().unwrap_or(0);
-        (
-            matches!(self.bins, Bins::Dense { .. }),
-            filled,
-            range,
-            self.heap_bytes(),
-            max,
-        )
-    }
-
     /// Bytes this histogram holds on the heap.
     pub fn heap_bytes(&self) -> usize {
         match &self.bins {
