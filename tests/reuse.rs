@@ -144,6 +144,14 @@ fn a_material_whose_episodes_alone_change_is_solved_again_only_where_they_do() {
             "{}: {solved_again} of {pairs}",
             v.name
         );
+        // Paths where the licence had no episode (in either draw) are the base's without a
+        // draw; tension moves every hazard, so it draws every path.
+        let as_base = runner.paths_as_base();
+        if std::ptr::eq(v, &tense) {
+            assert_eq!(as_base, 0);
+        } else {
+            assert!(as_base > 0 && as_base < reused.summary.paths, "{}", v.name);
+        }
         let full = run_variant(v, &cfg(5), &cancel, |_, _| {}).unwrap();
         assert_eq!(json(&reused.summary), json(&full.summary), "{}", v.name);
         assert_eq!(reused.sections, full.sections, "{}", v.name);
@@ -294,4 +302,47 @@ fn another_frame_or_seed_solves_everything() {
     let reused = runner.run(&stock, &cfg(2), &cancel, |_, _| {}).unwrap();
     let full = run_variant(&stock, &cfg(2), &cancel, |_, _| {}).unwrap();
     assert_eq!(json(&reused.summary), json(&full.summary));
+}
+
+/// A variant whose processes draw as the base's but for some (switched off, or a frequency
+/// moved) takes a path whole from the base where none of those has an episode, in the base's
+/// draw or in its own draw of them alone: the processes they trigger then draw as in the base
+/// too. Along a trigger chain (a triggers b), against full re-solves, to the bit; and the
+/// shortcut is taken on some paths but not all, and never when tension moves every hazard.
+#[test]
+fn a_path_where_the_moved_processes_are_quiet_is_the_bases() {
+    let base = load_str("chain.ron", CHAIN).unwrap();
+    let model = compile(&base).unwrap();
+    let variant = |path: &str, value: f64| build(&base, &[setting(path, value)]).unwrap();
+    let a_off = build_edited(&base, "a off", |raw| {
+        for d in raw.disruptions.iter_mut().filter(|d| d.name == "a") {
+            d.enabled = false;
+        }
+    })
+    .unwrap();
+    let a_often = variant("disruptions.a.annual_probability", 0.5);
+    // b is drawn alone with a, which triggers it.
+    let b_often = variant("disruptions.b.annual_probability", 0.2);
+    let tense = variant("tension.regimes.crisis", 8.0);
+    let cancel = AtomicBool::new(false);
+    let mut runner = Runner::default();
+    runner.run(&model, &cfg(7), &cancel, |_, _| {}).unwrap();
+    for (v, shortcut) in [
+        (&a_off, true),
+        (&a_often, true),
+        (&b_often, true),
+        (&tense, false),
+    ] {
+        let reused = runner.run(v, &cfg(7), &cancel, |_, _| {}).unwrap();
+        let as_base = runner.paths_as_base();
+        let paths = reused.summary.paths;
+        if shortcut {
+            assert!(as_base > 0 && as_base < paths, "{}: {as_base}", v.name);
+        } else {
+            assert_eq!(as_base, 0, "{}", v.name);
+        }
+        let full = run_variant(v, &cfg(7), &cancel, |_, _| {}).unwrap();
+        assert_eq!(json(&reused.summary), json(&full.summary), "{}", v.name);
+        assert_eq!(reused.sections, full.sections, "{}", v.name);
+    }
 }

@@ -30,6 +30,12 @@
 //! path only its list of episodes and its cells' draws, and a process switched off had no
 //! episode on such a path (docs/experiments.md).
 //!
+//! Such a variant often need not even draw the path (`SameDraws`): where it solves no material
+//! whole, a path on which none of the processes it draws otherwise (`Redrawn`: switched off,
+//! defined otherwise or added) has an episode, in the base's kept episodes or in its own draw of
+//! those processes alone, is the base's, every material of it: the other processes then draw
+//! exactly as in the base, by induction over the months (docs/experiments.md).
+//!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
 //! (where a third country is above the level) and the watched links' breach test, one
 //! comparison of a share that does not depend on the level (`sim::phase::watch`). The signature
@@ -56,7 +62,7 @@ use anyhow::Result;
 use super::{run_sections, run_variant_recording, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::sim::path::{
-    draw_path, drawn_timeline, same_episodes, solve_drawn, PathScratch, Recording, Scope,
+    draw_path, drawn_timeline, same_episodes, solve_drawn, unsolved, PathScratch, Recording, Scope,
 };
 use crate::sim::plan::{build, MaterialPlan, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
@@ -193,16 +199,10 @@ fn is_subsequence(short: &[String], long: &[String]) -> bool {
 /// or through a chain, in model order.
 fn process_signatures(model: &Model) -> Vec<String> {
     let d = &model.disruptions;
-    let own: Vec<String> = d
+    let own: Vec<String> = DrawDefinitions::of(model)
+        .processes
         .iter()
-        .map(|p| {
-            let mut plain = p.clone();
-            let triggers: Vec<(&str, f64, u32)> = std::mem::take(&mut plain.triggers)
-                .iter()
-                .map(|t| (d[t.target].name.as_str(), t.hazard_multiplier, t.months))
-                .collect();
-            format!("{plain:?} triggers {triggers:?}")
-        })
+        .map(|p| format!("{} triggers {:?}", p.own, p.triggers))
         .collect();
     let mut triggered_by: Vec<Vec<usize>> = vec![Vec::new(); d.len()];
     for (q, p) in d.iter().enumerate() {
@@ -228,6 +228,107 @@ fn process_signatures(model: &Model) -> Vec<String> {
             s
         })
         .collect()
+}
+
+/// What a model's processes draw their episodes from, as exact text: the tension chain, and per
+/// process (model order) its definition but its triggers, and its triggers named by target.
+/// With the model's horizon and parameter sets (`Signatures::global`) and the processes' names
+/// (their streams, `sim::timeline::StreamKeys`), that is everything `sim::timeline` reads.
+#[derive(Debug, Clone)]
+struct DrawDefinitions {
+    tension: String,
+    processes: Vec<ProcessDraws>,
+}
+
+#[derive(Debug, Clone)]
+struct ProcessDraws {
+    name: String,
+    /// `{:?}` of its definition with no triggers.
+    own: String,
+    /// Its triggers in order: (target's name, multiplier and months).
+    triggers: Vec<(String, String)>,
+}
+
+impl DrawDefinitions {
+    fn of(model: &Model) -> DrawDefinitions {
+        let d = &model.disruptions;
+        let processes = d
+            .iter()
+            .map(|p| {
+                let mut plain = p.clone();
+                let triggers = std::mem::take(&mut plain.triggers)
+                    .iter()
+                    .map(|t| {
+                        let how = format!("{:?} {}", t.hazard_multiplier, t.months);
+                        (d[t.target].name.clone(), how)
+                    })
+                    .collect();
+                ProcessDraws {
+                    name: p.name.clone(),
+                    own: format!("{plain:?}"),
+                    triggers,
+                }
+            })
+            .collect();
+        DrawDefinitions {
+            tension: format!("{:?}", model.tension),
+            processes,
+        }
+    }
+}
+
+/// The processes a variant may draw otherwise than the base: in the base's numbering, those
+/// it switched off or defines otherwise; in the variant's, those it defines otherwise or adds.
+/// A process is defined otherwise when its own definition or its triggers of processes both
+/// models have differ (a trigger of a process switched off boosts nothing in the variant).
+///
+/// On a path where none of them has an episode, in the base's draw or in the variant's, every
+/// other process draws its episodes as in the base. By induction over the months: such a process
+/// has the same definition and named streams, so the same rate, the same tension chain and the
+/// same hazards, and its clock and trigger boosts are the same in both draws; a boost comes only
+/// from an episode, and those are of processes drawn the same so far, with the same triggers of
+/// it, pushed in model order, which the processes both have keep (`Redrawn::of` requires it).
+/// So every material's episodes on that path are the base's, and so are its results wherever
+/// its solve reads what the base's reads (`Change::Episodes` and `Change::None`).
+#[derive(Debug, Clone)]
+struct Redrawn {
+    base: Vec<bool>,
+    ours: Vec<bool>,
+}
+
+impl Redrawn {
+    /// None when the variant moves the tension chain (every process's hazard reads it) or
+    /// orders the processes both models have otherwise.
+    fn of(base: &DrawDefinitions, ours: &DrawDefinitions) -> Option<Redrawn> {
+        if base.tension != ours.tension {
+            return None;
+        }
+        let in_base: Vec<Option<usize>> = ours
+            .processes
+            .iter()
+            .map(|q| base.processes.iter().position(|p| p.name == q.name))
+            .collect();
+        let shared: Vec<usize> = in_base.iter().flatten().copied().collect();
+        if shared.windows(2).any(|w| w[0] >= w[1]) {
+            return None;
+        }
+        let ours_has = |name: &str| ours.processes.iter().any(|q| q.name == name);
+        let mut redrawn = Redrawn {
+            base: vec![true; base.processes.len()],
+            ours: vec![true; ours.processes.len()],
+        };
+        for (q, p) in in_base.iter().enumerate() {
+            let Some(p) = *p else {
+                continue;
+            };
+            let (b, o) = (&base.processes[p], &ours.processes[q]);
+            let kept_triggers = b.triggers.iter().filter(|(target, _)| ours_has(target));
+            let same = b.own == o.own && kept_triggers.eq(o.triggers.iter());
+            redrawn.base[p] = !same;
+            redrawn.ours[q] = !same;
+        }
+        Some(redrawn)
+    }
 }
 
 /// What the kernel reads of material `mi`: its chain, every bloc's cell of it and stock sharing
@@ -721,6 +822,8 @@ struct Base {
     owners: Owners,
     /// Process names in the base's order (attribution entries carry indices).
     processes: Vec<String>,
+    /// What its processes draw their episodes from (`Redrawn`).
+    draws: DrawDefinitions,
     /// Per path: its record, packed (`Kept::pack`).
     kept: Vec<OnceLock<Box<[u8]>>>,
     levels: BreachLevels,
@@ -781,6 +884,9 @@ struct Reusing<'a> {
     draws: Needed,
     /// Whether any material is `Change::Episodes`.
     any_episodes: bool,
+    /// Where no material is solved whole: what tells a path that is the base's all through
+    /// without drawing what its materials read (`SameDraws`).
+    same_draws: Option<SameDraws>,
     /// Per watched link: the variant's.
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
@@ -790,6 +896,18 @@ struct Reusing<'a> {
     /// (path, `episodes` material) pairs met, and those solved again.
     episode_pairs: AtomicU64,
     episode_pairs_solved: AtomicU64,
+    /// Paths found the base's by `same_draws`.
+    paths_as_base: AtomicU64,
+}
+
+/// A variant's processes that may draw otherwise than the base's (`Redrawn`), for a variant that
+/// solves no material whole: a path on which none of them has an episode, in the base's kept
+/// episodes or in the variant's draw of them alone, is the base's, every material of it.
+struct SameDraws {
+    redrawn: Redrawn,
+    /// What drawing the variant's redrawn processes reads (`Needed::of_processes`); None when it
+    /// has none (it only switches processes off), so the base's episodes alone decide.
+    draws: Option<Needed>,
 }
 
 /// A worker's scratch for `Reusing`, reused across paths: the path loop allocates nothing.
@@ -821,6 +939,15 @@ impl PathSolver for Reusing<'_> {
             kept.unpack(packed);
             self.rebase(kept, flips);
             let solved = solved.get_or_insert_with(|| PathRecord::new(&self.plan.layout));
+            if self.draws_as_base(path, kernel, kept) {
+                unsolved(self.model, path, solved);
+                again.clone_from(&self.solve);
+                let met = self.episodes.iter().filter(|&&e| e).count() as u64;
+                self.episode_pairs.fetch_add(met, Ordering::Relaxed);
+                self.paths_as_base.fetch_add(1, Ordering::Relaxed);
+                self.put_together(kept, solved, again, record);
+                return;
+            }
             draw_path(
                 self.model,
                 self.plan,
@@ -870,6 +997,35 @@ impl PathSolver for Reusing<'_> {
 }
 
 impl Reusing<'_> {
+    /// Whether every process draws path `path` as in the base (`SameDraws`): none the variant
+    /// redraws has an episode in the base's kept episodes or, drawn alone into `kernel`, in the
+    /// variant's.
+    fn draws_as_base(&self, path: u64, kernel: &mut PathScratch, kept: &Kept) -> bool {
+        let Some(same) = &self.same_draws else {
+            return false;
+        };
+        let redrawn = &same.redrawn;
+        if kept
+            .episodes
+            .iter()
+            .any(|e| redrawn.base[e.process as usize])
+        {
+            return false;
+        }
+        let Some(draws) = &same.draws else {
+            return true;
+        };
+        draw_path(
+            self.model,
+            self.plan,
+            (self.seed, path),
+            kernel,
+            Some(draws),
+        );
+        let ours = &drawn_timeline(kernel).episodes;
+        !ours.iter().any(|e| redrawn.ours[e.process as usize])
+    }
+
     /// The variant's record: the items of the materials solved `again` from `solved`, the
     /// others' from `kept` (rebased), each list in material order as the kernel writes it.
     fn put_together(&self, kept: &Kept, solved: &PathRecord, again: &[bool], out: &mut PathRecord) {
@@ -1035,6 +1191,9 @@ pub struct Runner {
     /// Of the last variant run: how many (path, material) pairs were `Change::Episodes`, and
     /// how many of them were solved again (their episodes were not the base's).
     episode_pairs: (u64, u64),
+    /// Of the last variant run: how many paths it found the base's without drawing what its
+    /// materials read (`SameDraws`).
+    paths_as_base: u64,
 }
 
 impl Runner {
@@ -1082,6 +1241,7 @@ impl Runner {
         progress: impl FnMut(u64, u64),
     ) -> Result<VariantRun> {
         self.episode_pairs = (0, 0);
+        self.paths_as_base = 0;
         if self.solve_all {
             return run_variant_recording(model, cfg, self.recording, cancel, progress);
         }
@@ -1124,6 +1284,14 @@ impl Runner {
         let solve: Vec<bool> = change.iter().map(|&c| c == Change::Solve).collect();
         let episodes: Vec<bool> = change.iter().map(|&c| c == Change::Episodes).collect();
         let solved_somewhere: Vec<bool> = solve.iter().zip(&episodes).map(|(s, e)| s | e).collect();
+        let same_draws = (episodes.contains(&true) && !solve.contains(&true))
+            .then(|| Redrawn::of(&base.draws, &DrawDefinitions::of(model)))
+            .flatten()
+            .map(|redrawn| SameDraws {
+                draws: (redrawn.ours.contains(&true))
+                    .then(|| Needed::of_processes(model, &plan, &redrawn.ours)),
+                redrawn,
+            });
         let solver = Reusing {
             model,
             plan: &plan,
@@ -1132,6 +1300,7 @@ impl Runner {
             owners: Owners::of(model, &plan),
             draws: Needed::of(model, &plan, &solved_somewhere),
             any_episodes: episodes.contains(&true),
+            same_draws,
             episodes,
             solve,
             change,
@@ -1140,12 +1309,14 @@ impl Runner {
             recording: self.recording,
             episode_pairs: AtomicU64::new(0),
             episode_pairs_solved: AtomicU64::new(0),
+            paths_as_base: AtomicU64::new(0),
         };
         let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress);
         self.episode_pairs = (
             solver.episode_pairs.load(Ordering::Relaxed),
             solver.episode_pairs_solved.load(Ordering::Relaxed),
         );
+        self.paths_as_base = solver.paths_as_base.load(Ordering::Relaxed);
         run
     }
 
@@ -1154,6 +1325,13 @@ impl Runner {
     /// their episodes on the path were not the base's; the others it took from the base.
     pub fn episode_pairs(&self) -> (u64, u64) {
         self.episode_pairs
+    }
+
+    /// Of the last variant run, how many paths it took whole from the base because no process
+    /// it draws otherwise had an episode on them, in the base's draw or its own (`Redrawn`).
+    /// Their `Change::Episodes` pairs count in `episode_pairs` as met and not solved again.
+    pub fn paths_as_base(&self) -> u64 {
+        self.paths_as_base
     }
 }
 
@@ -1200,6 +1378,7 @@ fn run_keeping(
         signatures: Signatures::of(model, plan),
         owners,
         processes: model.disruptions.iter().map(|d| d.name.clone()).collect(),
+        draws: DrawDefinitions::of(model),
         kept,
         levels,
     };

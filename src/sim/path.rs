@@ -268,6 +268,16 @@ fn touching<'a>(
         .filter(move |ep| mp.processes.iter().any(|h| h.process == ep.process))
 }
 
+/// Path `path`'s record with no material solved: cleared, with its parameter set. What
+/// `solve_drawn` gives with no material marked, without reading a draw: experiments that know a
+/// path's results without drawing it (`experiment::reuse`) start from it.
+pub(crate) fn unsolved(model: &Model, path: u64, record: &mut PathRecord) {
+    record.clear();
+    if model.parameter_sets > 0 {
+        record.param_set = (path % model.parameter_sets as u64) as u32;
+    }
+}
+
 /// Solve the materials `scope.materials` marks on the drawn path in `scratch`, into `record`
 /// (cleared first).
 fn solve_materials<T: Trace>(
@@ -279,10 +289,7 @@ fn solve_materials<T: Trace>(
     trace: &mut T,
     scope: Scope,
 ) {
-    record.clear();
-    if model.parameter_sets > 0 {
-        record.param_set = (path % model.parameter_sets as u64) as u32;
-    }
+    unsolved(model, path, record);
     scratch
         .by_material
         .resize_with(plan.materials.len(), Vec::new);

@@ -197,7 +197,27 @@ impl Needed {
                 needed.capacity[i] = true;
             }
         }
-        // Close under "triggers": a needed process's hazard reads its triggers' episodes.
+        needed.close_under_triggers(model, stack);
+        needed
+    }
+
+    /// What drawing the episodes of the processes `episodes` marks (model order) reads: those
+    /// processes and every process that triggers one of them, directly or through a chain; no
+    /// cell and no new capacity.
+    pub fn of_processes(model: &Model, plan: &Plan, episodes: &[bool]) -> Needed {
+        let mut needed = Needed {
+            processes: vec![false; model.disruptions.len()],
+            cells: vec![false; plan.keys.cell_index.len()],
+            capacity: vec![false; model.new_capacity.len()],
+        };
+        let roots = episodes.iter().enumerate().filter(|(_, &e)| e);
+        needed.close_under_triggers(model, roots.map(|(p, _)| p).collect());
+        needed
+    }
+
+    /// Mark the processes on `stack` and, since a needed process's hazard reads its triggers'
+    /// episodes, every process that triggers a marked one.
+    fn close_under_triggers(&mut self, model: &Model, mut stack: Vec<usize>) {
         let mut triggered_by = vec![Vec::new(); model.disruptions.len()];
         for (q, d) in model.disruptions.iter().enumerate() {
             d.triggers
@@ -205,11 +225,10 @@ impl Needed {
                 .for_each(|t| triggered_by[t.target].push(q));
         }
         while let Some(p) = stack.pop() {
-            if !std::mem::replace(&mut needed.processes[p], true) {
+            if !std::mem::replace(&mut self.processes[p], true) {
                 stack.extend(&triggered_by[p]);
             }
         }
-        needed
     }
 }
 
