@@ -52,7 +52,6 @@
 //! indices renamed into the variant's order. A path the base did not keep (over the memory
 //! budget, or a record not in material order) is solved whole: exact either way.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -114,6 +113,8 @@ enum Change {
 struct Signatures {
     global: String,
     materials: Vec<MaterialSignature>,
+    /// What the processes draw their episodes from (`Redrawn`).
+    draws: DrawDefinitions,
 }
 
 /// Exact text of what a model says about one material, in parts that change the material's
@@ -149,11 +150,16 @@ impl Signatures {
             // it re-solves every material (conservative; a per-material split is possible).
             model.cap_shift
         );
-        let processes = process_signatures(model);
+        let draws = DrawDefinitions::of(model);
+        let processes = process_signatures(model, plan, &draws);
         let materials = (0..model.materials.len())
             .map(|mi| material_signature(model, plan, mi, &processes))
             .collect();
-        Signatures { global, materials }
+        Signatures {
+            global,
+            materials,
+            draws,
+        }
     }
 
     /// Per material: what `other` changes in it; None when the frames differ.
@@ -197,32 +203,20 @@ fn is_subsequence(short: &[String], long: &[String]) -> bool {
 /// Per process: what its episodes on a path depend on. Its own definition (triggers named by
 /// target), the tension chain, and the definitions of every process that triggers it directly
 /// or through a chain, in model order.
-fn process_signatures(model: &Model) -> Vec<String> {
-    let d = &model.disruptions;
-    let own: Vec<String> = DrawDefinitions::of(model)
+fn process_signatures(model: &Model, plan: &Plan, draws: &DrawDefinitions) -> Vec<String> {
+    let own: Vec<String> = draws
         .processes
         .iter()
         .map(|p| format!("{} triggers {:?}", p.own, p.triggers))
         .collect();
-    let mut triggered_by: Vec<Vec<usize>> = vec![Vec::new(); d.len()];
-    for (q, p) in d.iter().enumerate() {
-        for t in &p.triggers {
-            triggered_by[t.target].push(q);
-        }
-    }
-    (0..d.len())
+    (0..own.len())
         .map(|p| {
-            let mut upstream = BTreeSet::from([p]);
-            let mut stack = vec![p];
-            while let Some(x) = stack.pop() {
-                for &q in &triggered_by[x] {
-                    if upstream.insert(q) {
-                        stack.push(q);
-                    }
-                }
-            }
+            // The process and those that trigger it (what drawing it alone draws).
+            let mut alone = vec![false; own.len()];
+            alone[p] = true;
+            let upstream = Needed::of_processes(model, plan, &alone).processes;
             let mut s = format!("tension {:?}", model.tension);
-            for q in upstream {
+            for (q, _) in upstream.iter().enumerate().filter(|(_, &u)| u) {
                 let _ = write!(s, "; {}", own[q]);
             }
             s
@@ -234,13 +228,13 @@ fn process_signatures(model: &Model) -> Vec<String> {
 /// process (model order) its definition but its triggers, and its triggers named by target.
 /// With the model's horizon and parameter sets (`Signatures::global`) and the processes' names
 /// (their streams, `sim::timeline::StreamKeys`), that is everything `sim::timeline` reads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct DrawDefinitions {
     tension: String,
     processes: Vec<ProcessDraws>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct ProcessDraws {
     name: String,
     /// `{:?}` of its definition with no triggers.
@@ -822,8 +816,6 @@ struct Base {
     owners: Owners,
     /// Process names in the base's order (attribution entries carry indices).
     processes: Vec<String>,
-    /// What its processes draw their episodes from (`Redrawn`).
-    draws: DrawDefinitions,
     /// Per path: its record, packed (`Kept::pack`).
     kept: Vec<OnceLock<Box<[u8]>>>,
     levels: BreachLevels,
@@ -882,8 +874,8 @@ struct Reusing<'a> {
     /// What solving `solve` and `episodes` reads of a path's draws: all a path draws, once per
     /// variant.
     draws: Needed,
-    /// Whether any material is `Change::Episodes`.
-    any_episodes: bool,
+    /// How many materials are `Change::Episodes`.
+    episode_materials: u64,
     /// Where no material is solved whole: what tells a path that is the base's all through
     /// without drawing what its materials read (`SameDraws`).
     same_draws: Option<SameDraws>,
@@ -942,8 +934,8 @@ impl PathSolver for Reusing<'_> {
             if self.draws_as_base(path, kernel, kept) {
                 unsolved(self.model, path, solved);
                 again.clone_from(&self.solve);
-                let met = self.episodes.iter().filter(|&&e| e).count() as u64;
-                self.episode_pairs.fetch_add(met, Ordering::Relaxed);
+                self.episode_pairs
+                    .fetch_add(self.episode_materials, Ordering::Relaxed);
                 self.paths_as_base.fetch_add(1, Ordering::Relaxed);
                 self.put_together(kept, solved, again, record);
                 return;
@@ -956,7 +948,7 @@ impl PathSolver for Reusing<'_> {
                 Some(&self.draws),
             );
             again.clone_from(&self.solve);
-            if self.any_episodes {
+            if self.episode_materials > 0 {
                 let (ours, theirs) = (&drawn_timeline(kernel).episodes, &kept.episodes);
                 let (mut met, mut solved_again) = (0, 0);
                 for (mi, again) in again.iter_mut().enumerate() {
@@ -1258,8 +1250,9 @@ impl Runner {
             self.base = Some(base);
             return Ok(run);
         };
+        let ours = Signatures::of(model, &plan);
         let change = (base.seed == cfg.seed)
-            .then(|| base.signatures.differing(&Signatures::of(model, &plan)))
+            .then(|| base.signatures.differing(&ours))
             .flatten()
             .map(|change| covered(change, &plan, &base.levels))
             .filter(|change| change.iter().any(|&c| c != Change::Solve));
@@ -1285,7 +1278,7 @@ impl Runner {
         let episodes: Vec<bool> = change.iter().map(|&c| c == Change::Episodes).collect();
         let solved_somewhere: Vec<bool> = solve.iter().zip(&episodes).map(|(s, e)| s | e).collect();
         let same_draws = (episodes.contains(&true) && !solve.contains(&true))
-            .then(|| Redrawn::of(&base.draws, &DrawDefinitions::of(model)))
+            .then(|| Redrawn::of(&base.signatures.draws, &ours.draws))
             .flatten()
             .map(|redrawn| SameDraws {
                 draws: (redrawn.ours.contains(&true))
@@ -1299,7 +1292,7 @@ impl Runner {
             base,
             owners: Owners::of(model, &plan),
             draws: Needed::of(model, &plan, &solved_somewhere),
-            any_episodes: episodes.contains(&true),
+            episode_materials: episodes.iter().filter(|&&e| e).count() as u64,
             same_draws,
             episodes,
             solve,
@@ -1378,7 +1371,6 @@ fn run_keeping(
         signatures: Signatures::of(model, plan),
         owners,
         processes: model.disruptions.iter().map(|d| d.name.clone()).collect(),
-        draws: DrawDefinitions::of(model),
         kept,
         levels,
     };

@@ -180,11 +180,7 @@ pub struct Needed {
 impl Needed {
     /// What solving the materials `solved` marks (plan order) reads of a path's draws.
     pub fn of(model: &Model, plan: &Plan, solved: &[bool]) -> Needed {
-        let mut needed = Needed {
-            processes: vec![false; model.disruptions.len()],
-            cells: vec![false; plan.keys.cell_index.len()],
-            capacity: vec![false; model.new_capacity.len()],
-        };
+        let mut needed = Needed::nothing(model, plan);
         let mut stack = Vec::new();
         for (mp, _) in plan.materials.iter().zip(solved).filter(|(_, &s)| s) {
             stack.extend(mp.processes.iter().map(|h| h.process as usize));
@@ -205,14 +201,19 @@ impl Needed {
     /// processes and every process that triggers one of them, directly or through a chain; no
     /// cell and no new capacity.
     pub fn of_processes(model: &Model, plan: &Plan, episodes: &[bool]) -> Needed {
-        let mut needed = Needed {
-            processes: vec![false; model.disruptions.len()],
-            cells: vec![false; plan.keys.cell_index.len()],
-            capacity: vec![false; model.new_capacity.len()],
-        };
+        let mut needed = Needed::nothing(model, plan);
         let roots = episodes.iter().enumerate().filter(|(_, &e)| e);
         needed.close_under_triggers(model, roots.map(|(p, _)| p).collect());
         needed
+    }
+
+    /// Nothing marked.
+    fn nothing(model: &Model, plan: &Plan) -> Needed {
+        Needed {
+            processes: vec![false; model.disruptions.len()],
+            cells: vec![false; plan.keys.cell_index.len()],
+            capacity: vec![false; model.new_capacity.len()],
+        }
     }
 
     /// Mark the processes on `stack` and, since a needed process's hazard reads its triggers'
