@@ -1,18 +1,19 @@
 //! Runs many paths in parallel and folds them into one accumulator, deterministically.
 //!
-//! Paths are cut into fixed chunks of `CHUNK` consecutive indices; a batch of `BATCH_CHUNKS`
-//! chunks runs in parallel (rayon), each chunk folding into its own accumulator with no locks;
-//! the batch's accumulators are then merged in chunk order. The chunks of a batch run as many
-//! at a time as there are threads, so only that many chunk accumulators are alive at once and
-//! memory grows neither with the batch nor with the number of paths. Chunk and batch sizes
-//! never depend on the thread count, and every path's random stream depends only on (seed,
-//! path index), so the result is the same, to the bit, on 1 or 16 threads. Between batches the
-//! driver reports progress, checks for Ctrl-C, and checks the `--target-se` stopping rule; the
-//! kernel does none of that.
+//! Paths are cut into fixed chunks of `CHUNK` consecutive indices. Worker threads take chunks in
+//! order, each chunk folding into its own accumulator with no locks, and the calling thread
+//! merges the chunks' accumulators in chunk order as they come in, while the workers go on with
+//! later chunks (`run_ordered`); a worker waits only when it runs more than one chunk ahead of
+//! the merge, so that few chunk accumulators are alive at once and memory grows neither with
+//! the number of chunks nor with the paths. Chunk sizes never depend on the thread count, and
+//! every path's random stream depends only on (seed, path index), so the result is the same,
+//! to the bit, on 1 or 16 threads. Every `BATCH_CHUNKS` chunks merged, the driver reports
+//! progress, checks for Ctrl-C, and checks the `--target-se` stopping rule; the kernel does
+//! none of that.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
 use crate::model::Model;
 use crate::stats::accumulator::THRESHOLDS;
@@ -26,10 +27,8 @@ use super::plan::{build, Plan};
 
 /// Paths per chunk: the unit of parallel work, of the progress bar and of sectioning estimates.
 pub const CHUNK: u64 = 2048;
-/// Chunks between two progress reports, cancellation checks and `--target-se` checks. Within a
-/// batch the chunks run `threads` at a time (one accumulator per thread in flight), so the
-/// batch size does not bound memory; the barrier after each group costs little because chunks
-/// of 2,048 paths take nearly the same time.
+/// Chunks merged between two progress reports, cancellation checks and `--target-se` checks
+/// (the workers do not wait for them: `run_ordered`).
 pub const BATCH_CHUNKS: u64 = 4;
 
 /// How many paths to run, with which seed, on how many threads.
@@ -179,25 +178,113 @@ fn run_range_by<S: PathSolver>(
     acc
 }
 
-/// Run the chunks `ranges` (consecutive, in path order) on `pool`, at most `threads` at a time,
-/// and hand each chunk's accumulator to `fold` in path order. Only `threads` chunk accumulators
-/// are alive at once (a chunk's histograms are megabytes), whatever the batch size; the chunks
-/// and the order of the folds are those of running the whole batch at once.
-fn run_in_groups<S: PathSolver>(
+/// Run the chunks `ranges` (consecutive, in path order) on `pool`'s threads and hand each
+/// chunk's accumulator to `fold`, in path order, on the calling thread, while the workers go on
+/// with later chunks: folding and merging a chunk (and the checks between batches) no longer
+/// hold every worker at a barrier. A worker starts chunk i only once chunk i − `threads` − 1
+/// has been folded, so at most `threads` + 1 chunk accumulators are alive at once (a chunk's
+/// histograms are megabytes), whatever the number of chunks. The chunks and the order of the
+/// folds are those of running them one after the other. `fold` returns `Break` to stop: no
+/// chunk is started after that, and those that were already running are dropped unfolded.
+fn run_ordered<S: PathSolver>(
     pool: &rayon::ThreadPool,
     threads: usize,
     (layout, solver): (&Layout, &S),
-    ranges: &[(u64, u64)],
-    mut fold: impl FnMut(RunAccumulator),
+    ranges: &(dyn Fn(usize) -> (u64, u64) + Sync),
+    chunks: usize,
+    mut fold: impl FnMut(RunAccumulator) -> ControlFlow<()>,
 ) {
-    for group in ranges.chunks(threads.max(1)) {
-        let parts: Vec<RunAccumulator> = pool.install(|| {
-            group
-                .par_iter()
-                .map(|&(first, count)| run_range_by(layout, solver, first, count))
-                .collect()
-        });
-        parts.into_iter().for_each(&mut fold);
+    let threads = threads.max(1);
+    let window = threads + 1;
+    let next = AtomicUsize::new(0);
+    let gate = Gate::default();
+    let (send, receive) = mpsc::channel::<(usize, RunAccumulator)>();
+    pool.in_place_scope(|scope| {
+        for _ in 0..threads {
+            let (send, next, gate) = (send.clone(), &next, &gate);
+            scope.spawn(move |_| {
+                let _stop = gate.stop_on_panic();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= chunks || !gate.wait_for_room(i, window) {
+                        break;
+                    }
+                    let (first, count) = ranges(i);
+                    let acc = run_range_by(layout, solver, first, count);
+                    if send.send((i, acc)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let _stop = gate.stop_on_panic();
+        // Chunks that finished ahead of one still running wait here (at most `window`).
+        let mut ahead: Vec<Option<RunAccumulator>> = (0..window).map(|_| None).collect();
+        let mut expected = 0;
+        'fold: for (i, acc) in &receive {
+            ahead[i % window] = Some(acc);
+            while let Some(acc) = ahead[expected % window].take() {
+                expected += 1;
+                let flow = fold(acc);
+                gate.folded(expected);
+                if flow.is_break() {
+                    gate.stop();
+                    break 'fold;
+                }
+            }
+        }
+    });
+}
+
+/// How far the fold has got, for the workers of `run_ordered` to wait on, and whether the run
+/// stops.
+#[derive(Default)]
+struct Gate {
+    /// (chunks folded, stopped)
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, bool)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait until chunk `i` may start (fewer than `window` chunks from the last folded one);
+    /// false when the run stopped instead.
+    fn wait_for_room(&self, i: usize, window: usize) -> bool {
+        let mut state = self.lock();
+        while !state.1 && i >= state.0 + window {
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.1
+    }
+
+    fn folded(&self, chunks: usize) {
+        self.lock().0 = chunks;
+        self.changed.notify_all();
+    }
+
+    fn stop(&self) {
+        self.lock().1 = true;
+        self.changed.notify_all();
+    }
+
+    /// A guard that stops the run if its thread panics, so that no worker waits forever for a
+    /// fold that will not come (the panic then reaches the caller when the scope ends).
+    fn stop_on_panic(&self) -> StopOnPanic<'_> {
+        StopOnPanic(self)
+    }
+}
+
+struct StopOnPanic<'a>(&'a Gate);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
     }
 }
 
@@ -280,35 +367,42 @@ pub(crate) fn run_solver<S: PathSolver>(
     let mut done = 0u64;
     let mut cancelled = false;
     let mut target_reached = None;
-    while done < goal {
-        let batch_paths = (CHUNK * BATCH_CHUNKS).min(goal - done);
-        let chunks: Vec<(u64, u64)> = (0..batch_paths.div_ceil(CHUNK))
-            .map(|c| {
-                let first = done + c * CHUNK;
-                (first, CHUNK.min(done + batch_paths - first))
-            })
-            .collect();
-        run_in_groups(&pool, cfg.threads, (layout, solver), &chunks, |part| {
+    let chunks = goal.div_ceil(CHUNK);
+    let range = |c: usize| {
+        let first = c as u64 * CHUNK;
+        (first, CHUNK.min(goal - first))
+    };
+    let mut folded = 0u64;
+    run_ordered(
+        &pool,
+        cfg.threads,
+        (layout, solver),
+        &range,
+        chunks as usize,
+        |part| {
             on_chunk(layout, &part);
             acc.merge(&part);
-        });
-        acc.shrink_to_fit();
-        done += batch_paths;
-        progress(done, goal);
-        if cancel.load(Ordering::Relaxed) {
-            cancelled = true;
-            break;
-        }
-        if let Some(target) = cfg.target_se {
-            if done >= cfg.paths {
-                let se = headline_se(model, &acc);
-                if se <= target {
+            folded += 1;
+            if folded % BATCH_CHUNKS != 0 && folded != chunks {
+                return ControlFlow::Continue(());
+            }
+            // Between batches: progress, Ctrl-C and the `--target-se` stopping rule.
+            acc.shrink_to_fit();
+            done = (folded * CHUNK).min(goal);
+            progress(done, goal);
+            if cancel.load(Ordering::Relaxed) {
+                cancelled = true;
+                return ControlFlow::Break(());
+            }
+            if let Some(target) = cfg.target_se {
+                if done >= cfg.paths && headline_se(model, &acc) <= target {
                     target_reached = Some(true);
-                    break;
+                    return ControlFlow::Break(());
                 }
             }
-        }
-    }
+            ControlFlow::Continue(())
+        },
+    );
     if let (Some(target), None, false) = (cfg.target_se, target_reached, cancelled) {
         target_reached = Some(headline_se(model, &acc) <= target);
     }
@@ -344,24 +438,39 @@ pub fn run_chunks(
         .collect();
     let goal: u64 = ranges.iter().map(|r| r.1).sum();
     let mut acc = RunAccumulator::new(&plan.layout);
-    let mut done = 0;
-    for batch in ranges.chunks(BATCH_CHUNKS as usize) {
-        let kernel = Kernel {
-            model,
-            plan: &plan,
-            seed: cfg.seed,
-            recording: Recording::Full,
-        };
-        run_in_groups(&pool, cfg.threads, (&plan.layout, &kernel), batch, |part| {
+    let (mut done, mut folded, mut cancelled) = (0, 0, false);
+    let kernel = Kernel {
+        model,
+        plan: &plan,
+        seed: cfg.seed,
+        recording: Recording::Full,
+    };
+    run_ordered(
+        &pool,
+        cfg.threads,
+        (&plan.layout, &kernel),
+        &|c| ranges[c],
+        ranges.len(),
+        |part| {
             on_chunk(&part);
             acc.merge(&part);
-        });
-        acc.shrink_to_fit();
-        done += batch.iter().map(|r| r.1).sum::<u64>();
-        progress(done, goal);
-        if cancel.load(Ordering::Relaxed) {
-            return Ok(None);
-        }
+            done += part.paths;
+            folded += 1;
+            if folded % BATCH_CHUNKS as usize != 0 && folded != ranges.len() {
+                return ControlFlow::Continue(());
+            }
+            acc.shrink_to_fit();
+            progress(done, goal);
+            cancelled = cancel.load(Ordering::Relaxed);
+            if cancelled {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    );
+    if cancelled {
+        return Ok(None);
     }
     Ok(Some((plan, acc)))
 }
