@@ -474,3 +474,137 @@ pub fn run_chunks(
     }
     Ok(Some((plan, acc)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::sim::path::PathScratch;
+
+    /// The kernel, with chunk 0 made slow (so that later chunks finish before it) and the
+    /// furthest chunk any worker has started noted.
+    struct SlowFirstChunk<'a> {
+        kernel: Kernel<'a>,
+        furthest_started: AtomicUsize,
+    }
+
+    impl PathSolver for SlowFirstChunk<'_> {
+        type Scratch = PathScratch;
+        fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
+            self.furthest_started
+                .fetch_max((path / CHUNK) as usize, Ordering::SeqCst);
+            if path == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            self.kernel.solve(path, scratch, record);
+        }
+        fn recording(&self) -> Recording {
+            Recording::Headline
+        }
+    }
+
+    fn model() -> Model {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        crate::model::compile(&loaded).unwrap()
+    }
+
+    /// Chunks reach the fold in path order even when a later one finishes first, no worker
+    /// starts a chunk more than `threads` + 1 ahead of the fold, and a `Break` folds nothing
+    /// more.
+    #[test]
+    fn chunks_are_folded_in_order_within_the_window_and_a_break_stops() {
+        let model = model();
+        let plan = build(&model);
+        let threads = 2;
+        let solver = SlowFirstChunk {
+            kernel: Kernel {
+                model: &model,
+                plan: &plan,
+                seed: 7,
+                recording: Recording::Headline,
+            },
+            furthest_started: AtomicUsize::new(0),
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        // Short chunks of 16 paths at CHUNK spacing: chunk c is paths cCHUNK .. cCHUNK + 16.
+        let range = |c: usize| (c as u64 * CHUNK, 16);
+        let (mut folded, mut furthest_at_first_fold) = (Vec::new(), None);
+        run_ordered(
+            &pool,
+            threads,
+            (&plan.layout, &solver),
+            &range,
+            12,
+            |part| {
+                furthest_at_first_fold
+                    .get_or_insert(solver.furthest_started.load(Ordering::SeqCst));
+                folded.push(part.paths);
+                if folded.len() == 5 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        );
+        assert_eq!(folded, vec![16; 5], "five chunks of 16 paths folded");
+        // While chunk 0 slept, the other worker could run chunks 1 and 2 only (window 3).
+        let furthest = furthest_at_first_fold.unwrap();
+        assert!(
+            furthest <= threads,
+            "chunk {furthest} started before chunk 0 was folded"
+        );
+        // Nothing past the window of the last fold was started (chunk 4 folded: at most 7).
+        let last = solver.furthest_started.load(Ordering::SeqCst);
+        assert!(last <= 4 + threads + 1, "chunk {last} started");
+    }
+
+    /// The accumulators reach the fold in path order: the same run folded on 1 and 2 threads
+    /// (chunk 0 finishing last on 2) merges to the same bits, equal to the chunks merged one
+    /// after the other.
+    #[test]
+    fn a_slow_first_chunk_does_not_change_the_fold() {
+        let model = model();
+        let plan = build(&model);
+        let kernel = || Kernel {
+            model: &model,
+            plan: &plan,
+            seed: 11,
+            recording: Recording::Headline,
+        };
+        let range = |c: usize| (c as u64 * 64, 64);
+        let fold_on = |threads: usize| {
+            let solver = SlowFirstChunk {
+                kernel: kernel(),
+                furthest_started: AtomicUsize::new(0),
+            };
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut acc = accumulator(&plan.layout, Recording::Headline);
+            let mut sizes = Vec::new();
+            run_ordered(&pool, threads, (&plan.layout, &solver), &range, 6, |part| {
+                sizes.push(part.paths);
+                acc.merge(&part);
+                ControlFlow::Continue(())
+            });
+            (crate::stats::finish(&plan.layout, &acc), sizes)
+        };
+        let mut one_by_one = accumulator(&plan.layout, Recording::Headline);
+        for c in 0..6 {
+            one_by_one.merge(&run_range_by(&plan.layout, &kernel(), range(c).0, 64));
+        }
+        let expected = crate::stats::finish(&plan.layout, &one_by_one);
+        for threads in [1, 2] {
+            let (summary, parts) = fold_on(threads);
+            assert_eq!(parts, vec![64; 6]);
+            let same = serde_json::to_string(&summary).unwrap()
+                == serde_json::to_string(&expected).unwrap();
+            assert!(same, "the fold on {threads} threads differs");
+        }
+    }
+}
