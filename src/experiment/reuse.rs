@@ -36,6 +36,12 @@
 //! those processes alone, is the base's, every material of it: the other processes then draw
 //! exactly as in the base, by induction over the months (docs/experiments.md).
 //!
+//! A variant whose processes draw exactly as the base's (`DrawDefinitions` equal: a parameter
+//! class, a stockpile, a cap level) draws no episode at all: its full draw of a path's episodes
+//! is the base's, which the base kept, so it draws only the parameters of the materials it
+//! solves and takes the kept episodes (`Reusing::params_only`), even where it solves every
+//! material again.
+//!
 //! A cap level is read by a material's solve in two places: the sourcing the cap rebalances
 //! (where a third country is above the level) and the watched links' breach test, one
 //! comparison of a share that does not depend on the level (`sim::phase::watch`). The signature
@@ -61,7 +67,8 @@ use anyhow::Result;
 use super::{run_sections, run_variant_recording, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::sim::path::{
-    draw_path, drawn_timeline, same_episodes, solve_drawn, unsolved, PathScratch, Recording, Scope,
+    draw_path, draw_path_taking_episodes, drawn_timeline, same_episodes, solve_drawn, unsolved,
+    PathScratch, Recording, Scope,
 };
 use crate::sim::plan::{build, MaterialPlan, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
@@ -879,6 +886,10 @@ struct Reusing<'a> {
     /// Where no material is solved whole: what tells a path that is the base's all through
     /// without drawing what its materials read (`SameDraws`).
     same_draws: Option<SameDraws>,
+    /// Where the variant's processes draw exactly as the base's (`Signatures::draws` equal):
+    /// `draws` without its processes. A path then draws only these parameters and takes its
+    /// episodes from the base's kept ones, which are the variant's full draw to the bit.
+    params_only: Option<Needed>,
     /// Per watched link: the variant's.
     watches: Vec<Option<&'a WatchPlan>>,
     /// Base process index → the variant's.
@@ -890,6 +901,8 @@ struct Reusing<'a> {
     episode_pairs_solved: AtomicU64,
     /// Paths found the base's by `same_draws`.
     paths_as_base: AtomicU64,
+    /// Paths solved on the base's episodes (`params_only`).
+    episodes_taken: AtomicU64,
 }
 
 /// A variant's processes that may draw otherwise than the base's (`Redrawn`), for a variant that
@@ -940,13 +953,25 @@ impl PathSolver for Reusing<'_> {
                 self.put_together(kept, solved, again, record);
                 return;
             }
-            draw_path(
-                self.model,
-                self.plan,
-                (self.seed, path),
-                kernel,
-                Some(&self.draws),
-            );
+            if let Some(params) = &self.params_only {
+                draw_path_taking_episodes(
+                    self.model,
+                    self.plan,
+                    (self.seed, path),
+                    kernel,
+                    params,
+                    &kept.episodes,
+                );
+                self.episodes_taken.fetch_add(1, Ordering::Relaxed);
+            } else {
+                draw_path(
+                    self.model,
+                    self.plan,
+                    (self.seed, path),
+                    kernel,
+                    Some(&self.draws),
+                );
+            }
             again.clone_from(&self.solve);
             if self.episode_materials > 0 {
                 let (ours, theirs) = (&drawn_timeline(kernel).episodes, &kept.episodes);
@@ -1186,6 +1211,9 @@ pub struct Runner {
     /// Of the last variant run: how many paths it found the base's without drawing what its
     /// materials read (`SameDraws`).
     paths_as_base: u64,
+    /// Of the last variant run: how many paths it solved on the base's episodes, drawing only
+    /// parameters (`Reusing::params_only`).
+    episodes_taken: u64,
 }
 
 impl Runner {
@@ -1234,6 +1262,7 @@ impl Runner {
     ) -> Result<VariantRun> {
         self.episode_pairs = (0, 0);
         self.paths_as_base = 0;
+        self.episodes_taken = 0;
         if self.solve_all {
             return run_variant_recording(model, cfg, self.recording, cancel, progress);
         }
@@ -1251,11 +1280,15 @@ impl Runner {
             return Ok(run);
         };
         let ours = Signatures::of(model, &plan);
+        // A variant whose processes draw as the base's takes the base's episodes even where it
+        // solves every material again (a parameter class, a cap that binds everywhere): drawing
+        // the timeline is a good part of a path's cost.
+        let same_episodes_drawn = base.signatures.draws == ours.draws;
         let change = (base.seed == cfg.seed)
             .then(|| base.signatures.differing(&ours))
             .flatten()
             .map(|change| covered(change, &plan, &base.levels))
-            .filter(|change| change.iter().any(|&c| c != Change::Solve));
+            .filter(|change| same_episodes_drawn || change.iter().any(|&c| c != Change::Solve));
         let Some(change) = change else {
             return run_variant_recording(model, cfg, self.recording, cancel, progress);
         };
@@ -1285,13 +1318,19 @@ impl Runner {
                     .then(|| Needed::of_processes(model, &plan, &redrawn.ours)),
                 redrawn,
             });
+        let draws = Needed::of(model, &plan, &solved_somewhere);
+        let params_only = same_episodes_drawn.then(|| Needed {
+            processes: vec![false; draws.processes.len()],
+            ..draws.clone()
+        });
         let solver = Reusing {
             model,
             plan: &plan,
             seed: cfg.seed,
             base,
             owners: Owners::of(model, &plan),
-            draws: Needed::of(model, &plan, &solved_somewhere),
+            draws,
+            params_only,
             episode_materials: episodes.iter().filter(|&&e| e).count() as u64,
             same_draws,
             episodes,
@@ -1303,6 +1342,7 @@ impl Runner {
             episode_pairs: AtomicU64::new(0),
             episode_pairs_solved: AtomicU64::new(0),
             paths_as_base: AtomicU64::new(0),
+            episodes_taken: AtomicU64::new(0),
         };
         let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress);
         self.episode_pairs = (
@@ -1310,6 +1350,7 @@ impl Runner {
             solver.episode_pairs_solved.load(Ordering::Relaxed),
         );
         self.paths_as_base = solver.paths_as_base.load(Ordering::Relaxed);
+        self.episodes_taken = solver.episodes_taken.load(Ordering::Relaxed);
         run
     }
 
@@ -1325,6 +1366,12 @@ impl Runner {
     /// Their `Change::Episodes` pairs count in `episode_pairs` as met and not solved again.
     pub fn paths_as_base(&self) -> u64 {
         self.paths_as_base
+    }
+
+    /// Of the last variant run, how many paths it solved on the base's episodes, drawing only
+    /// the parameters its materials read, because its processes draw as the base's.
+    pub fn episodes_taken(&self) -> u64 {
+        self.episodes_taken
     }
 }
 
@@ -1553,5 +1600,66 @@ mod draw_tests {
         let model = crate::model::compile(&loaded).unwrap();
         let (ancestors, partial) = subset_draws_are_the_full_draws(&model, 2000);
         assert!(ancestors > 0 && partial > 0, "{ancestors} {partial}");
+    }
+}
+
+/// Variants that solve every material again but draw their episodes as the base's.
+#[cfg(test)]
+mod episodes_taken_tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::Runner;
+    use crate::experiment::run_variant;
+    use crate::experiment::sensitivity::classes::{runnable_variants, Class, CLASSES};
+    use crate::experiment::sensitivity::Variant;
+    use crate::sim::runner::RunConfig;
+
+    /// A parameter class (capacity utilisation, ramp-up, stock cover, elasticity) moves what
+    /// every material's solve reads and no process's draw: every path is solved on the base's
+    /// kept episodes, drawing only parameters, and the result is the variant's own full run to
+    /// the bit, summary and sections. Tension moves the draws: it takes no episodes.
+    #[test]
+    fn a_parameter_class_is_solved_on_the_bases_episodes_to_the_bit() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let cfg = RunConfig {
+            seed: 17,
+            paths: 2048,
+            threads: 2,
+            target_se: None,
+            max_paths: 2048,
+        };
+        let cancel = AtomicBool::new(false);
+        let mut runner = Runner::default();
+        let base = runner.run(&model, &cfg, &cancel, |_, _| {}).unwrap();
+        assert_eq!(runner.episodes_taken(), 0, "the base draws its own");
+        // The low end of each class (the high ends take the same route).
+        let variants: Vec<_> = runnable_variants(&loaded)
+            .into_iter()
+            .filter(|(_, v, _)| *v == Variant::Low)
+            .collect();
+        assert_eq!(
+            variants.len(),
+            CLASSES.len(),
+            "a low variant of every class"
+        );
+        for (k, v, variant) in &variants {
+            let reused = runner.run(variant, &cfg, &cancel, |_, _| {}).unwrap();
+            let full = run_variant(variant, &cfg, &cancel, |_, _| {}).unwrap();
+            let what = format!("{} {v:?}", CLASSES[*k].name());
+            let taken = runner.episodes_taken();
+            if CLASSES[*k] == Class::Tension {
+                assert_eq!(taken, 0, "{what}");
+            } else {
+                assert_eq!(taken, reused.summary.paths, "{what}");
+            }
+            let json = |s| serde_json::to_string(s).unwrap();
+            assert!(json(&reused.summary) == json(&full.summary), "{what}");
+            assert_eq!(reused.sections, full.sections, "{what}");
+            assert!(
+                json(&reused.summary) != json(&base.summary),
+                "{what} moves nothing"
+            );
+        }
     }
 }

@@ -215,6 +215,34 @@ pub(crate) fn draw_path(
     );
 }
 
+/// `draw_path` for a model whose processes draw their episodes exactly as another model's,
+/// whose full draw of this path gave `episodes`: the parameters `draws` marks are drawn (it
+/// marks no process: their rates only decide the episodes), and the episodes are `episodes`,
+/// which are this model's draw of them to the bit (same definitions, tension chain, streams and
+/// order: `experiment::reuse`). The timeline's regimes are left empty: they too only decide
+/// the episodes, and the month solve does not read them.
+pub(crate) fn draw_path_taking_episodes(
+    model: &Model,
+    plan: &Plan,
+    (seed, path): (u64, u64),
+    scratch: &mut PathScratch,
+    draws: &Needed,
+    episodes: &[Episode],
+) {
+    debug_assert!(!draws.processes.contains(&true));
+    draw_params(
+        model,
+        &plan.keys,
+        (seed, path),
+        Some(draws),
+        &mut scratch.tl,
+        &mut scratch.params,
+    );
+    scratch.timeline.regime.clear();
+    scratch.timeline.episodes.clear();
+    scratch.timeline.episodes.extend_from_slice(episodes);
+}
+
 /// The second half of `simulate_path_in`: solve path `path`'s materials that
 /// `scope.materials` marks on the draws `draw_path` left in `scratch`, which must cover what
 /// they read (`scope.draws` is not read here). Experiments that look at a path's episodes
