@@ -3,8 +3,8 @@
 //! Paths are cut into fixed chunks of `CHUNK` consecutive indices. Worker threads take chunks in
 //! order, each chunk folding into its own accumulator with no locks, and the calling thread
 //! merges the chunks' accumulators in chunk order as they come in, while the workers go on with
-//! later chunks (`run_ordered`); a worker waits only when it runs more than one chunk ahead of
-//! the merge, so that few chunk accumulators are alive at once and memory grows neither with
+//! later chunks (`run_ordered`); a worker waits only when it would start a chunk `threads` + 1
+//! ahead of the last one merged, so that few chunk accumulators are alive at once and memory grows neither with
 //! the number of chunks nor with the paths. Chunk sizes never depend on the thread count, and
 //! every path's random stream depends only on (seed, path index), so the result is the same,
 //! to the bit, on 1 or 16 threads. Every `BATCH_CHUNKS` chunks merged, the driver reports
@@ -186,6 +186,10 @@ fn run_range_by<S: PathSolver>(
 /// histograms are megabytes), whatever the number of chunks. The chunks and the order of the
 /// folds are those of running them one after the other. `fold` returns `Break` to stop: no
 /// chunk is started after that, and those that were already running are dropped unfolded.
+///
+/// The workers block (on the gate) and so does the calling thread (on the channel), outside
+/// rayon's work stealing: `pool` must be a pool of its own with `threads` threads, not the pool
+/// the caller runs on, and a chunk must not use rayon itself (the kernel does not).
 fn run_ordered<S: PathSolver>(
     pool: &rayon::ThreadPool,
     threads: usize,
@@ -200,6 +204,7 @@ fn run_ordered<S: PathSolver>(
     let gate = Gate::default();
     let (send, receive) = mpsc::channel::<(usize, RunAccumulator)>();
     pool.in_place_scope(|scope| {
+        let _stop = gate.stop_on_panic();
         for _ in 0..threads {
             let (send, next, gate) = (send.clone(), &next, &gate);
             scope.spawn(move |_| {
@@ -218,7 +223,6 @@ fn run_ordered<S: PathSolver>(
             });
         }
         drop(send);
-        let _stop = gate.stop_on_panic();
         // Chunks that finished ahead of one still running wait here (at most `window`).
         let mut ahead: Vec<Option<RunAccumulator>> = (0..window).map(|_| None).collect();
         let mut expected = 0;
@@ -226,12 +230,11 @@ fn run_ordered<S: PathSolver>(
             ahead[i % window] = Some(acc);
             while let Some(acc) = ahead[expected % window].take() {
                 expected += 1;
-                let flow = fold(acc);
-                gate.folded(expected);
-                if flow.is_break() {
+                if fold(acc).is_break() {
                     gate.stop();
                     break 'fold;
                 }
+                gate.folded(expected);
             }
         }
     });
@@ -480,63 +483,84 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
-    use crate::sim::path::PathScratch;
+    use crate::stats::accumulator::CellRecord;
 
-    /// The kernel, with chunk 0 made slow (so that later chunks finish before it) and the
-    /// furthest chunk any worker has started noted.
-    struct SlowFirstChunk<'a> {
-        kernel: Kernel<'a>,
+    /// One bloc, one material, one cell, twelve months: what a synthetic solver needs.
+    fn layout() -> Layout {
+        Layout {
+            blocs: vec!["EU".into()],
+            materials: vec!["x".into()],
+            units: vec!["t".into()],
+            cells: vec![(0, 0)],
+            cell_has_stockpile: vec![false],
+            base_price: vec![1.0],
+            floors: Vec::new(),
+            months: 12,
+            month_labels: (1..=12).map(|m| format!("2030-{m:02}")).collect(),
+            processes: Vec::new(),
+            parameter_sets: 0,
+            cap_watch: Vec::new(),
+            calm_breach: Vec::new(),
+        }
+    }
+
+    /// A path's shortfall is an irregular function of its index (so that sums added in another
+    /// order differ in their last bits); chunk 0 is slow, so that later chunks finish before it;
+    /// and the furthest chunk any worker has started is noted.
+    struct SlowFirstChunk {
         furthest_started: AtomicUsize,
     }
 
-    impl PathSolver for SlowFirstChunk<'_> {
-        type Scratch = PathScratch;
-        fn solve(&self, path: u64, scratch: &mut PathScratch, record: &mut PathRecord) {
+    impl PathSolver for SlowFirstChunk {
+        type Scratch = ();
+        fn solve(&self, path: u64, _: &mut (), record: &mut PathRecord) {
             self.furthest_started
                 .fetch_max((path / CHUNK) as usize, Ordering::SeqCst);
             if path == 0 {
                 std::thread::sleep(std::time::Duration::from_millis(300));
             }
-            self.kernel.solve(path, scratch, record);
+            let x = (path as f64 * 0.618_033_988_749_895).fract();
+            record.cells[0] = CellRecord {
+                total_short_t: 1e3 * x,
+                total_demand_t: 1e4,
+                worst_year_short_t: 500.0 * x,
+                worst_year_share: 0.3 * x,
+                peak_month_share: 0.5 * x,
+                months_short: u32::from(x > 0.5) * 3,
+                longest_run_months: u32::from(x > 0.5) * 2,
+                ..CellRecord::default()
+            };
         }
         fn recording(&self) -> Recording {
             Recording::Headline
         }
     }
 
-    fn model() -> Model {
-        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
-        crate::model::compile(&loaded).unwrap()
+    fn solver() -> SlowFirstChunk {
+        SlowFirstChunk {
+            furthest_started: AtomicUsize::new(0),
+        }
     }
 
-    /// Chunks reach the fold in path order even when a later one finishes first, no worker
-    /// starts a chunk more than `threads` + 1 ahead of the fold, and a `Break` folds nothing
-    /// more.
-    #[test]
-    fn chunks_are_folded_in_order_within_the_window_and_a_break_stops() {
-        let model = model();
-        let plan = build(&model);
-        let threads = 2;
-        let solver = SlowFirstChunk {
-            kernel: Kernel {
-                model: &model,
-                plan: &plan,
-                seed: 7,
-                recording: Recording::Headline,
-            },
-            furthest_started: AtomicUsize::new(0),
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// No worker starts a chunk more than `threads` + 1 ahead of the last one folded, and a
+    /// `Break` folds nothing more and starts no further chunk.
+    #[test]
+    fn workers_stay_within_the_window_and_a_break_stops() {
+        let (layout, solver, threads) = (layout(), solver(), 2);
         // Short chunks of 16 paths at CHUNK spacing: chunk c is paths cCHUNK .. cCHUNK + 16.
         let range = |c: usize| (c as u64 * CHUNK, 16);
         let (mut folded, mut furthest_at_first_fold) = (Vec::new(), None);
         run_ordered(
-            &pool,
+            &pool(threads),
             threads,
-            (&plan.layout, &solver),
+            (&layout, &solver),
             &range,
             12,
             |part| {
@@ -557,54 +581,46 @@ mod tests {
             furthest <= threads,
             "chunk {furthest} started before chunk 0 was folded"
         );
-        // Nothing past the window of the last fold was started (chunk 4 folded: at most 7).
+        // Chunk 3's fold was the last to let workers on (the fifth fold stopped them): nothing
+        // past chunk 3 + threads + 1 was started.
         let last = solver.furthest_started.load(Ordering::SeqCst);
-        assert!(last <= 4 + threads + 1, "chunk {last} started");
+        assert!(last <= 3 + threads + 1, "chunk {last} started");
     }
 
-    /// The accumulators reach the fold in path order: the same run folded on 1 and 2 threads
-    /// (chunk 0 finishing last on 2) merges to the same bits, equal to the chunks merged one
-    /// after the other.
+    /// The accumulators reach the fold in chunk order even when chunk 0 finishes last: the run
+    /// folded on 1, 2 and 3 threads merges to the bits of the chunks merged one after the other.
     #[test]
     fn a_slow_first_chunk_does_not_change_the_fold() {
-        let model = model();
-        let plan = build(&model);
-        let kernel = || Kernel {
-            model: &model,
-            plan: &plan,
-            seed: 11,
-            recording: Recording::Headline,
-        };
+        let layout = layout();
         let range = |c: usize| (c as u64 * 64, 64);
-        let fold_on = |threads: usize| {
-            let solver = SlowFirstChunk {
-                kernel: kernel(),
-                furthest_started: AtomicUsize::new(0),
-            };
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let mut acc = accumulator(&plan.layout, Recording::Headline);
-            let mut sizes = Vec::new();
-            run_ordered(&pool, threads, (&plan.layout, &solver), &range, 6, |part| {
-                sizes.push(part.paths);
-                acc.merge(&part);
-                ControlFlow::Continue(())
-            });
-            (crate::stats::finish(&plan.layout, &acc), sizes)
+        let summary = |acc: &RunAccumulator| {
+            serde_json::to_string(&crate::stats::finish(&layout, acc)).unwrap()
         };
-        let mut one_by_one = accumulator(&plan.layout, Recording::Headline);
+        let mut one_by_one = accumulator(&layout, Recording::Headline);
         for c in 0..6 {
-            one_by_one.merge(&run_range_by(&plan.layout, &kernel(), range(c).0, 64));
+            one_by_one.merge(&run_range_by(&layout, &solver(), range(c).0, 64));
         }
-        let expected = crate::stats::finish(&plan.layout, &one_by_one);
-        for threads in [1, 2] {
-            let (summary, parts) = fold_on(threads);
-            assert_eq!(parts, vec![64; 6]);
-            let same = serde_json::to_string(&summary).unwrap()
-                == serde_json::to_string(&expected).unwrap();
-            assert!(same, "the fold on {threads} threads differs");
+        let expected = summary(&one_by_one);
+        for threads in [1, 2, 3] {
+            let mut acc = accumulator(&layout, Recording::Headline);
+            let mut sizes = Vec::new();
+            run_ordered(
+                &pool(threads),
+                threads,
+                (&layout, &solver()),
+                &range,
+                6,
+                |part| {
+                    sizes.push(part.paths);
+                    acc.merge(&part);
+                    ControlFlow::Continue(())
+                },
+            );
+            assert_eq!(sizes, vec![64; 6]);
+            assert!(
+                summary(&acc) == expected,
+                "the fold on {threads} threads differs"
+            );
         }
     }
 }
