@@ -3,13 +3,13 @@
 //! Paths are cut into fixed chunks of `CHUNK` consecutive indices. Worker threads take chunks in
 //! order, each chunk folding into its own accumulator with no locks, and the calling thread
 //! merges the chunks' accumulators in chunk order as they come in, while the workers go on with
-//! later chunks (`run_ordered`); a worker waits only when it would start a chunk `threads` + 1
-//! ahead of the last one merged, so that few chunk accumulators are alive at once and memory grows neither with
-//! the number of chunks nor with the paths. Chunk sizes never depend on the thread count, and
-//! every path's random stream depends only on (seed, path index), so the result is the same,
-//! to the bit, on 1 or 16 threads. Every `BATCH_CHUNKS` chunks merged, the driver reports
-//! progress, checks for Ctrl-C, and checks the `--target-se` stopping rule; the kernel does
-//! none of that.
+//! later chunks (`run_ordered`). A worker waits only when it would start a chunk `threads` + 1
+//! ahead of the last one merged, so few chunk accumulators are alive at once and memory grows
+//! neither with the number of chunks nor with the paths. Chunk sizes never depend on the thread
+//! count, and every path's random stream depends only on (seed, path index), so the result is
+//! the same, to the bit, on 1 or 16 threads. Every `BATCH_CHUNKS` chunks merged, the driver
+//! reports progress, checks for Ctrl-C, and checks the `--target-se` stopping rule; the kernel
+//! does none of that.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
