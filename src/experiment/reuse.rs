@@ -1319,10 +1319,7 @@ impl Runner {
                 redrawn,
             });
         let draws = Needed::of(model, &plan, &solved_somewhere);
-        let params_only = same_episodes_drawn.then(|| Needed {
-            processes: vec![false; draws.processes.len()],
-            ..draws.clone()
-        });
+        let params_only = same_episodes_drawn.then(|| draws.without_processes());
         let solver = Reusing {
             model,
             plan: &plan,

@@ -197,14 +197,7 @@ pub(crate) fn draw_path(
     scratch: &mut PathScratch,
     draws: Option<&Needed>,
 ) {
-    draw_params(
-        model,
-        &plan.keys,
-        (seed, path),
-        draws,
-        &mut scratch.tl,
-        &mut scratch.params,
-    );
+    draw_path_params(model, plan, (seed, path), scratch, draws);
     draw_timeline(
         model,
         &plan.keys,
@@ -230,17 +223,28 @@ pub(crate) fn draw_path_taking_episodes(
     episodes: &[Episode],
 ) {
     debug_assert!(!draws.processes.contains(&true));
+    draw_path_params(model, plan, (seed, path), scratch, Some(draws));
+    scratch.timeline.regime.clear();
+    scratch.timeline.episodes.clear();
+    scratch.timeline.episodes.extend_from_slice(episodes);
+}
+
+/// The path's parameters into `scratch`: what `draws` marks (everything when `None`).
+fn draw_path_params(
+    model: &Model,
+    plan: &Plan,
+    (seed, path): (u64, u64),
+    scratch: &mut PathScratch,
+    draws: Option<&Needed>,
+) {
     draw_params(
         model,
         &plan.keys,
         (seed, path),
-        Some(draws),
+        draws,
         &mut scratch.tl,
         &mut scratch.params,
     );
-    scratch.timeline.regime.clear();
-    scratch.timeline.episodes.clear();
-    scratch.timeline.episodes.extend_from_slice(episodes);
 }
 
 /// The second half of `simulate_path_in`: solve path `path`'s materials that

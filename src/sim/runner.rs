@@ -240,6 +240,12 @@ fn run_ordered<S: PathSolver>(
     });
 }
 
+/// Whether the fold of `folded` chunks of `chunks` ends a batch: progress, Ctrl-C and
+/// `--target-se` are checked there.
+fn ends_a_batch(folded: u64, chunks: u64) -> bool {
+    folded % BATCH_CHUNKS == 0 || folded == chunks
+}
+
 /// How far the fold has got, for the workers of `run_ordered` to wait on, and whether the run
 /// stops.
 #[derive(Default)]
@@ -386,7 +392,7 @@ pub(crate) fn run_solver<S: PathSolver>(
             on_chunk(layout, &part);
             acc.merge(&part);
             folded += 1;
-            if folded % BATCH_CHUNKS != 0 && folded != chunks {
+            if !ends_a_batch(folded, chunks) {
                 return ControlFlow::Continue(());
             }
             // Between batches: progress, Ctrl-C and the `--target-se` stopping rule.
@@ -459,7 +465,7 @@ pub fn run_chunks(
             acc.merge(&part);
             done += part.paths;
             folded += 1;
-            if folded % BATCH_CHUNKS as usize != 0 && folded != ranges.len() {
+            if !ends_a_batch(folded as u64, ranges.len() as u64) {
                 return ControlFlow::Continue(());
             }
             acc.shrink_to_fit();

@@ -207,6 +207,15 @@ impl Needed {
         needed
     }
 
+    /// The same parameters, and no process: what a path draws when its episodes come from
+    /// elsewhere (`sim::path::draw_path_taking_episodes`).
+    pub fn without_processes(&self) -> Needed {
+        Needed {
+            processes: vec![false; self.processes.len()],
+            ..self.clone()
+        }
+    }
+
     /// Nothing marked.
     fn nothing(model: &Model, plan: &Plan) -> Needed {
         Needed {
