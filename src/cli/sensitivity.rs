@@ -16,6 +16,7 @@ use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
 use super::shard_file::{parse_shard, ShardSpec};
 use crate::experiment::sensitivity::{self, Plan, Settings, DEFAULT_TOP};
+use crate::experiment::VariantRun;
 use crate::model::Model;
 use crate::report::{self, atomic::write_atomic, charts::ChartMeta};
 use crate::scenario::diagnostic::unknown_name_hint;
@@ -231,16 +232,20 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
             // that compile, as the shards ran them): counted here rather than compiled again.
             let before = sensitivity::process_candidates(&plan);
             let mut classes_seen = 0;
-            let take = |c, m: &Model| {
-                let v = match c {
-                    sensitivity::Candidate::Class(..) => {
-                        classes_seen += 1;
-                        before.len() + classes_seen - 1
-                    }
-                    _ => before.iter().position(|x| *x == c).unwrap_or(usize::MAX),
-                };
-                let label = sensitivity::candidate_label(&plan, c);
-                take_run(runs, v, &label, m).map(Some)
+            let take = |batch: &[(sensitivity::Candidate, &Model)],
+                        on_run: &mut dyn FnMut(usize, VariantRun)| {
+                for (i, &(c, m)) in batch.iter().enumerate() {
+                    let v = match c {
+                        sensitivity::Candidate::Class(..) => {
+                            classes_seen += 1;
+                            before.len() + classes_seen - 1
+                        }
+                        _ => before.iter().position(|x| *x == c).unwrap_or(usize::MAX),
+                    };
+                    let label = sensitivity::candidate_label(&plan, c);
+                    on_run(i, take_run(runs, v, &label, m)?);
+                }
+                Ok(true)
             };
             let result = sensitivity::run_using(&loaded, &model, &plan, &settings, cfg.seed, take)?;
             (result, *elapsed)

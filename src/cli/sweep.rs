@@ -396,6 +396,40 @@ fn run_points(
         .then(|| grid.iter().max_by(|a, b| a[0].value.total_cmp(&b[0].value)))
         .flatten()
         .map(|settings| (settings.clone(), None));
+    // A grid without a goal is known ahead: its points run `threads` at a time
+    // (`Runner::run_many`; each point's results are those of running it alone), the base
+    // point first.
+    let mut ran: Vec<Option<VariantRun>> = Vec::new();
+    if goal.is_none() && matches!(source, Source::Simulate) {
+        let mut order: Vec<usize> = (0..grid.len()).collect();
+        if let Some(top) = first
+            .as_ref()
+            .and_then(|(t, _)| grid.iter().position(|g| g == t))
+        {
+            order.retain(|&g| g != top);
+            order.insert(0, top);
+        }
+        let models = order
+            .iter()
+            .map(|&g| variant::build(base, &grid[g]))
+            .collect::<anyhow::Result<Vec<Model>>>()?;
+        let models: Vec<&Model> = models.iter().collect();
+        let bar = progress::bar(paths * grid.len() as u64, args.flags.quiet);
+        bar.set_message(format!("{} points", grid.len()));
+        ran = (0..grid.len()).map(|_| None).collect();
+        let complete = runner.run_many(
+            &models,
+            &cfg,
+            &cancel,
+            |done, _| bar.set_position(done),
+            |i, run| ran[order[i]] = Some(run),
+        )?;
+        bar.finish_and_clear();
+        if !complete {
+            return Ok(None);
+        }
+        first = None;
+    }
     let mut simulate = |model: &Model, settings: &[Setting]| -> Result<VariantRun, SweepError> {
         let bar = progress::bar(paths, args.flags.quiet);
         bar.set_message(label(settings));
@@ -405,8 +439,13 @@ fn run_points(
     };
     let run_point = |settings: Vec<Setting>, point: String| -> Result<SweepPoint, SweepError> {
         let model = variant::build(base, &settings)?;
-        let run = match &mut *source {
-            Source::Simulate => {
+        let ran_ahead = grid
+            .iter()
+            .position(|g| *g == settings)
+            .and_then(|g| ran.get_mut(g)?.take());
+        let run = match (ran_ahead, &mut *source) {
+            (Some(run), _) => run,
+            (None, Source::Simulate) => {
                 // The base point first, its run kept until the grid reaches it.
                 if let Some((top, run @ None)) = &mut first {
                     if *top != settings {
@@ -419,7 +458,7 @@ fn run_points(
                     _ => simulate(&model, &settings)?,
                 }
             }
-            Source::Merged { runs, .. } => {
+            (None, Source::Merged { runs, .. }) => {
                 let v = grid
                     .iter()
                     .position(|g| *g == settings)

@@ -1205,14 +1205,28 @@ pub struct Runner {
     /// The cap levels to come, whose breaches the base keeps what to recompute from
     /// (`Runner::recomputing_breaches`).
     levels: BreachLevels,
-    /// Of the last variant run: how many (path, material) pairs were `Change::Episodes`, and
-    /// how many of them were solved again (their episodes were not the base's).
+    /// What the last variant `run` found.
+    last: Counts,
+}
+
+/// What a worker of `Runner::run_many` reports: paths done, or a variant's run.
+enum Done {
+    Paths(u64),
+    /// Boxed: a run's summary is a few hundred bytes inline, a message of paths eight.
+    Run(usize, Box<Result<VariantRun>>),
+}
+
+/// What a variant run found on its paths.
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    /// How many (path, material) pairs were `Change::Episodes`, and how many of them were
+    /// solved again (their episodes were not the base's).
     episode_pairs: (u64, u64),
-    /// Of the last variant run: how many paths it found the base's without drawing what its
-    /// materials read (`SameDraws`).
+    /// How many paths it found the base's without drawing what its materials read
+    /// (`SameDraws`).
     paths_as_base: u64,
-    /// Of the last variant run: how many paths it solved on the base's episodes, drawing only
-    /// parameters (`Reusing::params_only`).
+    /// How many paths it solved on the base's episodes, drawing only parameters
+    /// (`Reusing::params_only`).
     episodes_taken: u64,
 }
 
@@ -1260,14 +1274,9 @@ impl Runner {
         cancel: &AtomicBool,
         progress: impl FnMut(u64, u64),
     ) -> Result<VariantRun> {
-        self.episode_pairs = (0, 0);
-        self.paths_as_base = 0;
-        self.episodes_taken = 0;
-        if self.solve_all {
-            return run_variant_recording(model, cfg, self.recording, cancel, progress);
-        }
-        let plan = build(model);
-        let Some(base) = &self.base else {
+        self.last = Counts::default();
+        if self.base.is_none() && !self.solve_all {
+            let plan = build(model);
             let (run, base) = run_keeping(
                 model,
                 &plan,
@@ -1278,7 +1287,115 @@ impl Runner {
             )?;
             self.base = Some(base);
             return Ok(run);
+        }
+        let (run, counts) = self.run_variant(model, cfg, cancel, progress)?;
+        self.last = counts;
+        Ok(run)
+    }
+
+    /// Run each of `models` as `run` would, in turn, but `cfg.threads` variants at a time,
+    /// each on one thread: a variant's results do not depend on its thread count, so they are
+    /// those of `run`, to the bit. On several threads every variant's last chunks run while
+    /// another variant's run beside them, instead of one worker waiting for the other at the
+    /// end of each variant (`sensitivity` runs dozens of short variants). Each run is handed to
+    /// `on_run(i, run)` on the calling thread as it is done, `i` its index in `models` (in no
+    /// particular order), so the caller keeps what it reads of it rather than every summary.
+    /// `progress(done, total)` counts paths over all of them. False when cancelled. The counts
+    /// of `episode_pairs` and the like are not kept.
+    pub fn run_many(
+        &mut self,
+        models: &[&Model],
+        cfg: &RunConfig,
+        cancel: &AtomicBool,
+        mut progress: impl FnMut(u64, u64),
+        mut on_run: impl FnMut(usize, VariantRun),
+    ) -> Result<bool> {
+        let per_variant = sectioned_paths(cfg.paths);
+        let total = per_variant * models.len() as u64;
+        let mut first = 0;
+        // The first run of all is the base, kept: it runs alone, on every thread.
+        if let (None, false, Some(model)) = (&self.base, self.solve_all, models.first()) {
+            let run = self.run(model, cfg, cancel, |d, _| progress(d, total))?;
+            if run.cancelled {
+                return Ok(false);
+            }
+            on_run(0, run);
+            first = 1;
+        }
+        let rest = &models[first..];
+        let one_thread = RunConfig {
+            threads: 1,
+            ..cfg.clone()
         };
+        let next = AtomicUsize::new(0);
+        // Set on an error or a cancelled run: no variant is started after it.
+        let stop = AtomicBool::new(false);
+        let (send, receive) = std::sync::mpsc::channel::<Done>();
+        let this = &*self;
+        std::thread::scope(|scope| {
+            for _ in 0..cfg.threads.max(1).min(rest.len()) {
+                let (send, next, stop, cfg) = (send.clone(), &next, &stop, &one_thread);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= rest.len() || stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let mut reported = 0;
+                    let run = this.run_variant(rest[i], cfg, cancel, |d, _| {
+                        let _ = send.send(Done::Paths(d - reported));
+                        reported = d;
+                    });
+                    let run = run.map(|(run, _)| run);
+                    if run.as_ref().map_or(true, |r| r.cancelled) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    if send.send(Done::Run(first + i, Box::new(run))).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(send);
+            // On the calling thread, as the workers report: progress and each finished run.
+            let mut paths = per_variant * first as u64;
+            let (mut complete, mut error) = (true, None);
+            for done in &receive {
+                match done {
+                    Done::Paths(d) => {
+                        paths += d;
+                        progress(paths, total);
+                    }
+                    Done::Run(i, run) => match *run {
+                        Err(e) => error = error.or(Some(e)),
+                        Ok(run) if run.cancelled => complete = false,
+                        Ok(run) => on_run(i, run),
+                    },
+                }
+            }
+            match error {
+                Some(e) => Err(e),
+                None => Ok(complete && !stop.load(Ordering::Relaxed)),
+            }
+        })
+    }
+
+    /// A run of `model` after the base, or whole when the runner solves every variant whole,
+    /// with what it found: `run` without the base and on a shared runner, so that `run_many`
+    /// can run several at once.
+    fn run_variant(
+        &self,
+        model: &Model,
+        cfg: &RunConfig,
+        cancel: &AtomicBool,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<(VariantRun, Counts)> {
+        let whole = |progress| {
+            let run = run_variant_recording(model, cfg, self.recording, cancel, progress)?;
+            Ok((run, Counts::default()))
+        };
+        let Some(base) = self.base.as_ref().filter(|_| !self.solve_all) else {
+            return whole(progress);
+        };
+        let plan = build(model);
         let ours = Signatures::of(model, &plan);
         // A variant whose processes draw as the base's takes the base's episodes even where it
         // solves every material again (a parameter class, a cap that binds everywhere): drawing
@@ -1290,7 +1407,7 @@ impl Runner {
             .map(|change| covered(change, &plan, &base.levels))
             .filter(|change| same_episodes_drawn || change.iter().any(|&c| c != Change::Solve));
         let Some(change) = change else {
-            return run_variant_recording(model, cfg, self.recording, cancel, progress);
+            return whole(progress);
         };
         let mut watches = vec![None; plan.layout.cap_watch.len()];
         for w in plan.materials.iter().flat_map(|mp| &mp.watches) {
@@ -1341,34 +1458,36 @@ impl Runner {
             paths_as_base: AtomicU64::new(0),
             episodes_taken: AtomicU64::new(0),
         };
-        let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress);
-        self.episode_pairs = (
-            solver.episode_pairs.load(Ordering::Relaxed),
-            solver.episode_pairs_solved.load(Ordering::Relaxed),
-        );
-        self.paths_as_base = solver.paths_as_base.load(Ordering::Relaxed);
-        self.episodes_taken = solver.episodes_taken.load(Ordering::Relaxed);
-        run
+        let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
+        let counts = Counts {
+            episode_pairs: (
+                solver.episode_pairs.load(Ordering::Relaxed),
+                solver.episode_pairs_solved.load(Ordering::Relaxed),
+            ),
+            paths_as_base: solver.paths_as_base.load(Ordering::Relaxed),
+            episodes_taken: solver.episodes_taken.load(Ordering::Relaxed),
+        };
+        Ok((run, counts))
     }
 
     /// Of the last variant run, how many (path, material) pairs of materials whose processes'
     /// episodes alone it changes there were, and how many of them it solved again because
     /// their episodes on the path were not the base's; the others it took from the base.
     pub fn episode_pairs(&self) -> (u64, u64) {
-        self.episode_pairs
+        self.last.episode_pairs
     }
 
     /// Of the last variant run, how many paths it took whole from the base because no process
     /// it draws otherwise had an episode on them, in the base's draw or its own (`Redrawn`).
     /// Their `Change::Episodes` pairs count in `episode_pairs` as met and not solved again.
     pub fn paths_as_base(&self) -> u64 {
-        self.paths_as_base
+        self.last.paths_as_base
     }
 
     /// Of the last variant run, how many paths it solved on the base's episodes, drawing only
     /// the parameters its materials read, because its processes draw as the base's.
     pub fn episodes_taken(&self) -> u64 {
-        self.episodes_taken
+        self.last.episodes_taken
     }
 }
 
@@ -1658,5 +1777,64 @@ mod episodes_taken_tests {
                 "{what} moves nothing"
             );
         }
+    }
+
+    /// Several variants at a time, each on one thread (`Runner::run_many`), give each
+    /// variant's results as `run` gives them one after the other, summary and sections to the
+    /// bit, each under its own index: the base, the low end of every class (solved whole on
+    /// the base's episodes, tension redrawn) and both ends of one.
+    #[test]
+    fn variants_run_side_by_side_are_the_variants_run_in_turn() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let cfg = RunConfig {
+            seed: 23,
+            paths: 2048,
+            threads: 2,
+            target_se: None,
+            max_paths: 2048,
+        };
+        let cancel = AtomicBool::new(false);
+        let variants: Vec<_> = runnable_variants(&loaded)
+            .into_iter()
+            .filter(|(k, v, _)| *v == Variant::Low || *k == 1)
+            .map(|(_, _, m)| m)
+            .collect();
+        let models: Vec<&crate::model::Model> = std::iter::once(&model).chain(&variants).collect();
+        let mut in_turn = Runner::default().headline_only();
+        let one_by_one: Vec<_> = models
+            .iter()
+            .map(|m| in_turn.run(m, &cfg, &cancel, |_, _| {}).unwrap())
+            .collect();
+        let mut side_by_side = Runner::default().headline_only();
+        let mut runs: Vec<Option<crate::experiment::VariantRun>> = vec![None; models.len()];
+        let mut last_progress = (0, 0);
+        let complete = side_by_side
+            .run_many(
+                &models,
+                &cfg,
+                &cancel,
+                |d, t| last_progress = (d, t),
+                |i, run| {
+                    assert!(runs[i].is_none(), "variant {i} handed over twice");
+                    runs[i] = Some(run);
+                },
+            )
+            .unwrap();
+        assert!(complete);
+        assert_eq!(
+            last_progress,
+            (2048 * 8 * 7, 2048 * 8 * 7),
+            "every path counted"
+        );
+        let json = |s| serde_json::to_string(s).unwrap();
+        for (i, (alone, beside)) in one_by_one.iter().zip(&runs).enumerate() {
+            let beside = beside.as_ref().expect("every variant handed over");
+            assert!(json(&alone.summary) == json(&beside.summary), "variant {i}");
+            assert_eq!(alone.sections, beside.sections, "variant {i}");
+        }
+        assert!(
+            json(&runs[1].as_ref().unwrap().summary) != json(&runs[2].as_ref().unwrap().summary)
+        );
     }
 }

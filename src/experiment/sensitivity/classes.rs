@@ -6,9 +6,8 @@
 
 use anyhow::Result;
 
-use super::{Candidate, Variant, VariantEffect};
+use super::{Variant, VariantEffect};
 use crate::experiment::variant::build_edited;
-use crate::experiment::VariantRun;
 use crate::model::Model;
 use crate::scenario::raw::ScenarioFile;
 use crate::scenario::{LoadedScenario, Param};
@@ -209,15 +208,14 @@ pub fn runnable(base: &LoadedScenario) -> usize {
     CLASSES.iter().filter(|c| c.entries(&base.raw) > 0).count()
 }
 
-/// Run the low and high variant of every class that moves something, through `simulate` (the
-/// analysis's own runner on the base's seed and paths), measuring each with `effect`. None when
-/// cancelled.
-pub fn run_classes(
+/// A row for every class, and the variants to simulate for them: low and high of every class
+/// that moves something, in `CLASSES` order, each with its compiled model. A variant whose
+/// scaled scenario does not compile is not run, and its row says why.
+pub fn class_variants(
     base: &LoadedScenario,
-    simulate: &mut dyn FnMut(Candidate, &Model) -> Result<Option<VariantRun>>,
-    effect: &dyn Fn(&VariantRun, Variant) -> Option<VariantEffect>,
-) -> Result<Option<Vec<ClassSensitivity>>> {
-    let mut out = Vec::new();
+) -> (Vec<ClassSensitivity>, Vec<(usize, Variant, Model)>) {
+    let mut rows = Vec::new();
+    let mut variants = Vec::new();
     for (k, class) in CLASSES.into_iter().enumerate() {
         let mut row = ClassSensitivity {
             class: class.name().into(),
@@ -230,26 +228,23 @@ pub fn run_classes(
         };
         if row.entries > 0 {
             for variant in [Variant::Low, Variant::High] {
-                let m = match class_model(base, k, variant) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        row.skipped = Some(format!("{e:#}"));
-                        continue;
-                    }
-                };
-                let Some(run) = simulate(Candidate::Class(k, variant), &m)? else {
-                    return Ok(None);
-                };
-                let e = effect(&run, variant);
-                match variant {
-                    Variant::Low => row.low = e,
-                    _ => row.high = e,
+                match class_model(base, k, variant) {
+                    Ok(m) => variants.push((k, variant, m)),
+                    Err(e) => row.skipped = Some(format!("{e:#}")),
                 }
             }
         }
-        out.push(row);
+        rows.push(row);
     }
-    Ok(Some(out))
+    (rows, variants)
+}
+
+/// A class's row with the effect of its low or high variant.
+pub fn set(row: &mut ClassSensitivity, variant: Variant, effect: Option<VariantEffect>) {
+    match variant {
+        Variant::Low => row.low = effect,
+        _ => row.high = effect,
+    }
 }
 
 /// The scenario with class `k` of `CLASSES` scaled by its low or high factor.
@@ -264,7 +259,7 @@ pub fn class_model(base: &LoadedScenario, k: usize, variant: Variant) -> Result<
     build_edited(base, &what, |raw| class.apply(raw, f))
 }
 
-/// The class variants `run_classes` simulates, in its order: low and high of every class the
+/// The class variants `run_using` simulates, in its order: low and high of every class the
 /// scenario has entries of and that compiles scaled (a shard runs the same ones), each with its
 /// compiled model, so that whoever runs it does not compile it again.
 pub fn runnable_variants(base: &LoadedScenario) -> Vec<(usize, Variant, Model)> {

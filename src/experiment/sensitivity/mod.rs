@@ -165,12 +165,20 @@ pub fn run(
     let mut done = 0u64;
     // The base runs first and is kept; every variant re-solves only the materials it changes.
     // The analysis reads headline metrics only: no fans, no tail attribution.
+    // Each batch of variants runs `cfg.threads` variants at a time (`Runner::run_many`).
     let mut runner = super::reuse::Runner::default().headline_only();
-    let simulate = |_: Candidate, m: &Model| -> Result<Option<VariantRun>> {
+    let simulate = |batch: &[(Candidate, &Model)], on_run: &mut dyn FnMut(usize, VariantRun)| {
         let offset = done;
-        let r = runner.run(m, cfg, cancel, |d, _| progress(offset + d, total))?;
-        done += plan.paths;
-        Ok((!r.cancelled).then_some(r))
+        let models: Vec<&Model> = batch.iter().map(|&(_, m)| m).collect();
+        let complete = runner.run_many(
+            &models,
+            cfg,
+            cancel,
+            |d, _| progress(offset + d, total),
+            on_run,
+        )?;
+        done += plan.paths * batch.len() as u64;
+        Ok(complete)
     };
     run_using(base, model, plan, settings, cfg.seed, simulate)
 }
@@ -270,20 +278,28 @@ fn variant_model(base: &LoadedScenario, p: &PlannedProcess, variant: Variant) ->
     })
 }
 
-/// `run` with the variants' runs from `simulate(candidate, model)`: simulated there and then,
-/// or taken from merged shards. Returns None when `simulate` does (cancelled).
+/// `run` with the variants' runs from `simulate(batch, on_run)`, which hands the run of the
+/// batch's i-th (candidate, model) to `on_run(i, run)`, in any order, and returns false when
+/// cancelled: simulated there and then, or taken from merged shards. The batches are the base;
+/// every switch-off; then the parameter classes' and the top processes' low and high variants
+/// (known once the switch-offs are). Each run is read as it comes and dropped, so the analysis
+/// holds its effects, not every variant's summary. Returns None when cancelled.
 pub fn run_using(
     base: &LoadedScenario,
     model: &Model,
     plan: &Plan,
     settings: &Settings,
     seed: u64,
-    mut simulate: impl FnMut(Candidate, &Model) -> Result<Option<VariantRun>>,
+    mut simulate: impl FnMut(&[(Candidate, &Model)], &mut dyn FnMut(usize, VariantRun)) -> Result<bool>,
 ) -> Result<Option<Sensitivity>> {
     let (subject, stat) = (&settings.subject, settings.stat);
-    let Some(base_run) = simulate(Candidate::Base, model)? else {
+    let mut base_run = None;
+    if !simulate(&[(Candidate::Base, model)], &mut |_, run| {
+        base_run = Some(run)
+    })? {
         return Ok(None);
-    };
+    }
+    let base_run = base_run.expect("the base was run");
     let Some(base_level) = level(&base_run, subject, stat) else {
         bail!("{subject} is not in the results of {}", model.name);
     };
@@ -314,14 +330,31 @@ pub fn run_using(
         exact_zero: true,
     };
 
+    let offs = plan
+        .processes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.reaches_subject)
+        .map(|(i, p)| Ok((i, variant_model(base, p, Variant::Off)?)))
+        .collect::<Result<Vec<(usize, Model)>>>()?;
+    let batch: Vec<(Candidate, &Model)> = offs
+        .iter()
+        .map(|(i, m)| (Candidate::Process(*i, Variant::Off), m))
+        .collect();
+    let mut off_effects: Vec<Option<Option<VariantEffect>>> = vec![None; batch.len()];
+    if !simulate(&batch, &mut |i, run| {
+        off_effects[i] = Some(effect(&run, Variant::Off, None))
+    })? {
+        return Ok(None);
+    }
+    let mut off_effects = off_effects.into_iter();
     let mut out = Vec::new();
-    for (i, p) in plan.processes.iter().enumerate() {
+    for p in &plan.processes {
         let off = if p.reaches_subject {
-            let m = variant_model(base, p, Variant::Off)?;
-            let Some(run) = simulate(Candidate::Process(i, Variant::Off), &m)? else {
-                return Ok(None);
-            };
-            effect(&run, Variant::Off, None)
+            off_effects
+                .next()
+                .flatten()
+                .expect("a run of every switch-off")
                 .ok_or_else(|| anyhow::anyhow!("{subject} is not in the results"))?
         } else {
             exact_zero(Variant::Off, None)
@@ -349,27 +382,50 @@ pub fn run_using(
             .total_cmp(&ea.abs())
             .then_with(|| out[a].process.cmp(&out[b].process))
     });
+    let mut low_high = Vec::new();
     for &i in ranked.iter().take(settings.top) {
         let p = &plan.processes[i];
         let range = p.range.as_ref().expect("filtered on a range");
         for (variant, value) in [(Variant::Low, range.low), (Variant::High, range.high)] {
-            let m = variant_model(base, p, variant)?;
-            let Some(run) = simulate(Candidate::Process(i, variant), &m)? else {
-                return Ok(None);
-            };
-            let e = effect(&run, variant, Some(value))
-                .ok_or_else(|| anyhow::anyhow!("{subject} is not in the results"))?;
-            match variant {
-                Variant::Low => out[i].low = Some(e),
-                _ => out[i].high = Some(e),
-            }
+            low_high.push((i, variant, value, variant_model(base, p, variant)?));
         }
     }
-
-    let class_effect = |run: &VariantRun, variant: Variant| effect(run, variant, None);
-    let Some(classes) = classes::run_classes(base, &mut simulate, &class_effect)? else {
-        return Ok(None);
+    let (mut classes, class_variants) = classes::class_variants(base);
+    // The classes first: they solve every material and take longest, so the short low/high
+    // variants fill in around them at the end of the batch.
+    let batch: Vec<(Candidate, &Model)> = class_variants
+        .iter()
+        .map(|(k, v, m)| (Candidate::Class(*k, *v), m))
+        .chain(
+            low_high
+                .iter()
+                .map(|(i, v, _, m)| (Candidate::Process(*i, *v), m)),
+        )
+        .collect();
+    let mut effects: Vec<Option<Option<VariantEffect>>> = vec![None; batch.len()];
+    let frequency = |i: usize| {
+        low_high
+            .get(i.checked_sub(class_variants.len())?)
+            .map(|x| x.2)
     };
+    if !simulate(&batch, &mut |i, run| {
+        effects[i] = Some(effect(&run, batch_variant(&batch[i].0), frequency(i)))
+    })? {
+        return Ok(None);
+    }
+    let mut effects = effects
+        .into_iter()
+        .map(|e| e.expect("a run of every variant of the batch"));
+    for (k, variant, _) in &class_variants {
+        classes::set(&mut classes[*k], *variant, effects.next().flatten());
+    }
+    for ((i, variant, _, _), e) in low_high.iter().zip(effects) {
+        let e = e.ok_or_else(|| anyhow::anyhow!("{subject} is not in the results"))?;
+        match variant {
+            Variant::Low => out[*i].low = Some(e),
+            _ => out[*i].high = Some(e),
+        }
+    }
     let mut result = Sensitivity {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         scenario: model.name.clone(),
@@ -388,6 +444,14 @@ pub fn run_using(
     };
     result.sort_by_effect();
     Ok(Some(result))
+}
+
+/// The variant (off, low or high) a candidate runs.
+fn batch_variant(c: &Candidate) -> Variant {
+    match c {
+        Candidate::Process(_, v) | Candidate::Class(_, v) => *v,
+        Candidate::Base => Variant::Off,
+    }
 }
 
 /// A frequency as a scenario file would write it.
