@@ -228,8 +228,9 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
             (result, clock.elapsed().as_secs_f64())
         }
         Source::Merged { runs, elapsed } => {
-            // The class variants come last, in the order `run_using` asks for them (only those
-            // that compile, as the shards ran them): counted here rather than compiled again.
+            // The class variants are the shards' last, in the order `run_using` asks for them
+            // (only those that compile, as the shards ran them): counted here rather than
+            // compiled again.
             let before = sensitivity::process_candidates(&plan);
             let mut classes_seen = 0;
             let take = |batch: &[(sensitivity::Candidate, &Model)],

@@ -379,46 +379,44 @@ fn run_points(
     // the kernel at every level, and a goal's levels are not known ahead: those solve every
     // point whole.
     let static_cap = args.cap.is_some() && args.binds_from.is_none() && goal.is_none();
+    // A grid without a goal is known ahead: its points are compiled once and run `threads` at
+    // a time (`Runner::run_many`; each point's results are those of running it alone), the
+    // base point first: a static cap sweep's highest level, else the grid's first point.
+    let ahead = goal.is_none() && matches!(source, Source::Simulate);
+    let models = if ahead {
+        grid.iter()
+            .map(|settings| variant::build(base, settings))
+            .collect::<anyhow::Result<Vec<Model>>>()?
+    } else {
+        Vec::new()
+    };
     let runner = match source {
-        Source::Simulate if static_cap => {
-            let models = grid
-                .iter()
-                .map(|settings| variant::build(base, settings))
-                .collect::<anyhow::Result<Vec<Model>>>()?;
-            reuse::Runner::recomputing_breaches(&models)
-        }
+        Source::Simulate if static_cap => reuse::Runner::recomputing_breaches(&models),
         _ if args.cap.is_some() => reuse::Runner::solving_all(),
         _ => reuse::Runner::default(),
     };
     // A sweep reports headline metrics of its points only: no fans, no tail attribution.
     let mut runner = runner.headline_only();
-    let mut first = static_cap
-        .then(|| grid.iter().max_by(|a, b| a[0].value.total_cmp(&b[0].value)))
-        .flatten()
-        .map(|settings| (settings.clone(), None));
-    // A grid without a goal is known ahead: its points run `threads` at a time
-    // (`Runner::run_many`; each point's results are those of running it alone), the base
-    // point first.
     let mut ran: Vec<Option<VariantRun>> = Vec::new();
-    if goal.is_none() && matches!(source, Source::Simulate) {
+    if ahead {
         let mut order: Vec<usize> = (0..grid.len()).collect();
-        if let Some(top) = first
-            .as_ref()
-            .and_then(|(t, _)| grid.iter().position(|g| g == t))
-        {
+        let top = static_cap
+            .then(|| {
+                grid.iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1[0].value.total_cmp(&b.1[0].value))
+            })
+            .flatten();
+        if let Some((top, _)) = top {
             order.retain(|&g| g != top);
             order.insert(0, top);
         }
-        let models = order
-            .iter()
-            .map(|&g| variant::build(base, &grid[g]))
-            .collect::<anyhow::Result<Vec<Model>>>()?;
-        let models: Vec<&Model> = models.iter().collect();
+        let ordered: Vec<&Model> = order.iter().map(|&g| &models[g]).collect();
         let bar = progress::bar(paths * grid.len() as u64, args.flags.quiet);
         bar.set_message(format!("{} points", grid.len()));
         ran = (0..grid.len()).map(|_| None).collect();
         let complete = runner.run_many(
-            &models,
+            &ordered,
             &cfg,
             &cancel,
             |done, _| bar.set_position(done),
@@ -428,7 +426,6 @@ fn run_points(
         if !complete {
             return Ok(None);
         }
-        first = None;
     }
     let mut simulate = |model: &Model, settings: &[Setting]| -> Result<VariantRun, SweepError> {
         let bar = progress::bar(paths, args.flags.quiet);
@@ -439,25 +436,17 @@ fn run_points(
     };
     let run_point = |settings: Vec<Setting>, point: String| -> Result<SweepPoint, SweepError> {
         let model = variant::build(base, &settings)?;
-        let ran_ahead = grid
-            .iter()
-            .position(|g| *g == settings)
-            .and_then(|g| ran.get_mut(g)?.take());
+        // This point's run made ahead: the first not taken yet, as a grid may repeat a point.
+        let ran_ahead = grid.iter().zip(ran.iter_mut()).find_map(|(g, run)| {
+            if *g == settings {
+                run.take()
+            } else {
+                None
+            }
+        });
         let run = match (ran_ahead, &mut *source) {
             (Some(run), _) => run,
-            (None, Source::Simulate) => {
-                // The base point first, its run kept until the grid reaches it.
-                if let Some((top, run @ None)) = &mut first {
-                    if *top != settings {
-                        let top_model = variant::build(base, top)?;
-                        *run = Some(simulate(&top_model, top)?);
-                    }
-                }
-                match first.take_if(|(top, _)| *top == settings) {
-                    Some((_, Some(run))) => run,
-                    _ => simulate(&model, &settings)?,
-                }
-            }
+            (None, Source::Simulate) => simulate(&model, &settings)?,
             (None, Source::Merged { runs, .. }) => {
                 let v = grid
                     .iter()

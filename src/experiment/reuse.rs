@@ -1209,6 +1209,18 @@ pub struct Runner {
     last: Counts,
 }
 
+/// Stops `Runner::run_many`'s other workers if its thread panics, so that they start no more
+/// variants (the panic reaches the caller when they are done).
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// What a worker of `Runner::run_many` reports: paths done, or a variant's run.
 enum Done {
     Paths(u64),
@@ -1297,11 +1309,14 @@ impl Runner {
     /// each on one thread: a variant's results do not depend on its thread count, so they are
     /// those of `run`, to the bit. On several threads every variant's last chunks run while
     /// another variant's run beside them, instead of one worker waiting for the other at the
-    /// end of each variant (`sensitivity` runs dozens of short variants). Each run is handed to
-    /// `on_run(i, run)` on the calling thread as it is done, `i` its index in `models` (in no
-    /// particular order), so the caller keeps what it reads of it rather than every summary.
-    /// `progress(done, total)` counts paths over all of them. False when cancelled. The counts
-    /// of `episode_pairs` and the like are not kept.
+    /// end of each variant (`sensitivity` runs dozens of short variants). A batch of fewer than
+    /// two variants a thread (after the base) runs one variant at a time on every thread, as
+    /// `run` does: side by side, its last variant would leave the other threads idle for
+    /// longer than the tails cost. Each run is handed to `on_run(i, run)` on the calling thread
+    /// as it is done, `i` its index in `models` (in no particular order), so the caller keeps
+    /// what it reads of it rather than every summary. `progress(done, total)` counts paths over
+    /// all of them. False when cancelled. The counts of `episode_pairs` and the like are not
+    /// kept.
     pub fn run_many(
         &mut self,
         models: &[&Model],
@@ -1310,6 +1325,7 @@ impl Runner {
         mut progress: impl FnMut(u64, u64),
         mut on_run: impl FnMut(usize, VariantRun),
     ) -> Result<bool> {
+        self.last = Counts::default();
         let per_variant = sectioned_paths(cfg.paths);
         let total = per_variant * models.len() as u64;
         let mut first = 0;
@@ -1323,41 +1339,61 @@ impl Runner {
             first = 1;
         }
         let rest = &models[first..];
+        let threads = cfg.threads.max(1);
+        if rest.len() < 2 * threads {
+            let mut paths = per_variant * first as u64;
+            for (i, model) in rest.iter().enumerate() {
+                let (run, _) = self.run_variant(model, cfg, cancel, |d, _| {
+                    progress(paths + d, total);
+                })?;
+                if run.cancelled {
+                    return Ok(false);
+                }
+                on_run(first + i, run);
+                paths += per_variant;
+            }
+            return Ok(true);
+        }
         let one_thread = RunConfig {
             threads: 1,
             ..cfg.clone()
         };
         let next = AtomicUsize::new(0);
-        // Set on an error or a cancelled run: no variant is started after it.
+        // Set on an error, a cancelled run or a panic: no variant is started after it.
         let stop = AtomicBool::new(false);
         let (send, receive) = std::sync::mpsc::channel::<Done>();
         let this = &*self;
         std::thread::scope(|scope| {
-            for _ in 0..cfg.threads.max(1).min(rest.len()) {
+            for _ in 0..threads {
                 let (send, next, stop, cfg) = (send.clone(), &next, &stop, &one_thread);
-                scope.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= rest.len() || stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let mut reported = 0;
-                    let run = this.run_variant(rest[i], cfg, cancel, |d, _| {
-                        let _ = send.send(Done::Paths(d - reported));
-                        reported = d;
-                    });
-                    let run = run.map(|(run, _)| run);
-                    if run.as_ref().map_or(true, |r| r.cancelled) {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                    if send.send(Done::Run(first + i, Box::new(run))).is_err() {
-                        return;
+                scope.spawn(move || {
+                    let _stop = StopOnPanic(stop);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let stopped =
+                            stop.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed);
+                        if i >= rest.len() || stopped {
+                            return;
+                        }
+                        let mut reported = 0;
+                        let run = this.run_variant(rest[i], cfg, cancel, |d, _| {
+                            let _ = send.send(Done::Paths(d - reported));
+                            reported = d;
+                        });
+                        let run = run.map(|(run, _)| run);
+                        if run.as_ref().map_or(true, |r| r.cancelled) {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        if send.send(Done::Run(first + i, Box::new(run))).is_err() {
+                            return;
+                        }
                     }
                 });
             }
             drop(send);
             // On the calling thread, as the workers report: progress and each finished run.
             let mut paths = per_variant * first as u64;
-            let (mut complete, mut error) = (true, None);
+            let (mut handed, mut error) = (0, None);
             for done in &receive {
                 match done {
                     Done::Paths(d) => {
@@ -1366,14 +1402,17 @@ impl Runner {
                     }
                     Done::Run(i, run) => match *run {
                         Err(e) => error = error.or(Some(e)),
-                        Ok(run) if run.cancelled => complete = false,
-                        Ok(run) => on_run(i, run),
+                        Ok(run) if run.cancelled => {}
+                        Ok(run) => {
+                            on_run(i, run);
+                            handed += 1;
+                        }
                     },
                 }
             }
             match error {
                 Some(e) => Err(e),
-                None => Ok(complete && !stop.load(Ordering::Relaxed)),
+                None => Ok(handed == rest.len()),
             }
         })
     }
@@ -1782,7 +1821,8 @@ mod episodes_taken_tests {
     /// Several variants at a time, each on one thread (`Runner::run_many`), give each
     /// variant's results as `run` gives them one after the other, summary and sections to the
     /// bit, each under its own index: the base, the low end of every class (solved whole on
-    /// the base's episodes, tension redrawn) and both ends of one.
+    /// the base's episodes, tension redrawn) and both ends of one. So does a batch too small
+    /// to run side by side, one variant at a time.
     #[test]
     fn variants_run_side_by_side_are_the_variants_run_in_turn() {
         let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
@@ -1836,5 +1876,28 @@ mod episodes_taken_tests {
         assert!(
             json(&runs[1].as_ref().unwrap().summary) != json(&runs[2].as_ref().unwrap().summary)
         );
+        // On 4 threads the 6 variants after the base are fewer than two a thread: one at a
+        // time on every thread, the same runs again.
+        let many_threads = RunConfig { threads: 4, ..cfg };
+        let mut one_at_a_time = Runner::default().headline_only();
+        let mut handed = vec![false; models.len()];
+        let complete = one_at_a_time
+            .run_many(
+                &models,
+                &many_threads,
+                &cancel,
+                |_, _| {},
+                |i, run| {
+                    assert!(
+                        serde_json::to_string(&run.summary).unwrap()
+                            == json(&one_by_one[i].summary),
+                        "variant {i}"
+                    );
+                    assert_eq!(run.sections, one_by_one[i].sections, "variant {i}");
+                    handed[i] = true;
+                },
+            )
+            .unwrap();
+        assert!(complete && handed.iter().all(|&h| h));
     }
 }
