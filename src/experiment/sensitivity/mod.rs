@@ -341,47 +341,27 @@ pub fn run_using(
         .iter()
         .map(|(i, m)| (Candidate::Process(*i, Variant::Off), m))
         .collect();
-    let mut off_effects: Vec<Option<Option<VariantEffect>>> = vec![None; batch.len()];
-    if !simulate(&batch, &mut |i, run| {
-        off_effects[i] = Some(effect(&run, Variant::Off, None))
-    })? {
+    let Some(off_effects) = batch_effects(&mut simulate, &batch, &|_, run| {
+        effect(run, Variant::Off, None)
+    })?
+    else {
         return Ok(None);
-    }
+    };
     let mut off_effects = off_effects.into_iter();
     let mut out = Vec::new();
     for p in &plan.processes {
         let off = if p.reaches_subject {
             off_effects
                 .next()
-                .flatten()
                 .expect("a run of every switch-off")
                 .ok_or_else(|| anyhow::anyhow!("{subject} is not in the results"))?
         } else {
             exact_zero(Variant::Off, None)
         };
-        out.push(ProcessSensitivity {
-            process: p.name.clone(),
-            kind: p.kind.clone(),
-            frequency_field: p.range.as_ref().map(|r| r.field.to_string()),
-            frequency_as_written: p.range.as_ref().map(|r| written(&r.base)),
-            range_rule: p.range.as_ref().map(|r| r.rule.clone()),
-            reaches_subject: p.reaches_subject,
-            off,
-            low: None,
-            high: None,
-        });
+        out.push(process_row(p, off));
     }
 
-    // The frequency range for the processes whose switch-off moves the metric most.
-    let mut ranked: Vec<usize> = (0..out.len())
-        .filter(|&i| plan.processes[i].reaches_subject && plan.processes[i].range.is_some())
-        .collect();
-    ranked.sort_by(|&a, &b| {
-        let (ea, eb) = (&out[a].off.difference.value, &out[b].off.difference.value);
-        eb.abs()
-            .total_cmp(&ea.abs())
-            .then_with(|| out[a].process.cmp(&out[b].process))
-    });
+    let ranked = ranked_by_switch_off(plan, &out);
     let mut low_high = Vec::new();
     for &i in ranked.iter().take(settings.top) {
         let p = &plan.processes[i];
@@ -402,20 +382,18 @@ pub fn run_using(
                 .map(|(i, v, _, m)| (Candidate::Process(*i, *v), m)),
         )
         .collect();
-    let mut effects: Vec<Option<Option<VariantEffect>>> = vec![None; batch.len()];
     let frequency = |i: usize| {
         low_high
             .get(i.checked_sub(class_variants.len())?)
             .map(|x| x.2)
     };
-    if !simulate(&batch, &mut |i, run| {
-        effects[i] = Some(effect(&run, batch_variant(&batch[i].0), frequency(i)))
-    })? {
+    let Some(effects) = batch_effects(&mut simulate, &batch, &|i, run| {
+        effect(run, batch_variant(&batch[i].0), frequency(i))
+    })?
+    else {
         return Ok(None);
-    }
-    let mut effects = effects
-        .into_iter()
-        .map(|e| e.expect("a run of every variant of the batch"));
+    };
+    let mut effects = effects.into_iter();
     for (k, variant, _) in &class_variants {
         classes::set(&mut classes[*k], *variant, effects.next().flatten());
     }
@@ -444,6 +422,60 @@ pub fn run_using(
     };
     result.sort_by_effect();
     Ok(Some(result))
+}
+
+/// What `run_using`'s `simulate` is: it hands the run of a batch's i-th variant to
+/// `on_run(i, run)` and returns false when cancelled.
+type Simulate<'a> =
+    dyn FnMut(&[(Candidate, &Model)], &mut dyn FnMut(usize, VariantRun)) -> Result<bool> + 'a;
+
+/// Every variant of `batch` simulated, each run measured by `effect(i, run)` as it comes in
+/// and then dropped: the effects in the batch's order. None when cancelled.
+fn batch_effects(
+    simulate: &mut Simulate,
+    batch: &[(Candidate, &Model)],
+    effect: &dyn Fn(usize, &VariantRun) -> Option<VariantEffect>,
+) -> Result<Option<Vec<Option<VariantEffect>>>> {
+    let mut effects: Vec<Option<Option<VariantEffect>>> = vec![None; batch.len()];
+    if !simulate(batch, &mut |i, run| effects[i] = Some(effect(i, &run)))? {
+        return Ok(None);
+    }
+    Ok(Some(
+        effects
+            .into_iter()
+            .map(|e| e.expect("a run of every variant of the batch"))
+            .collect(),
+    ))
+}
+
+/// A process's row, with its switch-off effect (low and high come later).
+fn process_row(p: &PlannedProcess, off: VariantEffect) -> ProcessSensitivity {
+    ProcessSensitivity {
+        process: p.name.clone(),
+        kind: p.kind.clone(),
+        frequency_field: p.range.as_ref().map(|r| r.field.to_string()),
+        frequency_as_written: p.range.as_ref().map(|r| written(&r.base)),
+        range_rule: p.range.as_ref().map(|r| r.rule.clone()),
+        reaches_subject: p.reaches_subject,
+        off,
+        low: None,
+        high: None,
+    }
+}
+
+/// The processes that reach the subject and have a frequency range, largest switch-off effect
+/// first (ties by name): those the low/high variants go to.
+fn ranked_by_switch_off(plan: &Plan, rows: &[ProcessSensitivity]) -> Vec<usize> {
+    let mut ranked: Vec<usize> = (0..rows.len())
+        .filter(|&i| plan.processes[i].reaches_subject && plan.processes[i].range.is_some())
+        .collect();
+    ranked.sort_by(|&a, &b| {
+        let (ea, eb) = (&rows[a].off.difference.value, &rows[b].off.difference.value);
+        eb.abs()
+            .total_cmp(&ea.abs())
+            .then_with(|| rows[a].process.cmp(&rows[b].process))
+    });
+    ranked
 }
 
 /// The variant (off, low or high) a candidate runs.
