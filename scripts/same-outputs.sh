@@ -51,6 +51,8 @@ cases=(
   "stress-cap stress-cap --paths 2048 -q --out OUT"
   "compare compare builtin:eu-2030 scenarios/us-stockpile-vault.ron --paths 2048 -q --out OUT"
   "sensitivity sensitivity --paths 16384 --top 2 -q --out OUT"
+  "sensitivity-material sensitivity --material graphite --metric P95 --paths 16384 --top 2 -q --out OUT"
+  "sensitivity-bloc sensitivity --bloc China --metric mean --paths 16384 --top 1 -q --out OUT"
   "bad-flag run --paths -3"
 )
 

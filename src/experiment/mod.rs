@@ -259,6 +259,83 @@ mod tests {
         assert_same_headlines(&whole.unwrap(), &full);
     }
 
+    /// Runs folding one subject only (`Runner::folding_only`, as `sensitivity` runs its
+    /// variants) read, for that subject, every headline statistic and section value of the
+    /// runs folding everything, to the bit; their summaries and sections hold that subject
+    /// alone. A bloc as a whole (from all its cells, none folded) and single cells, whose
+    /// variants solve that material alone: the base (`Keeping`), a variant of one material and
+    /// one of two (`Reusing`).
+    #[test]
+    fn runs_folding_one_subject_read_as_runs_folding_all() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let base = crate::model::compile(&loaded).unwrap();
+        let gallium = setting("blocs.EU.stockpiles.gallium.initial_months", 6.0);
+        let graphite = setting("blocs.EU.stockpiles.graphite.initial_months", 0.5);
+        let models = [
+            base,
+            variant::build(&loaded, std::slice::from_ref(&gallium)).unwrap(),
+            variant::build(&loaded, &[gallium, graphite]).unwrap(),
+        ];
+        let cancel = AtomicBool::new(false);
+        let subject = |bloc: &str, material: Option<&str>| Subject {
+            bloc: bloc.into(),
+            material: material.map(Into::into),
+        };
+        let mut all = Runner::default().headline_only();
+        let runs_of_all: Vec<VariantRun> = models
+            .iter()
+            .map(|m| all.run(m, &small_cfg(3), &cancel, |_, _| {}).unwrap())
+            .collect();
+        // The variants move what they change: EU's gallium in both, its graphite in the last.
+        let mean = |r: &VariantRun, material: &str| {
+            let eu = subject("EU", Some(material));
+            read(&r.summary, &eu, Stat::Mean).unwrap().value
+        };
+        assert_ne!(
+            mean(&runs_of_all[0], "gallium"),
+            mean(&runs_of_all[1], "gallium")
+        );
+        assert_ne!(
+            mean(&runs_of_all[1], "graphite"),
+            mean(&runs_of_all[2], "graphite")
+        );
+        let mut nonzero = 0;
+        for subject in [
+            subject("EU", None),
+            subject("China", None),
+            subject("EU", Some("gallium")),
+            subject("EU", Some("graphite")),
+        ] {
+            let mut one = Runner::default()
+                .headline_only()
+                .folding_only(subject.clone());
+            for (m, of_all) in models.iter().zip(&runs_of_all) {
+                let of_one = one.run(m, &small_cfg(3), &cancel, |_, _| {}).unwrap();
+                assert_eq!(subjects(&of_one.summary), vec![subject.clone()]);
+                assert!(of_one.summary.materials.is_empty());
+                assert_eq!(of_one.sections.len(), of_all.sections.len());
+                for stat in HEADLINE_STATS {
+                    let bits = |r: &VariantRun| {
+                        read(&r.summary, &subject, stat).map(|r| r.value.to_bits())
+                    };
+                    assert_eq!(bits(&of_one), bits(of_all), "{subject} {stat}");
+                    nonzero +=
+                        usize::from(read(&of_all.summary, &subject, stat).unwrap().value > 0.0);
+                    for (a, b) in of_one.sections.iter().zip(&of_all.sections) {
+                        assert_eq!(a.subjects.len(), 1);
+                        let bits = |s: &SectionValues| s.value(&subject, stat).map(f64::to_bits);
+                        assert_eq!(bits(a), bits(b), "{subject} {stat} section");
+                    }
+                }
+            }
+        }
+        assert!(nonzero >= 20, "{nonzero} figures above zero");
+        let layout = &build(&models[0]).layout;
+        use crate::stats::RunAccumulator;
+        assert!(RunAccumulator::of_subject(layout, &subject("EU", Some("unobtainium"))).is_none());
+        assert!(RunAccumulator::of_subject(layout, &subject("Atlantis", None)).is_none());
+    }
+
     /// A section's values taken straight from a chunk's accumulator are those of the chunk's
     /// whole summary, to the bit, chunk by chunk and for the merged run (a scenario with a
     /// bloc short of some materials and not others).

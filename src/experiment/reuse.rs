@@ -73,7 +73,8 @@ use crate::sim::path::{
 use crate::sim::plan::{build, MaterialPlan, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
 use crate::sim::timeline::{Episode, Needed};
-use crate::stats::accumulator::{CellRecord, MonthlyPoint, Series};
+use crate::stats::accumulator::{CellRecord, MonthlyPoint, OnlySubject, Series};
+use crate::stats::metric::Subject;
 use crate::stats::tail::AttributionEntry;
 use crate::stats::PathRecord;
 
@@ -835,6 +836,8 @@ struct Keeping<'a> {
     kept: &'a [OnceLock<Box<[u8]>>],
     used: AtomicUsize,
     levels: &'a BreachLevels,
+    /// The one subject the fold keeps (`Runner::folding_only`).
+    subject: Option<&'a Subject>,
 }
 
 impl PathSolver for Keeping<'_> {
@@ -861,6 +864,10 @@ impl PathSolver for Keeping<'_> {
 
     fn recording(&self) -> Recording {
         self.kernel.recording
+    }
+
+    fn only_subject(&self) -> Option<&Subject> {
+        self.subject
     }
 }
 
@@ -896,6 +903,8 @@ struct Reusing<'a> {
     rename: Vec<u32>,
     /// The base's, and so the variant's.
     recording: Recording,
+    /// The one subject the fold keeps (`Runner::folding_only`).
+    subject: Option<&'a Subject>,
     /// (path, `episodes` material) pairs met, and those solved again.
     episode_pairs: AtomicU64,
     episode_pairs_solved: AtomicU64,
@@ -1010,6 +1019,10 @@ impl PathSolver for Reusing<'_> {
 
     fn recording(&self) -> Recording {
         self.recording
+    }
+
+    fn only_subject(&self) -> Option<&Subject> {
+        self.subject
     }
 }
 
@@ -1200,6 +1213,8 @@ pub struct Runner {
     base: Option<Base>,
     /// What every run records, the base's included.
     recording: Recording,
+    /// The one subject whose figures the runs fold (`Runner::folding_only`).
+    subject: Option<Subject>,
     /// Solve every variant whole and keep nothing (`Runner::solving_all`).
     solve_all: bool,
     /// The cap levels to come, whose breaches the base keeps what to recompute from
@@ -1278,6 +1293,18 @@ impl Runner {
         }
     }
 
+    /// This headline runner with its runs folding only `subject`'s figures
+    /// (`RunAccumulator::of_subject`): their summaries and sections hold that subject alone, to
+    /// the bit as a headline run's, for an experiment that reads one subject (`sensitivity`). A
+    /// variant solved whole (`run_variant_recording`) still folds every figure, which reads the
+    /// same for the subject.
+    pub fn folding_only(self, subject: Subject) -> Runner {
+        Runner {
+            subject: Some(subject),
+            ..self
+        }
+    }
+
     /// Run `model` on `cfg` (paths rounded up to whole sections, as `run_variant` does).
     pub fn run(
         &mut self,
@@ -1294,6 +1321,7 @@ impl Runner {
                 &plan,
                 cfg,
                 (std::mem::take(&mut self.levels), self.recording),
+                self.subject.as_ref(),
                 cancel,
                 progress,
             )?;
@@ -1444,6 +1472,7 @@ impl Runner {
             .then(|| base.signatures.differing(&ours))
             .flatten()
             .map(|change| covered(change, &plan, &base.levels))
+            .map(|change| self.folded_materials_only(change, &plan))
             .filter(|change| same_episodes_drawn || change.iter().any(|&c| c != Change::Solve));
         let Some(change) = change else {
             return whole(progress);
@@ -1492,6 +1521,7 @@ impl Runner {
             watches,
             rename,
             recording: self.recording,
+            subject: self.subject.as_ref(),
             episode_pairs: AtomicU64::new(0),
             episode_pairs_solved: AtomicU64::new(0),
             paths_as_base: AtomicU64::new(0),
@@ -1507,6 +1537,25 @@ impl Runner {
             episodes_taken: solver.episodes_taken.load(Ordering::Relaxed),
         };
         Ok((run, counts))
+    }
+
+    /// `change` with every material but the folded cell's left as the base's (`Change::None`)
+    /// when the runs fold one cell (`folding_only` naming a material). Materials are solved
+    /// independently given a path's episodes (docs/model.md, "The month solve"), so no other
+    /// material moves anything folded, and the variant does not even draw what they read. A
+    /// bloc as a whole reads every material it uses: then nothing changes.
+    fn folded_materials_only(&self, mut change: Vec<Change>, plan: &Plan) -> Vec<Change> {
+        let subject = self.subject.as_ref();
+        if let Some(OnlySubject::Cell(ci)) = subject.and_then(|s| OnlySubject::of(&plan.layout, s))
+        {
+            let (_, folded) = plan.layout.cells[ci];
+            for (m, c) in change.iter_mut().enumerate() {
+                if m != folded {
+                    *c = Change::None;
+                }
+            }
+        }
+        change
     }
 
     /// Of the last variant run, how many (path, material) pairs of materials whose processes'
@@ -1542,12 +1591,14 @@ fn covered(mut change: Vec<Change>, plan: &Plan, levels: &BreachLevels) -> Vec<C
 }
 
 /// The base run: the kernel recording `recording`, keeping each path's record (with the
-/// watched shares that flip at one of `levels`).
+/// watched shares that flip at one of `levels`), its fold keeping `subject`'s figures alone
+/// when one is given.
 fn run_keeping(
     model: &Model,
     plan: &Plan,
     cfg: &RunConfig,
     (levels, recording): (BreachLevels, Recording),
+    subject: Option<&Subject>,
     cancel: &AtomicBool,
     progress: impl FnMut(u64, u64),
 ) -> Result<(VariantRun, Base)> {
@@ -1565,6 +1616,7 @@ fn run_keeping(
         kept: &kept,
         used: AtomicUsize::new(0),
         levels: &levels,
+        subject,
     };
     let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
     let base = Base {

@@ -18,6 +18,7 @@ use std::sync::{mpsc, Condvar, Mutex};
 use crate::model::Model;
 use crate::stats::accumulator::THRESHOLDS;
 use crate::stats::estimate::probability;
+use crate::stats::metric::Subject;
 use crate::stats::monthly_batch::MonthlyBatch;
 use crate::stats::scalar_batch::ScalarBatch;
 use crate::stats::{Layout, PathRecord, RunAccumulator};
@@ -92,6 +93,11 @@ pub(crate) trait PathSolver: Sync {
     fn solve(&self, path: u64, scratch: &mut Self::Scratch, record: &mut PathRecord);
     /// What the paths' records hold, and so what the fold keeps.
     fn recording(&self) -> Recording;
+    /// The one subject whose figures a headline fold keeps (`RunAccumulator::of_subject`), or
+    /// None for all of them.
+    fn only_subject(&self) -> Option<&Subject> {
+        None
+    }
 }
 
 /// The kernel itself: every material of every path solved by `simulate_path`.
@@ -136,6 +142,17 @@ pub(crate) fn accumulator(layout: &Layout, recording: Recording) -> RunAccumulat
     }
 }
 
+/// The empty accumulator `solver`'s records are folded into: `accumulator` of its recording, or
+/// of one subject's figures alone where a headline solver names one that is in the layout.
+fn accumulator_of<S: PathSolver>(layout: &Layout, solver: &S) -> RunAccumulator {
+    let recording = solver.recording();
+    solver
+        .only_subject()
+        .filter(|_| recording == Recording::Headline)
+        .and_then(|subject| RunAccumulator::of_subject(layout, subject))
+        .unwrap_or_else(|| accumulator(layout, recording))
+}
+
 /// Simulate paths `[first, first + count)` into a fresh accumulator.
 pub fn run_range(model: &Model, plan: &Plan, seed: u64, first: u64, count: u64) -> RunAccumulator {
     let kernel = Kernel {
@@ -154,7 +171,7 @@ fn run_range_by<S: PathSolver>(
     first: u64,
     count: u64,
 ) -> RunAccumulator {
-    let mut acc = accumulator(layout, solver.recording());
+    let mut acc = accumulator_of(layout, solver);
     let mut scratch = S::Scratch::default();
     let mut record = PathRecord::new(layout);
     let mut batch = MonthlyBatch::default();
@@ -367,7 +384,7 @@ pub(crate) fn run_solver<S: PathSolver>(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads.max(1))
         .build()?;
-    let mut acc = accumulator(layout, solver.recording());
+    let mut acc = accumulator_of(layout, solver);
     let goal = if cfg.target_se.is_some() {
         cfg.max_paths.max(cfg.paths)
     } else {

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::histogram::LogHistogram;
+use super::metric::Subject;
 use super::param_sets::{self, SetCounts};
 use super::scalar_batch::ScalarBatch;
 use super::tail::{AttributionEntry, TailAcc};
@@ -290,6 +291,64 @@ impl CellAcc {
         }
     }
 
+    /// Fold one path's record of the cell; `id` is the cell's first histogram id.
+    fn add_via<S: HistSink>(&mut self, c: &CellRecord, id: usize, sink: &mut S) {
+        if let Some(month) = c.stock_depleted_month {
+            self.stock_depleted += 1;
+            self.depletion_month
+                .add_via(month as f64 + 1.0, id + DEPLETION_MONTH, sink);
+        }
+        // A path can have an import gap and no shortfall (buffers covered it): the
+        // import-gap fields are folded before the no-shortfall shortcut.
+        if c.import_gap_t > 0.0 {
+            self.any_import_gap += 1;
+            self.import_gap_t
+                .add_via(c.import_gap_t, id + IMPORT_GAP_T, sink);
+            self.worst_year_import_gap_share.add_via(
+                c.worst_year_import_gap_share,
+                id + WORST_YEAR_IMPORT_GAP_SHARE,
+                sink,
+            );
+            for (k, t) in THRESHOLDS.iter().enumerate() {
+                if c.worst_year_import_gap_share > *t {
+                    self.import_gap_over_threshold[k] += 1;
+                }
+            }
+        }
+        if !c.any_short() {
+            return;
+        }
+        self.any_short += 1;
+        self.total_short_t
+            .add_via(c.total_short_t, id + TOTAL_SHORT_T, sink);
+        if c.total_demand_t > 0.0 {
+            self.total_short_share.add_via(
+                c.total_short_t / c.total_demand_t,
+                id + TOTAL_SHORT_SHARE,
+                sink,
+            );
+        }
+        self.worst_year_short_t
+            .add_via(c.worst_year_short_t, id + WORST_YEAR_SHORT_T, sink);
+        self.worst_year_share
+            .add_via(c.worst_year_share, id + WORST_YEAR_SHARE, sink);
+        self.peak_month_share
+            .add_via(c.peak_month_share, id + PEAK_MONTH_SHARE, sink);
+        self.months_short
+            .add_via(c.months_short as f64, id + MONTHS_SHORT, sink);
+        self.longest_run_months
+            .add_via(c.longest_run_months as f64, id + LONGEST_RUN_MONTHS, sink);
+        if let Some(first) = c.first_short_month {
+            self.first_short_month
+                .add_via(first as f64 + 1.0, id + FIRST_SHORT_MONTH, sink);
+        }
+        for (k, t) in THRESHOLDS.iter().enumerate() {
+            if c.worst_year_share > *t {
+                self.over_threshold[k] += 1;
+            }
+        }
+    }
+
     /// The scalar accumulators, in histogram-id order (the `CELL_SCALARS` constants).
     fn scalars_mut(&mut self) -> [&mut ScalarAcc; CELL_SCALARS] {
         [
@@ -390,6 +449,39 @@ pub struct RunAccumulator {
     /// Per parameter set (`run --parameter-sets`): headline counts; empty without sets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub param_sets: Vec<SetCounts>,
+    /// Set when the accumulator folds one subject's figures only (`RunAccumulator::of_subject`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<OnlySubject>,
+}
+
+/// The one subject an accumulator folds (`RunAccumulator::of_subject`): a bloc as a whole (its
+/// worst material) or one of its cells, by index in the layout.
+///
+/// `sensitivity` reads one statistic of one subject from each of its dozens of variants, while
+/// a headline accumulator folds every cell, bloc, material and price floor: about a thousand
+/// scalar histograms a chunk, most of the fold's time spent missing the cache. Folding only the
+/// subject's is exact for it: every histogram, sum and count is a fold of its own values, path
+/// by path, whatever else is folded beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnlySubject {
+    /// The bloc's aggregates (`BlocAcc`), from all its cells' records; no cell is folded.
+    Bloc(usize),
+    /// One cell's figures (`CellAcc`); no bloc is folded.
+    Cell(usize),
+}
+
+impl OnlySubject {
+    /// `subject` in `layout`: the first bloc or cell of its name, as `metric::estimates` reads
+    /// a summary; None when it is not there.
+    pub fn of(layout: &Layout, subject: &Subject) -> Option<OnlySubject> {
+        let b = layout.blocs.iter().position(|x| *x == subject.bloc)?;
+        Some(match &subject.material {
+            None => OnlySubject::Bloc(b),
+            Some(name) => OnlySubject::Cell(layout.cells.iter().position(|&(cb, m)| {
+                layout.blocs[cb] == subject.bloc && layout.materials[m] == *name
+            })?),
+        })
+    }
 }
 
 impl RunAccumulator {
@@ -439,7 +531,34 @@ impl RunAccumulator {
             cap_breached_paths: vec![0; layout.cap_watch.len()],
             tail,
             param_sets: param_sets::new_sets(layout),
+            only: None,
         }
+    }
+
+    /// A headline accumulator (`headline`) that folds only `subject`'s figures (`OnlySubject`);
+    /// None when the subject is not in the layout. Its summary (`summary::finish`) and section
+    /// values hold that subject alone: the others were not folded.
+    pub fn of_subject(layout: &Layout, subject: &Subject) -> Option<Self> {
+        Some(RunAccumulator {
+            only: Some(OnlySubject::of(layout, subject)?),
+            ..Self::headline(layout)
+        })
+    }
+
+    /// Whether cell `ci`'s figures are folded (all are unless `only` names another subject).
+    pub fn folds_cell(&self, ci: usize) -> bool {
+        self.only.is_none_or(|o| o == OnlySubject::Cell(ci))
+    }
+
+    /// Whether bloc `b`'s figures are folded.
+    pub fn folds_bloc(&self, b: usize) -> bool {
+        self.only.is_none_or(|o| o == OnlySubject::Bloc(b))
+    }
+
+    /// Whether the figures that are no subject's are folded: prices, price floors, cap links,
+    /// tail tables and parameter sets.
+    pub fn folds_the_rest(&self) -> bool {
+        self.only.is_none()
     }
 
     /// Fold one path in.
@@ -478,66 +597,10 @@ impl RunAccumulator {
         let mut bloc_any = [false; 64];
         for (ci, c) in rec.cells.iter().enumerate() {
             let (b, m) = layout.cells[ci];
-            let acc = &mut self.cells[ci];
-            let id = ci * CELL_SCALARS;
-            if let Some(month) = c.stock_depleted_month {
-                acc.stock_depleted += 1;
-                acc.depletion_month
-                    .add_via(month as f64 + 1.0, id + DEPLETION_MONTH, sink);
+            if self.folds_cell(ci) {
+                self.cells[ci].add_via(c, ci * CELL_SCALARS, sink);
             }
-            // A path can have an import gap and no shortfall (buffers covered it): the
-            // import-gap fields are folded before the no-shortfall shortcut.
-            if c.import_gap_t > 0.0 {
-                acc.any_import_gap += 1;
-                acc.import_gap_t
-                    .add_via(c.import_gap_t, id + IMPORT_GAP_T, sink);
-                acc.worst_year_import_gap_share.add_via(
-                    c.worst_year_import_gap_share,
-                    id + WORST_YEAR_IMPORT_GAP_SHARE,
-                    sink,
-                );
-                for (k, t) in THRESHOLDS.iter().enumerate() {
-                    if c.worst_year_import_gap_share > *t {
-                        acc.import_gap_over_threshold[k] += 1;
-                    }
-                }
-            }
-            if !c.any_short() {
-                continue;
-            }
-            acc.any_short += 1;
-            acc.total_short_t
-                .add_via(c.total_short_t, id + TOTAL_SHORT_T, sink);
-            if c.total_demand_t > 0.0 {
-                acc.total_short_share.add_via(
-                    c.total_short_t / c.total_demand_t,
-                    id + TOTAL_SHORT_SHARE,
-                    sink,
-                );
-            }
-            acc.worst_year_short_t
-                .add_via(c.worst_year_short_t, id + WORST_YEAR_SHORT_T, sink);
-            acc.worst_year_share
-                .add_via(c.worst_year_share, id + WORST_YEAR_SHARE, sink);
-            acc.peak_month_share
-                .add_via(c.peak_month_share, id + PEAK_MONTH_SHARE, sink);
-            acc.months_short
-                .add_via(c.months_short as f64, id + MONTHS_SHORT, sink);
-            acc.longest_run_months.add_via(
-                c.longest_run_months as f64,
-                id + LONGEST_RUN_MONTHS,
-                sink,
-            );
-            if let Some(first) = c.first_short_month {
-                acc.first_short_month
-                    .add_via(first as f64 + 1.0, id + FIRST_SHORT_MONTH, sink);
-            }
-            for (k, t) in THRESHOLDS.iter().enumerate() {
-                if c.worst_year_share > *t {
-                    acc.over_threshold[k] += 1;
-                }
-            }
-            if b < 64 {
+            if c.any_short() && b < 64 {
                 bloc_value[b] += c.total_short_t * layout.base_price[m];
                 bloc_worst[b] = bloc_worst[b].max(c.worst_year_share);
                 bloc_any[b] = true;
@@ -545,7 +608,7 @@ impl RunAccumulator {
         }
         let bloc_ids = self.cells.len() * CELL_SCALARS;
         for b in 0..nb.min(64) {
-            if bloc_any[b] {
+            if bloc_any[b] && self.folds_bloc(b) {
                 let acc = &mut self.blocs[b];
                 acc.any_short += 1;
                 acc.short_value_usd
@@ -558,6 +621,9 @@ impl RunAccumulator {
                     }
                 }
             }
+        }
+        if !self.folds_the_rest() {
+            return; // one subject's accumulator (a headline one: no monthly points either)
         }
         let price_ids = bloc_ids + 2 * self.blocs.len();
         for (m, &v) in rec.peak_price_excess.iter().enumerate() {
@@ -677,6 +743,7 @@ impl RunAccumulator {
 
     /// Combine with the accumulator of a disjoint set of paths.
     pub fn merge(&mut self, o: &RunAccumulator) {
+        debug_assert_eq!(self.only, o.only, "accumulators folding different subjects");
         self.paths += o.paths;
         for (a, b) in self.cells.iter_mut().zip(&o.cells) {
             a.merge(b);

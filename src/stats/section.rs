@@ -126,6 +126,9 @@ impl SectionValues {
         let mut subjects = Vec::new();
         for name in &layout.blocs {
             let b = layout.blocs.iter().position(|x| x == name).expect("listed");
+            if !acc.folds_bloc(b) {
+                continue; // not folded: not in the summary either (`RunAccumulator::of_subject`)
+            }
             let a = &acc.blocs[b];
             let subject = Subject {
                 bloc: name.clone(),
@@ -137,7 +140,11 @@ impl SectionValues {
         let names = |&(b, m): &(usize, usize)| (&layout.blocs[b], &layout.materials[m]);
         for cell in &layout.cells {
             let ci = layout.cells.iter().position(|x| names(x) == names(cell));
-            let c = &acc.cells[ci.expect("listed")];
+            let ci = ci.expect("listed");
+            if !acc.folds_cell(ci) {
+                continue;
+            }
+            let c = &acc.cells[ci];
             let (bloc, material) = names(cell);
             let subject = Subject {
                 bloc: bloc.clone(),

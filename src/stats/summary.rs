@@ -181,16 +181,35 @@ fn is_all_zero(acc: &MonthlyAcc) -> bool {
 /// section of the `Summary`.
 pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
     let n = acc.paths;
+    // One subject's accumulator (`RunAccumulator::of_subject`) summarises that subject alone:
+    // nothing else was folded, so nothing else is reported (rather than read as no shortfall).
+    let rest = acc.folds_the_rest();
     Summary {
-        cap_breach: cap_breach_summaries(layout, acc),
+        cap_breach: if rest {
+            cap_breach_summaries(layout, acc)
+        } else {
+            Vec::new()
+        },
         paths: n,
         thresholds: THRESHOLDS.to_vec(),
         cells: cell_summaries(layout, acc),
         blocs: bloc_summaries(layout, acc),
-        materials: material_summaries(layout, acc),
-        floors: floor_summaries(layout, acc),
+        materials: if rest {
+            material_summaries(layout, acc)
+        } else {
+            Vec::new()
+        },
+        floors: if rest {
+            floor_summaries(layout, acc)
+        } else {
+            Vec::new()
+        },
         month_labels: layout.month_labels.clone(),
-        timeseries: fan_series(layout, acc),
+        timeseries: if rest {
+            fan_series(layout, acc)
+        } else {
+            Vec::new()
+        },
         tail_attribution: super::tail::tail_summaries(layout, &acc.tail, n),
         parameter_uncertainty: super::param_sets::bands(layout, &acc.param_sets, n),
         convergence: None,
@@ -204,6 +223,7 @@ fn cell_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<CellSummary> {
         .cells
         .iter()
         .enumerate()
+        .filter(|&(ci, _)| acc.folds_cell(ci))
         .map(|(ci, &(b, m))| {
             let c = &acc.cells[ci];
             let depletion = (c.stock_depleted > 0).then(|| {
@@ -256,6 +276,7 @@ fn bloc_summaries(layout: &Layout, acc: &RunAccumulator) -> Vec<BlocSummary> {
         .blocs
         .iter()
         .enumerate()
+        .filter(|&(b, _)| acc.folds_bloc(b))
         .map(|(b, name)| {
             let a = &acc.blocs[b];
             BlocSummary {

@@ -164,9 +164,12 @@ pub fn run(
     let total = plan.total_paths();
     let mut done = 0u64;
     // The base runs first and is kept; every variant re-solves only the materials it changes.
-    // The analysis reads headline metrics only: no fans, no tail attribution.
+    // The analysis reads one headline metric of one subject: no fans, no tail attribution, and
+    // no other subject's figures are folded.
     // Each batch of variants runs `cfg.threads` variants at a time (`Runner::run_many`).
-    let mut runner = super::reuse::Runner::default().headline_only();
+    let mut runner = super::reuse::Runner::default()
+        .headline_only()
+        .folding_only(settings.subject.clone());
     let simulate = |batch: &[(Candidate, &Model)], on_run: &mut dyn FnMut(usize, VariantRun)| {
         let offset = done;
         let models: Vec<&Model> = batch.iter().map(|&(_, m)| m).collect();
