@@ -262,19 +262,35 @@ mod tests {
     /// Runs folding one subject only (`Runner::folding_only`, as `sensitivity` runs its
     /// variants) read, for that subject, every headline statistic and section value of the
     /// runs folding everything, to the bit; their summaries and sections hold that subject
-    /// alone. A bloc as a whole (from all its cells, none folded) and single cells, whose
-    /// variants solve that material alone: the base (`Keeping`), a variant of one material and
-    /// one of two (`Reusing`).
+    /// alone. Two blocs as a whole (from all their cells, none folded) and two cells, whose
+    /// variants solve that material alone: the base (`Keeping`) and, on its records
+    /// (`Reusing`), a variant of one material, one of two, a process switched off (its
+    /// material's episodes alone change) and a parameter class (every material, on the base's
+    /// episodes).
     #[test]
     fn runs_folding_one_subject_read_as_runs_folding_all() {
         let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
         let base = crate::model::compile(&loaded).unwrap();
         let gallium = setting("blocs.EU.stockpiles.gallium.initial_months", 6.0);
         let graphite = setting("blocs.EU.stockpiles.graphite.initial_months", 0.5);
+        let licence_off = variant::build_edited(&loaded, "licence off", |raw| {
+            for d in raw.disruptions.iter_mut() {
+                if d.name == "china-graphite-licence" {
+                    d.enabled = false;
+                }
+            }
+        })
+        .unwrap();
+        let (_, _, class) = crate::experiment::sensitivity::classes::runnable_variants(&loaded)
+            .into_iter()
+            .next()
+            .unwrap();
         let models = [
             base,
             variant::build(&loaded, std::slice::from_ref(&gallium)).unwrap(),
             variant::build(&loaded, &[gallium, graphite]).unwrap(),
+            licence_off,
+            class,
         ];
         let cancel = AtomicBool::new(false);
         let subject = |bloc: &str, material: Option<&str>| Subject {
@@ -299,6 +315,16 @@ mod tests {
             mean(&runs_of_all[1], "graphite"),
             mean(&runs_of_all[2], "graphite")
         );
+        assert_ne!(
+            mean(&runs_of_all[0], "graphite"),
+            mean(&runs_of_all[3], "graphite")
+        );
+        assert_ne!(
+            mean(&runs_of_all[0], "gallium"),
+            mean(&runs_of_all[4], "gallium")
+        );
+        let eu = |r: &VariantRun| read(&r.summary, &subject("EU", None), Stat::Mean).unwrap();
+        assert!((1..5).all(|v| eu(&runs_of_all[v]).value != eu(&runs_of_all[0]).value));
         let mut nonzero = 0;
         for subject in [
             subject("EU", None),
@@ -306,13 +332,13 @@ mod tests {
             subject("EU", Some("gallium")),
             subject("EU", Some("graphite")),
         ] {
-            let mut one = Runner::default()
-                .headline_only()
-                .folding_only(subject.clone());
+            let mut one = Runner::default().folding_only(subject.clone());
             for (m, of_all) in models.iter().zip(&runs_of_all) {
                 let of_one = one.run(m, &small_cfg(3), &cancel, |_, _| {}).unwrap();
                 assert_eq!(subjects(&of_one.summary), vec![subject.clone()]);
-                assert!(of_one.summary.materials.is_empty());
+                let s = &of_one.summary;
+                assert!(s.materials.is_empty() && s.floors.is_empty() && s.cap_breach.is_empty());
+                assert!(s.timeseries.is_empty() && s.parameter_uncertainty.is_empty());
                 assert_eq!(of_one.sections.len(), of_all.sections.len());
                 for stat in HEADLINE_STATS {
                     let bits = |r: &VariantRun| {

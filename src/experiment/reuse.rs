@@ -1293,15 +1293,16 @@ impl Runner {
         }
     }
 
-    /// This headline runner with its runs folding only `subject`'s figures
-    /// (`RunAccumulator::of_subject`): their summaries and sections hold that subject alone, to
-    /// the bit as a headline run's, for an experiment that reads one subject (`sensitivity`). A
-    /// variant solved whole (`run_variant_recording`) still folds every figure, which reads the
-    /// same for the subject.
+    /// This runner, headline-only (`headline_only`), with its runs folding only `subject`'s
+    /// figures (`RunAccumulator::of_subject`): their summaries and sections hold that subject
+    /// alone, to the bit as a headline run's, for an experiment that reads one subject
+    /// (`sensitivity`); with a material, its variants solve that material alone
+    /// (`folded_materials_only`). A variant solved whole (`run_variant_recording`) still folds
+    /// every figure, which reads the same for the subject.
     pub fn folding_only(self, subject: Subject) -> Runner {
         Runner {
             subject: Some(subject),
-            ..self
+            ..self.headline_only()
         }
     }
 
@@ -1545,7 +1546,12 @@ impl Runner {
     /// material moves anything folded, and the variant does not even draw what they read. A
     /// bloc as a whole reads every material it uses: then nothing changes.
     fn folded_materials_only(&self, mut change: Vec<Change>, plan: &Plan) -> Vec<Change> {
-        let subject = self.subject.as_ref();
+        // Only a headline run folds one subject (`sim::runner::accumulator_of`); a full one
+        // folds every figure, which must then be the variant's own.
+        let subject = self
+            .subject
+            .as_ref()
+            .filter(|_| self.recording == Recording::Headline);
         if let Some(OnlySubject::Cell(ci)) = subject.and_then(|s| OnlySubject::of(&plan.layout, s))
         {
             let (_, folded) = plan.layout.cells[ci];
@@ -1820,6 +1826,46 @@ mod episodes_taken_tests {
     use crate::experiment::sensitivity::classes::{runnable_variants, Class, CLASSES};
     use crate::experiment::sensitivity::Variant;
     use crate::sim::runner::RunConfig;
+
+    /// Runs folding one cell solve its material alone: every other material of a variant is
+    /// left as the base's, whatever the variant changes in it; a bloc as a whole, or a full
+    /// run, keeps every change.
+    #[test]
+    fn a_run_folding_one_cell_solves_its_material_alone() {
+        use super::{Change, Recording};
+        use crate::stats::metric::Subject;
+        let model = crate::model::compile(&crate::scenario::load::load("builtin:eu-2030").unwrap())
+            .unwrap();
+        let plan = crate::sim::plan::build(&model);
+        let gallium = plan
+            .layout
+            .materials
+            .iter()
+            .position(|m| m == "gallium")
+            .unwrap();
+        let every = vec![Change::Solve; plan.layout.materials.len()];
+        let subject = |material: Option<&str>| Subject {
+            bloc: "EU".into(),
+            material: material.map(Into::into),
+        };
+        let cell = Runner::default().folding_only(subject(Some("gallium")));
+        let changed = cell.folded_materials_only(every.clone(), &plan);
+        for (m, c) in changed.iter().enumerate() {
+            let expected = if m == gallium {
+                Change::Solve
+            } else {
+                Change::None
+            };
+            assert_eq!(*c, expected, "{}", plan.layout.materials[m]);
+        }
+        let bloc = Runner::default().folding_only(subject(None));
+        assert_eq!(bloc.folded_materials_only(every.clone(), &plan), every);
+        let full = Runner {
+            recording: Recording::Full,
+            ..Runner::default().folding_only(subject(Some("gallium")))
+        };
+        assert_eq!(full.folded_materials_only(every.clone(), &plan), every);
+    }
 
     /// A parameter class (capacity utilisation, ramp-up, stock cover, elasticity) moves what
     /// every material's solve reads and no process's draw: every path is solved on the base's

@@ -211,7 +211,11 @@ pub fn finish(layout: &Layout, acc: &RunAccumulator) -> Summary {
             Vec::new()
         },
         tail_attribution: super::tail::tail_summaries(layout, &acc.tail, n),
-        parameter_uncertainty: super::param_sets::bands(layout, &acc.param_sets, n),
+        parameter_uncertainty: if rest {
+            super::param_sets::bands(layout, &acc.param_sets, n)
+        } else {
+            Vec::new()
+        },
         convergence: None,
     }
 }

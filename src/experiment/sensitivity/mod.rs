@@ -167,9 +167,7 @@ pub fn run(
     // The analysis reads one headline metric of one subject: no fans, no tail attribution, and
     // no other subject's figures are folded.
     // Each batch of variants runs `cfg.threads` variants at a time (`Runner::run_many`).
-    let mut runner = super::reuse::Runner::default()
-        .headline_only()
-        .folding_only(settings.subject.clone());
+    let mut runner = super::reuse::Runner::default().folding_only(settings.subject.clone());
     let simulate = |batch: &[(Candidate, &Model)], on_run: &mut dyn FnMut(usize, VariantRun)| {
         let offset = done;
         let models: Vec<&Model> = batch.iter().map(|&(_, m)| m).collect();
