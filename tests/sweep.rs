@@ -151,3 +151,53 @@ fn a_cap_sweep_with_a_binding_month_says_when_each_level_complies_and_marks_the_
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A goal over a static cap runs its highest level first and re-solves, at each level its
+/// bisection picks, only the materials the cap moves there (`reuse::Runner::recomputing_breaches`,
+/// told the axis's grid ahead). Its points read to the byte as a grid sweep of the same levels
+/// (whose exactness against full re-solves tests/reuse.rs checks): the runs made ahead land on
+/// their points, and the levels the bisection asks for are those announced.
+#[test]
+fn a_goal_over_a_cap_reads_as_the_grid_sweep_of_the_levels_it_ran() {
+    let eu2030 = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/eu-2030.ron"
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let common = ["--paths", "2048", "--no-charts"];
+    let goal = run_in(
+        &dir.path().join("goal"),
+        &eu2030,
+        &[
+            &[
+                "sweep",
+                "--cap",
+                "0.5:1:0.05",
+                "--goal",
+                "P95 shortfall <= 28%",
+            ][..],
+            &common,
+        ]
+        .concat(),
+    );
+    let goal_csv = fs::read_to_string(goal.out.join("sweep.csv")).unwrap();
+    // The levels the bisection ran, in ascending order (the third column).
+    let mut levels: Vec<&str> = goal_csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    levels.dedup();
+    // Both ends and at least one level between: the bisection ran, and the highest level too.
+    assert!(levels.len() >= 3, "{levels:?}");
+    assert_eq!(levels.last(), Some(&"1"), "{levels:?}");
+    assert!(levels.len() < 11, "the goal ran the whole grid: {levels:?}");
+    let grid = run_in(
+        &dir.path().join("grid"),
+        &eu2030,
+        &[&["sweep", "--cap", &levels.join(",")][..], &common].concat(),
+    );
+    let grid_csv = fs::read_to_string(grid.out.join("sweep.csv")).unwrap();
+    assert_eq!(goal_csv, grid_csv);
+}

@@ -375,15 +375,21 @@ fn run_points(
     // and moves the sourcing of those with a third country above it. A static cap sweep starts
     // from its highest level, where the cap moves the fewest materials, and a point recomputes
     // the breaches of a material neither level moves instead of solving it again
-    // (`reuse::Runner::recomputing_breaches`). A cap that binds later moves sourcing inside
-    // the kernel at every level, and a goal's levels are not known ahead: those solve every
+    // (`reuse::Runner::recomputing_breaches`, told the grid's levels ahead). A goal over a
+    // static cap does the same: the bisection of a FROM:TO:STEP axis runs only points of its
+    // grid (`sweep::seek`), the levels announced, and its highest level, which the bisection
+    // always runs, is run first as the base. (A list's bisection also runs levels between its
+    // values: not announced, a point re-solves the materials they watch, exact as well.) A cap
+    // that binds later moves sourcing inside the kernel at every level: those solve every
     // point whole.
-    let static_cap = args.cap.is_some() && args.binds_from.is_none() && goal.is_none();
+    let static_cap = args.cap.is_some() && args.binds_from.is_none();
+    let simulating = matches!(source, Source::Simulate);
     // A grid without a goal is known ahead: its points are compiled once and run `threads` at
     // a time (`Runner::run_many`; each point's results are those of running it alone), the
-    // base point first: a static cap sweep's highest level, else the grid's first point.
-    let ahead = goal.is_none() && matches!(source, Source::Simulate);
-    let models = if ahead {
+    // base point first: a static cap sweep's highest level, else the grid's first point. Of a
+    // goal over a static cap, only the highest level is run ahead.
+    let ahead = goal.is_none() && simulating;
+    let models = if simulating && (goal.is_none() || static_cap) {
         grid.iter()
             .map(|settings| variant::build(base, settings))
             .collect::<anyhow::Result<Vec<Model>>>()?
@@ -397,24 +403,30 @@ fn run_points(
     };
     // A sweep reports headline metrics of its points only: no fans, no tail attribution.
     let mut runner = runner.headline_only();
-    let mut ran: Vec<Option<VariantRun>> = Vec::new();
-    if ahead {
-        let mut order: Vec<usize> = (0..grid.len()).collect();
-        let top = static_cap
-            .then(|| {
-                grid.iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1[0].value.total_cmp(&b.1[0].value))
-            })
-            .flatten();
-        if let Some((top, _)) = top {
-            order.retain(|&g| g != top);
-            order.insert(0, top);
-        }
+    let top = static_cap
+        .then(|| {
+            grid.iter()
+                .enumerate()
+                .max_by(|a, b| a.1[0].value.total_cmp(&b.1[0].value))
+                .map(|(top, _)| top)
+        })
+        .flatten();
+    let order: Vec<usize> = match (ahead, top) {
+        (true, Some(top)) => std::iter::once(top)
+            .chain((0..grid.len()).filter(|&g| g != top))
+            .collect(),
+        (true, None) => (0..grid.len()).collect(),
+        (false, Some(top)) if simulating => vec![top],
+        (false, _) => Vec::new(),
+    };
+    let mut ran: Vec<Option<VariantRun>> = (0..grid.len()).map(|_| None).collect();
+    if !order.is_empty() {
         let ordered: Vec<&Model> = order.iter().map(|&g| &models[g]).collect();
-        let bar = progress::bar(paths * grid.len() as u64, args.flags.quiet);
-        bar.set_message(format!("{} points", grid.len()));
-        ran = (0..grid.len()).map(|_| None).collect();
+        let bar = progress::bar(paths * order.len() as u64, args.flags.quiet);
+        bar.set_message(match order.as_slice() {
+            [one] => label(&grid[*one]),
+            _ => format!("{} points", order.len()),
+        });
         let complete = runner.run_many(
             &ordered,
             &cfg,
@@ -427,6 +439,7 @@ fn run_points(
             return Ok(None);
         }
     }
+    drop(models);
     let mut simulate = |model: &Model, settings: &[Setting]| -> Result<VariantRun, SweepError> {
         let bar = progress::bar(paths, args.flags.quiet);
         bar.set_message(label(settings));
