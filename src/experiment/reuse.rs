@@ -67,8 +67,8 @@ use anyhow::Result;
 use super::{run_sections, run_variant_recording, sectioned_paths, VariantRun};
 use crate::model::Model;
 use crate::sim::path::{
-    draw_path, draw_path_taking_episodes, drawn_timeline, same_episodes, solve_drawn, unsolved,
-    PathScratch, Recording, Scope,
+    draw_path, draw_path_taking_episodes, drawn_timeline, same_episodes, simulate_path_in,
+    solve_drawn, unsolved, PathScratch, Recording, Scope,
 };
 use crate::sim::plan::{build, MaterialPlan, Plan, WatchPlan, BREACH_TOLERANCE};
 use crate::sim::runner::{Kernel, PathSolver, RunConfig};
@@ -838,6 +838,10 @@ struct Keeping<'a> {
     levels: &'a BreachLevels,
     /// The one subject the fold keeps (`Runner::folding_only`).
     subject: Option<&'a Subject>,
+    /// Per material (plan order), whether to solve it; every material when `None`
+    /// (`Runner::solved_by_base`). The timeline is drawn whole either way: the episodes kept
+    /// with each path are the full draw's, which later variants compare their own with.
+    materials: Option<&'a [bool]>,
 }
 
 impl PathSolver for Keeping<'_> {
@@ -846,7 +850,18 @@ impl PathSolver for Keeping<'_> {
         if !self.levels.is_empty() && record.watch_shares.is_none() {
             record.watch_shares = Some(Vec::new());
         }
-        self.kernel.solve(path, scratch, record);
+        match self.materials {
+            None => self.kernel.solve(path, scratch, record),
+            Some(materials) => {
+                let scope = Scope {
+                    materials: Some(materials),
+                    draws: None,
+                    recording: self.kernel.recording,
+                };
+                let k = &self.kernel;
+                simulate_path_in(k.model, k.plan, (k.seed, path), scratch, record, scope);
+            }
+        }
         let Some(slot) = self.kept.get(path as usize) else {
             return;
         };
@@ -1296,8 +1311,8 @@ impl Runner {
     /// This runner, headline-only (`headline_only`), with its runs folding only `subject`'s
     /// figures (`RunAccumulator::of_subject`): their summaries and sections hold that subject
     /// alone, to the bit as a headline run's, for an experiment that reads one subject
-    /// (`sensitivity`); with a material, its variants solve that material alone
-    /// (`folded_materials_only`). A variant solved whole (`run_variant_recording`) still folds
+    /// (`sensitivity`); with a material, its base and variants solve that material alone
+    /// (`solved_by_base`, `folded_materials_only`). A variant solved whole (`run_variant_recording`) still folds
     /// every figure, which reads the same for the subject.
     pub fn folding_only(self, subject: Subject) -> Runner {
         Runner {
@@ -1317,12 +1332,13 @@ impl Runner {
         self.last = Counts::default();
         if self.base.is_none() && !self.solve_all {
             let plan = build(model);
+            let solved = self.solved_by_base(&plan);
             let (run, base) = run_keeping(
                 model,
                 &plan,
                 cfg,
                 (std::mem::take(&mut self.levels), self.recording),
-                self.subject.as_ref(),
+                (self.subject.as_ref(), solved.as_deref()),
                 cancel,
                 progress,
             )?;
@@ -1546,15 +1562,7 @@ impl Runner {
     /// material moves anything folded, and the variant does not even draw what they read. A
     /// bloc as a whole reads every material it uses: then nothing changes.
     fn folded_materials_only(&self, mut change: Vec<Change>, plan: &Plan) -> Vec<Change> {
-        // Only a headline run folds one subject (`sim::runner::accumulator_of`); a full one
-        // folds every figure, which must then be the variant's own.
-        let subject = self
-            .subject
-            .as_ref()
-            .filter(|_| self.recording == Recording::Headline);
-        if let Some(OnlySubject::Cell(ci)) = subject.and_then(|s| OnlySubject::of(&plan.layout, s))
-        {
-            let (_, folded) = plan.layout.cells[ci];
+        if let Some(folded) = self.folded_material(plan) {
             for (m, c) in change.iter_mut().enumerate() {
                 if m != folded {
                     *c = Change::None;
@@ -1562,6 +1570,29 @@ impl Runner {
             }
         }
         change
+    }
+
+    /// The materials the base solves (plan order): the folded cell's alone when the runs fold
+    /// one cell (`folding_only`), every material otherwise (`None`). The variants then take
+    /// every other material from the base (`folded_materials_only`), which kept nothing of it,
+    /// and fold nothing of it either.
+    fn solved_by_base(&self, plan: &Plan) -> Option<Vec<bool>> {
+        self.folded_material(plan)
+            .map(|folded| (0..plan.materials.len()).map(|m| m == folded).collect())
+    }
+
+    /// The material of the one cell the runs fold, if they fold one cell. Only a headline run
+    /// folds one subject (`sim::runner::accumulator_of`); a full one folds every figure, which
+    /// must then be the run's own.
+    fn folded_material(&self, plan: &Plan) -> Option<usize> {
+        let subject = self
+            .subject
+            .as_ref()
+            .filter(|_| self.recording == Recording::Headline)?;
+        match OnlySubject::of(&plan.layout, subject)? {
+            OnlySubject::Cell(ci) => Some(plan.layout.cells[ci].1),
+            OnlySubject::Bloc(_) => None,
+        }
     }
 
     /// Of the last variant run, how many (path, material) pairs of materials whose processes'
@@ -1604,7 +1635,7 @@ fn run_keeping(
     plan: &Plan,
     cfg: &RunConfig,
     (levels, recording): (BreachLevels, Recording),
-    subject: Option<&Subject>,
+    (subject, materials): (Option<&Subject>, Option<&[bool]>),
     cancel: &AtomicBool,
     progress: impl FnMut(u64, u64),
 ) -> Result<(VariantRun, Base)> {
@@ -1623,6 +1654,7 @@ fn run_keeping(
         used: AtomicUsize::new(0),
         levels: &levels,
         subject,
+        materials,
     };
     let run = run_sections(model, &plan.layout, &solver, cfg, cancel, progress)?;
     let base = Base {
@@ -1828,8 +1860,9 @@ mod episodes_taken_tests {
     use crate::sim::runner::RunConfig;
 
     /// Runs folding one cell solve its material alone: every other material of a variant is
-    /// left as the base's, whatever the variant changes in it; a bloc as a whole, or a full
-    /// run, keeps every change.
+    /// left as the base's, whatever the variant changes in it, and the base solves that
+    /// material alone; a bloc as a whole, or a full run, keeps every change and solves every
+    /// material.
     #[test]
     fn a_run_folding_one_cell_solves_its_material_alone() {
         use super::{Change, Recording};
@@ -1858,13 +1891,18 @@ mod episodes_taken_tests {
             };
             assert_eq!(*c, expected, "{}", plan.layout.materials[m]);
         }
+        // The base solves gallium alone too.
+        let only_gallium: Vec<bool> = (0..every.len()).map(|m| m == gallium).collect();
+        assert_eq!(cell.solved_by_base(&plan), Some(only_gallium));
         let bloc = Runner::default().folding_only(subject(None));
         assert_eq!(bloc.folded_materials_only(every.clone(), &plan), every);
+        assert_eq!(bloc.solved_by_base(&plan), None);
         let full = Runner {
             recording: Recording::Full,
             ..Runner::default().folding_only(subject(Some("gallium")))
         };
         assert_eq!(full.folded_materials_only(every.clone(), &plan), every);
+        assert_eq!(full.solved_by_base(&plan), None);
     }
 
     /// A parameter class (capacity utilisation, ramp-up, stock cover, elasticity) moves what
