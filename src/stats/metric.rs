@@ -295,7 +295,10 @@ impl fmt::Display for Goal {
         if self.stat.is_probability() {
             write!(f, "{} {op} {}", self.stat, self.bound)
         } else {
-            write!(f, "{} {op} {}%", self.stat, self.bound * 100.0)
+            // ×100 is not exact in binary (0.28 × 100 = 28.000000000000004): the percentage is
+            // rounded to 10 decimal places, past what anyone writes in a goal.
+            let percent = (self.bound * 100.0 * 1e10).round() / 1e10;
+            write!(f, "{} {op} {percent}%", self.stat)
         }
     }
 }
@@ -303,6 +306,21 @@ impl fmt::Display for Goal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A goal prints as it was written, whether as a percentage or a share, even where the
+    /// percentage is not exact in binary (28% is 0.28000000000000003 × 100).
+    #[test]
+    fn a_goal_prints_its_percentage_as_written() {
+        for (text, shown) in [
+            ("P95 shortfall <= 28%", "P95 <= 28%"),
+            ("P95<=0.28", "P95 <= 28%"),
+            ("mean >= 0.07", "mean >= 7%"),
+            ("CVaR95 < 12.5%", "CVaR95 <= 12.5%"),
+            ("P(>10%) <= 0.01", "P(>10%) <= 0.01"),
+        ] {
+            assert_eq!(Goal::parse(text).unwrap().to_string(), shown, "{text}");
+        }
+    }
 
     #[test]
     fn parses_every_metric_form_and_refuses_others() {
