@@ -1274,9 +1274,8 @@ struct Counts {
 
 impl Runner {
     /// A runner that keeps no records and solves every variant whole: for experiments whose
-    /// variants change every material (a cap added to an uncapped base, a cap that binds later,
-    /// cap levels not known ahead), where the kept records would cost memory (some 4–5 KB a
-    /// path, packed) and save nothing.
+    /// variants change every material (a cap added to an uncapped base, a cap that binds later),
+    /// where the kept records would cost memory (some 4–5 KB a path, packed) and save nothing.
     pub fn solving_all() -> Runner {
         Runner {
             solve_all: true,
@@ -1312,8 +1311,8 @@ impl Runner {
     /// figures (`RunAccumulator::of_subject`): their summaries and sections hold that subject
     /// alone, to the bit as a headline run's, for an experiment that reads one subject
     /// (`sensitivity`); with a material, its base and variants solve that material alone
-    /// (`solved_by_base`, `folded_materials_only`). A variant solved whole (`run_variant_recording`) still folds
-    /// every figure, which reads the same for the subject.
+    /// (`solved_by_base`, `folded_materials_only`). A variant solved whole
+    /// (`run_variant_recording`) still folds every figure, which reads the same for the subject.
     pub fn folding_only(self, subject: Subject) -> Runner {
         Runner {
             subject: Some(subject),
