@@ -850,18 +850,14 @@ impl PathSolver for Keeping<'_> {
         if !self.levels.is_empty() && record.watch_shares.is_none() {
             record.watch_shares = Some(Vec::new());
         }
-        match self.materials {
-            None => self.kernel.solve(path, scratch, record),
-            Some(materials) => {
-                let scope = Scope {
-                    materials: Some(materials),
-                    draws: None,
-                    recording: self.kernel.recording,
-                };
-                let k = &self.kernel;
-                simulate_path_in(k.model, k.plan, (k.seed, path), scratch, record, scope);
-            }
-        }
+        // The kernel's own solve (`Kernel::solve`), within the materials the base solves.
+        let k = &self.kernel;
+        let scope = Scope {
+            materials: self.materials,
+            draws: None,
+            recording: k.recording,
+        };
+        simulate_path_in(k.model, k.plan, (k.seed, path), scratch, record, scope);
         let Some(slot) = self.kept.get(path as usize) else {
             return;
         };
