@@ -356,6 +356,21 @@ fn load(args: &SweepArgs) -> Result<Loaded> {
     })
 }
 
+/// Whether an axis sets the cap's level (from `--cap` or `--set supplier_cap.level=…`).
+fn is_cap_axis(axis: &Axis) -> bool {
+    axis.path.text == "supplier_cap.level"
+}
+
+/// A grid point at the highest level of the cap axis (the last, if several), where the cap
+/// moves the fewest materials: a static cap sweep's base. `None` when no axis sets the cap.
+fn highest_cap_point(axes: &[Axis], grid: &[Vec<Setting>]) -> Option<usize> {
+    let cap = axes.iter().position(is_cap_axis)?;
+    grid.iter()
+        .enumerate()
+        .max_by(|a, b| a.1[cap].value.total_cmp(&b.1[cap].value))
+        .map(|(top, _)| top)
+}
+
 /// Run the grid's points (or those a goal's bisection picks), simulated here or taken from
 /// merged shards; `None` when interrupted.
 fn run_points(
@@ -382,7 +397,9 @@ fn run_points(
     // values: not announced, a point re-solves the materials they watch, exact as well.) A cap
     // that binds later moves sourcing inside the kernel at every level: those solve every
     // point whole.
-    let static_cap = args.cap.is_some() && args.binds_from.is_none();
+    // `--cap` is `--set supplier_cap.level=…` written short: either way the axis is a cap.
+    let capped = axes.iter().any(is_cap_axis);
+    let static_cap = capped && args.binds_from.is_none();
     let simulating = matches!(source, Source::Simulate);
     // A grid without a goal is known ahead: its points are compiled once and run `threads` at
     // a time (`Runner::run_many`; each point's results are those of running it alone), the
@@ -398,18 +415,13 @@ fn run_points(
     };
     let runner = match source {
         Source::Simulate if static_cap => reuse::Runner::recomputing_breaches(&models),
-        _ if args.cap.is_some() => reuse::Runner::solving_all(),
+        _ if capped => reuse::Runner::solving_all(),
         _ => reuse::Runner::default(),
     };
     // A sweep reports headline metrics of its points only: no fans, no tail attribution.
     let mut runner = runner.headline_only();
     let top = static_cap
-        .then(|| {
-            grid.iter()
-                .enumerate()
-                .max_by(|a, b| a.1[0].value.total_cmp(&b.1[0].value))
-                .map(|(top, _)| top)
-        })
+        .then(|| highest_cap_point(&axes, &grid))
         .flatten();
     let order: Vec<usize> = match (ahead, top) {
         (true, Some(top)) => std::iter::once(top)
@@ -708,7 +720,7 @@ fn bind_cap(
     month: &str,
     phase_in_months: u32,
 ) -> LoadedScenario {
-    let capped_axis = axes.iter().any(|a| a.path.text == "supplier_cap.level");
+    let capped_axis = axes.iter().any(is_cap_axis);
     if base.raw.supplier_cap.is_none() && capped_axis {
         base.raw.supplier_cap = Some(crate::scenario::setter::crma_cap());
     }
@@ -768,4 +780,35 @@ fn default_folder(name: &str, axes: &[Axis], last: Option<&str>) -> PathBuf {
     let parts = folder_parts(axes, last);
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     default_out_dir(name, &parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn axes(specs: &[&str]) -> Vec<Axis> {
+        specs.iter().map(|s| Axis::parse(s).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_cap_axis_set_either_way_starts_from_its_highest_level() {
+        // `--cap 0.5:1:0.25` is this axis first of the specs.
+        let cap = axes(&["supplier_cap.level=0.5:1:0.25"]);
+        let grid = sweep::grid(&cap).unwrap();
+        assert_eq!(highest_cap_point(&cap, &grid), Some(2));
+        // `--set` puts the cap where it is written: here the second axis, whose highest level is
+        // not where the first axis is highest.
+        let second = axes(&[
+            "blocs.EU.stockpiles.gallium.initial_months=0,3",
+            "supplier_cap.level=0.9,0.6",
+        ]);
+        let grid = sweep::grid(&second).unwrap();
+        let top = highest_cap_point(&second, &grid).unwrap();
+        assert_eq!(grid[top][1].value, 0.9);
+        assert_eq!(grid[top][0].value, 3.0, "the last of the points at 0.9");
+        // No axis sets the cap: no cap base.
+        let none = axes(&["blocs.EU.stockpiles.gallium.initial_months=0:3:1"]);
+        let grid = sweep::grid(&none).unwrap();
+        assert_eq!(highest_cap_point(&none, &grid), None);
+    }
 }
