@@ -197,7 +197,18 @@ pub(super) fn memory_estimate(model: &Model, threads: usize) -> u64 {
 
 /// Refuse (exit 2) a run whose estimated memory is over `limit`, before it starts.
 pub(super) fn check_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
-    let need = memory_estimate(model, threads);
+    refuse_over(model, threads, limit, memory_estimate(model, threads))
+}
+
+/// `check_memory` for an experiment whose base keeps its paths' records for the variants
+/// (`reuse::Runner`, not `solving_all`): those take up to `reuse::BUDGET_BYTES` more.
+pub(super) fn check_experiment_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
+    let kept = crate::experiment::reuse::BUDGET_BYTES as u64;
+    let need = memory_estimate(model, threads).saturating_add(kept);
+    refuse_over(model, threads, limit, need)
+}
+
+fn refuse_over(model: &Model, threads: usize, limit: u64, need: u64) -> Result<()> {
     if need > limit {
         return Err(bad(format!(
             "{} would need about {:.1} GB of memory ({} blocs × {} materials × {} months, {} threads), over the limit of {:.1} GB; shorten the horizon, use fewer threads or raise --memory-limit",
@@ -442,4 +453,23 @@ pub(super) fn print(text: &str) -> Result<()> {
             io::ErrorKind::BrokenPipe => Error::ClosedStdout,
             _ => Error::Failed(anyhow::Error::new(e).context("writing to stdout")),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_experiment_counts_the_records_its_base_keeps() {
+        let loaded = crate::scenario::load::load("builtin:eu-2030").unwrap();
+        let model = crate::model::compile(&loaded).unwrap();
+        let run = memory_estimate(&model, 2);
+        let kept = crate::experiment::reuse::BUDGET_BYTES as u64;
+        // A limit that a run fits under but not an experiment with its kept records.
+        let limit = run + kept / 2;
+        assert!(check_memory(&model, 2, limit).is_ok());
+        let refused = check_experiment_memory(&model, 2, limit).unwrap_err();
+        assert!(refused.to_string().contains("--memory-limit"), "{refused}");
+        assert!(check_experiment_memory(&model, 2, run + kept).is_ok());
+    }
 }

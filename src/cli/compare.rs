@@ -9,8 +9,9 @@ use std::time::Instant;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_model, manifest, now_unix, print_result, threads, variant_config, ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_experiment_memory, check_sectioned_paths,
+    default_out_dir, load_model, manifest, now_unix, print_result, threads, variant_config,
+    ExperimentFlags, Result,
 };
 use super::progress;
 use crate::experiment::comparison::compare as paired;
@@ -77,8 +78,8 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
         )));
     }
     let threads = threads(args.flags.threads)?;
-    check_memory(&model_a, threads, args.flags.memory_limit)?;
-    check_memory(&model_b, threads, args.flags.memory_limit)?;
+    check_experiment_memory(&model_a, threads, args.flags.memory_limit)?;
+    check_experiment_memory(&model_b, threads, args.flags.memory_limit)?;
     let out_dir = args
         .out
         .clone()

@@ -10,9 +10,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_memory, check_sectioned_paths, default_out_dir,
-    load_scenario, manifest, now_unix, print_result, threads, variant_config, Error,
-    ExperimentFlags, Result,
+    bad, begin_output, cancel_on_ctrl_c, check_experiment_memory, check_memory,
+    check_sectioned_paths, default_out_dir, load_scenario, manifest, now_unix, print_result,
+    threads, variant_config, Error, ExperimentFlags, Result,
 };
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
@@ -235,7 +235,7 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         return sweep_shard(&args, spec, &base, &axes, threads);
     }
     if matches!(source, Source::Simulate) {
-        check_memory(&base_model, threads, args.flags.memory_limit)?;
+        check_experiment_memory(&base_model, threads, args.flags.memory_limit)?;
     }
     let out_dir = args
         .out

@@ -87,7 +87,7 @@ use super::bytes::{Reader, Writer};
 /// cost `sensitivity` a third more CPU).
 /// Paths beyond the budget are solved whole by every variant, so a larger run stays exact and
 /// its memory bounded; the budget trades memory for the time reuse saves.
-const BUDGET_BYTES: usize = 128 << 20;
+pub const BUDGET_BYTES: usize = 128 << 20;
 
 /// Per material (plan order): whether `variant` must solve it again on every path, or `None`
 /// when the two models cannot share per-path results at all. See the module documentation for
