@@ -50,7 +50,7 @@ pub(crate) struct CompareArgs {
     pub a: String,
     /// Scenario B, the change (say, A with a stockpile): differences are B − A.
     pub b: String,
-    /// Paths per scenario, rounded up to whole sections of 2,048 (at least 8 sections).
+    /// Paths per scenario, rounded up to whole sections of 2,048 (at least 8 sections: 16,384).
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
     #[command(flatten)]

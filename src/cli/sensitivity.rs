@@ -47,7 +47,7 @@ pub(crate) struct SensitivityArgs {
     /// One material of the bloc (default: the bloc as a whole, i.e. its worst material).
     #[arg(long, value_name = "NAME")]
     pub material: Option<String>,
-    /// Paths per variant, rounded up to whole sections of 2,048 (at least 8 sections).
+    /// Paths per variant, rounded up to whole sections of 2,048 (at least 8 sections: 16,384).
     #[arg(long, default_value_t = DEFAULT_PATHS, value_name = "N")]
     pub paths: u64,
     #[command(flatten)]

@@ -44,7 +44,7 @@ pub(crate) struct StressCapArgs {
     /// Bloc that applies the cap (if the scenario sets no cap of its own).
     #[arg(long, default_value = "EU")]
     pub bloc: String,
-    /// Paths per variant (rounded up to whole sections of 2,048).
+    /// Paths per variant, rounded up to whole sections of 2,048 (at least 8 sections: 16,384).
     #[arg(long, default_value_t = DEFAULT_STRESS_PATHS, value_name = "N")]
     pub paths: u64,
     #[command(flatten)]

@@ -72,7 +72,7 @@ pub(crate) struct SweepArgs {
     /// else the bloc as a whole.
     #[arg(long)]
     pub goal: Option<String>,
-    /// Paths per point (rounded up to whole sections of 2,048).
+    /// Paths per point, rounded up to whole sections of 2,048 (at least 8 sections: 16,384).
     #[arg(long, default_value_t = DEFAULT_SWEEP_PATHS, value_name = "N")]
     pub paths: u64,
     #[command(flatten)]
