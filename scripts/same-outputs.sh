@@ -48,6 +48,7 @@ cases=(
   "run-small run $small --paths 2000 -q --out OUT"
   "sweep sweep --cap 0.6:0.8:0.1 --paths 2048 -q --out OUT"
   "sweep-cap-goal sweep --cap 0.5:1:0.05 --goal P95<=0.28 --paths 2048 -q --out OUT"
+  "sweep-set-cap sweep --set blocs.EU.stockpiles.gallium.initial_months=0,3 --set supplier_cap.level=0.6:0.8:0.1 --paths 2048 -q --out OUT"
   "sweep-goal sweep --set blocs.EU.stockpiles.gallium.initial_months=0:6:1 --goal P95<=0.2 --material gallium --paths 2048 -q --out OUT"
   "stress-cap stress-cap --paths 2048 -q --out OUT"
   "compare compare builtin:eu-2030 scenarios/us-stockpile-vault.ron --paths 2048 -q --out OUT"
