@@ -235,7 +235,12 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
         return sweep_shard(&args, spec, &base, &axes, threads);
     }
     if matches!(source, Source::Simulate) {
-        check_experiment_memory(&base_model, threads, args.flags.memory_limit)?;
+        // A cap that binds later solves every point whole and keeps no records.
+        if args.binds_from.is_some() {
+            check_memory(&base_model, threads, args.flags.memory_limit)?;
+        } else {
+            check_experiment_memory(&base_model, threads, args.flags.memory_limit)?;
+        }
     }
     let out_dir = args
         .out
@@ -371,6 +376,16 @@ fn highest_cap_point(axes: &[Axis], grid: &[Vec<Setting>]) -> Option<usize> {
         .map(|(top, _)| top)
 }
 
+/// The base point of a static cap sweep (`highest_cap_point`), or `None` when the sweep sets no
+/// cap or the cap binds later (`--binds-from`), which moves sourcing inside the kernel at every
+/// level: those points are solved whole.
+fn static_cap_base(axes: &[Axis], grid: &[Vec<Setting>], binds_later: bool) -> Option<usize> {
+    if binds_later {
+        return None;
+    }
+    highest_cap_point(axes, grid)
+}
+
 /// Run the grid's points (or those a goal's bisection picks), simulated here or taken from
 /// merged shards; `None` when interrupted.
 fn run_points(
@@ -399,7 +414,8 @@ fn run_points(
     // point whole.
     // `--cap` is `--set supplier_cap.level=…` written short: either way the axis is a cap.
     let capped = axes.iter().any(is_cap_axis);
-    let static_cap = capped && args.binds_from.is_none();
+    let top = static_cap_base(&axes, &grid, args.binds_from.is_some());
+    let static_cap = top.is_some();
     let simulating = matches!(source, Source::Simulate);
     // A grid without a goal is known ahead: its points are compiled once and run `threads` at
     // a time (`Runner::run_many`; each point's results are those of running it alone), the
@@ -420,9 +436,6 @@ fn run_points(
     };
     // A sweep reports headline metrics of its points only: no fans, no tail attribution.
     let mut runner = runner.headline_only();
-    let top = static_cap
-        .then(|| highest_cap_point(&axes, &grid))
-        .flatten();
     let order: Vec<usize> = match (ahead, top) {
         (true, Some(top)) => std::iter::once(top)
             .chain((0..grid.len()).filter(|&g| g != top))
@@ -806,6 +819,9 @@ mod tests {
         let top = highest_cap_point(&second, &grid).unwrap();
         assert_eq!(grid[top][1].value, 0.9);
         assert_eq!(grid[top][0].value, 3.0, "the last of the points at 0.9");
+        // The sweep's base: that point, unless the cap binds later (solved whole).
+        assert_eq!(static_cap_base(&second, &grid, false), Some(top));
+        assert_eq!(static_cap_base(&second, &grid, true), None);
         // No axis sets the cap: no cap base.
         let none = axes(&["blocs.EU.stockpiles.gallium.initial_months=0:3:1"]);
         let grid = sweep::grid(&none).unwrap();
