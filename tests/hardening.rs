@@ -281,6 +281,41 @@ fn grids_and_runs_too_large_are_refused_before_they_start() {
 }
 
 #[test]
+fn a_field_swept_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The later axis overwrote the earlier at every point: a grid that varied nothing.
+    expect(
+        d,
+        &[
+            "sweep",
+            "--cap",
+            "0.5:1:0.25",
+            "--set",
+            "supplier_cap.level=0.7",
+            "-q",
+        ],
+        2,
+        &["--set supplier_cap.level is given twice", "--cap is --set"],
+    );
+    let gallium = "blocs.EU.stockpiles.gallium.initial_months";
+    expect(
+        d,
+        &[
+            "sweep",
+            "--set",
+            &format!("{gallium}=0,3"),
+            "--set",
+            &format!("{gallium}=6"),
+            "-q",
+        ],
+        2,
+        &[&format!("--set {gallium} is given twice"), "one axis"],
+    );
+    assert!(!d.join("output").exists());
+}
+
+#[test]
 fn arguments_that_used_to_be_ignored_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -163,6 +163,21 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
         .iter()
         .map(|s| Axis::parse(s).map_err(|e| bad(format!("--set {e}"))))
         .collect::<Result<_>>()?;
+    // A field swept twice: the later axis would overwrite the earlier one at every point, and
+    // the grid would vary nothing it claims to.
+    for (i, axis) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|a| a.path.text == axis.path.text) {
+            let via_cap = if args.cap.is_some() && is_cap_axis(axis) {
+                " (--cap is --set supplier_cap.level=…)"
+            } else {
+                ""
+            };
+            return Err(bad(format!(
+                "--set {} is given twice{via_cap}; sweep each field along one axis, its values listed or as FROM:TO:STEP",
+                axis.path.text
+            )));
+        }
+    }
     // The grid's size before anything is created or simulated.
     sweep::grid(&axes).map_err(bad)?;
     let stat = Stat::parse(&args.metric).map_err(|e| bad(format!("--metric {e}")))?;
