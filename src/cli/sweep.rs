@@ -163,6 +163,8 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
         .iter()
         .map(|s| Axis::parse(s).map_err(|e| bad(format!("--set {e}"))))
         .collect::<Result<_>>()?;
+    // The grid's size before anything is created or simulated.
+    sweep::grid(&axes).map_err(bad)?;
     // A field swept twice: the later axis would overwrite the earlier one at every point, and
     // the grid would vary nothing it claims to.
     for (i, axis) in axes.iter().enumerate() {
@@ -178,8 +180,6 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
             )));
         }
     }
-    // The grid's size before anything is created or simulated.
-    sweep::grid(&axes).map_err(bad)?;
     let stat = Stat::parse(&args.metric).map_err(|e| bad(format!("--metric {e}")))?;
     let goal = args
         .goal
