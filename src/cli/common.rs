@@ -200,10 +200,20 @@ pub(super) fn check_memory(model: &Model, threads: usize, limit: u64) -> Result<
     refuse_over(model, threads, limit, memory_estimate(model, threads))
 }
 
-/// `check_memory` for an experiment whose base keeps its paths' records for the variants
-/// (`reuse::Runner`, not `solving_all`): those take up to `reuse::BUDGET_BYTES` more.
-pub(super) fn check_experiment_memory(model: &Model, threads: usize, limit: u64) -> Result<()> {
-    let kept = crate::experiment::reuse::BUDGET_BYTES as u64;
+/// `check_memory` for an experiment, which adds up to `reuse::BUDGET_BYTES` when its base keeps
+/// its paths' records for the variants (`keeps_records`: a `reuse::Runner` simulating here, not
+/// `solving_all`, a shard or a merge).
+pub(super) fn check_experiment_memory(
+    model: &Model,
+    threads: usize,
+    limit: u64,
+    keeps_records: bool,
+) -> Result<()> {
+    let kept = if keeps_records {
+        crate::experiment::reuse::BUDGET_BYTES as u64
+    } else {
+        0
+    };
     let need = memory_estimate(model, threads).saturating_add(kept);
     refuse_over(model, threads, limit, need)
 }
@@ -468,8 +478,9 @@ mod tests {
         // A limit that a run fits under but not an experiment with its kept records.
         let limit = run + kept / 2;
         assert!(check_memory(&model, 2, limit).is_ok());
-        let refused = check_experiment_memory(&model, 2, limit).unwrap_err();
+        let refused = check_experiment_memory(&model, 2, limit, true).unwrap_err();
         assert!(refused.to_string().contains("--memory-limit"), "{refused}");
-        assert!(check_experiment_memory(&model, 2, run + kept).is_ok());
+        assert!(check_experiment_memory(&model, 2, run + kept, true).is_ok());
+        assert!(check_experiment_memory(&model, 2, limit, false).is_ok());
     }
 }

@@ -78,8 +78,8 @@ pub(super) fn compare(args: CompareArgs) -> Result<ExitCode> {
         )));
     }
     let threads = threads(args.flags.threads)?;
-    check_experiment_memory(&model_a, threads, args.flags.memory_limit)?;
-    check_experiment_memory(&model_b, threads, args.flags.memory_limit)?;
+    check_experiment_memory(&model_a, threads, args.flags.memory_limit, true)?;
+    check_experiment_memory(&model_b, threads, args.flags.memory_limit, true)?;
     let out_dir = args
         .out
         .clone()

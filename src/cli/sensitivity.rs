@@ -9,9 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{
-    bad, begin_output, cancel_on_ctrl_c, check_experiment_memory, check_memory, default_out_dir,
-    load_model, manifest, note_rounded_paths, now_unix, print_result, threads, ExperimentFlags,
-    Result,
+    bad, begin_output, cancel_on_ctrl_c, check_experiment_memory, default_out_dir, load_model,
+    manifest, note_rounded_paths, now_unix, print_result, threads, ExperimentFlags, Result,
 };
 use super::experiment_shard::{self, take_run, MergedRun};
 use super::progress;
@@ -177,11 +176,8 @@ fn run_from(args: SensitivityArgs, mut source: Source) -> Result<ExitCode> {
     }
     let threads = threads(args.flags.threads)?;
     // Only a simulation here keeps the base's records; a shard or a merge of shards does not.
-    if args.shard.is_none() && matches!(source, Source::Simulate) {
-        check_experiment_memory(&model, threads, args.flags.memory_limit)?;
-    } else {
-        check_memory(&model, threads, args.flags.memory_limit)?;
-    }
+    let keeps_records = args.shard.is_none() && matches!(source, Source::Simulate);
+    check_experiment_memory(&model, threads, args.flags.memory_limit, keeps_records)?;
     let subject = subject(&model, args.bloc.as_deref(), args.material.as_deref())?;
     let settings = Settings {
         subject,

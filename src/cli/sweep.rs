@@ -251,11 +251,8 @@ fn sweep_from(args: SweepArgs, mut source: Source) -> Result<ExitCode> {
     }
     if matches!(source, Source::Simulate) {
         // A cap that binds later solves every point whole and keeps no records.
-        if args.binds_from.is_some() {
-            check_memory(&base_model, threads, args.flags.memory_limit)?;
-        } else {
-            check_experiment_memory(&base_model, threads, args.flags.memory_limit)?;
-        }
+        let keeps_records = args.binds_from.is_none();
+        check_experiment_memory(&base_model, threads, args.flags.memory_limit, keeps_records)?;
     }
     let out_dir = args
         .out
