@@ -327,11 +327,8 @@ fn solve_materials<T: Trace>(
         .resize_with(plan.materials.len(), Vec::new);
     scratch.by_material.iter_mut().for_each(Vec::clear);
     for (e, ep) in scratch.timeline.episodes.iter().enumerate() {
-        for &mi in &plan.process_materials[ep.process as usize] {
-            let mp = &plan.materials[mi];
-            if let Some(local) = mp.processes.iter().position(|p| p.process == ep.process) {
-                scratch.by_material[mi].push((e, local));
-            }
+        for &(mi, local) in &plan.process_locals[ep.process as usize] {
+            scratch.by_material[mi].push((e, local));
         }
     }
     let n = plan.materials.len();

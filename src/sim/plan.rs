@@ -189,6 +189,10 @@ pub struct Plan {
     pub materials: Vec<MaterialPlan>,
     /// For each process: the materials (plan indices) it touches.
     pub process_materials: Vec<Vec<usize>>,
+    /// For each process: (material, its local index in that material's `processes`) for the
+    /// materials whose plan lists it, in `process_materials` order: what the path loop files
+    /// each episode under, looked up once per run rather than searched for every episode.
+    pub process_locals: Vec<Vec<(usize, usize)>>,
 }
 
 pub fn layout(model: &Model) -> Layout {
@@ -240,21 +244,48 @@ pub fn layout(model: &Model) -> Layout {
 pub fn build(model: &Model) -> Plan {
     let layout = layout(model);
     let watches = cap_watches(model);
-    let materials = (0..model.materials.len())
+    let materials: Vec<MaterialPlan> = (0..model.materials.len())
         .map(|mi| build_material(model, &layout, &watches, mi))
         .collect();
-    let process_materials = model
+    let process_materials: Vec<Vec<usize>> = model
         .disruptions
         .iter()
         .map(|d| d.materials.clone())
         .collect();
+    let process_locals = process_locals(&process_materials, &materials);
     let keys = super::timeline::StreamKeys::new(model, &layout.cells);
     Plan {
         layout,
         keys,
         materials,
         process_materials,
+        process_locals,
     }
+}
+
+/// `Plan::process_locals`: for each process, each material it touches whose plan lists it,
+/// with the process's position in that list (a process's first entry there, as a search
+/// would find it).
+fn process_locals(
+    process_materials: &[Vec<usize>],
+    materials: &[MaterialPlan],
+) -> Vec<Vec<(usize, usize)>> {
+    process_materials
+        .iter()
+        .enumerate()
+        .map(|(process, touched)| {
+            touched
+                .iter()
+                .filter_map(|&mi| {
+                    let listed = materials[mi].processes.iter();
+                    let local = listed
+                        .map(|p| p.process as usize)
+                        .position(|p| p == process)?;
+                    Some((mi, local))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A material's local view: its consuming cells (global indices, layout order) and their blocs,

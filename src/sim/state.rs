@@ -65,6 +65,9 @@ pub(super) struct MaterialState {
     /// Episodes active this month, and the next of `MaterialCtx::episodes` to start.
     pub active: Vec<(usize, usize)>,
     pub next_episode: usize,
+    /// The first month at which an active episode is over (`u32::MAX` with none active): the
+    /// active list changes only then, so `calendar::next_step` filters it only then.
+    pub next_end: u32,
     /// The material's need summed over cells at month 0 (for the growth index).
     pub need0: f64,
     /// Per cell: commercial inventory I_j (t), whether it is at its target, and the drawn
@@ -264,6 +267,7 @@ pub(super) fn start(
         v.resize(nj, 0.0);
     }
     s.active.clear();
+    s.next_end = u32::MAX;
     m.any_restock = false;
     resize2(&mut m.new_cap, per_supplier(), 0.0);
     s.cap_online.clear();

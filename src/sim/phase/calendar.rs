@@ -19,10 +19,21 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
     let tu = t as u32;
     let (episodes, all_episodes) = (cx.episodes, cx.all_episodes);
     while s.next_episode < episodes.len() && all_episodes[episodes[s.next_episode].0].start <= tu {
-        s.active.push(episodes[s.next_episode]);
+        let started = episodes[s.next_episode];
+        s.active.push(started);
+        s.next_end = s.next_end.min(all_episodes[started.0].end_month());
         s.next_episode += 1;
     }
-    s.active.retain(|&(e, _)| all_episodes[e].end_month() > tu);
+    // Drop the episodes that are over; before `next_end` none is, and the list stays as it is.
+    if s.next_end <= tu {
+        s.active.retain(|&(e, _)| all_episodes[e].end_month() > tu);
+        s.next_end = s
+            .active
+            .iter()
+            .map(|&(e, _)| all_episodes[e].end_month())
+            .min()
+            .unwrap_or(u32::MAX);
+    }
     let stocks_full = s.stock_full.iter().all(|&f| f);
     let busy =
         !s.active.is_empty() || !stocks_full || s.any_shut_until > tu || !cx.mp.floors.is_empty();

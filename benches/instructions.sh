@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Instructions a path costs, counted by valgrind (callgrind): a measure that does not move with
+# the load of a shared machine, for kernel changes too small for wall time to show (a few per
+# cent). Counts the instructions of `shortfall run` on one thread at two path counts and prints
+# their difference per path, so what a run does once (loading the scenario, writing the
+# outputs) drops out. It counts instructions, not time: a change that saves instructions but
+# misses the cache more can still be slower, so a large change is still timed (benches/run.sh).
+#
+#   benches/instructions.sh                        # target/release/shortfall (built first)
+#   benches/instructions.sh OLD_BINARY NEW_BINARY  # both, and the ratio new / old
+#
+# Needs valgrind (Debian: apt-get install valgrind). About a minute a binary on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v valgrind >/dev/null 2>&1; then
+  echo "benches/instructions.sh needs valgrind (Debian: apt-get install valgrind)" >&2
+  exit 2
+fi
+if [ $# -ge 1 ]; then
+  bins=()
+  for b in "$@"; do bins+=("$(realpath "$b")"); done
+else
+  cargo build --release -q
+  bins=("$PWD/target/release/shortfall")
+fi
+few="${FEW:-2000}"
+many="${MANY:-6000}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+# count BINARY PATHS: instructions of one `run` of PATHS paths on one thread (the seed is the
+# scenario's, so every count of a binary is the same).
+count() {
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$1" run -q --no-charts \
+    --threads 1 --paths "$2" --out "$out/run" --replace 2>"$out/log" >/dev/null ||
+    { cat "$out/log" >&2; exit 1; }
+  awk '/Collected :/ { print $NF }' "$out/log"
+}
+
+echo "| binary | instructions a path (\`run --threads 1\`, $many − $few paths) |"
+echo "| --- | --- |"
+per_path=()
+for b in "${bins[@]}"; do
+  a=$(count "$b" "$few")
+  z=$(count "$b" "$many")
+  p=$(awk -v a="$a" -v z="$z" -v n=$((many - few)) 'BEGIN { printf "%.0f", (z - a) / n }')
+  per_path+=("$p")
+  echo "| $b | $p |"
+done
+if [ ${#per_path[@]} -eq 2 ]; then
+  awk -v a="${per_path[0]}" -v b="${per_path[1]}" \
+    'BEGIN { printf "\nsecond / first: %.4f (%+.2f%%)\n", b / a, (b / a - 1) * 100 }'
+fi
