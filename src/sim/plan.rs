@@ -39,11 +39,7 @@ impl StagePlan {
     #[inline]
     pub fn committed(&self, k: usize, need: &[f64]) -> f64 {
         let nj = need.len();
-        self.share[k * nj..(k + 1) * nj]
-            .iter()
-            .zip(need)
-            .map(|(a, n)| a * n)
-            .sum()
+        committed_row(&self.share[k * nj..(k + 1) * nj], need)
     }
 
     /// How much supplier k has grown since the start: its calm output and capacity grow with
@@ -51,12 +47,23 @@ impl StagePlan {
     /// supplier with no contracts grows with the material's demand (`growth_index`).
     #[inline]
     pub fn supplier_scale(&self, k: usize, committed: f64, growth_index: f64) -> f64 {
-        let c0 = self.committed0[k];
-        if c0 > 0.0 {
-            committed / c0
-        } else {
-            growth_index
-        }
+        supplier_scale(self.committed0[k], committed, growth_index)
+    }
+}
+
+/// `StagePlan::committed` of a supplier whose row of shares is `shares`.
+#[inline]
+pub fn committed_row(shares: &[f64], need: &[f64]) -> f64 {
+    shares.iter().zip(need).map(|(a, n)| a * n).sum()
+}
+
+/// `StagePlan::supplier_scale` of a supplier whose calm contracts at the start were `c0`.
+#[inline]
+pub fn supplier_scale(c0: f64, committed: f64, growth_index: f64) -> f64 {
+    if c0 > 0.0 {
+        committed / c0
+    } else {
+        growth_index
     }
 }
 

@@ -2,6 +2,7 @@
 //! bloc receives what its bottleneck stage delivers. docs/model.md, "The month solve", phases 4
 //! and 5, and "Ramp-up".
 
+use super::super::plan::{committed_row, supplier_scale, StagePlan};
 use super::super::state::{MaterialCtx, MaterialState, MonthScratch};
 
 /// Phase 4: rerouting, stage by stage from upstream. A bloc claims at a stage only what it can
@@ -24,7 +25,7 @@ pub(in crate::sim) fn reroute(cx: &MaterialCtx, s: &MaterialState, m: &mut Month
     for (si, st) in cx.mp.stages.iter().enumerate() {
         let mut claiming = stage_claims(&m.need[..nj], &m.lost[si], &m.avail, &mut m.claim);
         if claiming != 0 {
-            let mut rows = StageRows::of(m, s, si);
+            let mut rows = StageRows::of(st, m, s, si);
             // No cell is eligible for a supplier without priority cells in the priority tier:
             // that tier asks only the suppliers that have some, in the same index order.
             for &k in &st.priority_suppliers {
@@ -74,9 +75,20 @@ fn stage_delivers(need: &[f64], lost: &[f64], claim: &[f64], avail: &mut [f64]) 
     }
 }
 
-/// One stage's rows of the month arrays `give_spare` reads and writes, looked up once per stage
-/// rather than once per supplier and array.
+/// One stage's rows of the plan and month arrays `give_spare` reads and writes, looked up once
+/// per stage rather than once per supplier and array, each cut to the stage's `n` suppliers (or
+/// `n` rows of cells): one test of `k < n` then covers every row a supplier reads (the compiler
+/// drops the bounds checks the rows would each repeat).
 struct StageRows<'m> {
+    n: usize,
+    /// Plan rows: `StagePlan`'s arrays of the same names.
+    priority_cells: &'m [u64],
+    capacity0: &'m [f64],
+    output0: &'m [f64],
+    committed0: &'m [f64],
+    spare_rate0: &'m [f64],
+    ramp_up_months: &'m [f64],
+    share: &'m [f64],
     need: &'m [f64],
     claim: &'m mut [f64],
     growth_index: f64,
@@ -95,23 +107,32 @@ struct StageRows<'m> {
 }
 
 impl<'m> StageRows<'m> {
-    fn of(m: &'m mut MonthScratch, s: &'m MaterialState, si: usize) -> Self {
+    fn of(st: &'m StagePlan, m: &'m mut MonthScratch, s: &'m MaterialState, si: usize) -> Self {
+        let (n, nj) = (st.suppliers, m.need.len());
         StageRows {
+            n,
+            priority_cells: &st.priority_cells[..n],
+            capacity0: &st.capacity0[..n],
+            output0: &st.output0[..n],
+            committed0: &st.committed0[..n],
+            spare_rate0: &st.spare_rate0[..n],
+            ramp_up_months: &st.ramp_up_months[..n],
+            share: &st.share[..n * nj],
             need: &m.need,
             claim: &mut m.claim,
             growth_index: m.growth_index,
-            keep: &m.keep[si],
-            freed: &m.freed[si],
-            new_cap: &m.new_cap[si],
-            spare: &mut m.spare[si],
-            shipped: &mut m.shipped[si],
-            rerouted: &mut m.rerouted[si],
-            rerouted_prev: &s.rerouted_prev[si],
+            keep: &m.keep[si][..n * nj],
+            freed: &m.freed[si][..n],
+            new_cap: &m.new_cap[si][..n],
+            spare: &mut m.spare[si][..n],
+            shipped: &mut m.shipped[si][..n],
+            rerouted: &mut m.rerouted[si][..n],
+            rerouted_prev: &s.rerouted_prev[si][..n],
             rerouted_to: m
                 .rerouted_to
                 .get_mut(si)
                 .map_or(&mut [][..], |r| &mut r[..]),
-            is_touched: &mut m.is_touched[si],
+            is_touched: &mut m.is_touched[si][..n],
             touched: &mut m.touched,
         }
     }
@@ -134,8 +155,11 @@ fn give_spare(
     tier_priority: bool,
     claiming: &mut u64,
 ) {
-    let (nj, st) = (cx.nj, &cx.mp.stages[si]);
-    let prio = st.priority_cells[k];
+    let nj = cx.nj;
+    if k >= m.n {
+        return; // never: k is one of the stage's suppliers (the test lets the rows go unchecked)
+    }
+    let prio = m.priority_cells[k];
     let mut eligible = *claiming & if tier_priority { prio } else { !prio };
     if eligible == 0 {
         return;
@@ -156,26 +180,26 @@ fn give_spare(
         }
     } else {
         // Spare of an untouched supplier, from its calm contracts.
-        let committed = st.committed(k, m.need);
-        let scale = st.supplier_scale(k, committed, m.growth_index);
+        let committed = committed_row(&m.share[k * nj..(k + 1) * nj], m.need);
+        let scale = supplier_scale(m.committed0[k], committed, m.growth_index);
         m.shipped[k] = committed;
-        let calm = (st.capacity0[k] - st.output0[k]).max(0.0) * scale;
+        let calm = (m.capacity0[k] - m.output0[k]).max(0.0) * scale;
         m.spare[k] = if cx.mp.new_capacity.is_empty() {
             calm
         } else {
             calm + m.new_cap[k]
         };
     }
-    let ramp = st.ramp_up_months[k];
+    let ramp = m.ramp_up_months[k];
     let limit = if ramp <= 0.0 {
         f64::INFINITY
     } else {
         // New capacity comes online at the ramp rate like calm spare (the sum is skipped, not
         // just zero, for materials without any: the hot path stays as it was).
         let rate = if cx.mp.new_capacity.is_empty() {
-            st.spare_rate0[k] * m.growth_index / ramp
+            m.spare_rate0[k] * m.growth_index / ramp
         } else {
-            (st.spare_rate0[k] * m.growth_index + m.new_cap[k]) / ramp
+            (m.spare_rate0[k] * m.growth_index + m.new_cap[k]) / ramp
         };
         m.rerouted_prev[k] + rate + m.freed[k]
     };
