@@ -41,10 +41,13 @@ pub(in crate::sim) fn restock_claim(cx: &MaterialCtx, s: &mut MaterialState, m: 
 /// Phase 5, after the gap: what rerouting delivered beyond the need restocks the inventory,
 /// Δ_j = max(α_j − N_j, 0).
 pub(in crate::sim) fn restock(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
-    for j in 0..cx.nj {
-        let delta = (m.avail[j] - m.need[j]).max(0.0);
-        m.restocked[j] = delta;
-        s.inv[j] += delta;
+    let nj = cx.nj;
+    let (avail, need, restocked) = (&m.avail[..nj], &m.need[..nj], &mut m.restocked[..nj]);
+    let inv = &mut s.inv[..nj];
+    for j in 0..nj {
+        let delta = (avail[j] - need[j]).max(0.0);
+        restocked[j] = delta;
+        inv[j] += delta;
     }
 }
 
@@ -92,15 +95,19 @@ pub(in crate::sim) fn prebuy(
 /// Phase 7, between substitution and the strategic stockpile: Use_j = min(I_j, Gap_j). Then
 /// full_j ← I_j ≥ I*_j (1 − 10⁻¹²).
 pub(in crate::sim) fn use_inventory(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
-    for j in 0..cx.nj {
+    let nj = cx.nj;
+    // Slices cut to the cells once, indexed unchecked below (as in `restock_claim`).
+    let (inv, inv_full, cover) = (&mut s.inv[..nj], &mut s.inv_full[..nj], &s.cover[..nj]);
+    let (gap, inv_used, demand) = (&mut m.gap[..nj], &mut m.inv_used[..nj], &m.demand[..nj]);
+    for j in 0..nj {
         if cx.cell(j).inventory.is_none() {
             continue;
         }
-        let used = s.inv[j].min(m.gap[j]).max(0.0);
-        s.inv[j] -= used;
-        m.gap[j] -= used;
-        m.inv_used[j] = used;
-        let target = s.cover[j] * m.demand[j];
-        s.inv_full[j] = s.inv[j] >= target * (1.0 - 1e-12);
+        let used = inv[j].min(gap[j]).max(0.0);
+        inv[j] -= used;
+        gap[j] -= used;
+        inv_used[j] = used;
+        let target = cover[j] * demand[j];
+        inv_full[j] = inv[j] >= target * (1.0 - 1e-12);
     }
 }

@@ -24,25 +24,32 @@ pub(in crate::sim) fn record_month<const POINTS: bool>(
     t: usize,
     record: &mut PathRecord,
 ) {
-    let (mp, tu) = (cx.mp, t as u32);
-    for j in 0..cx.nj {
-        let short = m.gap[j].max(0.0);
-        let ci = mp.cells[j];
+    let (mp, tu, nj) = (cx.mp, t as u32, cx.nj);
+    // Slices cut to the cells once, indexed unchecked below (as in `demand`).
+    let (gap_after, demand, cells) = (&m.gap[..nj], &m.demand[..nj], &mp.cells[..nj]);
+    let (run, year_gap, year_short) = (
+        &mut s.run[..nj],
+        &mut s.year_gap[..nj],
+        &mut s.year_short[..nj],
+    );
+    for j in 0..nj {
+        let short = gap_after[j].max(0.0);
+        let ci = cells[j];
         let rec = &mut record.cells[ci];
         // No stage lost contracted volume this month (phase 3): no import gap anywhere.
         let gap = if m.any_loss { import_gap(m, j) } else { 0.0 };
-        if gap > SHORT_MONTH_SHARE * m.demand[j] {
+        if gap > SHORT_MONTH_SHARE * demand[j] {
             rec.import_gap_t += gap;
-            s.year_gap[j][t / 12] += gap;
+            year_gap[j][t / 12] += gap;
         }
-        if short > SHORT_MONTH_SHARE * m.demand[j] {
+        if short > SHORT_MONTH_SHARE * demand[j] {
             rec.total_short_t += short;
             rec.months_short += 1;
-            s.run[j] += 1;
-            rec.longest_run_months = rec.longest_run_months.max(s.run[j]);
+            run[j] += 1;
+            rec.longest_run_months = rec.longest_run_months.max(run[j]);
             rec.first_short_month.get_or_insert(tu);
-            s.year_short[j][t / 12] += short;
-            let share = short / m.demand[j];
+            year_short[j][t / 12] += short;
+            let share = short / demand[j];
             rec.peak_month_share = rec.peak_month_share.max(share);
             if POINTS {
                 record.monthly.push(MonthlyPoint {
@@ -53,7 +60,7 @@ pub(in crate::sim) fn record_month<const POINTS: bool>(
                 });
             }
         } else {
-            s.run[j] = 0;
+            run[j] = 0;
         }
     }
     let price_ratio = m.price_ratio;

@@ -1,6 +1,7 @@
 //! Phase 3: what the suppliers hit this month ship on their contracts, what they lose and what
 //! spare they have. docs/model.md, "The month solve", phase 3.
 
+use super::super::plan::committed_row;
 use super::super::state::{MaterialCtx, MonthScratch};
 use super::EPS;
 
@@ -18,11 +19,13 @@ pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
     }
     // Every supplier touched so far was hit in phases 1–2; rerouting touches the others.
     m.hit = m.touched.len();
+    // Rows cut to the cells once, so the cell loop below indexes them unchecked.
+    let need = &m.need[..nj];
     for &(si, k) in &m.touched {
         let (si, k) = (si as usize, k as usize);
         let st = &mp.stages[si];
         let shares = &st.share[k * nj..(k + 1) * nj];
-        let committed = st.committed(k, &m.need);
+        let committed = committed_row(shares, need);
         let scale = st.supplier_scale(k, committed, m.growth_index);
         let output = st.output0[k] * scale;
         // New capacity (zero without any) adds to the available capacity and is cut alike.
@@ -32,13 +35,13 @@ pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
             m.ration[si][k] = ration;
         }
         let keep = &m.keep[si][k * nj..(k + 1) * nj];
-        let lost = &mut m.lost[si];
+        let lost = &mut m.lost[si][..nj];
         let mut shipped = 0.0;
         // Output freed by trade measures is already produced: it can be redirected at once.
         // (Summed from -0.0, as `Iterator::sum` does.)
         let mut freed = -0.0;
         for j in 0..nj {
-            let contract = shares[j] * m.need[j];
+            let contract = shares[j] * need[j];
             let rationed = contract * ration;
             let v = rationed * keep[j];
             lost[j] += contract - v;
@@ -52,12 +55,12 @@ pub(in crate::sim) fn contracted_flows(cx: &MaterialCtx, m: &mut MonthScratch) {
         m.spare[si][k] = (cap - other_uses - shipped).max(0.0);
     }
     let mut any_loss = false;
-    for si in 0..mp.stages.len() {
-        for j in 0..nj {
-            if m.lost[si][j] > EPS * m.need[j].max(EPS) {
+    for lost in &mut m.lost[..mp.stages.len()] {
+        for (l, &n) in lost[..nj].iter_mut().zip(need) {
+            if *l > EPS * n.max(EPS) {
                 any_loss = true;
             } else {
-                m.lost[si][j] = 0.0;
+                *l = 0.0;
             }
         }
     }

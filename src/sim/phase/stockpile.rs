@@ -10,14 +10,25 @@ use super::EPS;
 /// Demand gives way by substitution first (the gap after it is kept for the record and the
 /// refill rule).
 pub(in crate::sim) fn substitute(cx: &MaterialCtx, m: &mut MonthScratch) {
-    for j in 0..cx.nj {
-        m.borrowed[j] = 0.0;
-        let subst = (m.substitution_share * m.demand[j]).min(m.gap[j]);
-        m.substituted[j] = subst;
-        m.gap[j] -= subst;
-        m.gap_before_stock[j] = m.gap[j];
-        m.released[j] = 0.0;
-        m.lent[j] = 0.0;
+    let nj = cx.nj;
+    // Each array as a slice of its own, cut to the cells once: the loop indexes them unchecked
+    // and keeps their addresses in registers (as `demand` does).
+    let (demand, gap, substituted) = (&m.demand[..nj], &mut m.gap[..nj], &mut m.substituted[..nj]);
+    let (borrowed, released, lent) = (
+        &mut m.borrowed[..nj],
+        &mut m.released[..nj],
+        &mut m.lent[..nj],
+    );
+    let gap_before_stock = &mut m.gap_before_stock[..nj];
+    let share = m.substitution_share;
+    for j in 0..nj {
+        borrowed[j] = 0.0;
+        let subst = (share * demand[j]).min(gap[j]);
+        substituted[j] = subst;
+        gap[j] -= subst;
+        gap_before_stock[j] = gap[j];
+        released[j] = 0.0;
+        lent[j] = 0.0;
     }
 }
 
@@ -90,29 +101,34 @@ pub(in crate::sim) fn refill(
     t: usize,
     record: &mut PathRecord,
 ) {
-    let (mp, tu) = (cx.mp, t as u32);
-    for j in 0..cx.nj {
+    let (mp, tu, nj) = (cx.mp, t as u32, cx.nj);
+    // Slices cut to the cells once, indexed unchecked below (as in `substitute`).
+    let (demand, substituted) = (&m.demand[..nj], &m.substituted[..nj]);
+    let (gap_before_stock, released, lent) =
+        (&m.gap_before_stock[..nj], &m.released[..nj], &m.lent[..nj]);
+    let (stock, stock_full) = (&mut s.stock[..nj], &mut s.stock_full[..nj]);
+    for j in 0..nj {
         let c = cx.cell(j);
         if let Some(sp) = c.stockpile {
-            let target = sp.target_months * m.demand[j];
+            let target = sp.target_months * demand[j];
             // Refill only from a fully supplied market (no gap even before substitution).
-            if m.gap_before_stock[j] + m.substituted[j] <= 0.0
-                && m.released[j] + m.lent[j] <= 0.0
-                && s.stock[j] < target
+            if gap_before_stock[j] + substituted[j] <= 0.0
+                && released[j] + lent[j] <= 0.0
+                && stock[j] < target
             {
-                s.stock[j] = (s.stock[j] + target / sp.refill_months).min(target);
+                stock[j] = (stock[j] + target / sp.refill_months).min(target);
             }
-            s.stock_full[j] = s.stock[j] >= target * (1.0 - 1e-12);
-            if m.released[j] + m.lent[j] > 0.0 && s.stock[j] <= EPS * m.demand[j].max(EPS) {
+            stock_full[j] = stock[j] >= target * (1.0 - 1e-12);
+            if released[j] + lent[j] > 0.0 && stock[j] <= EPS * demand[j].max(EPS) {
                 let rec = &mut record.cells[mp.cells[j]];
                 rec.stock_depleted_month.get_or_insert(tu);
             }
-            if !s.stock_full[j] && target > 0.0 {
+            if !stock_full[j] && target > 0.0 {
                 record.monthly.push(MonthlyPoint {
                     series: Series::StockDrawdown,
                     index: mp.cells[j] as u32,
                     month: tu,
-                    value: 1.0 - s.stock[j] / target,
+                    value: 1.0 - stock[j] / target,
                 });
             }
         }
