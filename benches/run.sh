@@ -9,11 +9,12 @@
 # Medians of REPS runs (default 3); the 1,000,000-path run is done once (it is the slow one).
 # On a shared machine, compare two binaries in one sitting rather than across days.
 set -euo pipefail
+# A binary given is resolved where the script was called from, before it moves to the repo.
+bin=""
+if [ $# -ge 1 ]; then bin="$(realpath "$1")"; fi
 cd "$(dirname "$0")/.."
 
-if [ $# -ge 1 ]; then
-  bin="$(realpath "$1")"
-else
+if [ -z "$bin" ]; then
   cargo build --release -q
   bin="$PWD/target/release/shortfall"
 fi

@@ -53,10 +53,8 @@ pub(super) struct MaterialState {
     pub shut_until: Vec<Vec<u32>>,
     /// The latest of all `shut_until`: months before it are busy.
     pub any_shut_until: u32,
-    /// Output rerouted by each supplier last month (for the ramp-up limit), and the suppliers
-    /// touched last month: the only entries that can be non-zero, so the only ones reset.
+    /// Output rerouted by each supplier last month (for the ramp-up limit).
     pub rerouted_prev: Vec<Vec<f64>>,
-    pub prev_touched: Vec<(u16, u16)>,
     /// Per cell: current run of short months, and shortfall summed by year.
     pub run: Vec<u32>,
     pub year_short: Vec<Vec<f64>>,
@@ -87,8 +85,9 @@ pub(super) struct MaterialState {
     pub carried: Vec<f64>,
 }
 
-/// Working arrays and values of one month. Arrays indexed by supplier are reset only where
-/// they were written (the `touched` suppliers), at the end of the month.
+/// Working arrays and values of one month. Arrays indexed by supplier are reset at the end of the
+/// month: `rerouted` and `is_touched` row by row, the others only where they were written (the
+/// `touched` suppliers).
 #[derive(Debug, Default)]
 pub(super) struct MonthScratch {
     /// `[stage][supplier]`: capacity factor f (phase 1–2).
@@ -239,7 +238,6 @@ pub(super) fn start(
     m.touched.clear();
     reuse2(&mut m.rerouted, per_supplier(), 0.0);
     resize2(&mut s.rerouted_prev, per_supplier(), 0.0);
-    s.prev_touched.clear();
     reuse2(&mut m.freed, per_supplier(), 0.0);
     if cx.watching {
         reuse2(&mut m.ration, per_supplier(), 1.0);

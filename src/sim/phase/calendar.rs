@@ -57,10 +57,7 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
     // A calm month breaks every run of short months, and nothing is rerouted in it:
     // the ramp-up limit starts afresh.
     s.run.iter_mut().for_each(|r| *r = 0);
-    for &(si, k) in &s.prev_touched {
-        s.rerouted_prev[si as usize][k as usize] = 0.0;
-    }
-    s.prev_touched.clear();
+    s.rerouted_prev.iter_mut().for_each(|row| row.fill(0.0));
     // A skipped month has π = 1 < every restart ratio: it ends every run of high prices.
     s.restart_run.iter_mut().for_each(|r| *r = 0);
     match next {
@@ -70,21 +67,17 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
 }
 
 /// After a solved month: this month's rerouting becomes next month's base for the ramp-up
-/// limit, and the per-supplier arrays are reset where they were written.
+/// limit, and the per-supplier arrays are reset.
 pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut MonthScratch) {
     let nj = cx.nj;
     // This month's rerouting becomes next month's base for the ramp-up limit; a calm
-    // (skipped) month resets it, as does a month without rerouting. Only a touched supplier
-    // reroutes (`reroute::give_spare` touches it), so `rerouted_prev` is non-zero only at the
-    // suppliers touched last month (`prev_touched`) and `rerouted` only at those touched this
-    // month: swapping the two arrays makes this month's the base, and zeroing the other leaves
-    // it all zero, the way rerouting starts. Zeroed row by row, as `is_touched` is: a stage's
-    // row of a few dozen suppliers is cleared in a few wide stores, fewer instructions than a
-    // checked store per supplier touched (about ten a month).
+    // (skipped) month resets it, as does a month without rerouting. Swapping the two arrays
+    // makes this month's the base; the other is zeroed, the way rerouting starts. Zeroed, and
+    // `is_touched` cleared, row by row: a stage's row of a few dozen suppliers takes a few wide
+    // stores, fewer instructions than a checked store at each supplier touched (about ten a
+    // month), the only entries that can be set.
     std::mem::swap(&mut s.rerouted_prev, &mut m.rerouted);
     m.rerouted.iter_mut().for_each(|row| row.fill(0.0));
-    s.prev_touched.clear();
-    // Untouch for next month.
     m.is_touched.iter_mut().for_each(|row| row.fill(false));
     if cx.watching {
         for &(si, k) in &m.touched {
@@ -94,7 +87,6 @@ pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut
                 .for_each(|x| *x = 0.0);
         }
     }
-    s.prev_touched.extend_from_slice(&m.touched);
     // Only the suppliers hit in phases 1–2 (the first `hit`) had their factors written; most
     // touched suppliers only rerouted.
     for &(si, k) in &m.touched[..m.hit] {

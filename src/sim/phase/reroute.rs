@@ -77,8 +77,8 @@ fn stage_delivers(need: &[f64], lost: &[f64], claim: &[f64], avail: &mut [f64]) 
 
 /// One stage's rows of the plan and month arrays `give_spare` reads and writes, looked up once
 /// per stage rather than once per supplier and array, each cut to the stage's `n` suppliers (or
-/// `n` rows of cells): one test of `k < n` then covers every row a supplier reads (the compiler
-/// drops the bounds checks the rows would each repeat).
+/// `n` rows of cells): one test of `k < n` then covers every row indexed by supplier (the
+/// compiler drops the bounds checks each would repeat; indexing by cell keeps its own).
 struct StageRows<'m> {
     n: usize,
     /// Plan rows: `StagePlan`'s arrays of the same names.
@@ -157,7 +157,10 @@ fn give_spare(
 ) {
     let nj = cx.nj;
     if k >= m.n {
-        return; // never: k is one of the stage's suppliers (the test lets the rows go unchecked)
+        // Never: k is one of the stage's suppliers. The test lets the compiler index the rows
+        // cut to `n` unchecked.
+        debug_assert!(k < m.n, "supplier {k} of a stage of {}", m.n);
+        return;
     }
     let prio = m.priority_cells[k];
     let mut eligible = *claiming & if tier_priority { prio } else { !prio };

@@ -20,10 +20,10 @@ pub(in crate::sim) fn substitute(cx: &MaterialCtx, m: &mut MonthScratch) {
         &mut m.lent[..nj],
     );
     let gap_before_stock = &mut m.gap_before_stock[..nj];
-    let share = m.substitution_share;
+    let substitution_share = m.substitution_share;
     for j in 0..nj {
         borrowed[j] = 0.0;
-        let subst = (share * demand[j]).min(gap[j]);
+        let subst = (substitution_share * demand[j]).min(gap[j]);
         substituted[j] = subst;
         gap[j] -= subst;
         gap_before_stock[j] = gap[j];
