@@ -6,6 +6,7 @@ mod phase;
 pub(crate) mod plan;
 mod powers;
 pub(crate) mod rng;
+mod rows;
 pub(crate) mod runner;
 mod state;
 pub(crate) mod timeline;

@@ -10,6 +10,7 @@ use crate::model::{Cell, Model};
 use super::path::CellMonth;
 use super::plan::MaterialPlan;
 use super::powers::Powers;
+use super::rows::Rows;
 use super::timeline::{Episode, PathParams};
 
 /// What one material's solve reads and never changes.
@@ -54,7 +55,7 @@ pub(super) struct MaterialState {
     /// The latest of all `shut_until`: months before it are busy.
     pub any_shut_until: u32,
     /// Output rerouted by each supplier last month (for the ramp-up limit).
-    pub rerouted_prev: Vec<Vec<f64>>,
+    pub rerouted_prev: Rows<f64>,
     /// Per cell: current run of short months, and shortfall summed by year.
     pub run: Vec<u32>,
     pub year_short: Vec<Vec<f64>>,
@@ -86,7 +87,7 @@ pub(super) struct MaterialState {
 }
 
 /// Working arrays and values of one month. Arrays indexed by supplier are reset at the end of the
-/// month: `rerouted` and `is_touched` row by row, the others only where they were written (the
+/// month: `rerouted` and `is_touched` whole (`Rows`), the others only where they were written (the
 /// `touched` suppliers).
 #[derive(Debug, Default)]
 pub(super) struct MonthScratch {
@@ -100,14 +101,14 @@ pub(super) struct MonthScratch {
     pub lost: Vec<Vec<f64>>,
     /// Suppliers hit this month, and the same as a flag.
     pub touched: Vec<(u16, u16)>,
-    pub is_touched: Vec<Vec<bool>>,
+    pub is_touched: Rows<bool>,
     /// How many of `touched`, the first ones, were hit in phases 1–2 (the others were touched
     /// by rerouting only, which writes none of their capacity and keep factors, ration or freed
     /// output): set in phase 3.
     pub hit: usize,
     /// Output rerouted by each supplier this month (`calendar::end_month` swaps it with
     /// `MaterialState::rerouted_prev`: the two arrays trade buffers every solved month).
-    pub rerouted: Vec<Vec<f64>>,
+    pub rerouted: Rows<f64>,
     /// Output each touched supplier could not ship to blocs its trade measures target.
     pub freed: Vec<Vec<f64>>,
     /// Only for watched cap links: each supplier's rationing factor this month, and what it
@@ -234,10 +235,10 @@ pub(super) fn start(
     resize2(&mut s.shut_until, per_supplier(), 0u32);
     resize2(&mut s.year_short, (0..nj).map(|_| years), 0.0);
     resize2(&mut s.year_gap, (0..nj).map(|_| years), 0.0);
-    reuse2(&mut m.is_touched, per_supplier(), false);
+    m.is_touched.reuse(per_supplier(), false);
     m.touched.clear();
-    reuse2(&mut m.rerouted, per_supplier(), 0.0);
-    resize2(&mut s.rerouted_prev, per_supplier(), 0.0);
+    m.rerouted.reuse(per_supplier(), 0.0);
+    s.rerouted_prev.reshape(per_supplier(), 0.0);
     reuse2(&mut m.freed, per_supplier(), 0.0);
     if cx.watching {
         reuse2(&mut m.ration, per_supplier(), 1.0);

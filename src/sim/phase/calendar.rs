@@ -57,7 +57,7 @@ pub(in crate::sim) fn next_step(cx: &MaterialCtx, s: &mut MaterialState, t: usiz
     // A calm month breaks every run of short months, and nothing is rerouted in it:
     // the ramp-up limit starts afresh.
     s.run.iter_mut().for_each(|r| *r = 0);
-    s.rerouted_prev.iter_mut().for_each(|row| row.fill(0.0));
+    s.rerouted_prev.fill(0.0);
     // A skipped month has π = 1 < every restart ratio: it ends every run of high prices.
     s.restart_run.iter_mut().for_each(|r| *r = 0);
     match next {
@@ -73,12 +73,12 @@ pub(in crate::sim) fn end_month(cx: &MaterialCtx, s: &mut MaterialState, m: &mut
     // This month's rerouting becomes next month's base for the ramp-up limit; a calm
     // (skipped) month resets it, as does a month without rerouting. Swapping the two arrays
     // makes this month's the base; the other is zeroed, the way rerouting starts. Zeroed, and
-    // `is_touched` cleared, row by row: a stage's row of a few dozen suppliers takes a few wide
-    // stores, fewer instructions than a checked store at each supplier touched (about ten a
-    // month), the only entries that can be set.
+    // `is_touched` cleared, whole: every stage's row in one buffer (`Rows`), a few dozen
+    // suppliers in a few wide stores, fewer instructions than a checked store at each supplier
+    // touched (about ten a month), the only entries that can be set.
     std::mem::swap(&mut s.rerouted_prev, &mut m.rerouted);
-    m.rerouted.iter_mut().for_each(|row| row.fill(0.0));
-    m.is_touched.iter_mut().for_each(|row| row.fill(false));
+    m.rerouted.fill(0.0);
+    m.is_touched.fill(false);
     if cx.watching {
         for &(si, k) in &m.touched {
             let (si, k) = (si as usize, k as usize);
