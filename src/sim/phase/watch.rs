@@ -22,15 +22,20 @@ pub(in crate::sim) fn cap_breaches(
             continue; // the full cap does not bind yet
         }
         let (j, si) = (w.cell, w.stage);
-        let st = &cx.mp.stages[si];
-        let mut total = m.demand[j] - m.need[j];
+        let (n, need) = (cx.mp.stages[si].suppliers, m.need[j]);
+        let mut total = m.demand[j] - need;
         let mut top_third = 0.0f64;
-        for k in 0..st.suppliers {
-            let received =
-                st.share[k * nj + j] * m.need[j] * m.ration[si][k] * m.keep[si][k * nj + j]
-                    + m.rerouted_to[si][k * nj + j];
+        // The stage's rows cut to its `n` suppliers once, each supplier's `nj` cells a chunk:
+        // one bounds check a row, not one a supplier and row (each reloaded the row's length).
+        let rows = by_supplier(&cx.mp.stages[si].share, n, nj)
+            .zip(by_supplier(&m.keep[si], n, nj))
+            .zip(by_supplier(&m.rerouted_to[si], n, nj))
+            .zip(&m.ration[si][..n])
+            .zip(&w.third[..n]);
+        for ((((share, keep), rerouted_to), &ration), &third) in rows {
+            let received = share[j] * need * ration * keep[j] + rerouted_to[j];
             total += received;
-            if w.third[k] {
+            if third {
                 top_third = top_third.max(received);
             }
         }
@@ -47,4 +52,9 @@ pub(in crate::sim) fn cap_breaches(
             record.cap_flips.push((w.index, t as u32));
         }
     }
+}
+
+/// A [supplier][cell] row of a stage cut to its `n` suppliers, one chunk of `nj` cells each.
+fn by_supplier(row: &[f64], n: usize, nj: usize) -> std::slice::ChunksExact<'_, f64> {
+    row[..n * nj].chunks_exact(nj)
 }
