@@ -8,6 +8,8 @@
 #
 #   benches/instructions.sh                        # target/release/shortfall (built first)
 #   benches/instructions.sh OLD_BINARY NEW_BINARY  # both, and the ratio new / old
+#   SCENARIO=scenarios/eu-cap-65.ron benches/instructions.sh OLD NEW  # another scenario
+#                                                  # (path from the repository's root)
 #
 # Needs valgrind (Debian: apt-get install valgrind). About a minute and a half a binary.
 set -euo pipefail
@@ -32,7 +34,7 @@ trap 'rm -rf "$out"' EXIT
 # count BINARY PATHS: instructions of one `run` of PATHS paths on one thread, with `run`'s
 # default seed (two counts of a binary agree to about 0.01%: the allocator's work varies a little).
 count() {
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$1" run -q --no-charts \
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$1" run ${SCENARIO:+"$SCENARIO"} -q --no-charts \
     --threads 1 --paths "$2" --out "$out/run" --replace 2>"$out/log" >/dev/null ||
     { cat "$out/log" >&2; exit 1; }
   local n
@@ -41,7 +43,7 @@ count() {
   echo "$n"
 }
 
-echo "| binary | instructions a path (\`run --threads 1\`, $many − $few paths) |"
+echo "| binary | instructions a path (\`run${SCENARIO:+ $SCENARIO} --threads 1\`, $many − $few paths) |"
 echo "| --- | --- |"
 per_path=()
 for b in "${bins[@]}"; do
