@@ -10,6 +10,7 @@
 #   benches/instructions.sh OLD_BINARY NEW_BINARY  # both, and the ratio new / old
 #   SCENARIO=scenarios/eu-cap-65.ron benches/instructions.sh OLD NEW  # another scenario
 #                                                  # (path from the repository's root)
+#   FEW=1000 MANY=3000 benches/instructions.sh OLD NEW  # the two path counts (2000, 6000)
 #
 # Needs valgrind (Debian: apt-get install valgrind). About a minute and a half a binary.
 set -euo pipefail

@@ -1,6 +1,7 @@
-//! `[stage][supplier]` month arrays held in one buffer, for the arrays a solved month resets
-//! whole (`calendar::end_month`): one fill of the buffer instead of a fill, a call to `memset`,
-//! for each stage's row. A stage's row is still a slice of its own (`rows[si]`).
+//! `[stage][supplier]` month arrays held in one buffer, for the arrays reset whole after a
+//! solved month (`calendar::end_month`) or in a calm one (`calendar::next_step`): one fill of
+//! the buffer instead of a fill, a call to `memset`, for each stage's row. A stage's row is
+//! still a slice of its own (`rows[si]`).
 
 use std::ops::{Index, IndexMut};
 
@@ -93,6 +94,9 @@ mod tests {
         // The same shape is kept as it is; another is refilled.
         rows.reuse([2, 0, 3].into_iter(), 0.0);
         assert_eq!(rows[2][1], 5.0);
+        rows.reuse([3, 0, 2].into_iter(), 0.0);
+        assert_eq!((&rows[0], &rows[2]), (&[0.0; 3][..], &[0.0; 2][..]));
+        rows[0][2] = 5.0;
         rows.reuse([2, 3].into_iter(), 0.0);
         assert_eq!((&rows[0], &rows[1]), (&[0.0; 2][..], &[0.0; 3][..]));
         rows.fill(7.0);

@@ -32,8 +32,8 @@ pub(in crate::sim) fn cap_breaches(
             .zip(by_supplier(&m.rerouted_to[si], n, nj))
             .zip(&m.ration[si][..n])
             .zip(&w.third[..n]);
-        for ((((share, keep), rerouted_to), &ration), &third) in rows {
-            let received = share[j] * need * ration * keep[j] + rerouted_to[j];
+        for ((((shares, keep), rerouted_to), &ration), &third) in rows {
+            let received = shares[j] * need * ration * keep[j] + rerouted_to[j];
             total += received;
             if third {
                 top_third = top_third.max(received);
