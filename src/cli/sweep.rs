@@ -27,7 +27,7 @@ use crate::report::charts::{theme::thousands, write_sweep_chart, ChartMeta};
 use crate::report::sweep::SubjectChoice;
 use crate::report::{self, atomic::write_atomic};
 use crate::scenario::diagnostic::unknown_name_hint;
-use crate::scenario::setter::SETTABLE;
+use crate::scenario::setter::{CAP_LEVEL, SETTABLE};
 use crate::scenario::LoadedScenario;
 use crate::stats::metric::{Goal, Stat, Subject};
 use crate::stats::shard::ExperimentSpec;
@@ -152,7 +152,7 @@ struct Checked {
 fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Checked> {
     let mut specs = args.sets.clone();
     if let Some(cap) = &args.cap {
-        specs.insert(0, format!("supplier_cap.level={cap}"));
+        specs.insert(0, format!("{CAP_LEVEL}={cap}"));
     }
     if specs.is_empty() {
         return Err(bad(format!(
@@ -375,7 +375,7 @@ fn load(args: &SweepArgs) -> Result<Loaded> {
 
 /// Whether an axis sets the cap's level (from `--cap` or `--set supplier_cap.level=…`).
 fn is_cap_axis(axis: &Axis) -> bool {
-    axis.path.text == "supplier_cap.level"
+    axis.path.text == CAP_LEVEL
 }
 
 /// A grid point at the highest level of the cap axis (the last, if several), where the cap

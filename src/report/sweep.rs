@@ -13,6 +13,7 @@ use crate::report::charts::theme::slug;
 use crate::report::csv::{num, CsvText};
 use crate::report::figures;
 use crate::report::format::pct;
+use crate::scenario::setter::CAP_LEVEL;
 use crate::stats::metric::{read, Goal, Reading, Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
 
@@ -215,7 +216,7 @@ pub(crate) fn chart(
         })
         .collect();
     let what = metric_phrase(stat);
-    let is_cap = x_path == "supplier_cap.level";
+    let is_cap = x_path == CAP_LEVEL;
     SweepChart {
         stem: format!("sweep-{}", slug(&stat.to_string())),
         title: format!("{scenario}: {what} against {}", parameter_phrase(x_path)),

@@ -335,6 +335,10 @@ fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Re
     Ok(())
 }
 
+/// The path of the cap's level: the axis `sweep --cap` sets, which the sweep runs, charts and
+/// reports as a cap (one spelling, so a renamed field cannot leave one of them behind).
+pub const CAP_LEVEL: &str = "supplier_cap.level";
+
 /// Every settable path, for `--help` and error messages.
 pub const SETTABLE: &str = "supplier_cap.level, \
     blocs.B.stockpiles.M.{initial_months,target_months,max_release_share,release_threshold_share,refill_months}, \
