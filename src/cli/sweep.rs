@@ -170,9 +170,9 @@ fn check(args: &SweepArgs, base: &LoadedScenario, model: &Model) -> Result<Check
     for (i, axis) in axes.iter().enumerate() {
         if axes[..i].iter().any(|a| a.path.text == axis.path.text) {
             let via_cap = if args.cap.is_some() && is_cap_axis(axis) {
-                " (--cap is --set supplier_cap.level=…)"
+                format!(" (--cap is --set {CAP_LEVEL}=…)")
             } else {
-                ""
+                String::new()
             };
             return Err(bad(format!(
                 "--set {} is given twice{via_cap}; sweep each field along one axis, its values listed or as FROM:TO:STEP",

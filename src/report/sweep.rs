@@ -249,11 +249,11 @@ pub(crate) fn chart(
 /// A swept field in words for an axis: `blocs.EU.stockpiles.gallium.initial_months` → "EU
 /// gallium stockpile, months of demand"; falls back to the field's last segment in words.
 pub(crate) fn parameter_words(path: &str) -> String {
+    if path == CAP_LEVEL {
+        return "single-supplier cap, largest supplier's share of the bloc's supply".into();
+    }
     let segs: Vec<&str> = path.split('.').collect();
     match segs.as_slice() {
-        ["supplier_cap", "level"] => {
-            "single-supplier cap, largest supplier's share of the bloc's supply".into()
-        }
         ["blocs", bloc, "stockpiles", material, "initial_months"] => {
             format!("{bloc} {material} stockpile, months of demand")
         }

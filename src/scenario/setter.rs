@@ -45,6 +45,13 @@ pub fn set_number(raw: &mut ScenarioFile, path: &FieldPath, value: f64) -> Resul
     set_at(raw, &s, value).map_err(|msg| format!("--set {}: {msg}", path.text))
 }
 
+/// The path of the cap's level, which `sweep --cap` sets: `cli::sweep` runs that axis as a cap
+/// (highest level first, breaches recomputed; `--binds-from`) and names it in its errors, and
+/// `report::sweep` draws its chart as one. It must match `set_at`'s `["supplier_cap", "level"]`
+/// arm below (a slice pattern cannot name a constant; `creates_a_missing_cap_and_stockpile`
+/// sets through this constant, so the two cannot drift apart unnoticed).
+pub const CAP_LEVEL: &str = "supplier_cap.level";
+
 /// The cap `supplier_cap.level` gives a scenario without one (at level 1, i.e. not yet binding
 /// anything): the CRMA's, applied by the EU to every strategic material at every stage.
 pub fn crma_cap() -> SupplierCap {
@@ -335,10 +342,6 @@ fn set_disruption(raw: &mut ScenarioFile, name: &str, f: &str, value: f64) -> Re
     Ok(())
 }
 
-/// The path of the cap's level: the axis `sweep --cap` sets, which the sweep runs, charts and
-/// reports as a cap (one spelling, so a renamed field cannot leave one of them behind).
-pub const CAP_LEVEL: &str = "supplier_cap.level";
-
 /// Every settable path, for `--help` and error messages.
 pub const SETTABLE: &str = "supplier_cap.level, \
     blocs.B.stockpiles.M.{initial_months,target_months,max_release_share,release_threshold_share,refill_months}, \
@@ -414,12 +417,7 @@ mod tests {
     fn creates_a_missing_cap_and_stockpile() {
         let mut raw = baseline();
         assert!(raw.supplier_cap.is_none());
-        set_number(
-            &mut raw,
-            &FieldPath::parse("supplier_cap.level").unwrap(),
-            0.6,
-        )
-        .unwrap();
+        set_number(&mut raw, &FieldPath::parse(CAP_LEVEL).unwrap(), 0.6).unwrap();
         let cap = raw.supplier_cap.as_ref().unwrap();
         assert_eq!(
             (cap.level, cap.blocs.clone()),
