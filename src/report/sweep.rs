@@ -13,7 +13,6 @@ use crate::report::charts::theme::slug;
 use crate::report::csv::{num, CsvText};
 use crate::report::figures;
 use crate::report::format::pct;
-use crate::scenario::setter::CAP_LEVEL;
 use crate::stats::metric::{read, Goal, Reading, Stat, Subject};
 use crate::stats::sectioning::SectionedEstimate;
 
@@ -216,7 +215,7 @@ pub(crate) fn chart(
         })
         .collect();
     let what = metric_phrase(stat);
-    let is_cap = x_path == CAP_LEVEL;
+    let is_cap = x_path == "supplier_cap.level";
     SweepChart {
         stem: format!("sweep-{}", slug(&stat.to_string())),
         title: format!("{scenario}: {what} against {}", parameter_phrase(x_path)),
@@ -249,11 +248,11 @@ pub(crate) fn chart(
 /// A swept field in words for an axis: `blocs.EU.stockpiles.gallium.initial_months` → "EU
 /// gallium stockpile, months of demand"; falls back to the field's last segment in words.
 pub(crate) fn parameter_words(path: &str) -> String {
-    if path == CAP_LEVEL {
-        return "single-supplier cap, largest supplier's share of the bloc's supply".into();
-    }
     let segs: Vec<&str> = path.split('.').collect();
     match segs.as_slice() {
+        ["supplier_cap", "level"] => {
+            "single-supplier cap, largest supplier's share of the bloc's supply".into()
+        }
         ["blocs", bloc, "stockpiles", material, "initial_months"] => {
             format!("{bloc} {material} stockpile, months of demand")
         }

@@ -46,10 +46,11 @@ pub fn set_number(raw: &mut ScenarioFile, path: &FieldPath, value: f64) -> Resul
 }
 
 /// The path of the cap's level, which `sweep --cap` sets: `cli::sweep` runs that axis as a cap
-/// (highest level first, breaches recomputed; `--binds-from`) and names it in its errors, and
-/// `report::sweep` draws its chart as one. It must match `set_at`'s `["supplier_cap", "level"]`
-/// arm below (a slice pattern cannot name a constant; `creates_a_missing_cap_and_stockpile`
-/// sets through this constant, so the two cannot drift apart unnoticed).
+/// (highest level first, breaches recomputed; `--binds-from`) and names it in its errors. It
+/// must match `set_at`'s `["supplier_cap", "level"]` arm below (a slice pattern cannot name a
+/// constant; `creates_a_missing_cap_and_stockpile` sets through this constant, so the two cannot
+/// drift apart unnoticed). `report::sweep` spells the path itself: report may not use the
+/// scenario layer (tests/architecture.rs).
 pub const CAP_LEVEL: &str = "supplier_cap.level";
 
 /// The cap `supplier_cap.level` gives a scenario without one (at level 1, i.e. not yet binding
